@@ -1,0 +1,57 @@
+/* addr.c - IPv4/IPv6 address value type. */
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "hash.h"
+
+struct dcv_addr dcv_addr_v4(const uint8_t *b4)
+{
+	struct dcv_addr a;
+	memset(&a, 0, sizeof(a));
+	a.family = DCV_ADDR_V4;
+	memcpy(a.bytes, b4, 4);
+	return a;
+}
+
+struct dcv_addr dcv_addr_v6(const uint8_t *b16)
+{
+	struct dcv_addr a;
+	memset(&a, 0, sizeof(a));
+	a.family = DCV_ADDR_V6;
+	memcpy(a.bytes, b16, 16);
+	return a;
+}
+
+bool dcv_addr_equal(const struct dcv_addr *a, const struct dcv_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+uint64_t dcv_addr_hash(const struct dcv_addr *a, uint64_t seed)
+{
+	return dcv_hash_bytes(a, sizeof(*a), seed);
+}
+
+char *dcv_addr_format(const struct dcv_addr *a, char *buf, size_t len)
+{
+	int af = a->family == DCV_ADDR_V6 ? AF_INET6 : AF_INET;
+	if (inet_ntop(af, a->bytes, buf, (socklen_t)len) == NULL && len > 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+bool dcv_addr_parse(const char *text, struct dcv_addr *out)
+{
+	uint8_t b[16];
+	if (inet_pton(AF_INET, text, b) == 1) {
+		*out = dcv_addr_v4(b);
+		return true;
+	}
+	if (inet_pton(AF_INET6, text, b) == 1) {
+		*out = dcv_addr_v6(b);
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,21 @@
+/*
+ * frame.h - the one frame interface between capture sources and the analyzer.
+ *
+ * Every source (pcap/pcapng file, live libpcap, eBPF ring buffer) produces a
+ * stream of these. The bytes are owned by the source and stay valid only
+ * until the next call that reads a frame from the same source.
+ */
+#ifndef DCV_FRAME_H
+#define DCV_FRAME_H
+
+#include <stdint.h>
+
+struct cap_frame {
+	uint64_t ts_ns;      /* capture time, nanoseconds since the Unix epoch */
+	const uint8_t *data; /* first caplen bytes of the frame */
+	uint32_t caplen;     /* bytes captured (may be less than wirelen) */
+	uint32_t wirelen;    /* bytes on the wire */
+	int linktype;        /* DLT_* / LINKTYPE_* value of the frame */
+};
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * db.h - dcvscope's SQLite store: the only place that writes SQL text.
+ *
+ * One database file holds capture runs, per-source per-bucket statistics and
+ * notable transactions. The schema is created and migrated on open
+ * (PRAGMA user_version); the file runs in WAL mode. Writes are batched: rows
+ * go through prepared statements inside one transaction per batch.
+ *
+ * A run is identified by its input fingerprint: when a run finishes, earlier
+ * runs with the same fingerprint are deleted with all their rows, in the
+ * same transaction, so analyzing the same capture twice never double-counts.
+ */
+#ifndef DCV_DB_H
+#define DCV_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../analyzer/records.h"
+
+#define DB_PATH_DEFAULT       "dcvscope.db"
+#define DB_BATCH_ROWS_DEFAULT 10000 /* rows per write transaction */
+
+struct db;
+
+/* What is known about a run when it starts. */
+struct db_run_info {
+	const char *kind;        /* "offline" or "live" */
+	const char *inputs;      /* human-readable list of inputs (file names, interface) */
+	const char *fingerprint; /* identity of the input; equal fingerprints = same input */
+	uint64_t started_ns;     /* wall clock when the run started */
+	uint32_t bucket_len_s;
+	uint32_t timeout_ms;
+};
+
+/* What is known when it ends. */
+struct db_run_summary {
+	uint64_t finished_ns;
+	uint64_t first_packet_ns, last_packet_ns;
+	const struct run_accounting *acc;
+	int complete; /* 1 when every input was read to its end */
+};
+
+/*
+ * db_open() opens or creates the database at path, sets WAL mode and migrates
+ * the schema to the current version. Returns 0 and *out, or -1 with a message
+ * in err (errlen bytes) and *out unchanged. A file with a newer schema than
+ * this build knows is refused.
+ */
+int db_open(struct db **out, const char *path, char *err, size_t errlen);
+
+/* db_close() flushes pending rows and closes. Returns 0, or -1 if the final
+ * flush failed (the database stays consistent: the batch is rolled back). */
+int db_close(struct db *db);
+
+/* db_errmsg() returns the last error message (never NULL). */
+const char *db_errmsg(const struct db *db);
+
+/* db_schema_version() returns the schema version of the open file. */
+int db_schema_version(struct db *db);
+
+/* db_run_begin() records a new run; returns its id (> 0) or -1. */
+int64_t db_run_begin(struct db *db, const struct db_run_info *info);
+
+/* db_source_bucket_add() queues one (part of a) source bucket row. Parts of
+ * the same (run, source, bucket) merge: counters add, maxima take the max.
+ * Returns 0 or -1. */
+int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_bucket *row);
+
+/* db_txn_add() queues one notable transaction. Returns 0 or -1. */
+int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec);
+
+/* db_flush() commits queued rows now. Returns 0 or -1. */
+int db_flush(struct db *db);
+
+/*
+ * db_run_finish() flushes, stores the run's accounting, and deletes earlier
+ * runs with the same fingerprint (and their rows). Returns the number of
+ * earlier runs replaced (>= 0) or -1.
+ */
+int db_run_finish(struct db *db, int64_t run_id, const struct db_run_summary *sum);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * test_support.h - small helpers shared by the Criterion tests: temporary
+ * paths, running the dcvscope binary and reading its output.
+ */
+#ifndef DCV_TEST_SUPPORT_H
+#define DCV_TEST_SUPPORT_H
+
+#include <stddef.h>
+
+/* test_tmpdir() creates a fresh private directory and returns its path
+ * (static storage, valid until the next call). Aborts the test on failure. */
+const char *test_tmpdir(void);
+
+/* test_run() runs a shell command line, captures stdout into *out
+ * (malloc'd, NUL-terminated; may be NULL) and returns the exit status
+ * (or -1 if it could not run / was killed). */
+int test_run(const char *cmdline, char **out);
+
+/* test_read_file() returns the file's bytes (malloc'd, NUL-terminated) or NULL. */
+char *test_read_file(const char *path, size_t *len);
+
+#endif
