@@ -39,6 +39,9 @@ struct db_run_summary {
 	uint64_t first_packet_ns, last_packet_ns;
 	const struct run_accounting *acc;
 	int complete; /* 1 when every input was read to its end */
+	/* when non-NULL, replaces the fingerprint given at db_run_begin(): an
+	 * input read from a pipe is only known once it has been read */
+	const char *fingerprint;
 };
 
 /*

@@ -1,8 +1,49 @@
-/* main.c - the dcvscope command line (placeholder). */
+/* main.c - dcvscope: dispatch to the command named by the first argument. */
 #include <stdio.h>
+#include <string.h>
 
-int main(void)
+#include "cli.h"
+
+#ifndef DCV_VERSION
+#define DCV_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *out)
 {
-	fprintf(stderr, "dcvscope: not built yet\n");
-	return 2;
+	fprintf(out,
+	        "usage: dcvscope COMMAND [OPTIONS]\n"
+	        "\n"
+	        "Authoritative-side DNS traffic analysis: why do certificate authorities fail\n"
+	        "to validate my domains?\n"
+	        "\n"
+	        "commands:\n"
+	        "  analyze FILE...   analyze pcap/pcapng captures into the database\n"
+	        "  version           print the version\n"
+	        "\n"
+	        "Run 'dcvscope COMMAND --help' for the options of a command.\n"
+	        "\n"
+	        "exit codes: 0 success, 1 internal failure, 2 usage error,\n"
+	        "            3 an input could not be read (or only in part), 4 database error\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "analyze") == 0)
+		return cmd_analyze(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("dcvscope %s\n", DCV_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	fprintf(stderr, "dcvscope: unknown command '%s'\n\n", cmd);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
 }

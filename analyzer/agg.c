@@ -1,0 +1,233 @@
+/*
+ * agg.c - per-source bucket table.
+ *
+ * Invariants (checked by assert_agg_ok() in debug builds):
+ *  1. Every used entry is in exactly one hash chain and in the FIFO list.
+ *  2. The FIFO list is in creation order, so its head is the oldest entry;
+ *     since capture time mostly moves forward, it is also (nearly) the
+ *     entry whose bucket ends first. agg_advance() stops at the first entry
+ *     that is still open, so an out-of-order timestamp delays an emit but
+ *     never loses a row.
+ *  3. used + free == max_entries.
+ */
+#include "agg.h"
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "hash.h"
+
+#define AGG_NIL UINT32_MAX
+
+struct agg_entry {
+	struct source_bucket row; /* first member: row pointers convert back */
+	uint64_t hash;
+	uint64_t qps_second; /* whole second of the last counted query */
+	uint32_t qps_count;  /* queries in that second */
+	uint32_t chain_next; /* next entry in the hash chain */
+	uint32_t fifo_prev, fifo_next;
+};
+
+struct agg {
+	struct agg_config cfg;
+	uint64_t bucket_ns;
+	agg_emit_fn emit;
+	void *ctx;
+	uint64_t seed;
+
+	struct agg_entry *entries;
+	uint32_t *heads; /* hash chains */
+	uint32_t head_mask;
+	uint32_t free_head; /* free entries linked through chain_next */
+	uint32_t fifo_head, fifo_tail;
+	uint32_t used;
+
+	uint64_t evictions;
+	uint64_t emitted;
+	int failed; /* an emit returned -1 */
+};
+
+#ifndef NDEBUG
+static int assert_agg_ok(const struct agg *a)
+{
+	uint32_t n = 0;
+	for (uint32_t i = a->fifo_head; i != AGG_NIL; i = a->entries[i].fifo_next)
+		n++;
+	uint32_t f = 0;
+	for (uint32_t i = a->free_head; i != AGG_NIL; i = a->entries[i].chain_next)
+		f++;
+	return n == a->used && n + f == a->cfg.max_entries;
+}
+#endif
+
+static uint64_t seed_random(void)
+{
+	uint64_t s = 0;
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s))
+		s = (uint64_t)(uintptr_t)&s ^ 0x5bd1e995u; /* weaker, still per process */
+	return s;
+}
+
+struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, void *ctx)
+{
+	struct agg *a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return NULL;
+	if (cfg != NULL)
+		a->cfg = *cfg;
+	if (a->cfg.bucket_len_s == 0)
+		a->cfg.bucket_len_s = AGG_BUCKET_LEN_S_DEFAULT;
+	if (a->cfg.max_entries == 0)
+		a->cfg.max_entries = AGG_MAX_ENTRIES_DEFAULT;
+	a->bucket_ns = (uint64_t)a->cfg.bucket_len_s * 1000000000ULL;
+	a->emit = emit;
+	a->ctx = ctx;
+	a->seed = seed_random();
+
+	uint32_t nheads = 1;
+	while (nheads < a->cfg.max_entries * 2u && nheads < (1u << 31))
+		nheads <<= 1;
+	a->head_mask = nheads - 1;
+	a->entries = malloc((size_t)a->cfg.max_entries * sizeof(*a->entries));
+	a->heads = malloc((size_t)nheads * sizeof(*a->heads));
+	if (a->entries == NULL || a->heads == NULL) {
+		agg_free(a);
+		return NULL;
+	}
+	memset(a->heads, 0xff, (size_t)nheads * sizeof(*a->heads));
+	for (uint32_t i = 0; i < a->cfg.max_entries; i++)
+		a->entries[i].chain_next = i + 1 < a->cfg.max_entries ? i + 1 : AGG_NIL;
+	a->free_head = 0;
+	a->fifo_head = a->fifo_tail = AGG_NIL;
+	return a;
+}
+
+void agg_free(struct agg *a)
+{
+	if (a == NULL)
+		return;
+	free(a->entries);
+	free(a->heads);
+	free(a);
+}
+
+static uint64_t key_hash(const struct agg *a, const struct dcv_addr *src, uint64_t bucket_start)
+{
+	return dcv_addr_hash(src, a->seed ^ bucket_start);
+}
+
+/* Close the peak-QPS window of an entry: the last second's count is a candidate. */
+static void close_qps(struct agg_entry *e)
+{
+	if (e->qps_count > e->row.peak_qps)
+		e->row.peak_qps = e->qps_count;
+}
+
+/* Unlink entry i from its hash chain and the FIFO, emit it, free its slot. */
+static void emit_entry(struct agg *a, uint32_t i)
+{
+	struct agg_entry *e = &a->entries[i];
+	uint32_t *link = &a->heads[e->hash & a->head_mask];
+	while (*link != i)
+		link = &a->entries[*link].chain_next;
+	*link = e->chain_next;
+
+	if (e->fifo_prev != AGG_NIL)
+		a->entries[e->fifo_prev].fifo_next = e->fifo_next;
+	else
+		a->fifo_head = e->fifo_next;
+	if (e->fifo_next != AGG_NIL)
+		a->entries[e->fifo_next].fifo_prev = e->fifo_prev;
+	else
+		a->fifo_tail = e->fifo_prev;
+
+	close_qps(e);
+	if (a->emit != NULL && a->emit(a->ctx, &e->row) != 0)
+		a->failed = 1;
+	a->emitted++;
+	a->used--;
+	e->chain_next = a->free_head;
+	a->free_head = i;
+}
+
+struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
+{
+	uint64_t start = ts_ns - ts_ns % a->bucket_ns;
+	uint64_t h = key_hash(a, source, start);
+	for (uint32_t i = a->heads[h & a->head_mask]; i != AGG_NIL; i = a->entries[i].chain_next) {
+		struct agg_entry *e = &a->entries[i];
+		if (e->hash == h && e->row.bucket_start_ns == start &&
+		    dcv_addr_equal(&e->row.source, source))
+			return &e->row;
+	}
+	if (a->free_head == AGG_NIL) {
+		emit_entry(a, a->fifo_head); /* full: the oldest goes out early */
+		a->evictions++;
+	}
+	uint32_t i = a->free_head;
+	struct agg_entry *e = &a->entries[i];
+	a->free_head = e->chain_next;
+	memset(e, 0, sizeof(*e));
+	e->row.source = *source;
+	e->row.bucket_start_ns = start;
+	e->row.bucket_len_s = a->cfg.bucket_len_s;
+	e->hash = h;
+	e->chain_next = a->heads[h & a->head_mask];
+	a->heads[h & a->head_mask] = i;
+	e->fifo_next = AGG_NIL;
+	e->fifo_prev = a->fifo_tail;
+	if (a->fifo_tail != AGG_NIL)
+		a->entries[a->fifo_tail].fifo_next = i;
+	else
+		a->fifo_head = i;
+	a->fifo_tail = i;
+	a->used++;
+	assert(a->used <= a->cfg.max_entries);
+	return &e->row;
+}
+
+void agg_count_query(struct agg *a, struct source_bucket *row, uint64_t ts_ns)
+{
+	(void)a;
+	struct agg_entry *e = (struct agg_entry *)row;
+	uint64_t sec = ts_ns / 1000000000ULL;
+	row->queries++;
+	if (sec != e->qps_second) {
+		close_qps(e);
+		e->qps_second = sec;
+		e->qps_count = 0;
+	}
+	e->qps_count++;
+}
+
+int agg_advance(struct agg *a, uint64_t now_ns)
+{
+	while (a->fifo_head != AGG_NIL) {
+		const struct agg_entry *e = &a->entries[a->fifo_head];
+		if (e->row.bucket_start_ns + a->bucket_ns + a->cfg.grace_ns > now_ns)
+			break;
+		emit_entry(a, a->fifo_head);
+	}
+	assert(assert_agg_ok(a));
+	return a->failed ? -1 : 0;
+}
+
+int agg_flush(struct agg *a)
+{
+	while (a->fifo_head != AGG_NIL)
+		emit_entry(a, a->fifo_head);
+	return a->failed ? -1 : 0;
+}
+
+uint64_t agg_evictions(const struct agg *a)
+{
+	return a->evictions;
+}
+
+uint64_t agg_rows_emitted(const struct agg *a)
+{
+	return a->emitted;
+}

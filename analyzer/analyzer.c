@@ -1,0 +1,396 @@
+/* analyzer.c - one run's pipeline: decode, reassemble, parse, match, aggregate. */
+#include "analyzer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_parse.h"
+
+/* Timeouts are checked at most this often, in capture time. */
+#define ANALYZER_TICK_NS 100000000ULL /* 100 ms */
+
+struct analyzer {
+	struct analyzer_config cfg;
+	struct analyzer_sink sink;
+	uint8_t port_bits[65536 / 8];
+
+	struct decoder *decoder;
+	struct tcp_tracker *tcp;
+	struct txn_table *txn;
+	struct agg *agg;
+
+	struct run_accounting acc;
+	struct analyzer_totals totals;
+	uint64_t now_ns; /* latest frame time */
+	uint64_t next_tick_ns;
+	int failed; /* a sink callback failed */
+
+	struct dns_msg msg; /* scratch: the message being handled */
+};
+
+bool analyzer_is_dns_port(const struct analyzer *a, uint16_t port)
+{
+	return (a->port_bits[port >> 3] >> (port & 7)) & 1;
+}
+
+/* ---- sinks ---------------------------------------------------------- */
+
+static int emit_bucket(void *ctx, const struct source_bucket *row)
+{
+	struct analyzer *a = ctx;
+	if (a->sink.on_bucket == NULL)
+		return 0;
+	return a->sink.on_bucket(a->sink.ctx, row);
+}
+
+static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_kind kind)
+{
+	if (a->sink.on_txn == NULL)
+		return;
+	struct txn_record rec;
+	rec.kind = kind;
+	rec.query_ts_ns = r->query_ts_ns;
+	rec.latency_us = kind == TXN_ANSWERED ? (r->end_ts_ns - r->query_ts_ns) / 1000 : 0;
+	rec.client = r->key->client;
+	rec.server = r->key->server;
+	rec.client_port = r->key->client_port;
+	rec.server_port = r->key->server_port;
+	rec.transport = r->key->transport;
+	rec.id = r->key->id;
+	rec.qtype = r->key->qtype;
+	rec.rcode = r->rcode;
+	rec.tc = r->tc;
+	rec.query_edns = r->query_edns;
+	rec.query_do = r->query_do;
+	size_t n =
+	    r->key->qname_len < sizeof(rec.qname) - 1 ? r->key->qname_len : sizeof(rec.qname) - 1;
+	memcpy(rec.qname, r->key->qname, n);
+	rec.qname[n] = '\0';
+	if (a->sink.on_txn(a->sink.ctx, &rec) != 0)
+		a->failed = 1;
+}
+
+/* A transaction ended: fold it into the query's bucket, store it if notable. */
+static void on_txn_done(void *ctx, const struct txn_result *r)
+{
+	struct analyzer *a = ctx;
+	struct source_bucket *row = agg_get(a->agg, &r->key->client, r->query_ts_ns);
+	if (r->rcode < 0) {
+		row->unanswered++;
+		a->totals.unanswered++;
+		emit_txn(a, r, TXN_UNANSWERED);
+		return;
+	}
+	uint64_t us = (r->end_ts_ns >= r->query_ts_ns ? r->end_ts_ns - r->query_ts_ns : 0) / 1000;
+	row->latency_count++;
+	row->latency_sum_us += us;
+	if (us > row->latency_max_us)
+		row->latency_max_us = us;
+	a->totals.answered++;
+	a->totals.latency_count++;
+	a->totals.latency_sum_us += us;
+	if (us > a->totals.latency_max_us)
+		a->totals.latency_max_us = us;
+	if ((r->rcode != DNS_RCODE_NOERROR && r->rcode != DNS_RCODE_NXDOMAIN) || r->tc)
+		emit_txn(a, r, TXN_ANSWERED);
+}
+
+/* ---- DNS messages ---------------------------------------------------- */
+
+/*
+ * One DNS message from src to dst. The QR bit, not the port, says whether it
+ * is a query (src is the client) or a response (dst is the client), which
+ * is also how tshark counts.
+ */
+static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *src,
+                       const struct dcv_addr *dst, uint16_t sport, uint16_t dport,
+                       enum dcv_transport transport, const uint8_t *p, uint32_t len, bool snap_cut)
+{
+	struct dns_msg *m = &a->msg;
+	int rc = dns_parse(p, len, m);
+	a->acc.dns_messages++;
+	if (rc < 0 && !(snap_cut && m->header_ok)) {
+		/* not usable: counted by reason, never as a query or response */
+		a->acc.dns_malformed++;
+		a->acc.malformed[-rc]++;
+		return;
+	}
+	if (rc >= 0 && m->trailing)
+		a->acc.dns_trailing++;
+	if (transport == DCV_TRANSPORT_TCP)
+		a->totals.tcp++;
+	else
+		a->totals.udp++;
+	if (src->family == DCV_ADDR_V6)
+		a->totals.ipv6++;
+	else
+		a->totals.ipv4++;
+
+	struct txn_key k;
+	k.transport = transport;
+	k.id = m->id;
+	if (m->has_question) {
+		k.qtype = m->qtype;
+		k.qname = m->qname;
+		k.qname_len = m->qname_len;
+	} else {
+		k.qtype = 0;
+		k.qname = "";
+		k.qname_len = 0;
+	}
+
+	if (!m->qr) {
+		a->acc.queries++;
+		a->totals.queries++;
+		struct source_bucket *row = agg_get(a->agg, src, ts);
+		agg_count_query(a->agg, row, ts);
+		if (transport == DCV_TRANSPORT_TCP)
+			row->queries_tcp++;
+		else
+			row->queries_udp++;
+		if (m->has_edns) {
+			row->queries_edns++;
+			a->totals.queries_edns++;
+			if (m->edns_do) {
+				row->queries_do++;
+				a->totals.queries_do++;
+			}
+		}
+		k.client = *src;
+		k.server = *dst;
+		k.client_port = sport;
+		k.server_port = dport;
+		if (txn_query(a->txn, &k, ts, m->has_edns, m->has_edns && m->edns_do)) {
+			row->retransmits++;
+			a->totals.retransmits++;
+		}
+		return;
+	}
+
+	a->acc.responses++;
+	a->totals.responses++;
+	unsigned rcode = m->rcode & 0xfff;
+	a->totals.rcodes[rcode]++;
+	if (m->tc)
+		a->totals.responses_tc++;
+	struct source_bucket *row = agg_get(a->agg, dst, ts);
+	row->responses++;
+	row->rcode[rcode_slot_of(rcode)]++;
+	if (m->tc)
+		row->truncated++;
+	k.client = *dst;
+	k.server = *src;
+	k.client_port = dport;
+	k.server_port = sport;
+	if (!txn_response(a->txn, &k, ts, (int32_t)rcode, m->tc))
+		a->totals.unmatched_responses++;
+}
+
+/* ---- TCP -------------------------------------------------------------- */
+
+static void on_tcp_message(void *ctx, const struct tcp_dns_message *m)
+{
+	struct analyzer *a = ctx;
+	if (m->to_server)
+		handle_dns(a, m->ts_ns, &m->client, &m->server, m->client_port, m->server_port,
+		           DCV_TRANSPORT_TCP, m->msg, m->len, false);
+	else
+		handle_dns(a, m->ts_ns, &m->server, &m->client, m->server_port, m->client_port,
+		           DCV_TRANSPORT_TCP, m->msg, m->len, false);
+}
+
+static void on_tcp_session(void *ctx, const struct tcp_session_event *ev)
+{
+	struct analyzer *a = ctx;
+	struct source_bucket *row = agg_get(a->agg, &ev->client, ev->ts_ns);
+	switch (ev->kind) {
+	case TCP_EV_OPEN:
+		row->tcp_sessions++;
+		a->totals.tcp_sessions++;
+		break;
+	case TCP_EV_CLOSE:
+		if (ev->closed_by_server) {
+			row->tcp_server_closed++;
+			a->totals.tcp_server_closed++;
+		}
+		break;
+	case TCP_EV_REJECTED:
+		row->tcp_rejected++;
+		a->totals.tcp_rejected++;
+		break;
+	case TCP_EV_FILTERED:
+		row->tcp_filtered++;
+		a->totals.tcp_filtered++;
+		break;
+	}
+	if (ev->concurrent > row->max_concurrent_tcp)
+		row->max_concurrent_tcp = ev->concurrent;
+}
+
+static void on_tcp_error(void *ctx, int code)
+{
+	struct analyzer *a = ctx;
+	if (code < 0 && -code <= DCV_ERROR_COUNT)
+		a->acc.malformed[-code]++;
+}
+
+/* ---- frames ------------------------------------------------------------ */
+
+static void tick(struct analyzer *a)
+{
+	decoder_expire(a->decoder, a->now_ns);
+	tcp_tracker_expire(a->tcp, a->now_ns);
+	txn_expire(a->txn, a->now_ns);
+	if (agg_advance(a->agg, a->now_ns) != 0)
+		a->failed = 1;
+	a->next_tick_ns = a->now_ns + ANALYZER_TICK_NS;
+}
+
+int analyzer_frame(struct analyzer *a, const struct cap_frame *f)
+{
+	struct dcv_pkt pkt;
+	a->acc.frames++;
+	a->acc.bytes += f->wirelen;
+	if (f->ts_ns > a->now_ns)
+		a->now_ns = f->ts_ns;
+	if (a->totals.first_ts_ns == 0 || f->ts_ns < a->totals.first_ts_ns)
+		a->totals.first_ts_ns = f->ts_ns;
+	a->totals.last_ts_ns = a->now_ns;
+	if (a->now_ns >= a->next_tick_ns)
+		tick(a);
+
+	int rc = decode_frame(a->decoder, f, &pkt);
+	switch (rc) {
+	case DECODE_PACKET:
+		break;
+	case DECODE_FRAGMENT:
+		a->acc.fragments_held++;
+		return a->failed ? -1 : 0;
+	case DECODE_NOT_IP:
+		a->acc.not_ip++;
+		return a->failed ? -1 : 0;
+	case DECODE_OTHER_PROTO:
+		a->acc.other_proto++;
+		return a->failed ? -1 : 0;
+	case DECODE_UNSUPPORTED_LINK:
+		a->acc.unsupported_link++;
+		return a->failed ? -1 : 0;
+	default:
+		a->acc.malformed_frames++;
+		if (rc < 0 && -rc <= DCV_ERROR_COUNT)
+			a->acc.malformed[-rc]++;
+		return a->failed ? -1 : 0;
+	}
+
+	bool dport_dns = analyzer_is_dns_port(a, pkt.dport);
+	if (!dport_dns && !analyzer_is_dns_port(a, pkt.sport)) {
+		a->acc.other_port++;
+		return a->failed ? -1 : 0;
+	}
+	a->acc.dns_frames++;
+	if (pkt.snap_truncated)
+		a->acc.snap_truncated++;
+	if (pkt.proto == DCV_PROTO_UDP) {
+		handle_dns(a, pkt.ts_ns, &pkt.src, &pkt.dst, pkt.sport, pkt.dport,
+		           DCV_TRANSPORT_UDP, pkt.payload, pkt.payload_len, pkt.snap_truncated);
+	} else {
+		tcp_tracker_packet(a->tcp, &pkt, dport_dns);
+	}
+	return a->failed ? -1 : 0;
+}
+
+int analyzer_finish(struct analyzer *a)
+{
+	decoder_expire(a->decoder, UINT64_MAX);
+	tcp_tracker_finish(a->tcp, a->now_ns);
+	txn_finish(a->txn, a->now_ns);
+	if (agg_flush(a->agg) != 0)
+		a->failed = 1;
+	return a->failed ? -1 : 0;
+}
+
+/* ---- lifecycle and accessors ----------------------------------------- */
+
+struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct analyzer_sink *sink)
+{
+	if (cfg != NULL && cfg->nports > ANALYZER_MAX_PORTS)
+		return NULL;
+	struct analyzer *a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return NULL;
+	if (cfg != NULL)
+		a->cfg = *cfg;
+	if (sink != NULL)
+		a->sink = *sink;
+	if (a->cfg.nports == 0) {
+		a->cfg.ports[0] = ANALYZER_DNS_PORT_DEFAULT;
+		a->cfg.nports = 1;
+	}
+	for (unsigned i = 0; i < a->cfg.nports; i++)
+		a->port_bits[a->cfg.ports[i] >> 3] |= (uint8_t)(1u << (a->cfg.ports[i] & 7));
+	if (a->cfg.timeout_ms == 0)
+		a->cfg.timeout_ms = TXN_TIMEOUT_MS_DEFAULT;
+
+	struct txn_config tc = {.timeout_ms = a->cfg.timeout_ms, .max_pending = a->cfg.max_pending};
+	/* a bucket stays open until its last queries can have timed out (agg.h) */
+	struct agg_config ac = {.bucket_len_s = a->cfg.bucket_len_s,
+	                        .max_entries = a->cfg.max_sources,
+	                        .grace_ns =
+	                            (uint64_t)a->cfg.timeout_ms * 1000000ULL + ANALYZER_TICK_NS};
+	struct tcp_callbacks cb = {.ctx = a,
+	                           .on_session = on_tcp_session,
+	                           .on_message = on_tcp_message,
+	                           .on_error = on_tcp_error};
+	a->decoder = decoder_new(&a->cfg.decoder);
+	a->tcp = tcp_tracker_new(&a->cfg.tcp, &cb);
+	a->txn = txn_new(&tc, on_txn_done, a);
+	a->agg = agg_new(&ac, emit_bucket, a);
+	if (a->decoder == NULL || a->tcp == NULL || a->txn == NULL || a->agg == NULL) {
+		analyzer_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void analyzer_free(struct analyzer *a)
+{
+	if (a == NULL)
+		return;
+	decoder_free(a->decoder);
+	tcp_tracker_free(a->tcp);
+	txn_free(a->txn);
+	agg_free(a->agg);
+	free(a);
+}
+
+static void sync_counters(const struct analyzer *a, struct run_accounting *acc,
+                          struct analyzer_totals *t)
+{
+	const struct decoder_stats *ds = decoder_get_stats(a->decoder);
+	const struct tcp_stats *ts = tcp_tracker_get_stats(a->tcp);
+	const struct txn_stats *xs = txn_get_stats(a->txn);
+	acc->fragments = ds->fragments;
+	acc->reassembled = ds->reassembled;
+	acc->malformed[-DCV_E_FRAG_TIMEOUT] = ds->frag_expired;
+	acc->malformed[-DCV_E_FRAG_EVICTED] = ds->frag_evicted;
+	acc->tcp_streams = ts->connections;
+	acc->evictions = agg_evictions(a->agg) + xs->evicted + ts->evicted + ds->frag_evicted;
+	t->retransmits = xs->retransmits;
+	t->pending_at_end = xs->pending_at_end;
+	t->txn_evicted = xs->evicted;
+	t->tcp_midstream = ts->midstream_pickups;
+	t->tcp_syn_pending_at_end = ts->syn_pending_at_end;
+}
+
+/* The sub-tables own some counters; the accessors copy them in. */
+const struct run_accounting *analyzer_accounting(struct analyzer *a)
+{
+	sync_counters(a, &a->acc, &a->totals);
+	return &a->acc;
+}
+
+const struct analyzer_totals *analyzer_get_totals(struct analyzer *a)
+{
+	sync_counters(a, &a->acc, &a->totals);
+	return &a->totals;
+}

@@ -1,0 +1,89 @@
+/*
+ * analyzer.h - the analysis pipeline for one run: frames in, statistics,
+ * notable transactions and packet accounting out.
+ *
+ *   frame ─▶ decode (link, IP, fragments, UDP/TCP)
+ *              ├─ UDP on a DNS port ─────────────▶ DNS message
+ *              └─ TCP on a DNS port ─▶ tcp_track ─▶ DNS message(s), session events
+ *   DNS message ─▶ dns_parse ─▶ txn (query↔response, unanswered) ─▶ agg (per source, per bucket)
+ *
+ * Capture time (frame timestamps) drives every timeout, so offline and live
+ * input behave the same. Output goes to the sink callbacks as soon as it is
+ * final; the analyzer itself keeps only bounded tables.
+ */
+#ifndef DCV_ANALYZER_H
+#define DCV_ANALYZER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../capture/frame.h"
+#include "agg.h"
+#include "decode.h"
+#include "records.h"
+#include "tcp_track.h"
+#include "txn.h"
+
+#define ANALYZER_MAX_PORTS        16
+#define ANALYZER_DNS_PORT_DEFAULT 53
+
+struct analyzer_config {
+	uint16_t ports[ANALYZER_MAX_PORTS]; /* DNS ports; nports == 0 means {53} */
+	unsigned nports;
+	uint32_t timeout_ms;   /* transaction timeout; 0 = TXN_TIMEOUT_MS_DEFAULT */
+	uint32_t bucket_len_s; /* 0 = AGG_BUCKET_LEN_S_DEFAULT */
+	uint32_t max_sources;  /* aggregation entries; 0 = AGG_MAX_ENTRIES_DEFAULT */
+	uint32_t max_pending;  /* open transactions; 0 = TXN_MAX_PENDING_DEFAULT */
+	struct decoder_config decoder;
+	struct tcp_config tcp;
+};
+
+/* Where results go. Each callback returns 0, or -1 on a storage failure,
+ * which makes analyzer_frame()/analyzer_finish() return -1. */
+struct analyzer_sink {
+	void *ctx;
+	int (*on_bucket)(void *ctx, const struct source_bucket *row);
+	int (*on_txn)(void *ctx, const struct txn_record *rec);
+};
+
+/* Run-wide totals for summaries (the per-source detail is in the buckets). */
+struct analyzer_totals {
+	uint64_t queries, responses;
+	uint64_t udp, tcp, ipv4, ipv6; /* DNS messages by transport / IP version */
+	uint64_t queries_edns, queries_do, responses_tc;
+	uint64_t rcodes[4096]; /* responses by full rcode */
+	uint64_t answered, unanswered, retransmits, unmatched_responses, pending_at_end,
+	    txn_evicted;
+	uint64_t latency_count, latency_sum_us, latency_max_us;
+	uint64_t tcp_sessions, tcp_rejected, tcp_filtered, tcp_server_closed, tcp_midstream,
+	    tcp_syn_pending_at_end;
+	uint64_t first_ts_ns, last_ts_ns;
+};
+
+struct analyzer;
+
+/* analyzer_new() builds the pipeline; NULL on allocation failure or a bad
+ * config (more than ANALYZER_MAX_PORTS ports). cfg and sink are copied. */
+struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct analyzer_sink *sink);
+
+/* analyzer_free() frees everything without emitting. NULL is a no-op. */
+void analyzer_free(struct analyzer *a);
+
+/* analyzer_frame() processes one frame. Returns 0, or -1 when the sink
+ * failed (the frame itself is always accounted for). */
+int analyzer_frame(struct analyzer *a, const struct cap_frame *f);
+
+/* analyzer_finish() ends the input: closes TCP sessions, decides the open
+ * transactions, emits every remaining bucket. Returns 0 or -1 (sink). */
+int analyzer_finish(struct analyzer *a);
+
+/* analyzer_accounting() returns the packet accounting so far. */
+const struct run_accounting *analyzer_accounting(struct analyzer *a);
+
+/* analyzer_get_totals() returns the run-wide totals so far. */
+const struct analyzer_totals *analyzer_get_totals(struct analyzer *a);
+
+/* analyzer_is_dns_port() says whether port is one of the configured DNS ports. */
+bool analyzer_is_dns_port(const struct analyzer *a, uint16_t port);
+
+#endif

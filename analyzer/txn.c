@@ -1,0 +1,268 @@
+/*
+ * txn.c - pending-query table.
+ *
+ * Invariants:
+ *  1. Every open transaction is in one hash chain and in the FIFO, which is
+ *     in query-time order of insertion; expiry pops from the FIFO head.
+ *  2. open + free == max_pending.
+ * Capture time that steps backwards (files given out of order) only delays
+ * expiry; it never reports a transaction twice.
+ */
+#include "txn.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "hash.h"
+
+#define TXN_NIL UINT32_MAX
+
+struct txn_entry {
+	struct dcv_addr client, server;
+	uint16_t client_port, server_port;
+	uint16_t id, qtype;
+	uint8_t transport;
+	bool edns, do_bit;
+	uint16_t qname_len; /* full length of the name */
+	uint64_t hash;
+	uint64_t query_ts_ns;
+	uint32_t retransmits;
+	uint32_t chain_next;
+	uint32_t fifo_prev, fifo_next;
+	char qname[TXN_QNAME_KEEP + 1];
+};
+
+struct txn_table {
+	struct txn_config cfg;
+	uint64_t timeout_ns;
+	txn_done_fn done;
+	void *ctx;
+	uint64_t seed;
+	struct txn_entry *entries;
+	uint32_t *heads;
+	uint32_t head_mask;
+	uint32_t free_head;
+	uint32_t fifo_head, fifo_tail;
+	struct txn_stats stats;
+};
+
+struct txn_table *txn_new(const struct txn_config *cfg, txn_done_fn done, void *ctx)
+{
+	struct txn_table *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	if (cfg != NULL)
+		t->cfg = *cfg;
+	if (t->cfg.timeout_ms == 0)
+		t->cfg.timeout_ms = TXN_TIMEOUT_MS_DEFAULT;
+	if (t->cfg.max_pending == 0)
+		t->cfg.max_pending = TXN_MAX_PENDING_DEFAULT;
+	t->timeout_ns = (uint64_t)t->cfg.timeout_ms * 1000000ULL;
+	t->done = done;
+	t->ctx = ctx;
+	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != (ssize_t)sizeof(t->seed))
+		t->seed = (uint64_t)(uintptr_t)t ^ 0x2545f4914f6cdd1dULL;
+
+	uint32_t nheads = 1;
+	while (nheads < t->cfg.max_pending * 2u && nheads < (1u << 31))
+		nheads <<= 1;
+	t->head_mask = nheads - 1;
+	t->entries = malloc((size_t)t->cfg.max_pending * sizeof(*t->entries));
+	t->heads = malloc((size_t)nheads * sizeof(*t->heads));
+	if (t->entries == NULL || t->heads == NULL) {
+		txn_free(t);
+		return NULL;
+	}
+	memset(t->heads, 0xff, (size_t)nheads * sizeof(*t->heads));
+	for (uint32_t i = 0; i < t->cfg.max_pending; i++)
+		t->entries[i].chain_next = i + 1 < t->cfg.max_pending ? i + 1 : TXN_NIL;
+	t->free_head = 0;
+	t->fifo_head = t->fifo_tail = TXN_NIL;
+	return t;
+}
+
+void txn_free(struct txn_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->entries);
+	free(t->heads);
+	free(t);
+}
+
+static uint64_t key_hash(const struct txn_table *t, const struct txn_key *k)
+{
+	uint64_t h = dcv_addr_hash(&k->client, t->seed);
+	h = dcv_addr_hash(&k->server, h);
+	uint64_t small = (uint64_t)k->client_port << 48 | (uint64_t)k->server_port << 32 |
+	                 (uint64_t)k->id << 16 | k->qtype;
+	h = dcv_hash_mix(h ^ small ^ ((uint64_t)k->transport << 63));
+	size_t n = k->qname_len < TXN_QNAME_KEEP ? k->qname_len : TXN_QNAME_KEEP;
+	return dcv_hash_bytes(k->qname, n, h);
+}
+
+static bool entry_matches(const struct txn_entry *e, uint64_t h, const struct txn_key *k)
+{
+	size_t n = k->qname_len < TXN_QNAME_KEEP ? k->qname_len : TXN_QNAME_KEEP;
+	return e->hash == h && e->id == k->id && e->qtype == k->qtype &&
+	       e->client_port == k->client_port && e->server_port == k->server_port &&
+	       e->transport == (uint8_t)k->transport && e->qname_len == k->qname_len &&
+	       dcv_addr_equal(&e->client, &k->client) && dcv_addr_equal(&e->server, &k->server) &&
+	       memcmp(e->qname, k->qname, n) == 0;
+}
+
+static uint32_t *find_link(struct txn_table *t, uint64_t h, const struct txn_key *k)
+{
+	uint32_t *link = &t->heads[h & t->head_mask];
+	while (*link != TXN_NIL) {
+		if (entry_matches(&t->entries[*link], h, k))
+			return link;
+		link = &t->entries[*link].chain_next;
+	}
+	return link;
+}
+
+/* Remove entry i (whose chain link is *link) from the chain and the FIFO. */
+static void release(struct txn_table *t, uint32_t *link, uint32_t i)
+{
+	struct txn_entry *e = &t->entries[i];
+	*link = e->chain_next;
+	if (e->fifo_prev != TXN_NIL)
+		t->entries[e->fifo_prev].fifo_next = e->fifo_next;
+	else
+		t->fifo_head = e->fifo_next;
+	if (e->fifo_next != TXN_NIL)
+		t->entries[e->fifo_next].fifo_prev = e->fifo_prev;
+	else
+		t->fifo_tail = e->fifo_prev;
+	e->chain_next = t->free_head;
+	t->free_head = i;
+}
+
+static uint32_t *chain_link_of(struct txn_table *t, uint32_t i)
+{
+	uint32_t *link = &t->heads[t->entries[i].hash & t->head_mask];
+	while (*link != i)
+		link = &t->entries[*link].chain_next;
+	return link;
+}
+
+static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_ns, int32_t rcode,
+                   bool tc)
+{
+	if (t->done == NULL)
+		return;
+	struct txn_key k = {
+	    .client = e->client,
+	    .server = e->server,
+	    .client_port = e->client_port,
+	    .server_port = e->server_port,
+	    .id = e->id,
+	    .qtype = e->qtype,
+	    .transport = (enum dcv_transport)e->transport,
+	    .qname = e->qname,
+	    .qname_len = e->qname_len < TXN_QNAME_KEEP ? e->qname_len : TXN_QNAME_KEEP,
+	};
+	struct txn_result r = {
+	    .key = &k,
+	    .query_ts_ns = e->query_ts_ns,
+	    .end_ts_ns = end_ns,
+	    .retransmits = e->retransmits,
+	    .rcode = rcode,
+	    .tc = tc,
+	    .query_edns = e->edns,
+	    .query_do = e->do_bit,
+	};
+	t->done(t->ctx, &r);
+}
+
+bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns, bool edns, bool do_bit)
+{
+	uint64_t h = key_hash(t, k);
+	uint32_t *link = find_link(t, h, k);
+	if (*link != TXN_NIL) {
+		t->entries[*link].retransmits++;
+		t->stats.retransmits++;
+		return true;
+	}
+	if (t->free_head == TXN_NIL) {
+		uint32_t old = t->fifo_head;
+		release(t, chain_link_of(t, old), old);
+		t->stats.evicted++;
+		link = find_link(t, h, k); /* the chain may have changed */
+	}
+	uint32_t i = t->free_head;
+	struct txn_entry *e = &t->entries[i];
+	t->free_head = e->chain_next;
+	e->client = k->client;
+	e->server = k->server;
+	e->client_port = k->client_port;
+	e->server_port = k->server_port;
+	e->id = k->id;
+	e->qtype = k->qtype;
+	e->transport = (uint8_t)k->transport;
+	e->edns = edns;
+	e->do_bit = do_bit;
+	e->qname_len = k->qname_len;
+	size_t n = k->qname_len < TXN_QNAME_KEEP ? k->qname_len : TXN_QNAME_KEEP;
+	memcpy(e->qname, k->qname, n);
+	e->qname[n] = '\0';
+	e->hash = h;
+	e->query_ts_ns = ts_ns;
+	e->retransmits = 0;
+	e->chain_next = TXN_NIL;
+	*link = i;
+	e->fifo_next = TXN_NIL;
+	e->fifo_prev = t->fifo_tail;
+	if (t->fifo_tail != TXN_NIL)
+		t->entries[t->fifo_tail].fifo_next = i;
+	else
+		t->fifo_head = i;
+	t->fifo_tail = i;
+	return false;
+}
+
+bool txn_response(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns, int32_t rcode,
+                  bool tc)
+{
+	uint64_t h = key_hash(t, k);
+	uint32_t *link = find_link(t, h, k);
+	if (*link == TXN_NIL) {
+		t->stats.unmatched_responses++;
+		return false;
+	}
+	uint32_t i = *link;
+	t->stats.answered++;
+	report(t, &t->entries[i], ts_ns, rcode, tc);
+	release(t, link, i);
+	return true;
+}
+
+void txn_expire(struct txn_table *t, uint64_t now_ns)
+{
+	while (t->fifo_head != TXN_NIL) {
+		uint32_t i = t->fifo_head;
+		const struct txn_entry *e = &t->entries[i];
+		if (e->query_ts_ns + t->timeout_ns > now_ns)
+			break;
+		t->stats.unanswered++;
+		report(t, e, e->query_ts_ns + t->timeout_ns, -1, false);
+		release(t, chain_link_of(t, i), i);
+	}
+}
+
+void txn_finish(struct txn_table *t, uint64_t last_ns)
+{
+	txn_expire(t, last_ns);
+	while (t->fifo_head != TXN_NIL) {
+		uint32_t i = t->fifo_head;
+		t->stats.pending_at_end++;
+		release(t, chain_link_of(t, i), i);
+	}
+}
+
+const struct txn_stats *txn_get_stats(const struct txn_table *t)
+{
+	return &t->stats;
+}

@@ -1,0 +1,280 @@
+/*
+ * test_analyze_cli.c - `dcvscope analyze` end to end: real pcap files written
+ * through libpcap, the real binary, a real SQLite file.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pktbuild.h"
+#include "test_support.h"
+
+#define MS  1000000ULL
+#define SEC 1000000000ULL
+
+static struct dcv_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	uint8_t x[4] = {a, b, c, d};
+	return dcv_addr_v4(x);
+}
+
+/* Write one UDP DNS message frame. */
+static void udp_msg(struct pcapw *w, uint64_t ts, struct dcv_addr src, uint16_t sport,
+                    struct dcv_addr dst, uint16_t dport, const struct dnsb *m)
+{
+	static uint8_t frame[PB_FRAME_MAX];
+	struct pb_packet p = {.linktype = PB_LINK_ETHERNET,
+	                      .src = src,
+	                      .dst = dst,
+	                      .proto = 17,
+	                      .sport = sport,
+	                      .dport = dport,
+	                      .payload = m->buf,
+	                      .payload_len = m->len};
+	size_t n = pb_build(&p, frame, sizeof(frame));
+	cr_assert_gt(n, 0);
+	pcapw_write(w, ts, frame, n);
+}
+
+/*
+ * A small known capture: client A asks 3 questions (NOERROR, REFUSED, and one
+ * never answered); client B asks one (SERVFAIL). Ends 10 s after the last
+ * query so the drop is decided.
+ */
+static void write_small_capture(const char *path)
+{
+	struct pcapw *w = pcapw_open(path, PB_LINK_ETHERNET, 65535);
+	cr_assert_not_null(w);
+	struct dcv_addr srv = v4(192, 0, 2, 53), a = v4(198, 51, 100, 1), b = v4(203, 0, 113, 9);
+	struct dnsb q, r;
+	const char *names[3] = {"example.com", "Other.Example", "_acme-challenge.example.com"};
+	const int rcodes[3] = {0, 5, -1};
+	for (int i = 0; i < 3; i++) {
+		dnsb_init(&q, (uint16_t)(100 + i), DNSB_RD);
+		dnsb_question(&q, names[i], 16, 1);
+		udp_msg(w, (uint64_t)(i + 1) * SEC, a, 40000, srv, 53, &q);
+		if (rcodes[i] >= 0) {
+			dnsb_init(&r, (uint16_t)(100 + i),
+			          (uint16_t)(DNSB_QR | DNSB_AA | rcodes[i]));
+			dnsb_question(&r, names[i], 16, 1);
+			udp_msg(w, (uint64_t)(i + 1) * SEC + 2 * MS, srv, 53, a, 40000, &r);
+		}
+	}
+	dnsb_init(&q, 7, 0);
+	dnsb_question(&q, "example.com", 257, 1);
+	udp_msg(w, 5 * SEC, b, 5353, srv, 53, &q);
+	dnsb_init(&r, 7, DNSB_QR | 2);
+	dnsb_question(&r, "example.com", 257, 1);
+	udp_msg(w, 5 * SEC + 1 * MS, srv, 53, b, 5353, &r);
+	/* something that is not DNS, so the end time moves on */
+	dnsb_init(&q, 1, 0);
+	dnsb_question(&q, "ntp.example", 1, 1);
+	udp_msg(w, 15 * SEC, a, 123, srv, 123, &q);
+	cr_assert_eq(pcapw_close(w), 0);
+}
+
+static json_t *run_json(const char *args, int expect_rc)
+{
+	char cmd[2048], *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s analyze --format json %s", DCV_BINARY, args);
+	int rc = test_run(cmd, &out);
+	cr_assert_eq(rc, expect_rc, "'%s' exited %d, expected %d", cmd, rc, expect_rc);
+	json_error_t err;
+	json_t *j = json_loads(out, 0, &err);
+	cr_assert_not_null(j, "not JSON (%s): %s", err.text, out);
+	free(out);
+	return j;
+}
+
+static json_int_t jint(json_t *root, const char *path)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", path);
+	json_t *cur = root;
+	for (char *tok = strtok(buf, "."); tok != NULL; tok = strtok(NULL, ".")) {
+		cur = json_object_get(cur, tok);
+		cr_assert_not_null(cur, "JSON has no %s", path);
+	}
+	cr_assert(json_is_integer(cur), "%s is not an integer", path);
+	return json_integer_value(cur);
+}
+
+static long long sql_count(const char *db_path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
+	             sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+Test(analyze_cli, known_capture_gives_exact_counts)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], args[1200];
+	snprintf(pcap, sizeof(pcap), "%s/small.pcap", dir);
+	write_small_capture(pcap);
+	snprintf(args, sizeof(args), "--db %s/t.db %s", dir, pcap);
+	json_t *j = run_json(args, 0);
+	cr_assert_eq(jint(j, "packets"), 8);
+	cr_assert_eq(jint(j, "dns.queries"), 4);
+	cr_assert_eq(jint(j, "dns.responses"), 3);
+	cr_assert_eq(jint(j, "dns.udp"), 7);
+	cr_assert_eq(jint(j, "dns.tcp"), 0);
+	cr_assert_eq(jint(j, "dns.ipv6"), 0);
+	cr_assert_eq(jint(j, "dns.malformed"), 0);
+	cr_assert_eq(jint(j, "rcodes.NOERROR"), 1);
+	cr_assert_eq(jint(j, "rcodes.REFUSED"), 1);
+	cr_assert_eq(jint(j, "rcodes.SERVFAIL"), 1);
+	cr_assert_eq(jint(j, "transactions.answered"), 3);
+	cr_assert_eq(jint(j, "transactions.unanswered"), 1);
+	cr_assert_eq(jint(j, "coverage.other_port"), 1);
+	json_t *sources = json_object_get(j, "sources");
+	cr_assert_eq(json_array_size(sources), 2);
+	json_t *first = json_array_get(sources, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(first, "address")), "198.51.100.1");
+	cr_assert_eq(jint(first, "queries"), 3);
+	cr_assert_eq(jint(first, "unanswered"), 1);
+	cr_assert_eq(jint(first, "refused"), 1);
+	json_decref(j);
+
+	char db[600];
+	snprintf(db, sizeof(db), "%s/t.db", dir);
+	/* notable transactions: REFUSED, SERVFAIL, and the drop */
+	cr_assert_eq(sql_count(db, "SELECT count(*) FROM transactions"), 3);
+	cr_assert_eq(sql_count(db, "SELECT count(*) FROM transactions WHERE rcode IS NULL"), 1);
+}
+
+Test(analyze_cli, same_capture_twice_is_counted_once)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], args[1200], db[600];
+	snprintf(pcap, sizeof(pcap), "%s/small.pcap", dir);
+	snprintf(db, sizeof(db), "%s/t.db", dir);
+	write_small_capture(pcap);
+	snprintf(args, sizeof(args), "--db %s %s", db, pcap);
+	json_decref(run_json(args, 0));
+	long long rows = sql_count(db, "SELECT count(*) FROM source_stats");
+	json_t *j = run_json(args, 0);
+	cr_assert_eq(jint(j, "run.replaced_runs"), 1);
+	json_decref(j);
+	cr_assert_eq(sql_count(db, "SELECT count(*) FROM runs"), 1);
+	cr_assert_eq(sql_count(db, "SELECT count(*) FROM source_stats"), rows);
+	cr_assert_eq(sql_count(db, "SELECT count(*) FROM transactions"), 3);
+}
+
+Test(analyze_cli, stdin_input_counts_like_the_file)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], cmd[1400], *out = NULL;
+	snprintf(pcap, sizeof(pcap), "%s/small.pcap", dir);
+	write_small_capture(pcap);
+	snprintf(cmd, sizeof(cmd), "%s analyze --format json --db %s/t.db - < %s", DCV_BINARY, dir,
+	         pcap);
+	cr_assert_eq(test_run(cmd, &out), 0);
+	json_t *j = json_loads(out, 0, NULL);
+	cr_assert_not_null(j);
+	cr_assert_eq(jint(j, "dns.queries"), 4);
+	cr_assert_eq(jint(j, "transactions.unanswered"), 1);
+	json_decref(j);
+	free(out);
+}
+
+Test(analyze_cli, truncated_file_reports_how_far_and_keeps_what_was_read)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], cut[600], cmd[1600], *out = NULL;
+	snprintf(pcap, sizeof(pcap), "%s/small.pcap", dir);
+	snprintf(cut, sizeof(cut), "%s/cut.pcap", dir);
+	write_small_capture(pcap);
+	size_t len;
+	char *bytes = test_read_file(pcap, &len);
+	cr_assert_not_null(bytes);
+	FILE *f = fopen(cut, "wb");
+	fwrite(bytes, 1, len - 20, f); /* cut inside the last frame */
+	fclose(f);
+	free(bytes);
+	snprintf(cmd, sizeof(cmd), "%s analyze --format json --db %s/t.db %s 2>%s/err.txt",
+	         DCV_BINARY, dir, cut, dir);
+	cr_assert_eq(test_run(cmd, &out), 3);
+	json_t *j = json_loads(out, 0, NULL);
+	cr_assert_not_null(j);
+	cr_assert_eq(jint(j, "packets"), 7, "frames before the damage still count");
+	cr_assert_eq(jint(j, "dns.queries"), 4);
+	json_decref(j);
+	free(out);
+	char errpath[600];
+	snprintf(errpath, sizeof(errpath), "%s/err.txt", dir);
+	char *err = test_read_file(errpath, NULL);
+	cr_assert_not_null(strstr(err, "cut.pcap"), "error names the file: %s", err);
+	cr_assert_not_null(strstr(err, "after 7 frames"), "error says how far: %s", err);
+	free(err);
+}
+
+Test(analyze_cli, unsupported_link_type_is_named_and_nothing_is_stored)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], cmd[1400], *out = NULL;
+	snprintf(pcap, sizeof(pcap), "%s/usb.pcap", dir);
+	struct pcapw *w = pcapw_open(pcap, 147 /* USER0 */, 65535);
+	uint8_t junk[20] = {0};
+	pcapw_write(w, SEC, junk, sizeof(junk));
+	pcapw_close(w);
+	snprintf(cmd, sizeof(cmd), "%s analyze --db %s/t.db %s 2>&1", DCV_BINARY, dir, pcap);
+	cr_assert_eq(test_run(cmd, &out), 3);
+	cr_assert_not_null(strstr(out, "link type 147"), "%s", out);
+	cr_assert_not_null(strstr(out, "usb.pcap"), "%s", out);
+	free(out);
+}
+
+Test(analyze_cli, usage_errors_exit_2_and_help_exits_0)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "%s analyze 2>/dev/null", DCV_BINARY);
+	cr_assert_eq(test_run(cmd, NULL), 2);
+	snprintf(cmd, sizeof(cmd), "%s analyze --port 0 x.pcap 2>/dev/null", DCV_BINARY);
+	cr_assert_eq(test_run(cmd, NULL), 2);
+	snprintf(cmd, sizeof(cmd), "%s analyze --format xml x.pcap 2>/dev/null", DCV_BINARY);
+	cr_assert_eq(test_run(cmd, NULL), 2);
+	snprintf(cmd, sizeof(cmd), "%s frobnicate 2>/dev/null", DCV_BINARY);
+	cr_assert_eq(test_run(cmd, NULL), 2);
+	char *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s analyze --help", DCV_BINARY);
+	cr_assert_eq(test_run(cmd, &out), 0);
+	cr_assert_not_null(strstr(out, "--timeout-ms"));
+	free(out);
+}
+
+Test(analyze_cli, missing_file_exits_3_naming_it)
+{
+	const char *dir = test_tmpdir();
+	char cmd[800], *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s analyze --db %s/t.db %s/nope.pcap 2>&1", DCV_BINARY, dir,
+	         dir);
+	cr_assert_eq(test_run(cmd, &out), 3);
+	cr_assert_not_null(strstr(out, "nope.pcap"), "%s", out);
+	free(out);
+}
+
+Test(analyze_cli, text_summary_shows_coverage_rcodes_and_sources)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], cmd[1400], *out = NULL;
+	snprintf(pcap, sizeof(pcap), "%s/small.pcap", dir);
+	write_small_capture(pcap);
+	snprintf(cmd, sizeof(cmd), "%s analyze --db %s/t.db %s", DCV_BINARY, dir, pcap);
+	cr_assert_eq(test_run(cmd, &out), 0);
+	cr_assert_not_null(strstr(out, "Coverage"));
+	cr_assert_not_null(strstr(out, "REFUSED"));
+	cr_assert_not_null(strstr(out, "198.51.100.1"));
+	cr_assert_not_null(strstr(out, "unanswered"));
+	free(out);
+}

@@ -1,0 +1,209 @@
+/* summary_json.c - the machine-readable summary of `dcvscope analyze`. */
+#include <jansson.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "analyze_report.h"
+#include "dns_parse.h"
+
+/* Key version of this object; bumped only when keys are added. */
+#define SUMMARY_JSON_VERSION 1
+
+static json_t *u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *iso_time(uint64_t ns)
+{
+	if (ns == 0)
+		return json_null();
+	time_t s = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+	char buf[64];
+	gmtime_r(&s, &tm);
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%06lluZ",
+	         (unsigned long long)(ns % 1000000000ULL / 1000));
+	return json_string(buf);
+}
+
+static json_t *source_json(const struct db_source_total *t)
+{
+	json_t *rc = json_object();
+	for (int s = 0; s < RCODE_SLOTS; s++)
+		json_object_set_new(rc, rcode_slot_key((enum rcode_slot)s), u64(t->rcode[s]));
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(t->address));
+	json_object_set_new(o, "queries", u64(t->queries));
+	json_object_set_new(o, "queries_udp", u64(t->queries_udp));
+	json_object_set_new(o, "queries_tcp", u64(t->queries_tcp));
+	json_object_set_new(o, "responses", u64(t->responses));
+	json_object_set_new(o, "unanswered", u64(t->unanswered));
+	json_object_set_new(o, "retransmits", u64(t->retransmits));
+	json_object_set_new(o, "truncated", u64(t->truncated));
+	json_object_set_new(o, "peak_qps", u64(t->peak_qps));
+	json_object_set_new(o, "max_concurrent_tcp", u64(t->max_concurrent_tcp));
+	json_object_set_new(o, "tcp_sessions", u64(t->tcp_sessions));
+	json_object_set_new(o, "tcp_rejected", u64(t->tcp_rejected));
+	json_object_set_new(o, "tcp_filtered", u64(t->tcp_filtered));
+	json_object_set_new(o, "failures", u64(t->failures));
+	/* the rcode counters also appear at top level for the simplest consumers */
+	json_object_set_new(o, "servfail", u64(t->rcode[RCODE_SLOT_SERVFAIL]));
+	json_object_set_new(o, "refused", u64(t->rcode[RCODE_SLOT_REFUSED]));
+	json_object_set_new(o, "nxdomain", u64(t->rcode[RCODE_SLOT_NXDOMAIN]));
+	json_object_set_new(o, "noerror", u64(t->rcode[RCODE_SLOT_NOERROR]));
+	json_object_set_new(o, "rcodes", rc);
+	return o;
+}
+
+static json_t *run_json(const struct analyze_report *r)
+{
+	json_t *inputs = json_array();
+	bool complete = true;
+	for (unsigned i = 0; i < r->ninputs; i++) {
+		const struct analyze_input *in = &r->inputs[i];
+		const char *lt = pcap_datalink_val_to_name(in->linktype);
+		json_t *o = json_object();
+		json_object_set_new(o, "path", json_string(in->path));
+		json_object_set_new(o, "frames", u64(in->frames));
+		json_object_set_new(o, "linktype", json_integer(in->linktype));
+		json_object_set_new(o, "linktype_name", lt ? json_string(lt) : json_null());
+		json_object_set_new(o, "complete", json_boolean(in->complete));
+		json_object_set_new(o, "error", in->error ? json_string(in->error) : json_null());
+		json_array_append_new(inputs, o);
+		complete = complete && in->complete;
+	}
+	json_t *run = json_object();
+	json_object_set_new(run, "id", json_integer(r->run_id));
+	json_object_set_new(run, "database", json_string(r->db_path));
+	json_object_set_new(run, "replaced_runs", json_integer(r->replaced_runs));
+	json_object_set_new(run, "complete", json_boolean(complete));
+	json_object_set_new(run, "inputs", inputs);
+	json_object_set_new(run, "first_packet", iso_time(r->totals->first_ts_ns));
+	json_object_set_new(run, "last_packet", iso_time(r->totals->last_ts_ns));
+	json_object_set_new(
+	    run, "duration_s",
+	    json_real((double)(r->totals->last_ts_ns - r->totals->first_ts_ns) / 1e9));
+	json_object_set_new(run, "timeout_ms", json_integer(r->timeout_ms));
+	json_object_set_new(run, "bucket_s", json_integer(r->bucket_len_s));
+	json_object_set_new(run, "elapsed_s", json_real(r->elapsed_s));
+	return run;
+}
+
+static json_t *coverage_json(const struct run_accounting *a)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "frames", u64(a->frames));
+	json_object_set_new(o, "bytes", u64(a->bytes));
+	json_object_set_new(o, "dns_port_frames", u64(a->dns_frames));
+	json_object_set_new(o, "not_ip", u64(a->not_ip));
+	json_object_set_new(o, "other_proto", u64(a->other_proto));
+	json_object_set_new(o, "other_port", u64(a->other_port));
+	json_object_set_new(o, "fragments_held", u64(a->fragments_held));
+	json_object_set_new(o, "malformed_frames", u64(a->malformed_frames));
+	json_object_set_new(o, "unsupported_link", u64(a->unsupported_link));
+	json_object_set_new(o, "snap_truncated", u64(a->snap_truncated));
+	json_object_set_new(o, "fragments", u64(a->fragments));
+	json_object_set_new(o, "reassembled", u64(a->reassembled));
+	json_object_set_new(o, "kernel_dropped", u64(a->kernel_dropped));
+	json_object_set_new(o, "evictions", u64(a->evictions));
+	json_t *m = json_object();
+	for (int i = 1; i <= DCV_ERROR_COUNT; i++)
+		if (a->malformed[i] != 0)
+			json_object_set_new(m, dcv_error_name(-i), u64(a->malformed[i]));
+	json_object_set_new(o, "malformed_by_reason", m);
+	return o;
+}
+
+static json_t *dns_json(const struct run_accounting *a, const struct analyzer_totals *t)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "messages", u64(a->dns_messages));
+	json_object_set_new(o, "queries", u64(t->queries));
+	json_object_set_new(o, "responses", u64(t->responses));
+	json_object_set_new(o, "udp", u64(t->udp));
+	json_object_set_new(o, "tcp", u64(t->tcp));
+	json_object_set_new(o, "ipv4", u64(t->ipv4));
+	json_object_set_new(o, "ipv6", u64(t->ipv6));
+	json_object_set_new(o, "malformed", u64(a->dns_malformed));
+	json_object_set_new(o, "trailing", u64(a->dns_trailing));
+	json_object_set_new(o, "queries_edns", u64(t->queries_edns));
+	json_object_set_new(o, "queries_do", u64(t->queries_do));
+	json_object_set_new(o, "responses_tc", u64(t->responses_tc));
+	return o;
+}
+
+static json_t *rcodes_json(const struct analyzer_totals *t)
+{
+	json_t *o = json_object();
+	for (unsigned rc = 0; rc < 4096; rc++) {
+		if (t->rcodes[rc] == 0)
+			continue;
+		char other[16];
+		const char *name = dns_rcode_name(rc);
+		if (name == NULL) {
+			snprintf(other, sizeof(other), "RCODE%u", rc);
+			name = other;
+		}
+		json_object_set_new(o, name, u64(t->rcodes[rc]));
+	}
+	return o;
+}
+
+static json_t *txn_json(const struct analyzer_totals *t)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "answered", u64(t->answered));
+	json_object_set_new(o, "unanswered", u64(t->unanswered));
+	json_object_set_new(o, "retransmits", u64(t->retransmits));
+	json_object_set_new(o, "unmatched_responses", u64(t->unmatched_responses));
+	json_object_set_new(o, "pending_at_end", u64(t->pending_at_end));
+	json_object_set_new(o, "evicted", u64(t->txn_evicted));
+	json_object_set_new(o, "latency_mean_ms",
+	                    t->latency_count ? json_real((double)t->latency_sum_us /
+	                                                 (double)t->latency_count / 1000.0)
+	                                     : json_null());
+	json_object_set_new(o, "latency_max_ms", json_real((double)t->latency_max_us / 1000.0));
+	return o;
+}
+
+static json_t *tcp_json(const struct run_accounting *a, const struct analyzer_totals *t)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "connections", u64(a->tcp_streams));
+	json_object_set_new(o, "sessions", u64(t->tcp_sessions));
+	json_object_set_new(o, "rejected", u64(t->tcp_rejected));
+	json_object_set_new(o, "filtered", u64(t->tcp_filtered));
+	json_object_set_new(o, "server_closed", u64(t->tcp_server_closed));
+	json_object_set_new(o, "midstream", u64(t->tcp_midstream));
+	json_object_set_new(o, "syn_pending_at_end", u64(t->tcp_syn_pending_at_end));
+	return o;
+}
+
+int summary_json(FILE *out, const struct analyze_report *r)
+{
+	json_t *root = json_object();
+	json_object_set_new(root, "version", json_integer(SUMMARY_JSON_VERSION));
+	json_object_set_new(root, "run", run_json(r));
+	json_object_set_new(root, "packets", u64(r->acc->frames));
+	json_object_set_new(root, "coverage", coverage_json(r->acc));
+	json_object_set_new(root, "dns", dns_json(r->acc, r->totals));
+	json_object_set_new(root, "rcodes", rcodes_json(r->totals));
+	json_object_set_new(root, "transactions", txn_json(r->totals));
+	json_object_set_new(root, "tcp", tcp_json(r->acc, r->totals));
+	json_object_set_new(root, "source_count", json_integer(r->source_count));
+	json_t *src = json_array();
+	for (unsigned i = 0; i < r->ntop_queries; i++)
+		json_array_append_new(src, source_json(&r->top_queries[i]));
+	json_object_set_new(root, "sources", src);
+	json_t *fail = json_array();
+	for (unsigned i = 0; i < r->ntop_failures; i++)
+		json_array_append_new(fail, source_json(&r->top_failures[i]));
+	json_object_set_new(root, "failing_sources", fail);
+	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	json_decref(root);
+	return rc == 0 ? 0 : -1;
+}

@@ -1,0 +1,151 @@
+/* summary_text.c - the human summary of `dcvscope analyze`. */
+#include <stdio.h>
+#include <time.h>
+
+#include "analyze_report.h"
+#include "dns_parse.h"
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void fmt_time(uint64_t ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void coverage(FILE *out, const struct analyze_report *r)
+{
+	const struct run_accounting *a = r->acc;
+	fprintf(out, "Coverage\n");
+	fprintf(out, "  frames            %12llu  (%llu bytes on the wire)\n",
+	        (unsigned long long)a->frames, (unsigned long long)a->bytes);
+	fprintf(out, "  on a DNS port     %12llu  %5.1f%%\n", (unsigned long long)a->dns_frames,
+	        pct(a->dns_frames, a->frames));
+	fprintf(out,
+	        "  other traffic     %12llu  (not IP %llu, other protocol %llu, other port %llu)\n",
+	        (unsigned long long)(a->not_ip + a->other_proto + a->other_port),
+	        (unsigned long long)a->not_ip, (unsigned long long)a->other_proto,
+	        (unsigned long long)a->other_port);
+	fprintf(out, "  IP fragments      %12llu  (%llu datagrams reassembled)\n",
+	        (unsigned long long)a->fragments, (unsigned long long)a->reassembled);
+	fprintf(out, "  malformed frames  %12llu\n", (unsigned long long)a->malformed_frames);
+	fprintf(out, "  malformed DNS     %12llu\n", (unsigned long long)a->dns_malformed);
+	fprintf(out, "  cut by snap len   %12llu\n", (unsigned long long)a->snap_truncated);
+	if (a->unsupported_link)
+		fprintf(out, "  unsupported link  %12llu\n",
+		        (unsigned long long)a->unsupported_link);
+	if (a->evictions)
+		fprintf(out, "  table evictions   %12llu  (raise --max-sources / --max-pending)\n",
+		        (unsigned long long)a->evictions);
+	bool any = false;
+	for (int i = 1; i <= DCV_ERROR_COUNT; i++) {
+		if (a->malformed[i] == 0)
+			continue;
+		if (!any)
+			fprintf(out, "  by reason:\n");
+		any = true;
+		fprintf(out, "    %-22s %10llu  %s\n", dcv_error_name(-i),
+		        (unsigned long long)a->malformed[i], dcv_strerror(-i));
+	}
+}
+
+static void dns_totals(FILE *out, const struct analyze_report *r)
+{
+	const struct analyzer_totals *t = r->totals;
+	uint64_t msgs = t->queries + t->responses;
+	fprintf(out, "\nDNS\n");
+	fprintf(out, "  queries           %12llu\n", (unsigned long long)t->queries);
+	fprintf(out, "  responses         %12llu\n", (unsigned long long)t->responses);
+	fprintf(out, "  over UDP / TCP    %11.1f%% / %.1f%%    IPv6 %.1f%%\n", pct(t->udp, msgs),
+	        pct(t->tcp, msgs), pct(t->ipv6, msgs));
+	fprintf(out, "  queries with EDNS %11.1f%%    DO bit %.1f%%    TC=1 answers %llu\n",
+	        pct(t->queries_edns, t->queries), pct(t->queries_do, t->queries),
+	        (unsigned long long)t->responses_tc);
+
+	fprintf(out, "\nResponses by rcode\n");
+	for (unsigned rc = 0; rc < 4096; rc++) {
+		if (t->rcodes[rc] == 0)
+			continue;
+		const char *name = dns_rcode_name(rc);
+		char other[16];
+		if (name == NULL) {
+			snprintf(other, sizeof(other), "RCODE%u", rc);
+			name = other;
+		}
+		fprintf(out, "  %-17s %12llu  %5.1f%%\n", name, (unsigned long long)t->rcodes[rc],
+		        pct(t->rcodes[rc], t->responses));
+	}
+
+	fprintf(out, "\nTransactions (timeout %u ms)\n", r->timeout_ms);
+	fprintf(out, "  answered          %12llu", (unsigned long long)t->answered);
+	if (t->latency_count)
+		fprintf(out, "  latency mean %.2f ms, max %.2f ms",
+		        (double)t->latency_sum_us / (double)t->latency_count / 1000.0,
+		        (double)t->latency_max_us / 1000.0);
+	fprintf(out, "\n  unanswered        %12llu  %5.2f%% of queries\n",
+	        (unsigned long long)t->unanswered, pct(t->unanswered, t->queries));
+	fprintf(out, "  retransmitted     %12llu\n", (unsigned long long)t->retransmits);
+	fprintf(out, "  unmatched answers %12llu  (query before the capture started)\n",
+	        (unsigned long long)t->unmatched_responses);
+	if (t->pending_at_end)
+		fprintf(out, "  open at the end   %12llu  (too recent to call unanswered)\n",
+		        (unsigned long long)t->pending_at_end);
+
+	fprintf(out, "\nTCP\n");
+	fprintf(out, "  sessions          %12llu  (%llu picked up mid-stream)\n",
+	        (unsigned long long)t->tcp_sessions, (unsigned long long)t->tcp_midstream);
+	fprintf(out, "  SYN rejected (RST)%12llu\n", (unsigned long long)t->tcp_rejected);
+	fprintf(out, "  SYN unanswered    %12llu\n", (unsigned long long)t->tcp_filtered);
+	fprintf(out, "  closed by server  %12llu\n", (unsigned long long)t->tcp_server_closed);
+}
+
+static void sources(FILE *out, const char *title, const struct db_source_total *s, unsigned n)
+{
+	fprintf(out, "\n%s\n", title);
+	if (n == 0) {
+		fprintf(out, "  (none)\n");
+		return;
+	}
+	fprintf(out, "  %-39s %10s %9s %8s %8s %8s %6s\n", "source", "queries", "unanswrd",
+	        "servfail", "refused", "peak qps", "tcp max");
+	for (unsigned i = 0; i < n; i++)
+		fprintf(out, "  %-39s %10llu %9llu %8llu %8llu %8u %6u\n", s[i].address,
+		        (unsigned long long)s[i].queries, (unsigned long long)s[i].unanswered,
+		        (unsigned long long)s[i].rcode[RCODE_SLOT_SERVFAIL],
+		        (unsigned long long)s[i].rcode[RCODE_SLOT_REFUSED], s[i].peak_qps,
+		        s[i].max_concurrent_tcp);
+}
+
+void summary_text(FILE *out, const struct analyze_report *r)
+{
+	char from[32] = "-", to[32] = "-";
+	if (r->totals->first_ts_ns) {
+		fmt_time(r->totals->first_ts_ns, from, sizeof(from));
+		fmt_time(r->totals->last_ts_ns, to, sizeof(to));
+	}
+	fprintf(out,
+	        "dcvscope analyze: %u input%s, %s .. %s UTC (%.1f s of traffic), %llu sources\n",
+	        r->ninputs, r->ninputs == 1 ? "" : "s", from, to,
+	        (double)(r->totals->last_ts_ns - r->totals->first_ts_ns) / 1e9,
+	        (long long)r->source_count);
+	for (unsigned i = 0; i < r->ninputs; i++)
+		if (!r->inputs[i].complete)
+			fprintf(out, "  INCOMPLETE: %s\n",
+			        r->inputs[i].error ? r->inputs[i].error : r->inputs[i].path);
+	fprintf(out, "\n");
+	coverage(out, r);
+	dns_totals(out, r);
+	sources(out, "Top sources by queries", r->top_queries, r->ntop_queries);
+	sources(out, "Top sources by failures (unanswered, SERVFAIL, REFUSED, TCP rejected)",
+	        r->top_failures, r->ntop_failures);
+	fprintf(out, "\nStored in %s as run %lld", r->db_path, (long long)r->run_id);
+	if (r->replaced_runs > 0)
+		fprintf(out, " (replaces %d earlier run%s of the same input)", r->replaced_runs,
+		        r->replaced_runs == 1 ? "" : "s");
+	fprintf(out, "; analyzed in %.2f s.\n", r->elapsed_s);
+}

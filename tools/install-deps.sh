@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package dcvscope needs to build, test, fuzz and
+# benchmark. Idempotent: when everything is present it changes nothing.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config clang llvm libclang-rt-14-dev
+  libpcap-dev libsqlite3-dev libldns-dev libjansson-dev libbpf-dev libelf-dev zlib1g-dev
+  # tests
+  libcriterion-dev tshark tcpdump sqlite3 iproute2 time
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
