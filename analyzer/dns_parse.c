@@ -64,26 +64,40 @@ enum {
 enum { SEC_ANSWER = 0, SEC_AUTHORITY = 1, SEC_ADDITIONAL = 2 };
 
 /*
- * Bytes that stay themselves in presentation form (lowercased): letters,
- * digits, '-' and '_'. Zero means "escape this byte" (\. \\ or \DDD,
- * RFC 1035 5.1, RFC 4343 2.1). A const table, not mutable state.
+ * One entry per byte value: the low 8 bits are the byte in presentation form
+ * when it stays itself (letters lowercased, digits, '-' and '_'), or zero
+ * when it must be escaped (\. \\ or \DDD, RFC 1035 5.1, RFC 4343 2.1);
+ * NAME_UPPER / NAME_LOWER mark letters of each case, so one load per byte
+ * gives both the output and the 0x20 (mixed case) evidence. A const table,
+ * not mutable state.
  */
-static const char name_char[256] = {
-    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
-    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
-    0,   0,   0,   0,   0,   0,   0,   '-', 0,   0,   '0', '1', '2', '3', '4', '5', '6', '7', '8',
-    '9', 0,   0,   0,   0,   0,   0,   0,   'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k',
-    'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0,   0,   0,   0,
-    '_', 0,   'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q',
-    'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
-    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
-    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
-    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
-    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
-    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
-    0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
-    0,   0,   0,   0,   0,   0,   0,   0,   0,
+enum { NAME_UPPER = 0x100, NAME_LOWER = 0x200, NAME_CHAR = 0xFF };
+#define K(c) (c)
+#define L(c) (NAME_LOWER | (c))
+#define U(c) (NAME_UPPER | (c))
+/* clang-format off */
+static const uint16_t name_char[256] = {
+	/* 0x00 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
+	/* 0x10 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
+	/* 0x20 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      K('-'), 0,      0,
+	/* 0x30 */ K('0'), K('1'), K('2'), K('3'), K('4'), K('5'), K('6'), K('7'), K('8'), K('9'), 0,      0,      0,      0,      0,      0,
+	/* 0x40 */ 0,      U('a'), U('b'), U('c'), U('d'), U('e'), U('f'), U('g'), U('h'), U('i'), U('j'), U('k'), U('l'), U('m'), U('n'), U('o'),
+	/* 0x50 */ U('p'), U('q'), U('r'), U('s'), U('t'), U('u'), U('v'), U('w'), U('x'), U('y'), U('z'), 0,      0,      0,      0,      K('_'),
+	/* 0x60 */ 0,      L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'), L('j'), L('k'), L('l'), L('m'), L('n'), L('o'),
+	/* 0x70 */ L('p'), L('q'), L('r'), L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'), 0,      0,      0,      0,      0,
+	/* 0x80 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
+	/* 0x90 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
+	/* 0xA0 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
+	/* 0xB0 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
+	/* 0xC0 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
+	/* 0xD0 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
+	/* 0xE0 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
+	/* 0xF0 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
 };
+/* clang-format on */
+#undef K
+#undef L
+#undef U
 
 /* ---- names ---- */
 
@@ -94,32 +108,6 @@ struct name_info {
 	size_t text_len;   /* strlen of the text written (0 when no text) */
 	bool upper, lower; /* letters of each case seen (text walks only) */
 };
-
-/* Appends one label's bytes to w in lowercased presentation form; returns
- * the new end. Updates the case flags. */
-static inline char *label_to_text(const uint8_t *s, unsigned n, char *w, struct name_info *ni)
-{
-	for (unsigned i = 0; i < n; i++) {
-		uint8_t b = s[i];
-		char c = name_char[b];
-		ni->upper |= (uint8_t)(b - 'A') < 26;
-		ni->lower |= (uint8_t)(b - 'a') < 26;
-		if (c) {
-			*w++ = c;
-		} else if (b == '.' || b == '\\') {
-			w[0] = '\\';
-			w[1] = (char)b;
-			w += 2;
-		} else {
-			w[0] = '\\';
-			w[1] = (char)('0' + b / 100);
-			w[2] = (char)('0' + b / 10 % 10);
-			w[3] = (char)('0' + b % 10);
-			w += 4;
-		}
-	}
-	return w;
-}
 
 /*
  * name_walk() validates the name at msg[off] and, when text is not NULL,
@@ -137,6 +125,7 @@ name_walk(const uint8_t *msg, size_t len, size_t off, char *text, struct name_in
 	unsigned wire = 1; /* root byte */
 	unsigned labels = 0;
 	unsigned hops = 0;
+	unsigned cls = 0; /* NAME_UPPER | NAME_LOWER bits seen */
 	char *w = text;
 
 	for (;;) {
@@ -154,9 +143,29 @@ name_walk(const uint8_t *msg, size_t len, size_t off, char *text, struct name_in
 			if (wire > DNS_NAME_WIRE_MAX)
 				return DCV_E_DNS_NAME_TOO_LONG;
 			if (text) {
+				/* lowercased presentation form; the case flags are
+				 * locals so that the char stores cannot alias them */
+				const uint8_t *s = msg + pos + 1;
 				if (labels)
 					*w++ = '.';
-				w = label_to_text(msg + pos + 1, b, w, ni);
+				for (unsigned i = 0; i < b; i++) {
+					uint8_t c = s[i];
+					unsigned e = name_char[c];
+					cls |= e;
+					if (e & NAME_CHAR) {
+						*w++ = (char)e;
+					} else if (c == '.' || c == '\\') {
+						w[0] = '\\';
+						w[1] = (char)c;
+						w += 2;
+					} else {
+						w[0] = '\\';
+						w[1] = (char)('0' + c / 100);
+						w[2] = (char)('0' + c / 10 % 10);
+						w[3] = (char)('0' + c % 10);
+						w += 4;
+					}
+				}
 			}
 			labels++;
 			pos += 1 + b;
@@ -184,6 +193,8 @@ name_walk(const uint8_t *msg, size_t len, size_t off, char *text, struct name_in
 			*w++ = '.';
 		*w = '\0';
 		ni->text_len = (size_t)(w - text);
+		ni->upper = cls & NAME_UPPER;
+		ni->lower = cls & NAME_LOWER;
 	}
 	ni->wire_len = wire;
 	ni->labels = labels;
@@ -320,16 +331,26 @@ static int parse_opt(const uint8_t *rr, const uint8_t *rdata, size_t rdlen, stru
 }
 
 /* Walks count records of one section from pos; returns the position after
- * them or a negative code. */
+ * them or a negative code. qname_plain: the question name at offset 12 was
+ * validated and holds no pointer. */
 static int parse_section(const uint8_t *p, size_t len, size_t pos, unsigned count, int section,
-                         struct dns_msg *out)
+                         bool qname_plain, struct dns_msg *out)
 {
 	for (unsigned i = 0; i < count; i++) {
 		unsigned labels;
-		int r = name_skip(p, len, pos, &labels);
-		if (r < 0)
-			return r;
-		pos += (size_t)r;
+		if (qname_plain && len - pos >= 2 && p[pos] == DNS_PTR_MASK &&
+		    p[pos + 1] == DNS_HEADER_SIZE) {
+			/* Fast path for the usual owner, a pointer to the question
+			 * name: walking it would give the same result (one hop,
+			 * target before the pointer, a name already checked whole). */
+			labels = out->qname_labels;
+			pos += 2;
+		} else {
+			int r = name_skip(p, len, pos, &labels);
+			if (r < 0)
+				return r;
+			pos += (size_t)r;
+		}
 		if (len - pos < DNS_RR_FIXED_SIZE)
 			return DCV_E_DNS_RR_TRUNC;
 		const uint8_t *rr = p + pos;
@@ -344,7 +365,7 @@ static int parse_section(const uint8_t *p, size_t len, size_t pos, unsigned coun
 			/* RFC 6891 6.1.1: only in the additional section, owner is the root */
 			if (section != SEC_ADDITIONAL || labels != 0)
 				return DCV_E_DNS_OPT_BAD;
-			r = parse_opt(rr, p + pos, rdlen, out);
+			int r = parse_opt(rr, p + pos, rdlen, out);
 			if (r < 0)
 				return r;
 			pos += rdlen;
@@ -418,14 +439,16 @@ int dns_parse(const uint8_t *p, size_t len, struct dns_msg *out)
 	 * checked against len before it happens */
 
 	size_t pos = DNS_HEADER_SIZE;
+	size_t qname_end = 0; /* end of the first question */
 	unsigned qd = out->qdcount;
-	if (qd > (len - pos) / DNS_QUESTION_MIN_SIZE)
+	/* qd > remaining / DNS_QUESTION_MIN_SIZE, without a division */
+	if (qd * DNS_QUESTION_MIN_SIZE > len - pos)
 		return DCV_E_DNS_COUNT;
 	if (qd) {
 		int r = parse_first_question(p, len, pos, out);
 		if (r < 0)
 			return r;
-		pos = (size_t)r;
+		pos = qname_end = (size_t)r;
 		/* further questions (RFC 9619: at most one in practice) must still be well formed
 		 */
 		for (unsigned i = 1; i < qd; i++) {
@@ -441,16 +464,21 @@ int dns_parse(const uint8_t *p, size_t len, struct dns_msg *out)
 	}
 
 	unsigned an = out->ancount, ns = out->nscount, ar = out->arcount;
-	if (an + ns + ar > (len - pos) / DNS_RR_MIN_SIZE)
+	/* an + ns + ar > remaining / DNS_RR_MIN_SIZE, without a division */
+	if ((an + ns + ar) * DNS_RR_MIN_SIZE > len - pos)
 		return DCV_E_DNS_COUNT;
-	int r = parse_section(p, len, pos, an, SEC_ANSWER, out);
-	if (r >= 0)
-		r = parse_section(p, len, (size_t)r, ns, SEC_AUTHORITY, out);
-	if (r >= 0)
-		r = parse_section(p, len, (size_t)r, ar, SEC_ADDITIONAL, out);
-	if (r < 0)
-		return r;
-	pos = (size_t)r;
+	if (an + ns + ar) {
+		bool plain = out->has_question &&
+		             qname_end - DNS_HEADER_SIZE - DNS_QFIXED_SIZE == out->qname_wire_len;
+		int r = parse_section(p, len, pos, an, SEC_ANSWER, plain, out);
+		if (r >= 0)
+			r = parse_section(p, len, (size_t)r, ns, SEC_AUTHORITY, plain, out);
+		if (r >= 0)
+			r = parse_section(p, len, (size_t)r, ar, SEC_ADDITIONAL, plain, out);
+		if (r < 0)
+			return r;
+		pos = (size_t)r;
+	}
 	out->trailing = pos < whole;
 	return (int)pos;
 }

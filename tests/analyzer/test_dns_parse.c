@@ -711,3 +711,43 @@ Test(dns_names, type_mnemonics)
 	cr_expect_null(dns_type_name(0));
 	cr_expect_null(dns_type_name(65280));
 }
+
+Test(dns_parse, question_name_compressed_into_the_header_is_followed_by_owners)
+{
+	/* id 0x0161 reads as the label "a", the flags' first byte 0 ends it */
+	struct mb b;
+	put_header(&b, 0x0000, 1, 1, 0, 1);
+	b.b[0] = 0x01;
+	b.b[1] = 'A';
+	putptr(&b, 0);
+	put16(&b, DNS_TYPE_A);
+	put16(&b, 1);
+	putptr(&b, 12); /* owner: pointer to a pointer */
+	put_rr_fixed(&b, DNS_TYPE_A, 1, 60, 4);
+	put32(&b, 0xC0000201);
+	putptr(&b, 12); /* OPT owner "a": not the root */
+	put_rr_fixed(&b, DNS_TYPE_OPT, 1232, 0, 0);
+	struct dns_msg m;
+	cr_expect_eq(parse(&b, &m), DCV_E_DNS_OPT_BAD);
+	cr_expect_str_eq(m.qname, "a");
+	cr_expect_eq(m.qname_wire_len, 3);
+	cr_expect_eq(m.answer_qtype_matches, 1);
+	b.n -= 12;
+	b.b[11] = 0; /* arcount 0 */
+	cr_expect_eq(parse(&b, &m), (int)b.n);
+}
+
+Test(dns_parse, opt_owner_may_be_a_pointer_to_a_root_question)
+{
+	struct mb b;
+	put_header(&b, 0x0000, 1, 0, 0, 1);
+	put8(&b, 0);
+	put16(&b, DNS_TYPE_NS);
+	put16(&b, 1);
+	putptr(&b, 12);
+	put_rr_fixed(&b, DNS_TYPE_OPT, 4096, 0x8000, 0);
+	struct dns_msg m;
+	cr_assert_eq(parse(&b, &m), (int)b.n);
+	cr_expect(m.has_edns && m.edns_do);
+	cr_expect_eq(m.edns_udp_size, 4096);
+}
