@@ -8,7 +8,8 @@
  *    "len - pos < need" (pos <= len always holds, so this cannot wrap).
  *    Messages longer than DNS_MSG_MAX are parsed as if they ended there
  *    (no DNS message can be longer: RFC 1035 4.2.2, RFC 6891 6.2.3), which
- *    keeps every offset and the return value inside int.
+ *    keeps every offset and the return value inside int; the rest counts as
+ *    trailing bytes.
  *
  * 2. Compression pointers (RFC 1035 4.1.4). A pointer is accepted only when
  *    its target lies strictly before the start of the label sequence that
@@ -27,7 +28,8 @@
  * 3. Counts are claims: qdcount is bounded by the bytes after the header
  *    divided by DNS_QUESTION_MIN_SIZE, and an+ns+ar by the bytes left after
  *    the questions divided by DNS_RR_MIN_SIZE, before any loop (Knot's
- *    parse_payload() habit). -> DCV_E_DNS_COUNT.
+ *    parse_payload() habit; written as a multiplication, which is the same
+ *    test without a division). -> DCV_E_DNS_COUNT.
  *
  * 4. Which fields of struct dns_msg are written (the struct is ~1.1 KiB,
  *    mostly qname, so it is never cleared whole):
@@ -42,6 +44,21 @@
  *
  * 5. TTLs are reported as sent (no RFC 2181 8 clamping of values with the top
  *    bit set): the analyzer describes the wire.
+ *
+ * 6. Presentation form: only letters (lowercased), digits, '-' and '_' stay
+ *    themselves; '.' and '\\' become \. and \\, every other byte \DDD
+ *    (RFC 1035 5.1), so a wildcard label reads "\042". The output is
+ *    unambiguous and never needs quoting in logs, JSON or SQL.
+ *
+ * 7. OPT (RFC 6891 6.1.1): the owner must be the root name; a compressed
+ *    owner that reads as the root is accepted. An EDE option shorter than its
+ *    INFO-CODE is a malformed option (DCV_E_DNS_OPT_BAD), as is a truncated
+ *    option header or body.
+ *
+ * 8. Speed: names are skipped per label (no per-byte work outside the first
+ *    question), the question name costs one table load per byte, and an
+ *    owner that is a pointer to an uncompressed question name (the usual
+ *    0xC00C) is not walked again: it is the name already checked.
  */
 #include <stddef.h>
 #include <string.h>
