@@ -16,8 +16,11 @@ struct pcapw *pcapw_open(const char *path, int linktype, uint32_t snaplen)
 	if (w == NULL)
 		return NULL;
 	w->snaplen = snaplen ? snaplen : 262144;
-	w->dead = pcap_open_dead_with_tstamp_precision(linktype, (int)w->snaplen,
-	                                               PCAP_TSTAMP_PRECISION_NANO);
+	/* pcap_open_dead() takes a DLT_* value and maps it to the file's LINKTYPE_*;
+	 * LINKTYPE_RAW (101) has DLT_RAW (12 or 14, by platform) as its DLT. */
+	int dlt = linktype == PB_LINK_RAW ? DLT_RAW : linktype;
+	w->dead =
+	    pcap_open_dead_with_tstamp_precision(dlt, (int)w->snaplen, PCAP_TSTAMP_PRECISION_NANO);
 	if (w->dead == NULL)
 		goto fail;
 	w->dumper = pcap_dump_open(w->dead, path);
