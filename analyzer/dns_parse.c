@@ -45,10 +45,11 @@
  * 5. TTLs are reported as sent (no RFC 2181 8 clamping of values with the top
  *    bit set): the analyzer describes the wire.
  *
- * 6. Presentation form: only letters (lowercased), digits, '-' and '_' stay
- *    themselves; '.' and '\\' become \. and \\, every other byte \DDD
- *    (RFC 1035 5.1), so a wildcard label reads "\042". The output is
- *    unambiguous and never needs quoting in logs, JSON or SQL.
+ * 6. Presentation form (RFC 1035 5.1, RFC 4343 2.1): letters (lowercased),
+ *    digits and the printable characters without a special meaning in zone
+ *    files stay themselves, so a wildcard label reads "*"; '.' and '\\'
+ *    become \. and \\; space, '"', '$', '(', ')', ';', '@' and every
+ *    non-printable byte become \DDD. The output is unambiguous.
  *
  * 7. OPT (RFC 6891 6.1.1): the owner must be the root name; a compressed
  *    owner that reads as the root is accepted. An EDE option shorter than its
@@ -96,12 +97,12 @@ enum { NAME_UPPER = 0x100, NAME_LOWER = 0x200, NAME_CHAR = 0xFF };
 static const uint16_t name_char[256] = {
 	/* 0x00 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
 	/* 0x10 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
-	/* 0x20 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      K('-'), 0,      0,
-	/* 0x30 */ K('0'), K('1'), K('2'), K('3'), K('4'), K('5'), K('6'), K('7'), K('8'), K('9'), 0,      0,      0,      0,      0,      0,
+	/* 0x20 */ 0, K('!'), 0, K('#'), 0, K('%'), K('&'), K('\''), 0, 0, K('*'), K('+'), K(','), K('-'), 0, K('/'),
+	/* 0x30 */ K('0'), K('1'), K('2'), K('3'), K('4'), K('5'), K('6'), K('7'), K('8'), K('9'), K(':'), 0, K('<'), K('='), K('>'), K('?'),
 	/* 0x40 */ 0,      U('a'), U('b'), U('c'), U('d'), U('e'), U('f'), U('g'), U('h'), U('i'), U('j'), U('k'), U('l'), U('m'), U('n'), U('o'),
-	/* 0x50 */ U('p'), U('q'), U('r'), U('s'), U('t'), U('u'), U('v'), U('w'), U('x'), U('y'), U('z'), 0,      0,      0,      0,      K('_'),
-	/* 0x60 */ 0,      L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'), L('j'), L('k'), L('l'), L('m'), L('n'), L('o'),
-	/* 0x70 */ L('p'), L('q'), L('r'), L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'), 0,      0,      0,      0,      0,
+	/* 0x50 */ U('p'), U('q'), U('r'), U('s'), U('t'), U('u'), U('v'), U('w'), U('x'), U('y'), U('z'), K('['), 0, K(']'), K('^'), K('_'),
+	/* 0x60 */ K('`'), L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'), L('j'), L('k'), L('l'), L('m'), L('n'), L('o'),
+	/* 0x70 */ L('p'), L('q'), L('r'), L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'), K('{'), K('|'), K('}'), K('~'), 0,
 	/* 0x80 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
 	/* 0x90 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,
 	/* 0xA0 */ 0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,      0,

@@ -290,7 +290,7 @@ Test(dns_parse, special_bytes_in_labels_are_escaped)
 	put16(&b, 1);
 	struct dns_msg m;
 	cr_assert_eq(parse(&b, &m), (int)b.n);
-	cr_expect_str_eq(m.qname, "a\\.b\\\\\\000\\032\\042\\255z\\047\\009.x_y-1");
+	cr_expect_str_eq(m.qname, "a\\.b\\\\\\000\\032*\\255z/\\009.x_y-1");
 	cr_expect_eq(m.qname_len, strlen(m.qname));
 	cr_expect_eq(m.qname_labels, 2);
 	cr_expect(m.qname_mixed_case);
