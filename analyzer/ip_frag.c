@@ -68,7 +68,8 @@ static bool frag_table_assert_ok(const struct frag_table *t)
 		for (unsigned j = 0; j < g->npieces; j++) {
 			const struct frag_piece *pc = &g->pieces[j];
 			if (pc->avail_end < pc->off || pc->wire_end < pc->avail_end ||
-			    pc->wire_end == pc->off || pc->avail_end > g->buf_cap)
+			    pc->wire_end == pc->off ||
+			    (pc->avail_end > pc->off && pc->avail_end > g->buf_cap))
 				return false;
 			if (j > 0 && g->pieces[j - 1].off > pc->off)
 				return false;

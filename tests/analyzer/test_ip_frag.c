@@ -410,3 +410,17 @@ Test(ip_frag, snap_truncated_middle_fragment_keeps_only_the_prefix)
 	cr_assert_eq(pkt.payload_wire_len, 3000);
 	cr_assert_eq(memcmp(pkt.payload, payload, pkt.payload_len), 0);
 }
+
+Test(ip_frag, fragment_cut_before_any_data_still_completes_the_datagram)
+{
+	unsigned n = make_frags(4, 2000, 800, 23);
+	cr_assert_eq(n, 3);
+	struct dcv_pkt pkt;
+	/* the last fragment arrives first with only its IP header captured */
+	cr_assert_eq(t_decode(dec, 1, fr.data[2], 14 + 20, fr.len[2], 0, &pkt), DECODE_FRAGMENT);
+	cr_assert_eq(feed(0, 0, &pkt), DECODE_FRAGMENT);
+	cr_assert_eq(feed(1, 0, &pkt), DECODE_PACKET);
+	cr_assert(pkt.snap_truncated);
+	cr_assert_eq(pkt.payload_len, 800 + 800 - 8);
+	cr_assert_eq(pkt.payload_wire_len, 2000);
+}
