@@ -16,7 +16,7 @@
  *  4. bytes == sum of buf_cap over datagrams in use <= max_bytes.
  *  5. If have_last, every piece ends at or before total.
  *
- * Worst-case memory: max_datagrams * sizeof(struct frag_dgram) (about 850 B,
+ * Worst-case memory: max_datagrams * sizeof(struct frag_dgram) (under 900 B,
  * so 3.4 MiB for the default 4096) + hash buckets (4 B per slot, rounded to
  * a power of two) + max_bytes of fragment data (64 MiB default) + one 64 KiB
  * output buffer. Nothing grows past that: a new datagram evicts the oldest
