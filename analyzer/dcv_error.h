@@ -31,6 +31,7 @@
 	X(DCV_E_FRAG_TOO_BIG, "frag_too_big", "reassembled datagram exceeds 65535 bytes")          \
 	X(DCV_E_FRAG_TIMEOUT, "frag_timeout", "fragments expired before reassembly")               \
 	X(DCV_E_FRAG_EVICTED, "frag_evicted", "fragments evicted: reassembly table full")          \
+	X(DCV_E_FRAG_TOO_MANY, "frag_too_many", "too many fragments in one datagram")              \
 	/* transport */                                                                            \
 	X(DCV_E_UDP_SHORT, "udp_short", "UDP header truncated")                                    \
 	X(DCV_E_UDP_LEN, "udp_len", "UDP length field invalid")                                    \

@@ -63,10 +63,14 @@ enum decode_status {
 #define DECODE_FRAG_MAX_DATAGRAMS_DEFAULT 4096  /* datagrams being reassembled at once */
 #define DECODE_FRAG_TIMEOUT_MS_DEFAULT    30000 /* RFC 791 suggests 15 s; Linux uses 30 s */
 #define DECODE_FRAG_MAX_FRAGS             64 /* fragments per datagram (a guess, generous for DNS) */
+#define DECODE_FRAG_MAX_BYTES_DEFAULT     (64u << 20) /* fragment data held at once, all datagrams */
+#define DECODE_FRAG_MAX_BYTES_MIN         65536u      /* one whole datagram always fits */
 
 struct decoder_config {
 	uint32_t frag_max_datagrams; /* 0 = default */
 	uint32_t frag_timeout_ms;    /* 0 = default */
+	uint32_t frag_max_bytes;     /* 0 = default; raised to DECODE_FRAG_MAX_BYTES_MIN */
+	bool verify_ipv4_checksum;   /* false (default): offloaded checksums are common */
 };
 
 /* Counters the decoder keeps about fragments; the caller reads them. */
@@ -76,6 +80,8 @@ struct decoder_stats {
 	uint64_t frag_expired;           /* datagrams given up after the timeout */
 	uint64_t frag_evicted;           /* datagrams dropped because the table was full */
 	uint64_t frag_expired_fragments; /* fragments inside expired/evicted datagrams */
+	uint64_t frag_dropped;           /* datagrams dropped because a fragment was invalid */
+	uint64_t frag_dropped_fragments; /* earlier fragments inside those dropped datagrams */
 };
 
 struct decoder;

@@ -13,12 +13,14 @@ struct cap_file {
 	uint64_t frames;
 	uint64_t bytes_read; /* file bytes consumed: record headers + captured data */
 	int nano;            /* timestamps are nanoseconds */
+	int pcapng;          /* pcapng: bytes_read is only a lower bound */
 	char error[CAP_ERR_MAX];
 };
 
-/* Record header size in both formats' common case; pcapng records are
- * larger, so the offset reported for pcapng is a lower bound. */
-enum { PCAP_FILE_HEADER_SIZE = 24, PCAP_RECORD_HEADER_SIZE = 16 };
+/* pcap file and record header sizes: for pcap files bytes_read is exact.
+ * pcapng blocks vary in size, so for pcapng the error offset comes from the
+ * stream position instead (libpcap reports pcapng as version 1.0). */
+enum { PCAP_FILE_HEADER_SIZE = 24, PCAP_RECORD_HEADER_SIZE = 16, PCAPNG_VERSION_MAJOR = 1 };
 
 struct cap_file *cap_file_open(const char *path, char *err, size_t errlen)
 {
@@ -48,6 +50,7 @@ struct cap_file *cap_file_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	f->nano = pcap_get_tstamp_precision(f->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+	f->pcapng = pcap_major_version(f->pcap) == PCAPNG_VERSION_MAJOR;
 	f->bytes_read = PCAP_FILE_HEADER_SIZE;
 	return f;
 }
@@ -71,11 +74,20 @@ int cap_file_next(struct cap_file *f, struct cap_frame *out)
 	}
 	if (rc == PCAP_ERROR_BREAK)
 		return CAP_NEXT_EOF;
-	/* rc == PCAP_ERROR: truncated record, bad record length, bad block ... */
-	snprintf(f->error, sizeof(f->error),
-	         "%s: read stopped after %llu frames (about %llu bytes into the file): %s",
-	         strcmp(f->path, "-") == 0 ? "<stdin>" : f->path, (unsigned long long)f->frames,
-	         (unsigned long long)f->bytes_read, pcap_geterr(f->pcap));
+	/* rc == PCAP_ERROR: truncated record, bad record length, bad block ...
+	 * pcap: the offset where the bad record starts. pcapng: how far
+	 * libpcap read (stdin cannot tell; then the pcap-sized lower bound). */
+	const char *name = strcmp(f->path, "-") == 0 ? "<stdin>" : f->path;
+	long pos = f->pcapng ? ftell(pcap_file(f->pcap)) : -1;
+	if (pos >= 0)
+		snprintf(f->error, sizeof(f->error),
+		         "%s: read stopped after %llu frames (at byte %ld of the file): %s", name,
+		         (unsigned long long)f->frames, pos, pcap_geterr(f->pcap));
+	else
+		snprintf(f->error, sizeof(f->error),
+		         "%s: read stopped after %llu frames (%s%llu bytes into the file): %s",
+		         name, (unsigned long long)f->frames, f->pcapng ? "at least " : "",
+		         (unsigned long long)f->bytes_read, pcap_geterr(f->pcap));
 	return CAP_NEXT_ERROR;
 }
 
