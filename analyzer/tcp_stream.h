@@ -37,16 +37,21 @@
 
 #define TCP_DNS_HEADER_LEN 12u /* RFC 1035 4.1.1 */
 #define TCP_DNS_LEN_PREFIX 2u  /* RFC 7766 8 */
-#define TCP_STREAM_MAX_RANGES                                                                      \
-	16                        /* disjoint out-of-order ranges per direction (a guess:          \
-	                             real reordering leaves one or two holes) */
-#define TCP_STREAM_MIN_ALLOC 1024 /* smallest buffer allocated */
-#define TCP_STREAM_KEEP_BYTES                                                                      \
-	16384 /* an empty buffer larger than this is freed after use, so idle connections hold     \
-	         little memory */
-#define TCP_STREAM_BUDGET_BYTES_DEFAULT                                                            \
-	((uint64_t)512 << 20) /* all stream buffers of one tracker together (a guess: 4000 full    \
-	                          buffers of 128 KiB) */
+
+/* Disjoint out-of-order ranges per direction. A guess: real reordering
+ * leaves one or two holes; more than this is treated as an overflow. */
+#define TCP_STREAM_MAX_RANGES 16
+
+/* Smallest buffer allocated; buffers grow by powers of two. */
+#define TCP_STREAM_MIN_ALLOC 1024
+
+/* An emptied buffer larger than this is freed after use, so connections
+ * between large messages hold little memory. */
+#define TCP_STREAM_KEEP_BYTES 16384
+
+/* All stream buffers of one tracker together. A guess: 4096 full buffers
+ * of the default 128 KiB; not a config option yet. */
+#define TCP_STREAM_BUDGET_BYTES_DEFAULT ((uint64_t)512 << 20)
 
 enum tcp_stream_state {
 	TCP_STREAM_UNSYNCED = 0, /* mid-stream, message boundary not found yet */

@@ -37,12 +37,25 @@
  *    O(1) plus one chain walk to unlink an emptied node.
  *
  * 6. Memory bound. At most max_connections entries of sizeof(struct
- *    tcp_conn) (about 170 bytes) plus the same number of client nodes (about
- *    40 bytes) plus two bucket arrays of next_pow2(max_connections)
+ *    tcp_conn) (192 bytes on x86-64) plus the same number of client nodes
+ *    (32 bytes) plus two bucket arrays of next_pow2(max_connections)
  *    pointers: about 16 MiB for the default 65536. Stream buffers come on
- *    top: at most stream_max_bytes per direction and at most
- *    TCP_STREAM_BUDGET_BYTES_DEFAULT (512 MiB) for the whole tracker; a
- *    direction that would pass either limit reports DCV_E_TCP_OVERFLOW.
+ *    top: at most stream_max_bytes (+ a 136-byte header) per direction
+ *    and at most TCP_STREAM_BUDGET_BYTES_DEFAULT (512 MiB) for the whole
+ *    tracker; a direction that would pass either limit reports
+ *    DCV_E_TCP_OVERFLOW. Lingering entries are taken first when the table
+ *    is full, so they cost no live connection.
+ *
+ * 7. Pick-up rules for a tuple not in the table: a client SYN starts an
+ *    attempt; a SYN-ACK from the server opens at once with both streams
+ *    synced from its seq/ack; a bare FIN creates a silent CLOSED entry
+ *    (not counted in stats.connections) that absorbs the connection's last
+ *    packets; a RST or a server SYN is ignored; anything else (data or
+ *    ACK-only) is a mid-stream pick-up whose streams wait for a plausible
+ *    length prefix (tcp_stream.h).
+ *
+ * 8. Callbacks run inside tcp_tracker_packet/expire/finish and must not
+ *    call back into the same tracker.
  *
  * State transitions and the function behind each:
  *   (none)      -> SYN_SENT     SYN from the client          [on_new_tuple]
@@ -289,6 +302,19 @@ static void finish_streams(struct tcp_tracker *t, struct tcp_conn *c)
 	}
 }
 
+#ifndef NDEBUG
+/* assert_conn_ok(): only ESTABLISHED connections hold a client count, and
+ * SYN_SENT ones sit on the SYN FIFO. */
+static bool assert_conn_ok(const struct tcp_tracker *t, const struct tcp_conn *c)
+{
+	if (c->state != CONN_ESTABLISHED && c->client != NULL)
+		return false;
+	if (c->state == CONN_SYN_SENT)
+		return c->syn_prev != NULL || t->syn.head == c;
+	return c->syn_prev == NULL && c->syn_next == NULL && t->syn.head != c;
+}
+#endif
+
 /* set_state() moves c between the live and linger lists and the SYN FIFO. */
 static void set_state(struct tcp_tracker *t, struct tcp_conn *c, enum conn_state s)
 {
@@ -297,6 +323,7 @@ static void set_state(struct tcp_tracker *t, struct tcp_conn *c, enum conn_state
 	lru_unlink(list_of(t, c), c);
 	c->state = (uint8_t)s;
 	lru_push_head(list_of(t, c), c);
+	assert(s == CONN_ESTABLISHED || assert_conn_ok(t, c)); /* client set after */
 }
 
 /* conn_remove() finishes the streams and returns the entry to the free list. */
@@ -322,6 +349,7 @@ static void open_conn(struct tcp_tracker *t, struct tcp_conn *c, uint64_t ts)
 	set_state(t, c, CONN_ESTABLISHED);
 	c->opened_ns = ts;
 	c->client = client_acquire(t, &c->key.client);
+	assert(assert_conn_ok(t, c));
 	struct tcp_session_event ev;
 	fill_event(c, TCP_EV_OPEN, ts, &ev);
 	ev.concurrent = c->client ? c->client->count : 0;
