@@ -93,6 +93,8 @@ struct tcp_stats {
 	uint64_t out_of_order_segments;  /* segments buffered ahead of a gap */
 	uint64_t midstream_pickups;      /* connections picked up without a handshake */
 	uint64_t syn_pending_at_end;     /* SYNs too recent at end of input to call filtered */
+	uint64_t unsynced_segments; /* payload segments skipped before a picked-up direction found
+	                               a message boundary (a plausible length prefix) */
 };
 
 struct tcp_tracker;
