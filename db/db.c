@@ -69,6 +69,8 @@ static const char *code_hint(int rc)
 		return "; the file or its directory is not writable";
 	case SQLITE_FULL:
 		return "; the disk (or the file size limit) is full";
+	case SQLITE_IOERR:
+		return "; the disk may be full (or the file size limit reached) or failing";
 	case SQLITE_NOTADB:
 		return "; the file is not an SQLite database";
 	default:
@@ -140,7 +142,12 @@ int db_bind_u64(sqlite3_stmt *st, int idx, uint64_t v)
  * a write-protected one is opened read-only in whatever mode it has. */
 static int configure(struct db *db)
 {
-	if (db_exec(db, "enable foreign keys", "PRAGMA foreign_keys = ON") != 0)
+	if (db_exec(db, "db_open: enable foreign keys", "PRAGMA foreign_keys = ON") != 0)
+		return -1;
+	/* Only a new, empty file takes a page size, and only before WAL mode. */
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA page_size = %d", DB_PAGE_SIZE);
+	if (db_exec(db, "db_open: set page size", pragma) != 0)
 		return -1;
 
 	/* The first statement that reads the file: a non-database fails here. */
@@ -162,7 +169,6 @@ static int configure(struct db *db)
 		                  "db_open: %s: could not switch to WAL mode (journal mode is %s)",
 		                  db->path, mode);
 
-	char pragma[64];
 	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", DB_CACHE_KIB);
 	if (db_exec(db, "db_open: set synchronous", "PRAGMA synchronous = NORMAL") != 0 ||
 	    db_exec(db, "db_open: set cache size", pragma) != 0)
@@ -199,7 +205,8 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen)
 	db->path = path_copy;
 	db->batch_rows = DB_BATCH_ROWS_DEFAULT;
 
-	int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	int rc = sqlite3_open_v2(
+	    path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		db_sql_fail(db, "db_open: cannot open", rc);
 		goto fail;

@@ -139,10 +139,12 @@ static int write_bucket(struct db *db, const struct db_bucket_row *row)
 {
 	sqlite3_stmt *st = db->st_bucket_upsert;
 	const struct source_bucket *b = &row->b;
-	char text[DCV_ADDR_TEXT_MAX];
 	int rc = sqlite3_bind_int64(st, 1, row->run_id);
 	if (rc == SQLITE_OK)
-		rc = bind_addr(st, 2, 4, &b->source, text, sizeof(text));
+		rc = sqlite3_bind_text(st, 2, row->source, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(st, 4, b->source.bytes, sizeof(b->source.bytes),
+		                       SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 3, b->source.family);
 	if (rc == SQLITE_OK)
@@ -203,6 +205,17 @@ static int write_txn(struct db *db, const struct db_txn_row *t)
 	return step_reset(st);
 }
 
+/* Primary key order of source_stats: (run_id, bucket_start_ns, source). */
+static int bucket_key_cmp(const void *pa, const void *pb)
+{
+	const struct db_bucket_row *a = pa, *b = pb;
+	if (a->run_id != b->run_id)
+		return a->run_id < b->run_id ? -1 : 1;
+	if (a->b.bucket_start_ns != b->b.bucket_start_ns)
+		return a->b.bucket_start_ns < b->b.bucket_start_ns ? -1 : 1;
+	return strcmp(a->source, b->source); /* SQLite's BINARY collation */
+}
+
 int db_flush(struct db *db)
 {
 	if (db == NULL)
@@ -211,6 +224,9 @@ int db_flush(struct db *db)
 	size_t pending = db_writer_pending(db);
 	if (pending == 0)
 		return 0;
+	/* In key order the upserts walk the b-tree left to right instead of
+	 * seeking all over it; merging parts is order-independent. */
+	qsort(q->buckets, q->n_buckets, sizeof(*q->buckets), bucket_key_cmp);
 	if (db_begin(db, "write batch: begin") != 0)
 		return -1;
 	int rc = SQLITE_OK;
@@ -299,8 +315,10 @@ int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_buck
 	struct db_queue *q = &db->q;
 	if (grow((void **)&q->buckets, &q->cap_buckets, q->n_buckets + 1, sizeof(*q->buckets)))
 		return db_set_err(db, "source_stats: out of memory queueing a row");
-	q->buckets[q->n_buckets].run_id = run_id;
-	q->buckets[q->n_buckets].b = *row;
+	struct db_bucket_row *r = &q->buckets[q->n_buckets];
+	r->run_id = run_id;
+	r->b = *row;
+	dcv_addr_format(&row->source, r->source, sizeof(r->source));
 	q->n_buckets++;
 	batch_done(db);
 	return 0;
