@@ -88,6 +88,9 @@ int db_flush(struct db *db);
  * db_run_finish() flushes, stores the run's accounting, and deletes earlier
  * runs with the same fingerprint (and their rows). Returns the number of
  * earlier runs replaced (>= 0) or -1.
+ * The summary, the malformed-by-reason rows and the deletions are one
+ * transaction: on -1 none of them happened (queued rows the flush already
+ * wrote stay written). sum->acc may be NULL: the accounting is then zero.
  */
 int db_run_finish(struct db *db, int64_t run_id, const struct db_run_summary *sum);
 

@@ -226,7 +226,8 @@ int db_flush(struct db *db)
 		return 0;
 	/* In key order the upserts walk the b-tree left to right instead of
 	 * seeking all over it; merging parts is order-independent. */
-	qsort(q->buckets, q->n_buckets, sizeof(*q->buckets), bucket_key_cmp);
+	if (q->n_buckets > 1)
+		qsort(q->buckets, q->n_buckets, sizeof(*q->buckets), bucket_key_cmp);
 	if (db_begin(db, "write batch: begin") != 0)
 		return -1;
 	int rc = SQLITE_OK;

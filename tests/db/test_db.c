@@ -156,6 +156,7 @@ Test(db_schema, a_new_file_is_created_in_wal_mode_at_the_current_version)
 
 	cr_assert_eq(raw_int(path, "PRAGMA user_version"), version);
 	cr_assert_eq(raw_int(path, "PRAGMA application_id"), 0x44435653);
+	cr_assert_eq(raw_int(path, "PRAGMA page_size"), 16384);
 	cr_assert_eq(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
 	                           "name IN ('runs', 'run_malformed', 'source_stats', "
 	                           "'transactions')"),
