@@ -53,11 +53,18 @@ struct db_run_summary {
 int db_open(struct db **out, const char *path, char *err, size_t errlen);
 
 /* db_close() flushes pending rows and closes. Returns 0, or -1 if the final
- * flush failed (the database stays consistent: the batch is rolled back). */
+ * flush failed (the database stays consistent: the batch is rolled back).
+ * The handle is freed either way, so the reason of a failed final flush is
+ * printed on stderr; call db_flush() first to get it from db_errmsg(). */
 int db_close(struct db *db);
 
 /* db_errmsg() returns the last error message (never NULL). */
 const char *db_errmsg(const struct db *db);
+
+/* db_set_busy_timeout() sets how long a write waits for another process's
+ * lock before failing with a "locked" error (default 5000 ms; 0 = fail at
+ * once). Returns 0 or -1. */
+int db_set_busy_timeout(struct db *db, int ms);
 
 /* db_schema_version() returns the schema version of the open file. */
 int db_schema_version(struct db *db);
@@ -67,19 +74,26 @@ int64_t db_run_begin(struct db *db, const struct db_run_info *info);
 
 /* db_source_bucket_add() queues one (part of a) source bucket row. Parts of
  * the same (run, source, bucket) merge: counters add, maxima take the max.
- * Returns 0 or -1. */
+ * Returns 0 when the row is accepted (queued; written with its batch), or -1
+ * when it is not (invalid row, unknown run, or the queue was full and
+ * writing it failed: the queued rows are kept for the next try). */
 int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_bucket *row);
 
-/* db_txn_add() queues one notable transaction. Returns 0 or -1. */
+/* db_txn_add() queues one notable transaction. Returns 0 or -1 as
+ * db_source_bucket_add(). */
 int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec);
 
-/* db_flush() commits queued rows now. Returns 0 or -1. */
+/* db_flush() writes the queued rows now, in one transaction. Returns 0, or
+ * -1 with nothing written and the rows still queued (a retry may succeed). */
 int db_flush(struct db *db);
 
 /*
  * db_run_finish() flushes, stores the run's accounting, and deletes earlier
  * runs with the same fingerprint (and their rows). Returns the number of
  * earlier runs replaced (>= 0) or -1.
+ * The summary, the malformed-by-reason rows and the deletions are one
+ * transaction: on -1 none of them happened (queued rows the flush already
+ * wrote stay written). sum->acc may be NULL: the accounting is then zero.
  */
 int db_run_finish(struct db *db, int64_t run_id, const struct db_run_summary *sum);
 

@@ -1,0 +1,201 @@
+/*
+ * db_internal.h - what the db/ files share and nothing outside db/ sees: the
+ * connection struct, the write queue, error helpers and the schema entry.
+ *
+ * NOTES ON THE DESIGN OF THE STORE
+ *
+ *  1. One struct db is one sqlite3 connection. It is not thread-safe; one
+ *     thread (the writer) owns it.
+ *  2. Rows are not written when they are added: db_source_bucket_add() and
+ *     db_txn_add() copy them into an in-memory queue (struct db_queue). The
+ *     queue is written in one BEGIN IMMEDIATE..COMMIT when it holds
+ *     batch_rows rows, and on db_flush(), db_run_finish() and db_close().
+ *     The write lock is therefore held only while a batch is being written,
+ *     never while the analyzer is producing rows: a second process (a report,
+ *     another analysis) waits at most one batch, not a whole run.
+ *  3. A batch is all or nothing. When writing it fails, the transaction is
+ *     rolled back and the rows stay queued, so a later flush can retry them
+ *     (a lock that went away, space that was freed). db_close() is the only
+ *     place that gives queued rows up, and it says how many.
+ *  4. Every statement used per row is prepared once in db_open() and reset
+ *     after each use; no SQL text is built from data.
+ *  5. Every failing sqlite3 call leaves a message in db->err that names the
+ *     operation, the file and SQLite's own message; the function returns -1.
+ */
+#ifndef DCV_DB_INTERNAL_H
+#define DCV_DB_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#include "db.h"
+
+/* Longest error message kept; longer ones are cut. */
+#define DB_ERRMSG_MAX 512
+
+/* How long a statement waits for another connection's lock before failing
+ * with SQLITE_BUSY. A guess: long enough for another process to commit a
+ * batch of DB_BATCH_ROWS_DEFAULT rows on a slow disk. */
+#define DB_BUSY_TIMEOUT_MS_DEFAULT 5000
+
+/* Page size of a new file. Measured with tests/db/test_db_bench.c: 16 KiB
+ * pages write source_stats rows (about 100 bytes, 31 columns) 10-15% faster
+ * than SQLite's default 4 KiB, with fewer WAL frames per batch. */
+#define DB_PAGE_SIZE 16384
+
+/* Page cache per connection, in KiB (PRAGMA cache_size takes -KiB). The
+ * source_stats primary key is written in source order, not in file order;
+ * a larger cache keeps its inner pages resident during a long analysis. */
+#define DB_CACHE_KIB 65536
+
+/*
+ * Column lists. Each X(column, field) pairs a column with the field of the
+ * record it comes from; the SQL text of the writer and the whitelist of
+ * db_sum_column() are generated from these lists, so they cannot drift
+ * apart. (The CREATE TABLE text in schema.c is deliberately literal: a
+ * released migration never changes.)
+ */
+
+/* source_stats columns that add up when parts of a row merge. */
+#define DB_BUCKET_SUM_COLUMNS(X)                                                                   \
+	X(queries, queries)                                                                        \
+	X(queries_udp, queries_udp)                                                                \
+	X(queries_tcp, queries_tcp)                                                                \
+	X(queries_edns, queries_edns)                                                              \
+	X(queries_do, queries_do)                                                                  \
+	X(retransmits, retransmits)                                                                \
+	X(responses, responses)                                                                    \
+	X(noerror, rcode[RCODE_SLOT_NOERROR])                                                      \
+	X(formerr, rcode[RCODE_SLOT_FORMERR])                                                      \
+	X(servfail, rcode[RCODE_SLOT_SERVFAIL])                                                    \
+	X(nxdomain, rcode[RCODE_SLOT_NXDOMAIN])                                                    \
+	X(notimp, rcode[RCODE_SLOT_NOTIMP])                                                        \
+	X(refused, rcode[RCODE_SLOT_REFUSED])                                                      \
+	X(other_rcode, rcode[RCODE_SLOT_OTHER])                                                    \
+	X(truncated, truncated)                                                                    \
+	X(unanswered, unanswered)                                                                  \
+	X(tcp_sessions, tcp_sessions)                                                              \
+	X(tcp_rejected, tcp_rejected)                                                              \
+	X(tcp_filtered, tcp_filtered)                                                              \
+	X(tcp_server_closed, tcp_server_closed)                                                    \
+	X(latency_count, latency_count)                                                            \
+	X(latency_sum_us, latency_sum_us)
+
+/* source_stats columns that take the maximum when parts merge. */
+#define DB_BUCKET_MAX_COLUMNS(X)                                                                   \
+	X(peak_qps, peak_qps)                                                                      \
+	X(max_concurrent_tcp, max_concurrent_tcp)                                                  \
+	X(latency_max_us, latency_max_us)
+
+/* runs columns holding struct run_accounting (all but malformed[]). */
+#define DB_ACCOUNTING_COLUMNS(X)                                                                   \
+	X(frames, frames)                                                                          \
+	X(bytes, bytes)                                                                            \
+	X(dns_frames, dns_frames)                                                                  \
+	X(not_ip, not_ip)                                                                          \
+	X(other_proto, other_proto)                                                                \
+	X(other_port, other_port)                                                                  \
+	X(fragments_held, fragments_held)                                                          \
+	X(malformed_frames, malformed_frames)                                                      \
+	X(unsupported_link, unsupported_link)                                                      \
+	X(snap_truncated, snap_truncated)                                                          \
+	X(fragments, fragments)                                                                    \
+	X(reassembled, reassembled)                                                                \
+	X(tcp_streams, tcp_streams)                                                                \
+	X(dns_messages, dns_messages)                                                              \
+	X(queries, queries)                                                                        \
+	X(responses, responses)                                                                    \
+	X(dns_malformed, dns_malformed)                                                            \
+	X(dns_trailing, dns_trailing)                                                              \
+	X(kernel_dropped, kernel_dropped)                                                          \
+	X(evictions, evictions)
+
+/* A queued transaction: struct txn_record without its 1 KiB name buffer;
+ * the name lives in the queue's arena at name_off. */
+struct db_txn_row {
+	int64_t run_id;
+	uint64_t query_ts_ns;
+	uint64_t latency_us;
+	struct dcv_addr client, server;
+	uint16_t client_port, server_port;
+	uint16_t id, qtype;
+	int32_t rcode;
+	uint8_t kind, transport, tc, query_edns, query_do;
+	uint32_t name_off, name_len;
+};
+
+/* A queued source_stats part, with its address already in text form: the
+ * batch is sorted by primary key before it is written (writer.c). */
+struct db_bucket_row {
+	int64_t run_id;
+	struct source_bucket b;
+	char source[DCV_ADDR_TEXT_MAX];
+};
+
+/* Rows waiting for the next batch (note 2). */
+struct db_queue {
+	struct db_bucket_row *buckets;
+	size_t n_buckets, cap_buckets;
+	struct db_txn_row *txns;
+	size_t n_txns, cap_txns;
+	char *arena; /* qname text of the queued transactions, back to back */
+	size_t arena_len, arena_cap;
+};
+
+struct db {
+	/* configuration */
+	sqlite3 *sql;
+	char *path;
+	size_t batch_rows; /* rows per write transaction */
+
+	/* prepared once in db_open(), finalized in db_close() (note 4) */
+	sqlite3_stmt *st_bucket_upsert;
+	sqlite3_stmt *st_txn_insert;
+	sqlite3_stmt *st_run_exists;
+
+	/* state */
+	struct db_queue q;
+	int64_t known_run_id; /* last run id confirmed to exist (0: none) */
+	char err[DB_ERRMSG_MAX];
+};
+
+/* db_set_err() formats a message into db->err. Returns -1 so callers can
+ * `return db_set_err(...)`. */
+int db_set_err(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* db_sql_fail() records a failed sqlite3 call: "<op>: <path>: <sqlite message>
+ * (<code name>)". Returns -1. */
+int db_sql_fail(struct db *db, const char *op, int rc);
+
+/* db_exec() runs SQL text without results (no data in it: constant text
+ * only). Returns 0 or -1 with a message naming op. */
+int db_exec(struct db *db, const char *op, const char *sql);
+
+/* db_begin() opens a write transaction (BEGIN IMMEDIATE: the write lock is
+ * taken now, waiting up to the busy timeout). Returns 0 or -1. */
+int db_begin(struct db *db, const char *op);
+
+/* db_commit() commits; on failure it rolls back. Returns 0 or -1. */
+int db_commit(struct db *db, const char *op);
+
+/* db_rollback() rolls back if a transaction is open; keeps db->err. */
+void db_rollback(struct db *db);
+
+/* db_bind_u64() binds an unsigned counter, clamped to INT64_MAX (SQLite
+ * integers are signed 64-bit). */
+int db_bind_u64(sqlite3_stmt *st, int idx, uint64_t v);
+
+/* db_schema_migrate() brings the open file to DB_SCHEMA_VERSION (schema.c).
+ * Returns 0 or -1; refuses a newer file and a foreign, non-empty one. */
+int db_schema_migrate(struct db *db);
+
+/* db_writer_prepare() prepares the per-row statements (writer.c). */
+int db_writer_prepare(struct db *db);
+
+/* db_writer_release() finalizes them and frees the queue. Discards rows. */
+void db_writer_release(struct db *db);
+
+/* db_writer_pending() returns the number of queued rows. */
+size_t db_writer_pending(const struct db *db);
+
+#endif

@@ -1,0 +1,358 @@
+/*
+ * schema.c - the database file format and its migrations.
+ *
+ * FILE FORMAT
+ *
+ * A dcvscope database is an SQLite 3 file in WAL mode with 16 KiB pages
+ * (DB_PAGE_SIZE; set when the file is created). Two header fields identify it:
+ *   PRAGMA application_id = 0x44435653 ("DCVS"), set with migration 1;
+ *   PRAGMA user_version   = the schema version, 1..DB_SCHEMA_VERSION.
+ * A file whose user_version is higher than this build knows is refused; a
+ * file with another application_id, or one at version 0 that already holds
+ * tables, is refused as "not a dcvscope database" instead of being written to.
+ *
+ * Conventions: every *_ns column is nanoseconds since the Unix epoch (UTC);
+ * *_us is microseconds; *_s seconds; *_ms milliseconds. Counters are
+ * INTEGER (SQLite's signed 64-bit; larger values are clamped to 2^63-1).
+ * Flags are INTEGER 0/1. Addresses are stored twice: as text (inet_ntop form,
+ * the key reports show and search) and as a 16-byte BLOB in network order
+ * with the family beside it: IPv4 uses the first 4 bytes and 12 zero bytes,
+ * so within one family BLOB comparison is address order and a CIDR range is
+ * "family = ? AND x_bin BETWEEN first AND last".
+ *
+ * Table runs: one row per analysis run (a capture file set, or a live watch).
+ *   id                 INTEGER PRIMARY KEY; referenced as run_id elsewhere.
+ *   kind               'offline' or 'live'.
+ *   inputs             human-readable list of inputs (file names, interface).
+ *   fingerprint        identity of the input; when a run finishes, earlier
+ *                      runs with the same fingerprint are deleted with all
+ *                      their rows (db_run_finish()).
+ *   started_ns         wall clock when the run started.
+ *   finished_ns        wall clock when it finished; NULL while running (or
+ *                      when the run never finished: crash, kill -9).
+ *   first_packet_ns    capture time of the first / last packet; NULL until
+ *   last_packet_ns     finished.
+ *   bucket_len_s       length of the statistics buckets of this run.
+ *   timeout_ms         query timeout after which a query counts as unanswered.
+ *   complete           1 when every input was read to its end, else 0.
+ *   frames .. evictions  the run's packet accounting, one column per field of
+ *                      struct run_accounting (analyzer/records.h), same names
+ *                      and meaning: frames, bytes, dns_frames, not_ip,
+ *                      other_proto, other_port, fragments_held,
+ *                      malformed_frames, unsupported_link, snap_truncated,
+ *                      fragments, reassembled, tcp_streams, dns_messages,
+ *                      queries, responses, dns_malformed, dns_trailing,
+ *                      kernel_dropped, evictions. 0 until finished. The
+ *                      per-reason array malformed[] is in run_malformed.
+ *
+ * Table run_malformed: malformed packets/messages of a run by reason; only
+ * non-zero reasons have a row. PRIMARY KEY (run_id, reason).
+ *   run_id             runs.id.
+ *   reason             stable key of the DCV_E* code, dcv_error_name()
+ *                      ("dns_ptr_loop", "ip_checksum", ...).
+ *   count              how many.
+ *
+ * Table source_stats: per-source statistics over one time bucket; one row
+ * per (run, source, bucket). Parts of a row written separately (the
+ * aggregation table evicting a source early) are merged on insert: counters
+ * add up, peak_qps / max_concurrent_tcp / latency_max_us take the maximum.
+ * Key (run_id, source, bucket_start_ns): the PRIMARY KEY lists these
+ * columns as (run_id, bucket_start_ns, source), WITHOUT ROWID (see Indexes).
+ *   run_id             runs.id.
+ *   source             client address, text.
+ *   family             4 or 6.
+ *   source_bin         client address, 16-byte BLOB (see conventions).
+ *   bucket_start_ns    start of the bucket, nanoseconds, a multiple of
+ *                      bucket_len_s seconds.
+ *   bucket_len_s       bucket length in seconds.
+ *   queries            DNS queries received from the source.
+ *   queries_udp        ... of them over UDP,
+ *   queries_tcp        ... over TCP,
+ *   queries_edns       ... with an OPT record,
+ *   queries_do         ... with the DO bit.
+ *   retransmits        queries repeating an open query (same id, name, type,
+ *                      ports).
+ *   responses          responses sent to the source.
+ *   noerror, formerr, servfail, nxdomain, notimp, refused
+ *                      responses by rcode.
+ *   other_rcode        responses with any other (extended) rcode.
+ *   truncated          responses with TC=1.
+ *   unanswered         queries with no response within the timeout.
+ *   peak_qps           most queries in any 1-s window starting on a whole
+ *                      second (max over parts).
+ *   max_concurrent_tcp most TCP sessions of the source open at one instant
+ *                      (max over parts).
+ *   tcp_sessions       TCP sessions established.
+ *   tcp_rejected       SYNs answered with RST.
+ *   tcp_filtered       SYNs never answered.
+ *   tcp_server_closed  established sessions the server closed or reset first.
+ *   latency_count      answered transactions (denominator of the mean).
+ *   latency_sum_us     sum of their latencies.
+ *   latency_max_us     largest latency (max over parts).
+ *
+ * Table transactions: notable transactions stored one by one: every answer
+ * that is not NOERROR/NXDOMAIN (or has TC=1), and every unanswered query.
+ *   id                 INTEGER PRIMARY KEY (row id, no meaning).
+ *   run_id             runs.id.
+ *   kind               'answered' or 'unanswered' (enum txn_kind).
+ *   query_ts_ns        capture time of the query.
+ *   latency_us         response time; NULL when unanswered.
+ *   family             4 or 6 (of both addresses).
+ *   client, client_bin client address, text and 16-byte BLOB.
+ *   client_port        client's port.
+ *   server             server address, text.
+ *   server_port        server's port (53 normally).
+ *   transport          'udp' or 'tcp'.
+ *   msg_id             DNS message id.
+ *   qname              query name, lowercased presentation form ("." = root).
+ *   qtype              query type (numeric).
+ *   rcode              full (extended) rcode; NULL when unanswered.
+ *   tc                 1 when the response had TC=1.
+ *   query_edns         1 when the query had an OPT record.
+ *   query_do           1 when the query had the DO bit.
+ *
+ * Indexes, and the read patterns they serve:
+ *   source_stats PRIMARY KEY (run_id, bucket_start_ns, source)
+ *       by run, by time within a run, one source in one bucket; also the
+ *       UPSERT's conflict target and the deletes by run. Time comes before
+ *       source so that an analysis, which emits buckets in time order,
+ *       appends to the b-tree: with source first every batch rewrote pages
+ *       all over the table (27k rows/s instead of 350k; a secondary index on
+ *       source costs as much, 80k rows/s, so there is none). "One source
+ *       over a run" scans the run's rows.
+ *   runs_fingerprint (fingerprint)              run replacement.
+ *   transactions_run_outcome (run_id, kind, rcode)  drops / SERVFAILs /
+ *                                                   REFUSED of a run;
+ *                                                   deletes by run.
+ *   transactions_time (run_id, query_ts_ns)     a time span of a run.
+ *   transactions_client (client, query_ts_ns)   one source's notable
+ *                                               transactions, across runs.
+ * A time span across runs first selects the runs whose
+ * [first_packet_ns, last_packet_ns] overlaps it, then uses the per-run keys.
+ *
+ * MIGRATIONS
+ *
+ * migrations[i] takes the file from version i to version i + 1. Each step
+ * runs in its own BEGIN IMMEDIATE transaction together with the new
+ * user_version, so a file is always at exactly one version; the version is
+ * re-read inside the transaction, so two processes opening an old file at
+ * once migrate it once. A step is never edited after release: a schema
+ * change is a new step appended at the end.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+/* "DCVS": marks the file as dcvscope's (PRAGMA application_id). */
+#define DB_APPLICATION_ID 0x44435653
+
+struct db_migration {
+	const char *what; /* one line, for error messages */
+	const char *sql;
+};
+
+static const struct db_migration migrations[] = {
+    /* version 1: initial schema */
+    {"create the initial schema",
+     "CREATE TABLE runs ("
+     " id INTEGER PRIMARY KEY,"
+     " kind TEXT NOT NULL CHECK (kind IN ('offline', 'live')),"
+     " inputs TEXT NOT NULL,"
+     " fingerprint TEXT NOT NULL,"
+     " started_ns INTEGER NOT NULL,"
+     " finished_ns INTEGER,"
+     " first_packet_ns INTEGER,"
+     " last_packet_ns INTEGER,"
+     " bucket_len_s INTEGER NOT NULL,"
+     " timeout_ms INTEGER NOT NULL,"
+     " complete INTEGER NOT NULL DEFAULT 0,"
+     " frames INTEGER NOT NULL DEFAULT 0,"
+     " bytes INTEGER NOT NULL DEFAULT 0,"
+     " dns_frames INTEGER NOT NULL DEFAULT 0,"
+     " not_ip INTEGER NOT NULL DEFAULT 0,"
+     " other_proto INTEGER NOT NULL DEFAULT 0,"
+     " other_port INTEGER NOT NULL DEFAULT 0,"
+     " fragments_held INTEGER NOT NULL DEFAULT 0,"
+     " malformed_frames INTEGER NOT NULL DEFAULT 0,"
+     " unsupported_link INTEGER NOT NULL DEFAULT 0,"
+     " snap_truncated INTEGER NOT NULL DEFAULT 0,"
+     " fragments INTEGER NOT NULL DEFAULT 0,"
+     " reassembled INTEGER NOT NULL DEFAULT 0,"
+     " tcp_streams INTEGER NOT NULL DEFAULT 0,"
+     " dns_messages INTEGER NOT NULL DEFAULT 0,"
+     " queries INTEGER NOT NULL DEFAULT 0,"
+     " responses INTEGER NOT NULL DEFAULT 0,"
+     " dns_malformed INTEGER NOT NULL DEFAULT 0,"
+     " dns_trailing INTEGER NOT NULL DEFAULT 0,"
+     " kernel_dropped INTEGER NOT NULL DEFAULT 0,"
+     " evictions INTEGER NOT NULL DEFAULT 0"
+     ");"
+     "CREATE INDEX runs_fingerprint ON runs (fingerprint);"
+     "CREATE TABLE run_malformed ("
+     " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+     " reason TEXT NOT NULL,"
+     " count INTEGER NOT NULL,"
+     " PRIMARY KEY (run_id, reason)"
+     ") WITHOUT ROWID;"
+     "CREATE TABLE source_stats ("
+     " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+     " source TEXT NOT NULL,"
+     " family INTEGER NOT NULL CHECK (family IN (4, 6)),"
+     " source_bin BLOB NOT NULL CHECK (length(source_bin) = 16),"
+     " bucket_start_ns INTEGER NOT NULL,"
+     " bucket_len_s INTEGER NOT NULL,"
+     " queries INTEGER NOT NULL,"
+     " queries_udp INTEGER NOT NULL,"
+     " queries_tcp INTEGER NOT NULL,"
+     " queries_edns INTEGER NOT NULL,"
+     " queries_do INTEGER NOT NULL,"
+     " retransmits INTEGER NOT NULL,"
+     " responses INTEGER NOT NULL,"
+     " noerror INTEGER NOT NULL,"
+     " formerr INTEGER NOT NULL,"
+     " servfail INTEGER NOT NULL,"
+     " nxdomain INTEGER NOT NULL,"
+     " notimp INTEGER NOT NULL,"
+     " refused INTEGER NOT NULL,"
+     " other_rcode INTEGER NOT NULL,"
+     " truncated INTEGER NOT NULL,"
+     " unanswered INTEGER NOT NULL,"
+     " peak_qps INTEGER NOT NULL,"
+     " max_concurrent_tcp INTEGER NOT NULL,"
+     " tcp_sessions INTEGER NOT NULL,"
+     " tcp_rejected INTEGER NOT NULL,"
+     " tcp_filtered INTEGER NOT NULL,"
+     " tcp_server_closed INTEGER NOT NULL,"
+     " latency_count INTEGER NOT NULL,"
+     " latency_sum_us INTEGER NOT NULL,"
+     " latency_max_us INTEGER NOT NULL,"
+     " PRIMARY KEY (run_id, bucket_start_ns, source)"
+     ") WITHOUT ROWID;"
+     "CREATE TABLE transactions ("
+     " id INTEGER PRIMARY KEY,"
+     " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+     " kind TEXT NOT NULL CHECK (kind IN ('answered', 'unanswered')),"
+     " query_ts_ns INTEGER NOT NULL,"
+     " latency_us INTEGER,"
+     " family INTEGER NOT NULL CHECK (family IN (4, 6)),"
+     " client TEXT NOT NULL,"
+     " client_bin BLOB NOT NULL CHECK (length(client_bin) = 16),"
+     " client_port INTEGER NOT NULL,"
+     " server TEXT NOT NULL,"
+     " server_port INTEGER NOT NULL,"
+     " transport TEXT NOT NULL CHECK (transport IN ('udp', 'tcp')),"
+     " msg_id INTEGER NOT NULL,"
+     " qname TEXT NOT NULL,"
+     " qtype INTEGER NOT NULL,"
+     " rcode INTEGER,"
+     " tc INTEGER NOT NULL,"
+     " query_edns INTEGER NOT NULL,"
+     " query_do INTEGER NOT NULL"
+     ");"
+     "CREATE INDEX transactions_run_outcome ON transactions (run_id, kind, rcode);"
+     "CREATE INDEX transactions_time ON transactions (run_id, query_ts_ns);"
+     "CREATE INDEX transactions_client ON transactions (client, query_ts_ns);"},
+};
+
+/* The schema version this build writes: one per migration step. */
+#define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* Reads one integer PRAGMA (or any single-integer query) into *out. */
+static int query_int(struct db *db, const char *op, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_sql_fail(db, op, rc);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		db_sql_fail(db, op, rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Refuses files that are not ours; called inside the migration transaction
+ * of a version-0 file, and on every open. */
+static int check_identity(struct db *db, int64_t version)
+{
+	int64_t app_id = 0, objects = 0;
+	if (query_int(db, "read application_id", "PRAGMA application_id", &app_id) != 0)
+		return -1;
+	if (app_id != 0 && app_id != DB_APPLICATION_ID)
+		return db_set_err(db,
+		                  "db_open: %s: not a dcvscope database (SQLite application_id "
+		                  "0x%08llx)",
+		                  db->path, (unsigned long long)app_id);
+	if (version != 0)
+		return 0;
+	if (query_int(db, "read schema", "SELECT count(*) FROM sqlite_schema", &objects) != 0)
+		return -1;
+	if (objects != 0)
+		return db_set_err(db,
+		                  "db_open: %s: not a dcvscope database (an SQLite database with "
+		                  "%lld other tables or indexes and no dcvscope schema version)",
+		                  db->path, (long long)objects);
+	return 0;
+}
+
+/* Applies migrations[version] in its own transaction (see MIGRATIONS). */
+static int migrate_step(struct db *db, int version)
+{
+	char op[128];
+	snprintf(op, sizeof(op), "migrate schema to version %d (%s)", version + 1,
+	         migrations[version].what);
+	if (db_begin(db, op) != 0)
+		return -1;
+	int64_t now = 0;
+	if (query_int(db, op, "PRAGMA user_version", &now) != 0)
+		goto fail;
+	if (now > version) /* another process migrated it meanwhile */
+		return db_commit(db, op);
+	if (check_identity(db, now) != 0)
+		goto fail;
+	if (db_exec(db, op, migrations[version].sql) != 0)
+		goto fail;
+	char pragma[96];
+	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d; PRAGMA user_version = %d",
+	         DB_APPLICATION_ID, version + 1);
+	if (db_exec(db, op, pragma) != 0)
+		goto fail;
+	return db_commit(db, op);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int db_schema_migrate(struct db *db)
+{
+	int64_t version = 0;
+	if (query_int(db, "read schema version", "PRAGMA user_version", &version) != 0)
+		return -1;
+	if (version > DB_SCHEMA_VERSION)
+		return db_set_err(db,
+		                  "db_open: %s: schema version %lld is newer than this build of "
+		                  "dcvscope knows (%d); use a newer dcvscope",
+		                  db->path, (long long)version, DB_SCHEMA_VERSION);
+	if (version < 0)
+		return db_set_err(db, "db_open: %s: invalid schema version %lld", db->path,
+		                  (long long)version);
+	if (check_identity(db, version) != 0)
+		return -1;
+	for (int v = (int)version; v < DB_SCHEMA_VERSION; v++)
+		if (migrate_step(db, v) != 0)
+			return -1;
+	return 0;
+}
+
+int db_schema_version(struct db *db)
+{
+	int64_t version = 0;
+	if (db == NULL || query_int(db, "read schema version", "PRAGMA user_version", &version))
+		return -1;
+	return (int)version;
+}

@@ -1,0 +1,371 @@
+/*
+ * writer.c - the batched writer: source_stats and transactions rows go into
+ * an in-memory queue and are written one batch per transaction (design
+ * notes 2-4 in db_internal.h).
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+/* ------------------------------------------------------------------------
+ * SQL text, generated from the column lists
+ * ------------------------------------------------------------------------ */
+
+#define COL_NAME(col, field)  ", " #col
+#define COL_PARAM(col, field) ", ?"
+#define COL_SUM(col, field)   ", " #col " = " #col " + excluded." #col
+#define COL_MAX(col, field)   ", " #col " = max(" #col ", excluded." #col ")"
+#define COL_COUNT(col, field) +1
+#define COL_BIND(col, field)  (rc = rc ? rc : db_bind_u64(st, idx++, b->field));
+
+/* Parameters 1..6 are the key and description of the row; the counters
+ * follow in list order. */
+static const char bucket_upsert_sql[] =
+    "INSERT INTO source_stats (run_id, source, family, source_bin, bucket_start_ns, "
+    "bucket_len_s" DB_BUCKET_SUM_COLUMNS(COL_NAME) DB_BUCKET_MAX_COLUMNS(
+        COL_NAME) ") "
+                  "VALUES (?, ?, ?, ?, ?, ?" DB_BUCKET_SUM_COLUMNS(COL_PARAM) DB_BUCKET_MAX_COLUMNS(
+                      COL_PARAM) ") "
+                                 "ON CONFLICT (run_id, source, bucket_start_ns) DO UPDATE SET "
+                                 "bucket_len_s = bucket_len_s" DB_BUCKET_SUM_COLUMNS(COL_SUM)
+                                     DB_BUCKET_MAX_COLUMNS(COL_MAX);
+
+static const char txn_insert_sql[] =
+    "INSERT INTO transactions (run_id, kind, query_ts_ns, latency_us, family, client, "
+    "client_bin, client_port, server, server_port, transport, msg_id, qname, qtype, rcode, tc, "
+    "query_edns, query_do) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "?14, ?15, ?16, ?17, ?18)";
+
+enum { BUCKET_FIXED_PARAMS = 6 };
+_Static_assert(BUCKET_FIXED_PARAMS DB_BUCKET_SUM_COLUMNS(COL_COUNT)
+                       DB_BUCKET_MAX_COLUMNS(COL_COUNT) == 31,
+               "source_stats has 31 columns; update the schema with the list");
+
+/* ------------------------------------------------------------------------
+ * Statements and queue lifetime
+ * ------------------------------------------------------------------------ */
+
+int db_writer_prepare(struct db *db)
+{
+	static const struct {
+		size_t off;
+		const char *sql;
+		const char *op;
+	} stmts[] = {
+	    {offsetof(struct db, st_bucket_upsert), bucket_upsert_sql,
+	     "prepare source_stats upsert"},
+	    {offsetof(struct db, st_txn_insert), txn_insert_sql, "prepare transactions insert"},
+	    {offsetof(struct db, st_run_exists), "SELECT 1 FROM runs WHERE id = ?",
+	     "prepare run lookup"},
+	};
+	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
+		sqlite3_stmt **st = (sqlite3_stmt **)((char *)db + stmts[i].off);
+		int rc = sqlite3_prepare_v3(db->sql, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+		                            st, NULL);
+		if (rc != SQLITE_OK)
+			return db_sql_fail(db, stmts[i].op, rc);
+	}
+	return 0;
+}
+
+void db_writer_release(struct db *db)
+{
+	sqlite3_finalize(db->st_bucket_upsert);
+	sqlite3_finalize(db->st_txn_insert);
+	sqlite3_finalize(db->st_run_exists);
+	db->st_bucket_upsert = db->st_txn_insert = db->st_run_exists = NULL;
+	free(db->q.buckets);
+	free(db->q.txns);
+	free(db->q.arena);
+	memset(&db->q, 0, sizeof(db->q));
+}
+
+size_t db_writer_pending(const struct db *db)
+{
+	return db->q.n_buckets + db->q.n_txns;
+}
+
+static void queue_clear(struct db_queue *q)
+{
+	q->n_buckets = 0;
+	q->n_txns = 0;
+	q->arena_len = 0;
+}
+
+/* Grows *buf to hold at least need elements of size sz. Returns 0 or -1. */
+static int grow(void **buf, size_t *cap, size_t need, size_t sz)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 256;
+	while (n < need)
+		n *= 2;
+	if (n > SIZE_MAX / sz)
+		return -1;
+	void *p = realloc(*buf, n * sz);
+	if (p == NULL)
+		return -1;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Writing one batch
+ * ------------------------------------------------------------------------ */
+
+static int bind_addr(sqlite3_stmt *st, int text_idx, int bin_idx, const struct dcv_addr *a,
+                     char *text, size_t textlen)
+{
+	dcv_addr_format(a, text, textlen);
+	int rc = sqlite3_bind_text(st, text_idx, text, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && bin_idx > 0)
+		rc = sqlite3_bind_blob(st, bin_idx, a->bytes, sizeof(a->bytes), SQLITE_STATIC);
+	return rc;
+}
+
+/* Runs a bound statement to completion and resets it. */
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int write_bucket(struct db *db, const struct db_bucket_row *row)
+{
+	sqlite3_stmt *st = db->st_bucket_upsert;
+	const struct source_bucket *b = &row->b;
+	int rc = sqlite3_bind_int64(st, 1, row->run_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, row->source, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(st, 4, b->source.bytes, sizeof(b->source.bytes),
+		                       SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 3, b->source.family);
+	if (rc == SQLITE_OK)
+		rc = db_bind_u64(st, 5, b->bucket_start_ns);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 6, b->bucket_len_s);
+	int idx = BUCKET_FIXED_PARAMS + 1;
+	DB_BUCKET_SUM_COLUMNS(COL_BIND)
+	DB_BUCKET_MAX_COLUMNS(COL_BIND)
+	if (rc != SQLITE_OK)
+		return rc;
+	return step_reset(st);
+}
+
+static int write_txn(struct db *db, const struct db_txn_row *t)
+{
+	sqlite3_stmt *st = db->st_txn_insert;
+	char client[DCV_ADDR_TEXT_MAX], server[DCV_ADDR_TEXT_MAX];
+	bool answered = t->kind == TXN_ANSWERED && t->rcode >= 0;
+	int rc = sqlite3_bind_int64(st, 1, t->run_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, answered ? "answered" : "unanswered", -1,
+		                       SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = db_bind_u64(st, 3, t->query_ts_ns);
+	if (rc == SQLITE_OK)
+		rc = answered ? db_bind_u64(st, 4, t->latency_us) : sqlite3_bind_null(st, 4);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 5, t->client.family);
+	if (rc == SQLITE_OK)
+		rc = bind_addr(st, 6, 7, &t->client, client, sizeof(client));
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 8, t->client_port);
+	if (rc == SQLITE_OK)
+		rc = bind_addr(st, 9, 0, &t->server, server, sizeof(server));
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 10, t->server_port);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 11, t->transport == DCV_TRANSPORT_TCP ? "tcp" : "udp",
+		                       -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 12, t->id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 13, db->q.arena + t->name_off, (int)t->name_len,
+		                       SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 14, t->qtype);
+	if (rc == SQLITE_OK)
+		rc = answered ? sqlite3_bind_int(st, 15, t->rcode) : sqlite3_bind_null(st, 15);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 16, t->tc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 17, t->query_edns);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 18, t->query_do);
+	if (rc != SQLITE_OK)
+		return rc;
+	return step_reset(st);
+}
+
+/* Primary key order of source_stats: (run_id, bucket_start_ns, source). */
+static int bucket_key_cmp(const void *pa, const void *pb)
+{
+	const struct db_bucket_row *a = pa, *b = pb;
+	if (a->run_id != b->run_id)
+		return a->run_id < b->run_id ? -1 : 1;
+	if (a->b.bucket_start_ns != b->b.bucket_start_ns)
+		return a->b.bucket_start_ns < b->b.bucket_start_ns ? -1 : 1;
+	return strcmp(a->source, b->source); /* SQLite's BINARY collation */
+}
+
+int db_flush(struct db *db)
+{
+	if (db == NULL)
+		return -1;
+	struct db_queue *q = &db->q;
+	size_t pending = db_writer_pending(db);
+	if (pending == 0)
+		return 0;
+	/* In key order the upserts walk the b-tree left to right instead of
+	 * seeking all over it; merging parts is order-independent. */
+	if (q->n_buckets > 1)
+		qsort(q->buckets, q->n_buckets, sizeof(*q->buckets), bucket_key_cmp);
+	if (db_begin(db, "write batch: begin") != 0)
+		return -1;
+	int rc = SQLITE_OK;
+	const char *op = NULL;
+	for (size_t i = 0; i < q->n_buckets && rc == SQLITE_OK; i++) {
+		rc = write_bucket(db, &q->buckets[i]);
+		op = "write batch: source_stats upsert";
+	}
+	for (size_t i = 0; i < q->n_txns && rc == SQLITE_OK; i++) {
+		rc = write_txn(db, &q->txns[i]);
+		op = "write batch: transactions insert";
+	}
+	if (rc != SQLITE_OK) {
+		db_sql_fail(db, op, rc);
+		db_rollback(db);
+		if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+			/* A rejected row is rejected again on every retry (its
+			 * run was deleted meanwhile): give the batch up. */
+			size_t len = strlen(db->err);
+			snprintf(db->err + len, sizeof(db->err) - len, "; %zu queued rows dropped",
+			         pending);
+			queue_clear(q);
+		}
+		return -1;
+	}
+	if (db_commit(db, "write batch: commit") != 0)
+		return -1;
+	queue_clear(q);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Queueing rows
+ * ------------------------------------------------------------------------ */
+
+/* Confirms that run_id names a run, so that a row the foreign key would
+ * reject is refused now, not when its batch is written. */
+static int check_run(struct db *db, int64_t run_id)
+{
+	if (run_id <= 0)
+		return db_set_err(db, "%s: invalid run id %lld", db->path, (long long)run_id);
+	if (run_id == db->known_run_id)
+		return 0;
+	sqlite3_stmt *st = db->st_run_exists;
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return db_set_err(db, "%s: no run with id %lld", db->path, (long long)run_id);
+	if (rc != SQLITE_ROW)
+		return db_sql_fail(db, "look up run", rc);
+	db->known_run_id = run_id;
+	return 0;
+}
+
+/* Makes room for one more row: a full queue is written first. */
+static int make_room(struct db *db)
+{
+	if (db_writer_pending(db) < db->batch_rows)
+		return 0;
+	return db_flush(db);
+}
+
+/* Writes the batch once it is complete. A failure keeps the rows queued
+ * and is reported by the next add or flush (the row itself was accepted). */
+static void batch_done(struct db *db)
+{
+	if (db_writer_pending(db) >= db->batch_rows)
+		(void)db_flush(db);
+}
+
+static bool family_ok(uint8_t family)
+{
+	return family == DCV_ADDR_V4 || family == DCV_ADDR_V6;
+}
+
+int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_bucket *row)
+{
+	if (db == NULL)
+		return -1;
+	if (row == NULL || !family_ok(row->source.family))
+		return db_set_err(db, "source_stats: invalid row (address family %d)",
+		                  row ? row->source.family : -1);
+	if (check_run(db, run_id) != 0 || make_room(db) != 0)
+		return -1;
+	struct db_queue *q = &db->q;
+	if (grow((void **)&q->buckets, &q->cap_buckets, q->n_buckets + 1, sizeof(*q->buckets)))
+		return db_set_err(db, "source_stats: out of memory queueing a row");
+	struct db_bucket_row *r = &q->buckets[q->n_buckets];
+	r->run_id = run_id;
+	r->b = *row;
+	dcv_addr_format(&row->source, r->source, sizeof(r->source));
+	q->n_buckets++;
+	batch_done(db);
+	return 0;
+}
+
+int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec)
+{
+	if (db == NULL)
+		return -1;
+	if (rec == NULL || !family_ok(rec->client.family) || !family_ok(rec->server.family) ||
+	    (rec->kind != TXN_ANSWERED && rec->kind != TXN_UNANSWERED) ||
+	    (rec->transport != DCV_TRANSPORT_UDP && rec->transport != DCV_TRANSPORT_TCP))
+		return db_set_err(db, "transactions: invalid row (kind, transport or address "
+		                      "family out of range)");
+	if (check_run(db, run_id) != 0 || make_room(db) != 0)
+		return -1;
+	struct db_queue *q = &db->q;
+	/* The name is a claim too: never read past its buffer. */
+	size_t name_len = strnlen(rec->qname, sizeof(rec->qname));
+	if (grow((void **)&q->txns, &q->cap_txns, q->n_txns + 1, sizeof(*q->txns)) ||
+	    grow((void **)&q->arena, &q->arena_cap, q->arena_len + name_len + 1, 1))
+		return db_set_err(db, "transactions: out of memory queueing a row");
+	struct db_txn_row *t = &q->txns[q->n_txns];
+	*t = (struct db_txn_row){
+	    .run_id = run_id,
+	    .query_ts_ns = rec->query_ts_ns,
+	    .latency_us = rec->latency_us,
+	    .client = rec->client,
+	    .server = rec->server,
+	    .client_port = rec->client_port,
+	    .server_port = rec->server_port,
+	    .id = rec->id,
+	    .qtype = rec->qtype,
+	    .rcode = rec->rcode,
+	    .kind = (uint8_t)rec->kind,
+	    .transport = (uint8_t)rec->transport,
+	    .tc = rec->tc,
+	    .query_edns = rec->query_edns,
+	    .query_do = rec->query_do,
+	    .name_off = (uint32_t)q->arena_len,
+	    .name_len = (uint32_t)name_len,
+	};
+	memcpy(q->arena + q->arena_len, rec->qname, name_len);
+	q->arena[q->arena_len + name_len] = '\0';
+	q->arena_len += name_len + 1;
+	q->n_txns++;
+	batch_done(db);
+	return 0;
+}
