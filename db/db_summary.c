@@ -1,32 +1,36 @@
 /* db_summary.c - per-source totals of a run, for the analyze summary. */
 #include "db_summary.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "db_internal.h"
 
 /* failures of a source: what a CA would see as a failed lookup */
-#define FAILURES_EXPR "(sum(unanswered) + sum(servfail) + sum(refused) + sum(tcp_rejected) + sum(tcp_filtered))"
+#define FAILURES_EXPR                                                                              \
+	"(sum(unanswered) + sum(servfail) + sum(refused) + sum(tcp_rejected) + sum(tcp_filtered))"
 
 static const char *const top_sql[] = {
     [DB_TOP_BY_QUERIES] =
-	"SELECT source, sum(queries), sum(queries_udp), sum(queries_tcp), sum(responses),"
-	" sum(noerror), sum(formerr), sum(servfail), sum(nxdomain), sum(notimp), sum(refused),"
-	" sum(other_rcode), sum(truncated), sum(unanswered), sum(retransmits), max(peak_qps),"
-	" max(max_concurrent_tcp), sum(tcp_sessions), sum(tcp_rejected), sum(tcp_filtered), " FAILURES_EXPR
-	" AS failures FROM source_stats WHERE run_id = ?1 GROUP BY source"
-	" ORDER BY sum(queries) DESC, source LIMIT ?2",
+        "SELECT source, sum(queries), sum(queries_udp), sum(queries_tcp), sum(responses),"
+        " sum(noerror), sum(formerr), sum(servfail), sum(nxdomain), sum(notimp), sum(refused),"
+        " sum(other_rcode), sum(truncated), sum(unanswered), sum(retransmits), max(peak_qps),"
+        " max(max_concurrent_tcp), sum(tcp_sessions), sum(tcp_rejected), "
+        "sum(tcp_filtered), " FAILURES_EXPR
+        " AS failures FROM source_stats WHERE run_id = ?1 GROUP BY source"
+        " ORDER BY sum(queries) DESC, source LIMIT ?2",
     [DB_TOP_BY_FAILURES] =
-	"SELECT source, sum(queries), sum(queries_udp), sum(queries_tcp), sum(responses),"
-	" sum(noerror), sum(formerr), sum(servfail), sum(nxdomain), sum(notimp), sum(refused),"
-	" sum(other_rcode), sum(truncated), sum(unanswered), sum(retransmits), max(peak_qps),"
-	" max(max_concurrent_tcp), sum(tcp_sessions), sum(tcp_rejected), sum(tcp_filtered), " FAILURES_EXPR
-	" AS failures FROM source_stats WHERE run_id = ?1 GROUP BY source HAVING failures > 0"
-	" ORDER BY failures DESC, source LIMIT ?2",
+        "SELECT source, sum(queries), sum(queries_udp), sum(queries_tcp), sum(responses),"
+        " sum(noerror), sum(formerr), sum(servfail), sum(nxdomain), sum(notimp), sum(refused),"
+        " sum(other_rcode), sum(truncated), sum(unanswered), sum(retransmits), max(peak_qps),"
+        " max(max_concurrent_tcp), sum(tcp_sessions), sum(tcp_rejected), "
+        "sum(tcp_filtered), " FAILURES_EXPR
+        " AS failures FROM source_stats WHERE run_id = ?1 GROUP BY source HAVING failures > 0"
+        " ORDER BY failures DESC, source LIMIT ?2",
 };
 
 int db_top_sources(struct db *db, int64_t run_id, enum db_top_order order, unsigned limit,
-		   db_source_total_fn fn, void *ctx)
+                   db_source_total_fn fn, void *ctx)
 {
 	if ((unsigned)order > DB_TOP_BY_FAILURES)
 		return db_set_err(db, "top sources: unknown order %d", (int)order);

@@ -78,10 +78,10 @@ static int update_run(struct db *db, int64_t run_id, const struct db_run_summary
                       const struct run_accounting *acc)
 {
 	const char *op = "finish run: update runs";
-	sqlite3_stmt *st = prepare(
-	    db, op,
-	    "UPDATE runs SET finished_ns = ?, first_packet_ns = ?, "
-	    "last_packet_ns = ?, complete = ?" DB_ACCOUNTING_COLUMNS(ACC_SET) " WHERE id = ?");
+	sqlite3_stmt *st = prepare(db, op,
+	                           "UPDATE runs SET finished_ns = ?, first_packet_ns = ?, "
+	                           "last_packet_ns = ?, complete = ?, fingerprint = coalesce(?, "
+	                           "fingerprint)" DB_ACCOUNTING_COLUMNS(ACC_SET) " WHERE id = ?");
 	if (st == NULL)
 		return -1;
 	int rc = db_bind_u64(st, 1, sum->finished_ns);
@@ -91,7 +91,12 @@ static int update_run(struct db *db, int64_t run_id, const struct db_run_summary
 		rc = db_bind_u64(st, 3, sum->last_packet_ns);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 4, sum->complete ? 1 : 0);
-	int idx = 5;
+	/* NULL keeps the fingerprint given at db_run_begin() */
+	if (rc == SQLITE_OK)
+		rc = sum->fingerprint != NULL
+		         ? sqlite3_bind_text(st, 5, sum->fingerprint, -1, SQLITE_TRANSIENT)
+		         : sqlite3_bind_null(st, 5);
+	int idx = 6;
 	DB_ACCOUNTING_COLUMNS(ACC_BIND)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, idx, run_id);
