@@ -3,7 +3,6 @@
  * an in-memory queue and are written one batch per transaction (design
  * notes 2-4 in db_internal.h).
  */
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +22,15 @@
 
 /* Parameters 1..6 are the key and description of the row; the counters
  * follow in list order. */
+/* clang-format off */
 static const char bucket_upsert_sql[] =
-    "INSERT INTO source_stats (run_id, source, family, source_bin, bucket_start_ns, "
-    "bucket_len_s" DB_BUCKET_SUM_COLUMNS(COL_NAME) DB_BUCKET_MAX_COLUMNS(
-        COL_NAME) ") "
-                  "VALUES (?, ?, ?, ?, ?, ?" DB_BUCKET_SUM_COLUMNS(COL_PARAM) DB_BUCKET_MAX_COLUMNS(
-                      COL_PARAM) ") "
-                                 "ON CONFLICT (run_id, source, bucket_start_ns) DO UPDATE SET "
-                                 "bucket_len_s = bucket_len_s" DB_BUCKET_SUM_COLUMNS(COL_SUM)
-                                     DB_BUCKET_MAX_COLUMNS(COL_MAX);
+    "INSERT INTO source_stats (run_id, source, family, source_bin, bucket_start_ns, bucket_len_s"
+        DB_BUCKET_SUM_COLUMNS(COL_NAME) DB_BUCKET_MAX_COLUMNS(COL_NAME) ") "
+    "VALUES (?, ?, ?, ?, ?, ?"
+        DB_BUCKET_SUM_COLUMNS(COL_PARAM) DB_BUCKET_MAX_COLUMNS(COL_PARAM) ") "
+    "ON CONFLICT (run_id, source, bucket_start_ns) DO UPDATE SET bucket_len_s = bucket_len_s"
+        DB_BUCKET_SUM_COLUMNS(COL_SUM) DB_BUCKET_MAX_COLUMNS(COL_MAX);
+/* clang-format on */
 
 static const char txn_insert_sql[] =
     "INSERT INTO transactions (run_id, kind, query_ts_ns, latency_us, family, client, "
@@ -48,26 +47,22 @@ _Static_assert(BUCKET_FIXED_PARAMS DB_BUCKET_SUM_COLUMNS(COL_COUNT)
  * Statements and queue lifetime
  * ------------------------------------------------------------------------ */
 
+/* Prepares one long-lived statement into *st. */
+static int prepare(struct db *db, sqlite3_stmt **st, const char *sql, const char *op)
+{
+	int rc = sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc != SQLITE_OK)
+		return db_sql_fail(db, op, rc);
+	return 0;
+}
+
 int db_writer_prepare(struct db *db)
 {
-	static const struct {
-		size_t off;
-		const char *sql;
-		const char *op;
-	} stmts[] = {
-	    {offsetof(struct db, st_bucket_upsert), bucket_upsert_sql,
-	     "prepare source_stats upsert"},
-	    {offsetof(struct db, st_txn_insert), txn_insert_sql, "prepare transactions insert"},
-	    {offsetof(struct db, st_run_exists), "SELECT 1 FROM runs WHERE id = ?",
-	     "prepare run lookup"},
-	};
-	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
-		sqlite3_stmt **st = (sqlite3_stmt **)((char *)db + stmts[i].off);
-		int rc = sqlite3_prepare_v3(db->sql, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
-		                            st, NULL);
-		if (rc != SQLITE_OK)
-			return db_sql_fail(db, stmts[i].op, rc);
-	}
+	if (prepare(db, &db->st_bucket_upsert, bucket_upsert_sql, "prepare source_stats upsert") ||
+	    prepare(db, &db->st_txn_insert, txn_insert_sql, "prepare transactions insert") ||
+	    prepare(db, &db->st_run_exists, "SELECT 1 FROM runs WHERE id = ?",
+	            "prepare run lookup"))
+		return -1;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "db_read.h"
@@ -147,6 +148,15 @@ Test(db_bench, write_one_million_source_rows_and_200k_transactions)
 	            BENCH_TXNS / (t2 - t1));
 	cr_log_info("overall: %.0f rows in %.2f s = %.0f rows/s (finish+close %.2f s)",
 	            rows + BENCH_TXNS, t3 - t0, (rows + BENCH_TXNS) / (t3 - t0), t3 - t2);
+	/* the file is about 150 MB: do not leave it behind */
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < 3; i++) {
+		char f[600];
+		snprintf(f, sizeof(f), "%s%s", path, suffixes[i]);
+		unlink(f);
+	}
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
 	printf("db bench (wall): source_stats %.0f rows/s, transactions %.0f rows/s, overall "
 	       "%.0f rows/s\n",
 	       rows / (t1 - t0), BENCH_TXNS / (t2 - t1), (rows + BENCH_TXNS) / (t3 - t0));

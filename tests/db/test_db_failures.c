@@ -96,8 +96,10 @@ Test(db_failures, a_read_only_file_gives_an_error_not_a_crash)
 
 Test(db_failures, a_file_in_a_read_only_directory_cannot_be_created)
 {
+	const char *parent = test_tmpdir();
+	cr_assert_eq(chmod(parent, 0755), 0); /* reachable, so only "ro" refuses */
 	char dir[512];
-	snprintf(dir, sizeof(dir), "%s/ro", test_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/ro", parent);
 	cr_assert_eq(mkdir(dir, 0555), 0);
 	if (!become_unprivileged())
 		cr_skip_test("cannot drop root privileges here");
@@ -107,6 +109,7 @@ Test(db_failures, a_file_in_a_read_only_directory_cannot_be_created)
 	char err[700] = "";
 	cr_assert_eq(db_open(&db, path, err, sizeof(err)), -1);
 	cr_assert(strstr(err, path) != NULL, "message names the file: %s", err);
+	cr_assert(strstr(err, "unable to open") != NULL, "message says why: %s", err);
 }
 
 /* Holds the write lock from a second connection, as another process would. */
@@ -205,6 +208,9 @@ Test(db_failures, a_full_disk_fails_whole_batches_and_leaves_a_sound_file)
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
 	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db));
 	cr_assert_eq(db_source_stats_count(db, run), added);
+	uint64_t q = 0; /* each row once: a failed batch left nothing behind */
+	cr_assert_eq(db_sum_column(db, run, "source_stats", "queries", &q), 0);
+	cr_assert_eq(q, added);
 	cr_assert_eq(db_close(db), 0);
 
 	sqlite3 *h = NULL;

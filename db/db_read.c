@@ -1,5 +1,5 @@
 /*
- * read.c - the read helpers of db_read.h. Every statement here is constant
+ * db_read.c - the read helpers of db_read.h. Every statement here is constant
  * text or built only from names in the fixed lists below.
  */
 #include <stdio.h>
