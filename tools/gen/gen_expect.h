@@ -41,9 +41,10 @@
  *                          before the capture ends (SYN timeout: 3 s).
  * frames.not_dns           frames that are not DNS: not IP (ARP), IP but not
  *                          UDP/TCP (ICMP), UDP/TCP on other ports (NTP).
- * frames.snap_truncated    DNS frames cut by the snap length; the message in
- *                          such a frame counts nowhere in dns.* (it is neither
- *                          parsed nor malformed) and opens no transaction.
+ * frames.snap_truncated    DNS frames cut by the snap length. A message cut
+ *                          after its header counts in dns.* like any other
+ *                          (a query still opens a transaction); the records
+ *                          lost to the cut are not summarized.
  * frames.fragments         IPv4/IPv6 fragment frames (each fragment is a frame).
  * sources[]                per named source: queries (as dns.queries),
  *                          unanswered (as transactions.unanswered) and

@@ -17,7 +17,8 @@
  *  1.2 s  192.0.2.43: query whose name is a compression pointer loop
  *         (0xC00E at offset 12, 0xC00C at 14): malformed, not answered
  *  1.3 s  192.0.2.44: query padded to ~650 bytes (EDNS padding, RFC 7830),
- *         cut by the 512-byte snap length: snap_truncated, not answered
+ *         cut by the 512-byte snap length (snap_truncated; header and
+ *         question survive, so it is a query), answered 1 ms later
  *  7.0 s  192.0.2.20: query + answer (the capture ends here)
  */
 #include <string.h>
@@ -322,7 +323,9 @@ int scen_edge(struct gen_ctx *g, const struct gen_options *o)
 		gen_frame(g, at_ms(1200), g->frame, gen_build(g, &p));
 		g->exp.malformed++;
 	}
-	/* a padded query longer than the snap length */
+	/* a padded query longer than the snap length, then its (short) answer:
+	 * the cut query still has its header and question, so it counts as a
+	 * query and is matched like any other */
 	{
 		static uint8_t pad[4 + EDGE_PAD_BYTES];
 		put16(pad, 12); /* EDNS padding option (RFC 7830) */
@@ -332,15 +335,12 @@ int scen_edge(struct gen_ctx *g, const struct gen_options *o)
 		dnsb_question(m, "www.example.net", 1, 1);
 		dnsb_opt(m, 1232, 0, 0, false, pad, sizeof(pad));
 		f = gen_flow_to_server(g, &c_snap);
-		struct pb_packet p = {.src = c_snap,
-		                      .dst = server,
-		                      .proto = DCV_PROTO_UDP,
-		                      .sport = f.cport,
-		                      .dport = GEN_DNS_PORT,
-		                      .payload = m->buf,
-		                      .payload_len = m->len};
-		gen_frame(g, at_ms(1300), g->frame, gen_build(g, &p));
+		gen_udp(g, at_ms(1300), &f, true, m);
 		g->exp.snap_truncated++;
+		struct gen_query cut = {.id = 0x0e06, .qname = "www.example.net", .qtype = 1};
+		gen_dns_response(m, &cut, GEN_NOERROR, 0);
+		gen_udp(g, at_ms(1301), &f, false, m);
+		gen_answered(g);
 	}
 
 	f = gen_flow_to_server(g, &c_vlan);
