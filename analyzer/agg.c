@@ -44,6 +44,8 @@ struct agg {
 	uint32_t free_head; /* free entries linked through chain_next */
 	uint32_t fifo_head, fifo_tail;
 	uint32_t used;
+	uint32_t last; /* entry of the latest agg_get() (AGG_NIL: none): a
+	                  response and its transaction's end hit the same row */
 
 	uint64_t evictions;
 	uint64_t emitted;
@@ -102,6 +104,7 @@ struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, void *ctx)
 		a->entries[i].chain_next = i + 1 < a->cfg.max_entries ? i + 1 : AGG_NIL;
 	a->free_head = 0;
 	a->fifo_head = a->fifo_tail = AGG_NIL;
+	a->last = AGG_NIL;
 	return a;
 }
 
@@ -144,6 +147,8 @@ static void emit_entry(struct agg *a, uint32_t i)
 	else
 		a->fifo_tail = e->fifo_prev;
 
+	if (a->last == i)
+		a->last = AGG_NIL;
 	close_qps(e);
 	if (a->emit != NULL && a->emit(a->ctx, &e->row) != 0)
 		a->failed = 1;
@@ -156,12 +161,19 @@ static void emit_entry(struct agg *a, uint32_t i)
 struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
 {
 	uint64_t start = ts_ns - ts_ns % a->bucket_ns;
+	if (a->last != AGG_NIL) {
+		struct agg_entry *e = &a->entries[a->last];
+		if (e->row.bucket_start_ns == start && dcv_addr_equal(&e->row.source, source))
+			return &e->row;
+	}
 	uint64_t h = key_hash(a, source, start);
 	for (uint32_t i = a->heads[h & a->head_mask]; i != AGG_NIL; i = a->entries[i].chain_next) {
 		struct agg_entry *e = &a->entries[i];
 		if (e->hash == h && e->row.bucket_start_ns == start &&
-		    dcv_addr_equal(&e->row.source, source))
+		    dcv_addr_equal(&e->row.source, source)) {
+			a->last = i;
 			return &e->row;
+		}
 	}
 	if (a->free_head == AGG_NIL) {
 		emit_entry(a, a->fifo_head); /* full: the oldest goes out early */
@@ -185,6 +197,7 @@ struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint
 		a->fifo_head = i;
 	a->fifo_tail = i;
 	a->used++;
+	a->last = i;
 	assert(a->used <= a->cfg.max_entries);
 	return &e->row;
 }

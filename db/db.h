@@ -19,7 +19,7 @@
 #include "../analyzer/records.h"
 
 #define DB_PATH_DEFAULT       "dcvscope.db"
-#define DB_BATCH_ROWS_DEFAULT 10000 /* rows per write transaction */
+#define DB_BATCH_ROWS_DEFAULT 100000 /* rows per write transaction */
 
 struct db;
 
