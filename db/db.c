@@ -14,6 +14,7 @@
 
 int db_set_err(struct db *db, const char *fmt, ...)
 {
+	db_writer_quiesce(db); /* db->err belongs to the writer thread while it writes */
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(db->err, sizeof(db->err), fmt, ap);
@@ -179,6 +180,7 @@ static int configure(struct db *db)
 /* Frees everything db_open() may have set up; rows still queued are lost. */
 static void db_free(struct db *db)
 {
+	db_writer_stop(db);
 	db_writer_release(db);
 	if (db->sql != NULL)
 		sqlite3_close_v2(db->sql);
@@ -229,6 +231,7 @@ int db_set_busy_timeout(struct db *db, int ms)
 {
 	if (db == NULL || ms < 0)
 		return -1;
+	db_writer_quiesce(db);
 	int rc = sqlite3_busy_timeout(db->sql, ms);
 	if (rc != SQLITE_OK)
 		return db_sql_fail(db, "set busy timeout", rc);

@@ -13,6 +13,7 @@
 #ifndef DCV_DB_H
 #define DCV_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,16 @@ const char *db_errmsg(const struct db *db);
  * lock before failing with a "locked" error (default 5000 ms; 0 = fail at
  * once). Returns 0 or -1. */
 int db_set_busy_timeout(struct db *db, int ms);
+
+/*
+ * db_set_background() moves the writing of full batches to a writer thread,
+ * so that producing rows and writing them overlap (on = true). Rows, order,
+ * merging and error reporting stay the same: a failure in the background is
+ * reported by the next add or flush. Reads and db_run_finish() wait for the
+ * writer first. Returns 0, or -1 if the thread cannot be started (the store
+ * then keeps writing in the caller's thread).
+ */
+int db_set_background(struct db *db, bool on);
 
 /* db_schema_version() returns the schema version of the open file. */
 int db_schema_version(struct db *db);

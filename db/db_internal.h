@@ -21,12 +21,22 @@
  *     after each use; no SQL text is built from data.
  *  5. Every failing sqlite3 call leaves a message in db->err that names the
  *     operation, the file and SQLite's own message; the function returns -1.
+ *  6. With the background writer on (db_set_background()), a full queue is
+ *     handed to a writer thread (swapped with the empty `inflight` queue) and
+ *     the caller goes on queueing. While the thread writes, it alone uses
+ *     the sqlite3 connection and db->err; every other entry point that
+ *     touches either first calls db_writer_quiesce(), which waits for it.
+ *     A batch that failed in the background stays in `inflight` and is
+ *     retried, in the caller's thread, by the next hand-off or flush, which
+ *     then reports the failure.
  */
 #ifndef DCV_DB_INTERNAL_H
 #define DCV_DB_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "db.h"
 
@@ -157,6 +167,16 @@ struct db {
 	struct db_queue q;
 	int64_t known_run_id; /* last run id confirmed to exist (0: none) */
 	char err[DB_ERRMSG_MAX];
+
+	/* background writer (note 6); all zero when it is off */
+	bool bg_on;
+	pthread_t bg_thread;
+	pthread_mutex_t bg_lock;
+	pthread_cond_t bg_work, bg_idle;
+	struct db_queue inflight; /* the batch the writer thread owns while bg_busy */
+	bool bg_busy;             /* inflight is being written */
+	bool bg_stop;             /* the thread should exit */
+	bool bg_failed;           /* writing inflight failed; its rows wait for a retry */
 };
 
 /* db_set_err() formats a message into db->err. Returns -1 so callers can
@@ -195,7 +215,14 @@ int db_writer_prepare(struct db *db);
 /* db_writer_release() finalizes them and frees the queue. Discards rows. */
 void db_writer_release(struct db *db);
 
-/* db_writer_pending() returns the number of queued rows. */
+/* db_writer_pending() returns the number of queued rows (in flight included). */
 size_t db_writer_pending(const struct db *db);
+
+/* db_writer_quiesce() waits until the background writer (if any) is idle;
+ * afterwards the caller may use the connection and db->err (note 6). */
+void db_writer_quiesce(struct db *db);
+
+/* db_writer_stop() ends the background writer thread (after quiescing). */
+void db_writer_stop(struct db *db);
 
 #endif

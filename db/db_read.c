@@ -39,6 +39,8 @@ static int query_one(struct db *db, const char *op, const char *sql, int64_t run
 
 int db_run_count(struct db *db)
 {
+	if (db != NULL)
+		db_writer_quiesce(db);
 	int64_t n = 0;
 	if (db == NULL || query_one(db, "count runs", "SELECT count(*) FROM runs", 0, NULL, &n))
 		return -1;
@@ -47,6 +49,8 @@ int db_run_count(struct db *db)
 
 int64_t db_run_latest(struct db *db, const char *fingerprint)
 {
+	if (db != NULL)
+		db_writer_quiesce(db);
 	int64_t id = 0;
 	if (db == NULL || fingerprint == NULL)
 		return -1;
@@ -58,6 +62,8 @@ int64_t db_run_latest(struct db *db, const char *fingerprint)
 
 int64_t db_source_stats_count(struct db *db, int64_t run_id)
 {
+	if (db != NULL)
+		db_writer_quiesce(db);
 	int64_t n = 0;
 	if (db == NULL ||
 	    query_one(db, "count source_stats",
@@ -68,6 +74,8 @@ int64_t db_source_stats_count(struct db *db, int64_t run_id)
 
 int64_t db_txn_count(struct db *db, int64_t run_id)
 {
+	if (db != NULL)
+		db_writer_quiesce(db);
 	int64_t n = 0;
 	if (db == NULL ||
 	    query_one(db, "count transactions",
@@ -78,6 +86,8 @@ int64_t db_txn_count(struct db *db, int64_t run_id)
 
 int db_malformed_count(struct db *db, int64_t run_id, const char *reason, uint64_t *out)
 {
+	if (db != NULL)
+		db_writer_quiesce(db);
 	int64_t n = 0;
 	if (db == NULL || reason == NULL || out == NULL)
 		return -1;
@@ -116,6 +126,8 @@ static const struct {
 int db_sum_column(struct db *db, int64_t run_id, const char *table, const char *column,
                   uint64_t *out)
 {
+	if (db != NULL)
+		db_writer_quiesce(db);
 	if (db == NULL || table == NULL || column == NULL || out == NULL)
 		return -1;
 	for (size_t t = 0; t < sizeof(summable) / sizeof(summable[0]); t++) {

@@ -42,6 +42,8 @@ static int run_done(struct db *db, const char *op, sqlite3_stmt *st, int bind_rc
 
 int64_t db_run_begin(struct db *db, const struct db_run_info *info)
 {
+	if (db != NULL)
+		db_writer_quiesce(db);
 	if (db == NULL)
 		return -1;
 	if (info == NULL || info->kind == NULL || info->fingerprint == NULL ||

@@ -352,6 +352,8 @@ int db_schema_migrate(struct db *db)
 int db_schema_version(struct db *db)
 {
 	int64_t version = 0;
+	if (db != NULL)
+		db_writer_quiesce(db);
 	if (db == NULL || query_int(db, "read schema version", "PRAGMA user_version", &version))
 		return -1;
 	return (int)version;

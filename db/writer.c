@@ -76,11 +76,15 @@ void db_writer_release(struct db *db)
 	free(db->q.txns);
 	free(db->q.arena);
 	memset(&db->q, 0, sizeof(db->q));
+	free(db->inflight.buckets);
+	free(db->inflight.txns);
+	free(db->inflight.arena);
+	memset(&db->inflight, 0, sizeof(db->inflight));
 }
 
 size_t db_writer_pending(const struct db *db)
 {
-	return db->q.n_buckets + db->q.n_txns;
+	return db->q.n_buckets + db->q.n_txns + db->inflight.n_buckets + db->inflight.n_txns;
 }
 
 static void queue_clear(struct db_queue *q)
@@ -211,12 +215,11 @@ static int bucket_key_cmp(const void *pa, const void *pb)
 	return strcmp(a->source, b->source); /* SQLite's BINARY collation */
 }
 
-int db_flush(struct db *db)
+/* Writes one queue in one transaction and empties it; on failure the rows
+ * stay queued (except a constraint failure: see below). Returns 0 or -1. */
+static int write_queue(struct db *db, struct db_queue *q)
 {
-	if (db == NULL)
-		return -1;
-	struct db_queue *q = &db->q;
-	size_t pending = db_writer_pending(db);
+	size_t pending = q->n_buckets + q->n_txns;
 	if (pending == 0)
 		return 0;
 	/* In key order the upserts walk the b-tree left to right instead of
@@ -255,6 +258,118 @@ int db_flush(struct db *db)
 }
 
 /* ------------------------------------------------------------------------
+ * Background writer (note 6 in db_internal.h)
+ * ------------------------------------------------------------------------ */
+
+static void *writer_main(void *arg)
+{
+	struct db *db = arg;
+	pthread_mutex_lock(&db->bg_lock);
+	for (;;) {
+		while (!db->bg_busy && !db->bg_stop)
+			pthread_cond_wait(&db->bg_work, &db->bg_lock);
+		if (!db->bg_busy)
+			break; /* stop, nothing left */
+		pthread_mutex_unlock(&db->bg_lock);
+		int rc = write_queue(db, &db->inflight);
+		pthread_mutex_lock(&db->bg_lock);
+		db->bg_failed = rc != 0;
+		db->bg_busy = false;
+		pthread_cond_broadcast(&db->bg_idle);
+	}
+	pthread_mutex_unlock(&db->bg_lock);
+	return NULL;
+}
+
+void db_writer_quiesce(struct db *db)
+{
+	/* the writer thread itself never waits for itself */
+	if (!db->bg_on || pthread_equal(pthread_self(), db->bg_thread))
+		return;
+	pthread_mutex_lock(&db->bg_lock);
+	while (db->bg_busy)
+		pthread_cond_wait(&db->bg_idle, &db->bg_lock);
+	pthread_mutex_unlock(&db->bg_lock);
+}
+
+void db_writer_stop(struct db *db)
+{
+	if (!db->bg_on)
+		return;
+	pthread_mutex_lock(&db->bg_lock);
+	while (db->bg_busy)
+		pthread_cond_wait(&db->bg_idle, &db->bg_lock);
+	db->bg_stop = true;
+	pthread_cond_broadcast(&db->bg_work);
+	pthread_mutex_unlock(&db->bg_lock);
+	pthread_join(db->bg_thread, NULL);
+	pthread_mutex_destroy(&db->bg_lock);
+	pthread_cond_destroy(&db->bg_work);
+	pthread_cond_destroy(&db->bg_idle);
+	db->bg_on = false;
+}
+
+int db_set_background(struct db *db, bool on)
+{
+	if (db == NULL)
+		return -1;
+	if (!on) {
+		db_writer_stop(db);
+		return 0;
+	}
+	if (db->bg_on)
+		return 0;
+	db->bg_busy = db->bg_stop = db->bg_failed = false;
+	if (pthread_mutex_init(&db->bg_lock, NULL) != 0)
+		return db_set_err(db, "%s: cannot start the writer thread", db->path);
+	pthread_cond_init(&db->bg_work, NULL);
+	pthread_cond_init(&db->bg_idle, NULL);
+	if (pthread_create(&db->bg_thread, NULL, writer_main, db) != 0) {
+		pthread_mutex_destroy(&db->bg_lock);
+		pthread_cond_destroy(&db->bg_work);
+		pthread_cond_destroy(&db->bg_idle);
+		return db_set_err(db, "%s: cannot start the writer thread", db->path);
+	}
+	db->bg_on = true;
+	return 0;
+}
+
+/* Retries a batch that failed in the background, in this thread. */
+static int retry_inflight(struct db *db)
+{
+	if (db->inflight.n_buckets + db->inflight.n_txns == 0)
+		return 0;
+	return write_queue(db, &db->inflight);
+}
+
+/* Hands the full queue to the writer thread. Returns 0, or -1 when an
+ * earlier background batch failed again on retry (rows stay queued). */
+static int hand_off(struct db *db)
+{
+	db_writer_quiesce(db);
+	if (retry_inflight(db) != 0)
+		return -1;
+	struct db_queue tmp = db->inflight; /* empty, with its capacity */
+	db->inflight = db->q;
+	db->q = tmp;
+	pthread_mutex_lock(&db->bg_lock);
+	db->bg_busy = true;
+	pthread_cond_signal(&db->bg_work);
+	pthread_mutex_unlock(&db->bg_lock);
+	return 0;
+}
+
+int db_flush(struct db *db)
+{
+	if (db == NULL)
+		return -1;
+	db_writer_quiesce(db);
+	if (retry_inflight(db) != 0)
+		return -1;
+	return write_queue(db, &db->q);
+}
+
+/* ------------------------------------------------------------------------
  * Queueing rows
  * ------------------------------------------------------------------------ */
 
@@ -266,6 +381,7 @@ static int check_run(struct db *db, int64_t run_id)
 		return db_set_err(db, "%s: invalid run id %lld", db->path, (long long)run_id);
 	if (run_id == db->known_run_id)
 		return 0;
+	db_writer_quiesce(db);
 	sqlite3_stmt *st = db->st_run_exists;
 	sqlite3_bind_int64(st, 1, run_id);
 	int rc = sqlite3_step(st);
@@ -281,17 +397,17 @@ static int check_run(struct db *db, int64_t run_id)
 /* Makes room for one more row: a full queue is written first. */
 static int make_room(struct db *db)
 {
-	if (db_writer_pending(db) < db->batch_rows)
+	if (db->q.n_buckets + db->q.n_txns < db->batch_rows)
 		return 0;
-	return db_flush(db);
+	return db->bg_on ? hand_off(db) : db_flush(db);
 }
 
 /* Writes the batch once it is complete. A failure keeps the rows queued
  * and is reported by the next add or flush (the row itself was accepted). */
 static void batch_done(struct db *db)
 {
-	if (db_writer_pending(db) >= db->batch_rows)
-		(void)db_flush(db);
+	if (db->q.n_buckets + db->q.n_txns >= db->batch_rows)
+		(void)(db->bg_on ? hand_off(db) : db_flush(db));
 }
 
 static bool family_ok(uint8_t family)

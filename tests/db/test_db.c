@@ -653,6 +653,57 @@ Test(db_batch, rows_across_several_batches_are_all_kept)
 	cr_assert_eq(db_close(db), 0);
 }
 
+Test(db_batch, the_background_writer_keeps_every_row_and_merges_parts)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	cr_assert_eq(db_set_background(db, true), 0, "%s", db_errmsg(db));
+	int64_t run = begin_run(db, "fp-background");
+	const uint32_t n = 3 * DB_BATCH_ROWS_DEFAULT + 11;
+	for (uint32_t i = 0; i < n; i++) {
+		/* every source twice, in different batches: the parts must merge */
+		struct source_bucket b = nth_bucket(i % (n / 2), 0);
+		b.queries = 1;
+		b.peak_qps = i;
+		add_bucket(db, run, &b);
+		struct txn_record t = txn(TXN_UNANSWERED, -1);
+		t.id = (uint16_t)i;
+		cr_assert_eq(db_txn_add(db, run, &t), 0, "%s", db_errmsg(db));
+	}
+	/* reads wait for the writer and see every committed row after a flush */
+	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db));
+	cr_assert_eq(db_source_stats_count(db, run), n / 2);
+	cr_assert_eq(db_txn_count(db, run), n);
+	cr_assert_eq(sum(db, run, "source_stats", "queries"), n);
+	cr_assert_eq(raw_int(path, "SELECT max(peak_qps) FROM source_stats"), n - 1);
+	cr_assert_eq(finish_run(db, run, NULL), 0, "%s", db_errmsg(db));
+	cr_assert_eq(db_close(db), 0);
+}
+
+Test(db_batch, a_background_failure_is_reported_by_the_next_flush_and_rows_survive)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	cr_assert_eq(db_set_busy_timeout(db, 0), 0);
+	cr_assert_eq(db_set_background(db, true), 0);
+	int64_t run = begin_run(db, "fp-bg-fail");
+	/* another connection holds the write lock while the batch is handed off */
+	sqlite3 *other;
+	cr_assert_eq(sqlite3_open(path, &other), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	for (uint32_t i = 0; i < DB_BATCH_ROWS_DEFAULT; i++) {
+		struct source_bucket b = nth_bucket(i, 0);
+		add_bucket(db, run, &b);
+	}
+	cr_assert_eq(db_flush(db), -1, "the lock makes the batch fail");
+	cr_assert_not_null(strstr(db_errmsg(db), "lock"), "%s", db_errmsg(db));
+	cr_assert_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db));
+	cr_assert_eq(db_source_stats_count(db, run), DB_BATCH_ROWS_DEFAULT);
+	cr_assert_eq(db_close(db), 0);
+}
+
 /* ------------------------------------------------------------------------
  * Read helpers
  * ------------------------------------------------------------------------ */

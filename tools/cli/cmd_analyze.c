@@ -340,6 +340,9 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
 	}
+	/* SQLite writes overlap the analysis; without the thread they run inline */
+	if (db_set_background(db, true) != 0)
+		fprintf(stderr, "dcvscope analyze: %s; writing inline\n", db_errmsg(db));
 	size_t tlen = 1;
 	for (unsigned i = 0; i < o.nfiles; i++)
 		tlen += strlen(o.files[i]) + 1;
