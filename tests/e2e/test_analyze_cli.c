@@ -278,3 +278,59 @@ Test(analyze_cli, text_summary_shows_coverage_rcodes_and_sources)
 	cr_assert_not_null(strstr(out, "unanswered"));
 	free(out);
 }
+
+/* One query and its answer on port 5353, split over two files. */
+static void write_split_capture(const char *first, const char *second, uint16_t port)
+{
+	struct dcv_addr srv = v4(192, 0, 2, 53), c = v4(198, 51, 100, 5);
+	struct dnsb q, r;
+	dnsb_init(&q, 42, 0);
+	dnsb_question(&q, "caa.example", 257, 1);
+	dnsb_init(&r, 42, DNSB_QR | DNSB_AA);
+	dnsb_question(&r, "caa.example", 257, 1);
+	struct pcapw *w = pcapw_open(first, PB_LINK_ETHERNET, 65535);
+	cr_assert_not_null(w);
+	udp_msg(w, 1 * SEC, c, 40000, srv, port, &q);
+	cr_assert_eq(pcapw_close(w), 0);
+	w = pcapw_open(second, PB_LINK_ETHERNET, 65535);
+	cr_assert_not_null(w);
+	udp_msg(w, 1 * SEC + 3 * MS, srv, port, c, 40000, &r);
+	udp_msg(w, 20 * SEC, srv, port, c, 40001, &r); /* moves time on */
+	cr_assert_eq(pcapw_close(w), 0);
+}
+
+Test(analyze_cli, files_of_one_run_continue_each_other)
+{
+	const char *dir = test_tmpdir();
+	char a[512], b[512], args[1400];
+	snprintf(a, sizeof(a), "%s/a.pcap", dir);
+	snprintf(b, sizeof(b), "%s/b.pcap", dir);
+	write_split_capture(a, b, 53);
+	snprintf(args, sizeof(args), "--db %s/t.db %s %s", dir, a, b);
+	json_t *j = run_json(args, 0);
+	cr_assert_eq(jint(j, "transactions.answered"), 1, "the answer in the second file matches");
+	cr_assert_eq(jint(j, "transactions.unanswered"), 0);
+	cr_assert_eq(jint(j, "transactions.unmatched_responses"), 1);
+	cr_assert_eq(json_array_size(json_object_get(json_object_get(j, "run"), "inputs")), 2);
+	json_decref(j);
+}
+
+Test(analyze_cli, other_ports_are_dns_only_when_asked)
+{
+	const char *dir = test_tmpdir();
+	char a[512], b[512], args[1400];
+	snprintf(a, sizeof(a), "%s/a.pcap", dir);
+	snprintf(b, sizeof(b), "%s/b.pcap", dir);
+	write_split_capture(a, b, 5353);
+	snprintf(args, sizeof(args), "--db %s/t.db %s %s", dir, a, b);
+	json_t *j = run_json(args, 0);
+	cr_assert_eq(jint(j, "dns.queries"), 0);
+	cr_assert_eq(jint(j, "coverage.other_port"), 3);
+	json_decref(j);
+	snprintf(args, sizeof(args), "--db %s/t.db --port 5353 %s %s", dir, a, b);
+	j = run_json(args, 0);
+	cr_assert_eq(jint(j, "dns.queries"), 1);
+	cr_assert_eq(jint(j, "dns.responses"), 2);
+	cr_assert_eq(jint(j, "transactions.answered"), 1);
+	json_decref(j);
+}
