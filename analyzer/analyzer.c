@@ -60,8 +60,8 @@ static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_ki
 	rec.qtype = r->key->qtype;
 	rec.rcode = r->rcode;
 	rec.tc = r->tc;
-	rec.query_edns = r->query_edns;
-	rec.query_do = r->query_do;
+	rec.query_edns = r->query.edns;
+	rec.query_do = r->query.do_bit;
 	size_t n =
 	    r->key->qname_len < sizeof(rec.qname) - 1 ? r->key->qname_len : sizeof(rec.qname) - 1;
 	memcpy(rec.qname, r->key->qname, n);
@@ -160,7 +160,13 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 		k.server = *dst;
 		k.client_port = sport;
 		k.server_port = dport;
-		if (txn_query(a->txn, &k, ts, m->has_edns, m->has_edns && m->edns_do)) {
+		struct txn_query_info qi = {
+		    .edns = m->has_edns,
+		    .do_bit = m->has_edns && m->edns_do,
+		    .mixed_case = m->has_question && m->qname_mixed_case,
+		    .udp_size = m->has_edns ? m->edns_udp_size : 0,
+		};
+		if (txn_query(a->txn, &k, ts, &qi)) {
 			row->retransmits++;
 			a->totals.retransmits++;
 		}
@@ -182,7 +188,12 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 	k.server = *src;
 	k.client_port = dport;
 	k.server_port = sport;
-	if (!txn_response(a->txn, &k, ts, (int32_t)rcode, m->tc))
+	struct txn_answer_info ai = {
+	    .rcode = (int32_t)rcode,
+	    .tc = m->tc,
+	    .answers = m->answer_qtype_matches, /* as far as a snap-cut message goes */
+	};
+	if (!txn_response(a->txn, &k, ts, &ai))
 		a->totals.unmatched_responses++;
 }
 

@@ -23,7 +23,7 @@ struct txn_entry {
 	uint16_t client_port, server_port;
 	uint16_t id, qtype;
 	uint8_t transport;
-	bool edns, do_bit;
+	struct txn_query_info qi;
 	uint16_t qname_len; /* full length of the name */
 	uint64_t hash;
 	uint64_t query_ts_ns;
@@ -148,8 +148,8 @@ static uint32_t *chain_link_of(struct txn_table *t, uint32_t i)
 	return link;
 }
 
-static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_ns, int32_t rcode,
-                   bool tc)
+static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_ns,
+                   const struct txn_answer_info *ai)
 {
 	if (t->done == NULL)
 		return;
@@ -169,15 +169,16 @@ static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_
 	    .query_ts_ns = e->query_ts_ns,
 	    .end_ts_ns = end_ns,
 	    .retransmits = e->retransmits,
-	    .rcode = rcode,
-	    .tc = tc,
-	    .query_edns = e->edns,
-	    .query_do = e->do_bit,
+	    .query = e->qi,
+	    .rcode = ai->rcode,
+	    .tc = ai->tc,
+	    .answers = ai->answers,
 	};
 	t->done(t->ctx, &r);
 }
 
-bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns, bool edns, bool do_bit)
+bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
+               const struct txn_query_info *qi)
 {
 	uint64_t h = key_hash(t, k);
 	uint32_t *link = find_link(t, h, k);
@@ -202,8 +203,10 @@ bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns, boo
 	e->id = k->id;
 	e->qtype = k->qtype;
 	e->transport = (uint8_t)k->transport;
-	e->edns = edns;
-	e->do_bit = do_bit;
+	if (qi != NULL)
+		e->qi = *qi;
+	else
+		memset(&e->qi, 0, sizeof(e->qi));
 	e->qname_len = k->qname_len;
 	size_t n = k->qname_len < TXN_QNAME_KEEP ? k->qname_len : TXN_QNAME_KEEP;
 	memcpy(e->qname, k->qname, n);
@@ -223,8 +226,8 @@ bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns, boo
 	return false;
 }
 
-bool txn_response(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns, int32_t rcode,
-                  bool tc)
+bool txn_response(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
+                  const struct txn_answer_info *ai)
 {
 	uint64_t h = key_hash(t, k);
 	uint32_t *link = find_link(t, h, k);
@@ -234,7 +237,7 @@ bool txn_response(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns, 
 	}
 	uint32_t i = *link;
 	t->stats.answered++;
-	report(t, &t->entries[i], ts_ns, rcode, tc);
+	report(t, &t->entries[i], ts_ns, ai);
 	release(t, link, i);
 	return true;
 }
@@ -247,7 +250,8 @@ void txn_expire(struct txn_table *t, uint64_t now_ns)
 		if (e->query_ts_ns + t->timeout_ns > now_ns)
 			break;
 		t->stats.unanswered++;
-		report(t, e, e->query_ts_ns + t->timeout_ns, -1, false);
+		static const struct txn_answer_info none = {.rcode = -1};
+		report(t, e, e->query_ts_ns + t->timeout_ns, &none);
 		release(t, chain_link_of(t, i), i);
 	}
 }

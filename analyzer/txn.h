@@ -39,15 +39,30 @@ struct txn_key {
 	uint16_t qname_len;
 };
 
+/* What the query said about its sender besides the key (resolver fingerprints). */
+struct txn_query_info {
+	bool edns, do_bit;
+	bool mixed_case;   /* 0x20 encoding */
+	uint16_t udp_size; /* EDNS UDP payload size; 0 without EDNS */
+};
+
+/* What the response said. */
+struct txn_answer_info {
+	int32_t rcode; /* full (extended) rcode */
+	bool tc;
+	uint16_t answers; /* answer records of the query type (0 with NOERROR = NODATA) */
+};
+
 /* A transaction that ended: answered (rcode >= 0) or unanswered (rcode -1). */
 struct txn_result {
 	const struct txn_key *key; /* qname cut to TXN_QNAME_KEEP bytes */
 	uint64_t query_ts_ns;
 	uint64_t end_ts_ns;   /* response time, or query time + timeout */
 	uint32_t retransmits; /* extra copies of the query seen */
-	int32_t rcode;
+	struct txn_query_info query;
+	int32_t rcode; /* -1 when unanswered */
 	bool tc;
-	bool query_edns, query_do;
+	uint16_t answers;
 };
 
 /* Called for every transaction that ends by response or timeout. */
@@ -71,15 +86,16 @@ struct txn_table *txn_new(const struct txn_config *cfg, txn_done_fn done, void *
 /* txn_free() frees without reporting. NULL is a no-op. */
 void txn_free(struct txn_table *t);
 
-/* txn_query() records a query at ts_ns. Returns true when it retransmits an
- * open transaction (then nothing new is opened). */
-bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns, bool edns,
-               bool do_bit);
+/* txn_query() records a query at ts_ns (qi may be NULL: nothing known).
+ * Returns true when it retransmits an open transaction (then nothing new is
+ * opened). */
+bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
+               const struct txn_query_info *qi);
 
 /* txn_response() closes the matching transaction (reported through done) and
  * returns true, or counts an unmatched response and returns false. */
-bool txn_response(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns, int32_t rcode,
-                  bool tc);
+bool txn_response(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
+                  const struct txn_answer_info *ai);
 
 /* txn_expire() reports every open query older than the timeout at now_ns as
  * unanswered. */

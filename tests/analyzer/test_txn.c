@@ -7,6 +7,9 @@
 
 #define MS 1000000ULL
 
+/* an answer with the rcode, one record, no TC */
+#define ANSWER(rc) (&(struct txn_answer_info){.rcode = (rc), .answers = 1})
+
 struct seen {
 	int answered, unanswered;
 	int32_t last_rcode;
@@ -51,8 +54,8 @@ Test(txn, response_closes_its_query_with_latency)
 	struct seen s = {0};
 	struct txn_table *t = txn_new(NULL, on_done, &s);
 	struct txn_key k = key(1, "example.com");
-	cr_assert_not(txn_query(t, &k, 1000 * MS, true, false));
-	cr_assert(txn_response(t, &k, 1003 * MS, 0, false));
+	cr_assert_not(txn_query(t, &k, 1000 * MS, NULL));
+	cr_assert(txn_response(t, &k, 1003 * MS, ANSWER(0)));
 	cr_assert_eq(s.answered, 1);
 	cr_assert_eq(s.last_latency_ns, 3 * MS);
 	cr_assert_str_eq(s.last_qname, "example.com");
@@ -66,19 +69,19 @@ Test(txn, response_with_other_id_name_or_port_does_not_match)
 	struct seen s = {0};
 	struct txn_table *t = txn_new(NULL, on_done, &s);
 	struct txn_key k = key(1, "example.com");
-	txn_query(t, &k, 0, false, false);
+	txn_query(t, &k, 0, NULL);
 	struct txn_key other_id = key(2, "example.com");
 	struct txn_key other_name = key(1, "example.net");
 	struct txn_key other_port = key(1, "example.com");
 	other_port.client_port = 40001;
 	struct txn_key other_transport = key(1, "example.com");
 	other_transport.transport = DCV_TRANSPORT_TCP;
-	cr_assert_not(txn_response(t, &other_id, MS, 0, false));
-	cr_assert_not(txn_response(t, &other_name, MS, 0, false));
-	cr_assert_not(txn_response(t, &other_port, MS, 0, false));
-	cr_assert_not(txn_response(t, &other_transport, MS, 0, false));
+	cr_assert_not(txn_response(t, &other_id, MS, ANSWER(0)));
+	cr_assert_not(txn_response(t, &other_name, MS, ANSWER(0)));
+	cr_assert_not(txn_response(t, &other_port, MS, ANSWER(0)));
+	cr_assert_not(txn_response(t, &other_transport, MS, ANSWER(0)));
 	cr_assert_eq(txn_get_stats(t)->unmatched_responses, 4);
-	cr_assert(txn_response(t, &k, MS, 5, false));
+	cr_assert(txn_response(t, &k, MS, ANSWER(5)));
 	cr_assert_eq(s.last_rcode, 5);
 	txn_free(t);
 }
@@ -89,14 +92,14 @@ Test(txn, query_unanswered_after_timeout_and_not_before)
 	struct txn_config cfg = {.timeout_ms = 5000};
 	struct txn_table *t = txn_new(&cfg, on_done, &s);
 	struct txn_key k = key(7, "_acme-challenge.example.com");
-	txn_query(t, &k, 1000 * MS, false, false);
+	txn_query(t, &k, 1000 * MS, NULL);
 	txn_expire(t, 5999 * MS);
 	cr_assert_eq(s.unanswered, 0);
 	txn_expire(t, 6000 * MS);
 	cr_assert_eq(s.unanswered, 1);
 	cr_assert_eq(s.last_rcode, -1);
 	/* an answer after the timeout is unmatched, not answered */
-	cr_assert_not(txn_response(t, &k, 7000 * MS, 0, false));
+	cr_assert_not(txn_response(t, &k, 7000 * MS, ANSWER(0)));
 	cr_assert_eq(s.answered, 0);
 	txn_free(t);
 }
@@ -106,9 +109,9 @@ Test(txn, retransmitted_query_is_one_transaction)
 	struct seen s = {0};
 	struct txn_table *t = txn_new(NULL, on_done, &s);
 	struct txn_key k = key(9, "example.com");
-	cr_assert_not(txn_query(t, &k, 0, false, false));
-	cr_assert(txn_query(t, &k, 1000 * MS, false, false));
-	cr_assert(txn_response(t, &k, 1010 * MS, 0, false));
+	cr_assert_not(txn_query(t, &k, 0, NULL));
+	cr_assert(txn_query(t, &k, 1000 * MS, NULL));
+	cr_assert(txn_response(t, &k, 1010 * MS, ANSWER(0)));
 	cr_assert_eq(s.answered, 1);
 	cr_assert_eq(s.last_retransmits, 1);
 	cr_assert_eq(s.last_latency_ns, 1010 * MS, "latency runs from the first copy");
@@ -121,8 +124,8 @@ Test(txn, queries_too_recent_at_end_are_pending_not_unanswered)
 	struct seen s = {0};
 	struct txn_table *t = txn_new(NULL, on_done, &s);
 	struct txn_key old = key(1, "a.example"), recent = key(2, "b.example");
-	txn_query(t, &old, 0, false, false);
-	txn_query(t, &recent, 8000 * MS, false, false);
+	txn_query(t, &old, 0, NULL);
+	txn_query(t, &recent, 8000 * MS, NULL);
 	txn_finish(t, 9000 * MS);
 	cr_assert_eq(s.unanswered, 1);
 	cr_assert_eq(txn_get_stats(t)->pending_at_end, 1);
@@ -139,11 +142,11 @@ Test(txn, full_table_evicts_oldest_and_counts_it)
 	for (int i = 0; i < 6; i++) {
 		snprintf(names[i], sizeof(names[i]), "n%d.example", i);
 		k[i] = key((uint16_t)i, names[i]);
-		txn_query(t, &k[i], (uint64_t)i * MS, false, false);
+		txn_query(t, &k[i], (uint64_t)i * MS, NULL);
 	}
 	cr_assert_eq(txn_get_stats(t)->evicted, 2);
-	cr_assert_not(txn_response(t, &k[0], 10 * MS, 0, false), "oldest was evicted");
-	cr_assert(txn_response(t, &k[5], 10 * MS, 0, false));
+	cr_assert_not(txn_response(t, &k[0], 10 * MS, ANSWER(0)), "oldest was evicted");
+	cr_assert(txn_response(t, &k[5], 10 * MS, ANSWER(0)));
 	txn_finish(t, 100000 * MS);
 	cr_assert_eq(s.unanswered, 3);
 	txn_free(t);
@@ -157,8 +160,8 @@ Test(txn, long_names_match_and_are_cut_only_for_storage)
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	struct txn_key k = key(3, longname);
-	txn_query(t, &k, 0, false, false);
-	cr_assert(txn_response(t, &k, MS, 0, false));
+	txn_query(t, &k, 0, NULL);
+	cr_assert(txn_response(t, &k, MS, ANSWER(0)));
 	cr_assert_eq(strlen(s.last_qname), TXN_QNAME_KEEP);
 	txn_free(t);
 }
