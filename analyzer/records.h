@@ -73,8 +73,8 @@ enum txn_kind {
 	TXN_UNANSWERED = 1, /* no response within the timeout */
 };
 
-/* One notable transaction: every answer that is not NOERROR/NXDOMAIN, and
- * every unanswered query. */
+/* One notable transaction: every answer that is not NOERROR/NXDOMAIN, every
+ * unanswered query, and every validation-shaped transaction (shape != 0). */
 struct txn_record {
 	enum txn_kind kind;
 	uint64_t query_ts_ns;
@@ -86,6 +86,7 @@ struct txn_record {
 	uint16_t qtype;
 	int32_t rcode; /* full rcode; -1 when unanswered */
 	bool tc, query_edns, query_do;
+	uint8_t shape; /* enum dcv_shape of the query (dcv_shape.h); 0 = none */
 	char qname[DNS_NAME_TEXT_MAX];
 };
 

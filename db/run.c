@@ -150,6 +150,12 @@ static int write_malformed(struct db *db, int64_t run_id, const struct run_accou
 static int replace_earlier(struct db *db, int64_t run_id)
 {
 	static const char *const deletes[] = {
+	    "DELETE FROM attempt_perspectives WHERE run_id IN (SELECT e.id FROM runs e, runs r "
+	    "WHERE r.id = ?1 AND e.fingerprint = r.fingerprint AND e.id < r.id)",
+	    "DELETE FROM attempts WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "
+	    "r.id = ?1 AND e.fingerprint = r.fingerprint AND e.id < r.id)",
+	    "DELETE FROM validator_sources WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "
+	    "r.id = ?1 AND e.fingerprint = r.fingerprint AND e.id < r.id)",
 	    "DELETE FROM source_stats WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "
 	    "r.id = ?1 AND e.fingerprint = r.fingerprint AND e.id < r.id)",
 	    "DELETE FROM transactions WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "

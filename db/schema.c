@@ -130,6 +130,53 @@
  * A time span across runs first selects the runs whose
  * [first_packet_ns, last_packet_ns] overlaps it, then uses the per-run keys.
  *
+ * Version 2 adds the CA validators (analyzer/mpic.h) and their attempts.
+ *
+ * Table transactions gains a column:
+ *   shape              DCV query shape key (dcv_shape_name(): "acme_dns01",
+ *                      "caa", ...) of validation-shaped queries, else NULL.
+ *                      Every validation-shaped transaction is stored, also
+ *                      when it was answered NOERROR: the validator
+ *                      transactions.
+ *
+ * Table validator_sources: every source judged a CA validator in a run.
+ * PRIMARY KEY (run_id, source), WITHOUT ROWID.
+ *   source, family, source_bin   as in source_stats.
+ *   ca                 CA id ("unknown" unless a range or a listed
+ *                      co-perspective names it).
+ *   region             arin|ripe|apnic|lacnic|afrinic|aws:<r>|unknown.
+ *   confidence         low | medium | high | listed.
+ *   evidence           short text: why the source was judged a validator.
+ *   first_ns, last_ns  first and last query seen from it.
+ *   queries            all its queries; validation_queries: validation-shaped.
+ *   failures           its queries that got no usable answer.
+ *   attempts           validation attempts it took part in.
+ *
+ * Table attempts: one MPIC validation attempt (the perspectives of one CA
+ * querying one validation name within the window).
+ *   id, run_id         row id; runs.id.
+ *   first_ns, last_ns  first and last query of the attempt.
+ *   name               the validation name (without _acme-challenge. etc.).
+ *   ca                 CA id or "unknown".
+ *   method             the shape that opened it (dcv_shape_name()).
+ *   caa_climb          1 when CAA for the name and its ancestors was seen.
+ *   caa_labels         most names one perspective climbed.
+ *   perspectives       distinct sources; usable / failed: with / without a
+ *                      usable answer.
+ *   status             corroborated | at_risk | failed (CA/B BR 3.2.2.9 quorum).
+ *
+ * Table attempt_perspectives: one row per perspective of an attempt (the
+ * first MPIC_MAX_PERSPECTIVES). PRIMARY KEY (attempt_id, source).
+ *   attempt_id, run_id, source, region, confidence.
+ *   outcome            answered | negative | refused | servfail | other_rcode |
+ *                      unanswered | tcp_failure (the worst it saw).
+ *   queries, failures  its queries in the attempt, and how many failed.
+ *
+ * View validator_stats: per run, bucket, CA and region, the sums of the
+ * source_stats rows of that CA's validator sources (queries, rcodes,
+ * unanswered, TCP outcomes) and the maxima of peak_qps and
+ * max_concurrent_tcp.
+ *
  * MIGRATIONS
  *
  * migrations[i] takes the file from version i to version i + 1. Each step
@@ -253,6 +300,68 @@ static const struct db_migration migrations[] = {
      "CREATE INDEX transactions_run_outcome ON transactions (run_id, kind, rcode);"
      "CREATE INDEX transactions_time ON transactions (run_id, query_ts_ns);"
      "CREATE INDEX transactions_client ON transactions (client, query_ts_ns);"},
+    /* version 2: CA validators and their MPIC attempts */
+    {"add validator sources and attempts",
+     "CREATE TABLE validator_sources ("
+     " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+     " source TEXT NOT NULL,"
+     " family INTEGER NOT NULL CHECK (family IN (4, 6)),"
+     " source_bin BLOB NOT NULL CHECK (length(source_bin) = 16),"
+     " ca TEXT NOT NULL,"
+     " region TEXT NOT NULL,"
+     " confidence TEXT NOT NULL CHECK (confidence IN ('low', 'medium', 'high', 'listed')),"
+     " evidence TEXT NOT NULL,"
+     " first_ns INTEGER NOT NULL,"
+     " last_ns INTEGER NOT NULL,"
+     " queries INTEGER NOT NULL,"
+     " validation_queries INTEGER NOT NULL,"
+     " failures INTEGER NOT NULL,"
+     " attempts INTEGER NOT NULL,"
+     " PRIMARY KEY (run_id, source)"
+     ") WITHOUT ROWID;"
+     "CREATE TABLE attempts ("
+     " id INTEGER PRIMARY KEY,"
+     " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+     " first_ns INTEGER NOT NULL,"
+     " last_ns INTEGER NOT NULL,"
+     " name TEXT NOT NULL,"
+     " ca TEXT NOT NULL,"
+     " method TEXT NOT NULL,"
+     " caa_climb INTEGER NOT NULL,"
+     " caa_labels INTEGER NOT NULL,"
+     " perspectives INTEGER NOT NULL,"
+     " usable INTEGER NOT NULL,"
+     " failed INTEGER NOT NULL,"
+     " status TEXT NOT NULL CHECK (status IN ('corroborated', 'at_risk', 'failed'))"
+     ");"
+     "CREATE INDEX attempts_run_time ON attempts (run_id, first_ns);"
+     "CREATE TABLE attempt_perspectives ("
+     " attempt_id INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,"
+     " run_id INTEGER NOT NULL,"
+     " source TEXT NOT NULL,"
+     " region TEXT NOT NULL,"
+     " confidence TEXT NOT NULL,"
+     " outcome TEXT NOT NULL,"
+     " queries INTEGER NOT NULL,"
+     " failures INTEGER NOT NULL,"
+     " PRIMARY KEY (attempt_id, source)"
+     ") WITHOUT ROWID;"
+     "CREATE INDEX attempt_perspectives_run ON attempt_perspectives (run_id);"
+     /* per-CA, per-region statistics per bucket: the validators' own rows */
+     "CREATE VIEW validator_stats AS SELECT s.run_id AS run_id,"
+     " s.bucket_start_ns AS bucket_start_ns, s.bucket_len_s AS bucket_len_s,"
+     " v.ca AS ca, v.region AS region, count(*) AS sources,"
+     " sum(s.queries) AS queries, sum(s.queries_tcp) AS queries_tcp,"
+     " sum(s.responses) AS responses, sum(s.noerror) AS noerror, sum(s.nxdomain) AS nxdomain,"
+     " sum(s.servfail) AS servfail, sum(s.refused) AS refused,"
+     " sum(s.formerr + s.notimp + s.other_rcode) AS other_rcode, sum(s.truncated) AS truncated,"
+     " sum(s.unanswered) AS unanswered, sum(s.tcp_sessions) AS tcp_sessions,"
+     " sum(s.tcp_rejected) AS tcp_rejected, sum(s.tcp_filtered) AS tcp_filtered,"
+     " max(s.peak_qps) AS peak_qps, max(s.max_concurrent_tcp) AS max_concurrent_tcp"
+     " FROM source_stats s JOIN validator_sources v"
+     " ON v.run_id = s.run_id AND v.source = s.source"
+     " GROUP BY s.run_id, s.bucket_start_ns, v.ca, v.region;"
+     "ALTER TABLE transactions ADD COLUMN shape TEXT;"},
 };
 
 /* The schema version this build writes: one per migration step. */

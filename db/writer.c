@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "dcv_shape.h"
 
 /* ------------------------------------------------------------------------
  * SQL text, generated from the column lists
@@ -35,8 +36,8 @@ static const char bucket_upsert_sql[] =
 static const char txn_insert_sql[] =
     "INSERT INTO transactions (run_id, kind, query_ts_ns, latency_us, family, client, "
     "client_bin, client_port, server, server_port, transport, msg_id, qname, qtype, rcode, tc, "
-    "query_edns, query_do) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "?14, ?15, ?16, ?17, ?18)";
+    "query_edns, query_do, shape) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 enum { BUCKET_FIXED_PARAMS = 6 };
 _Static_assert(BUCKET_FIXED_PARAMS DB_BUCKET_SUM_COLUMNS(COL_COUNT)
@@ -199,6 +200,10 @@ static int write_txn(struct db *db, const struct db_txn_row *t)
 		rc = sqlite3_bind_int(st, 17, t->query_edns);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 18, t->query_do);
+	if (rc == SQLITE_OK)
+		rc = t->shape ? sqlite3_bind_text(st, 19, dcv_shape_name((enum dcv_shape)t->shape),
+		                                  -1, SQLITE_STATIC)
+		              : sqlite3_bind_null(st, 19);
 	if (rc != SQLITE_OK)
 		return rc;
 	return step_reset(st);
@@ -470,6 +475,7 @@ int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec)
 	    .tc = rec->tc,
 	    .query_edns = rec->query_edns,
 	    .query_do = rec->query_do,
+	    .shape = rec->shape < DCV_SHAPE_COUNT ? rec->shape : 0,
 	    .name_off = (uint32_t)q->arena_len,
 	    .name_len = (uint32_t)name_len,
 	};

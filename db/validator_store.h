@@ -1,0 +1,90 @@
+/*
+ * validator_store.h - storing and reading CA validator sources and MPIC
+ * attempts (tables validator_sources, attempts, attempt_perspectives; view
+ * validator_stats: schema version 2, documented in schema.c).
+ */
+#ifndef DCV_VALIDATOR_STORE_H
+#define DCV_VALIDATOR_STORE_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "mpic.h"
+
+/*
+ * db_attempt_add() stores one attempt with its kept perspectives, in one
+ * transaction (waits for the background writer first). Returns 0 or -1.
+ */
+int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a);
+
+/*
+ * db_validator_sources_store() replaces the run's validator sources with the
+ * sources m judges validators at confidence min or above, in one
+ * transaction. Returns how many were stored, or -1.
+ */
+int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic *m,
+                               enum mpic_confidence min);
+
+/* One validator source as read back. */
+struct db_validator_row {
+	char address[DCV_ADDR_TEXT_MAX];
+	char ca[64];
+	char region[64];
+	char confidence[16];
+	char evidence[MPIC_EVIDENCE_MAX];
+	uint64_t queries, validation_queries, failures, attempts;
+};
+
+/* db_validators_read() calls fn for the run's validator sources with
+ * confidence >= min_conf ("low", "medium", "high", "listed"), most queries
+ * first, up to limit (0 = all). Returns how many, or -1. */
+int db_validators_read(struct db *db, int64_t run_id, const char *min_conf, unsigned limit,
+                       int (*fn)(void *ctx, const struct db_validator_row *r), void *ctx);
+
+/* Per CA and region totals of a run (validator sources at medium or above). */
+struct db_ca_region_row {
+	char ca[64];
+	char region[64];
+	uint64_t sources, queries, responses, unanswered, servfail, refused, other_rcode,
+	    tcp_rejected, tcp_filtered;
+	uint32_t peak_qps, max_concurrent_tcp;
+};
+
+/* db_ca_region_read() calls fn per (CA, region), most queries first. Returns
+ * how many, or -1. */
+int db_ca_region_read(struct db *db, int64_t run_id,
+                      int (*fn)(void *ctx, const struct db_ca_region_row *r), void *ctx);
+
+/* Attempt totals of a run. */
+struct db_attempt_totals {
+	uint64_t total, corroborated, at_risk, failed;
+};
+
+/* db_attempt_totals() fills *out. Returns 0 or -1. */
+int db_attempt_totals(struct db *db, int64_t run_id, struct db_attempt_totals *out);
+
+/* One attempt as read back, with its kept perspectives. */
+struct db_attempt_row {
+	int64_t id;
+	uint64_t first_ns, last_ns;
+	char name[DCV_SHAPE_BASE_MAX];
+	char ca[64];
+	char method[32];
+	char status[16];
+	unsigned caa_labels, perspectives, usable, failed;
+	unsigned nkept;
+	struct {
+		char address[DCV_ADDR_TEXT_MAX];
+		char region[64];
+		char outcome[16];
+		unsigned queries, failures;
+	} kept[MPIC_MAX_PERSPECTIVES];
+};
+
+/* db_attempts_read() calls fn for the run's attempts in time order, only
+ * those not corroborated when problems_only, up to limit (0 = all).
+ * Returns how many, or -1. */
+int db_attempts_read(struct db *db, int64_t run_id, bool problems_only, unsigned limit,
+                     int (*fn)(void *ctx, const struct db_attempt_row *r), void *ctx);
+
+#endif
