@@ -4,7 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dcv_shape.h"
 #include "dns_parse.h"
+
+/* What the range table and the geo databases say about a source, cached:
+ * a direct-mapped cache keyed by address, so that the lookups run about once
+ * per source, not once per transaction. A guess at a size that holds the
+ * active sources of a busy minute without costing much memory. */
+#define SOURCE_CACHE_SLOTS 8192
+
+struct source_info {
+	struct dcv_addr addr;
+	bool filled;
+	const char *listed_ca; /* NULL when unlisted */
+	const char *region;    /* range row region, else geo region, else "unknown" */
+	uint32_t asn;
+};
 
 /* Timeouts are checked at most this often, in capture time. */
 #define ANALYZER_TICK_NS 100000000ULL /* 100 ms */
@@ -18,6 +33,8 @@ struct analyzer {
 	struct tcp_tracker *tcp;
 	struct txn_table *txn;
 	struct agg *agg;
+	struct mpic *mpic;
+	struct source_info *source_cache; /* SOURCE_CACHE_SLOTS entries */
 
 	struct run_accounting acc;
 	struct analyzer_totals totals;
@@ -27,6 +44,11 @@ struct analyzer {
 
 	struct dns_msg msg; /* scratch: the message being handled */
 };
+
+const struct mpic *analyzer_mpic(const struct analyzer *a)
+{
+	return a->mpic;
+}
 
 bool analyzer_is_dns_port(const struct analyzer *a, uint16_t port)
 {
@@ -43,7 +65,8 @@ static int emit_bucket(void *ctx, const struct source_bucket *row)
 	return a->sink.on_bucket(a->sink.ctx, row);
 }
 
-static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_kind kind)
+static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_kind kind,
+                     enum dcv_shape shape)
 {
 	if (a->sink.on_txn == NULL)
 		return;
@@ -62,6 +85,7 @@ static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_ki
 	rec.tc = r->tc;
 	rec.query_edns = r->query.edns;
 	rec.query_do = r->query.do_bit;
+	rec.shape = dcv_shape_is_validation(shape) ? (uint8_t)shape : 0;
 	size_t n =
 	    r->key->qname_len < sizeof(rec.qname) - 1 ? r->key->qname_len : sizeof(rec.qname) - 1;
 	memcpy(rec.qname, r->key->qname, n);
@@ -70,15 +94,70 @@ static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_ki
 		a->failed = 1;
 }
 
-/* A transaction ended: fold it into the query's bucket, store it if notable. */
+/* Range table and geo facts about a source (cached). */
+static const struct source_info *source_info_of(struct analyzer *a, const struct dcv_addr *addr)
+{
+	struct source_info *si =
+	    &a->source_cache[dcv_addr_hash(addr, 0x9e3779b97f4a7c15ULL) % SOURCE_CACHE_SLOTS];
+	if (si->filled && dcv_addr_equal(&si->addr, addr))
+		return si;
+	struct geo_info gi;
+	geo_lookup(a->cfg.geo, addr, &gi);
+	si->addr = *addr;
+	si->filled = true;
+	si->asn = gi.asn;
+	si->region = gi.region;
+	si->listed_ca = NULL;
+	if (a->cfg.validators != NULL) {
+		struct validator_match m;
+		if (validators_lookup(a->cfg.validators, addr, gi.asn, &m, 1) > 0) {
+			si->listed_ca = m.ca;
+			if (strcmp(m.region, "-") != 0)
+				si->region = m.region;
+		}
+	}
+	return si;
+}
+
+/* Hands an ended transaction to validator recognition. */
+static void feed_mpic(struct analyzer *a, const struct txn_result *r)
+{
+	const struct source_info *si = source_info_of(a, &r->key->client);
+	struct mpic_txn t = {
+	    .ts_ns = r->query_ts_ns,
+	    .source = r->key->client,
+	    .qname = r->key->qname,
+	    .qname_len = r->key->qname_len,
+	    .qtype = r->key->qtype,
+	    .transport = r->key->transport,
+	    .mixed_case = r->query.mixed_case,
+	    .edns = r->query.edns,
+	    .do_bit = r->query.do_bit,
+	    .edns_udp_size = r->query.udp_size,
+	    .rcode = r->rcode,
+	    .answers = r->answers,
+	    .tc = r->tc,
+	    .listed_ca = si->listed_ca,
+	    .region = si->region,
+	    .asn = si->asn,
+	};
+	mpic_on_txn(a->mpic, &t);
+}
+
+/* A transaction ended: fold it into the query's bucket, store it if notable
+ * or validation-shaped, and hand it to validator recognition. */
 static void on_txn_done(void *ctx, const struct txn_result *r)
 {
 	struct analyzer *a = ctx;
+	struct dcv_shape_result shape;
+	dcv_shape_classify(r->key->qname, r->key->qname_len, r->key->qtype, &shape);
+	bool validation = dcv_shape_is_validation(shape.shape);
+	feed_mpic(a, r);
 	struct source_bucket *row = agg_get(a->agg, &r->key->client, r->query_ts_ns);
 	if (r->rcode < 0) {
 		row->unanswered++;
 		a->totals.unanswered++;
-		emit_txn(a, r, TXN_UNANSWERED);
+		emit_txn(a, r, TXN_UNANSWERED, shape.shape);
 		return;
 	}
 	uint64_t us = (r->end_ts_ns >= r->query_ts_ns ? r->end_ts_ns - r->query_ts_ns : 0) / 1000;
@@ -91,8 +170,9 @@ static void on_txn_done(void *ctx, const struct txn_result *r)
 	a->totals.latency_sum_us += us;
 	if (us > a->totals.latency_max_us)
 		a->totals.latency_max_us = us;
-	if ((r->rcode != DNS_RCODE_NOERROR && r->rcode != DNS_RCODE_NXDOMAIN) || r->tc)
-		emit_txn(a, r, TXN_ANSWERED);
+	if ((r->rcode != DNS_RCODE_NOERROR && r->rcode != DNS_RCODE_NXDOMAIN) || r->tc ||
+	    validation)
+		emit_txn(a, r, TXN_ANSWERED, shape.shape);
 }
 
 /* ---- DNS messages ---------------------------------------------------- */
@@ -197,6 +277,13 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 		a->totals.unmatched_responses++;
 }
 
+static void on_attempt(void *ctx, const struct mpic_attempt *at)
+{
+	struct analyzer *a = ctx;
+	if (a->sink.on_attempt != NULL && a->sink.on_attempt(a->sink.ctx, at) != 0)
+		a->failed = 1;
+}
+
 /* ---- TCP -------------------------------------------------------------- */
 
 static void on_tcp_message(void *ctx, const struct tcp_dns_message *m)
@@ -228,10 +315,12 @@ static void on_tcp_session(void *ctx, const struct tcp_session_event *ev)
 	case TCP_EV_REJECTED:
 		row->tcp_rejected++;
 		a->totals.tcp_rejected++;
+		mpic_on_tcp_failure(a->mpic, ev->ts_ns, &ev->client, true);
 		break;
 	case TCP_EV_FILTERED:
 		row->tcp_filtered++;
 		a->totals.tcp_filtered++;
+		mpic_on_tcp_failure(a->mpic, ev->ts_ns, &ev->client, false);
 		break;
 	}
 	if (ev->concurrent > row->max_concurrent_tcp)
@@ -252,6 +341,7 @@ static void tick(struct analyzer *a)
 	decoder_expire(a->decoder, a->now_ns);
 	tcp_tracker_expire(a->tcp, a->now_ns);
 	txn_expire(a->txn, a->now_ns);
+	mpic_advance(a->mpic, a->now_ns);
 	if (agg_advance(a->agg, a->now_ns) != 0)
 		a->failed = 1;
 	a->next_tick_ns = a->now_ns + ANALYZER_TICK_NS;
@@ -315,6 +405,7 @@ int analyzer_finish(struct analyzer *a)
 	decoder_expire(a->decoder, UINT64_MAX);
 	tcp_tracker_finish(a->tcp, a->now_ns);
 	txn_finish(a->txn, a->now_ns);
+	mpic_finish(a->mpic);
 	if (agg_flush(a->agg) != 0)
 		a->failed = 1;
 	return a->failed ? -1 : 0;
@@ -356,7 +447,11 @@ struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct an
 	a->tcp = tcp_tracker_new(&a->cfg.tcp, &cb);
 	a->txn = txn_new(&tc, on_txn_done, a);
 	a->agg = agg_new(&ac, emit_bucket, a);
-	if (a->decoder == NULL || a->tcp == NULL || a->txn == NULL || a->agg == NULL) {
+	struct mpic_callbacks mc = {.ctx = a, .on_attempt = on_attempt};
+	a->mpic = mpic_new(&a->cfg.mpic, &mc);
+	a->source_cache = calloc(SOURCE_CACHE_SLOTS, sizeof(*a->source_cache));
+	if (a->decoder == NULL || a->tcp == NULL || a->txn == NULL || a->agg == NULL ||
+	    a->mpic == NULL || a->source_cache == NULL) {
 		analyzer_free(a);
 		return NULL;
 	}
@@ -371,6 +466,8 @@ void analyzer_free(struct analyzer *a)
 	tcp_tracker_free(a->tcp);
 	txn_free(a->txn);
 	agg_free(a->agg);
+	mpic_free(a->mpic);
+	free(a->source_cache);
 	free(a);
 }
 

@@ -20,6 +20,9 @@
 #include "../capture/frame.h"
 #include "agg.h"
 #include "decode.h"
+#include "geo.h"
+#include "mpic.h"
+#include "validators.h"
 #include "records.h"
 #include "tcp_track.h"
 #include "txn.h"
@@ -36,6 +39,10 @@ struct analyzer_config {
 	uint32_t max_pending;  /* open transactions; 0 = TXN_MAX_PENDING_DEFAULT */
 	struct decoder_config decoder;
 	struct tcp_config tcp;
+	struct mpic_config mpic;
+	/* optional, not owned; must outlive the analyzer */
+	const struct validators *validators; /* CA validator ranges */
+	const struct geo *geo;               /* country / ASN databases */
 };
 
 /* Where results go. Each callback returns 0, or -1 on a storage failure,
@@ -44,6 +51,8 @@ struct analyzer_sink {
 	void *ctx;
 	int (*on_bucket)(void *ctx, const struct source_bucket *row);
 	int (*on_txn)(void *ctx, const struct txn_record *rec);
+	/* a validation attempt whose window closed (may be NULL) */
+	int (*on_attempt)(void *ctx, const struct mpic_attempt *a);
 };
 
 /* Run-wide totals for summaries (the per-source detail is in the buckets). */
@@ -82,6 +91,10 @@ const struct run_accounting *analyzer_accounting(struct analyzer *a);
 
 /* analyzer_get_totals() returns the run-wide totals so far. */
 const struct analyzer_totals *analyzer_get_totals(struct analyzer *a);
+
+/* analyzer_mpic() returns the validator recognition state, for storing the
+ * validator sources (mpic_foreach_source()) once the input has ended. */
+const struct mpic *analyzer_mpic(const struct analyzer *a);
 
 /* analyzer_is_dns_port() says whether port is one of the configured DNS ports. */
 bool analyzer_is_dns_port(const struct analyzer *a, uint16_t port);

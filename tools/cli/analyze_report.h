@@ -11,7 +11,9 @@
 #include <stdio.h>
 
 #include "analyzer.h"
+#include "db.h"
 #include "db_summary.h"
+#include "validator_store.h"
 
 struct analyze_input {
 	const char *path;
@@ -36,8 +38,25 @@ struct analyze_report {
 	unsigned ntop_queries;
 	struct db_source_total *top_failures;
 	unsigned ntop_failures;
-	double elapsed_s; /* wall time of the analysis */
+	/* validators (confidence medium or above) and their attempts */
+	struct db_validator_row *validators;
+	unsigned nvalidators;
+	struct db_ca_region_row *ca_regions;
+	unsigned nca_regions;
+	struct db_attempt_totals attempts;
+	struct db_attempt_row *problem_attempts; /* not corroborated, first ones */
+	unsigned nproblem_attempts;
+	unsigned table_warnings; /* bad lines in the validator range files */
+	double elapsed_s;        /* wall time of the analysis */
 };
+
+/* analyze_collect() reads back from db what the summaries show of run_id:
+ * top sources (top of each kind, 0 = all), validators, per-CA rows and
+ * attempts. Returns 0, or -1 on a database error (db_errmsg()). */
+int analyze_collect(struct db *db, int64_t run_id, unsigned top, struct analyze_report *r);
+
+/* analyze_collect_free() frees what analyze_collect() allocated. */
+void analyze_collect_free(struct analyze_report *r);
 
 /* summary_text() prints the human summary. */
 void summary_text(FILE *out, const struct analyze_report *r);

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyze_opts.h"
 #include "analyze_report.h"
+#include "analyze_tables.h"
 #include "analyzer.h"
 #include "cli.h"
 #include "db.h"
@@ -27,21 +29,10 @@
 #include "pcap_file.h"
 #include "progress.h"
 
-#define ANALYZE_TOP_DEFAULT 10
 /* Frame bytes folded into the fingerprint, for the first frames only; later
  * frames add their time and lengths, which is cheap and still tells captures apart. */
 #define FINGERPRINT_BYTES        64
 #define FINGERPRINT_BYTES_FRAMES 4096
-
-struct analyze_opts {
-	const char *db_path;
-	bool json;
-	bool no_progress;
-	unsigned top;
-	struct analyzer_config acfg;
-	char **files;
-	unsigned nfiles;
-};
 
 static volatile sig_atomic_t interrupted;
 
@@ -49,177 +40,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
-}
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-	        "usage: dcvscope analyze [OPTIONS] FILE...\n"
-	        "\n"
-	        "Analyze pcap/pcapng captures (\"-\" reads standard input) of the traffic of an\n"
-	        "authoritative DNS server: decode, match queries with responses, find unanswered\n"
-	        "queries and TCP session problems, store per-source statistics in SQLite, and\n"
-	        "print a summary. All files form one run, in the order given.\n"
-	        "\n"
-	        "options:\n"
-	        "  --db PATH           SQLite database (default %s); created if missing\n"
-	        "  --format FMT        text (default) or json\n"
-	        "  --port N            also treat port N as DNS (repeatable; 53 is always DNS)\n"
-	        "  --timeout-ms N      a query unanswered after N ms is a drop (default %u)\n"
-	        "  --bucket-s N        statistics bucket length in seconds (default %u)\n"
-	        "  --top N             sources listed in the summary (default %u; 0 = all)\n"
-	        "  --max-sources N     aggregation table size (default %u); a full table\n"
-	        "                      stores its oldest rows early, nothing is lost\n"
-	        "  --max-pending N     open queries tracked at once (default %u); when full the\n"
-	        "                      oldest is dropped and counted as evicted\n"
-	        "  --no-progress       no progress line (it is shown only on a terminal anyway)\n"
-	        "  -h, --help          this help\n"
-	        "\n"
-	        "exit codes: 0 success, 1 internal failure, 2 usage error, 3 an input could not\n"
-	        "be read (nothing is analyzed) or was read only in part (what was read is stored\n"
-	        "and reported), 4 database error\n",
-	        DB_PATH_DEFAULT, TXN_TIMEOUT_MS_DEFAULT, AGG_BUCKET_LEN_S_DEFAULT,
-	        ANALYZE_TOP_DEFAULT, AGG_MAX_ENTRIES_DEFAULT, TXN_MAX_PENDING_DEFAULT);
-}
-
-/* parse_uint() parses a decimal in [min, max]; false on anything else. */
-static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	if (s[0] == '-' || s[0] == '\0')
-		return false;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* parse_opts() fills o; returns -1 after printing help, else an exit code
- * (CLI_EXIT_OK to go on). */
-static int parse_opts(int argc, char **argv, struct analyze_opts *o)
-{
-	enum {
-		O_DB = 256,
-		O_FORMAT,
-		O_PORT,
-		O_TIMEOUT,
-		O_BUCKET,
-		O_TOP,
-		O_MAXSRC,
-		O_MAXPEND,
-		O_NOPROG
-	};
-	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, O_DB},
-	    {"format", required_argument, NULL, O_FORMAT},
-	    {"port", required_argument, NULL, O_PORT},
-	    {"timeout-ms", required_argument, NULL, O_TIMEOUT},
-	    {"bucket-s", required_argument, NULL, O_BUCKET},
-	    {"top", required_argument, NULL, O_TOP},
-	    {"max-sources", required_argument, NULL, O_MAXSRC},
-	    {"max-pending", required_argument, NULL, O_MAXPEND},
-	    {"no-progress", no_argument, NULL, O_NOPROG},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	memset(o, 0, sizeof(*o));
-	o->db_path = DB_PATH_DEFAULT;
-	o->top = ANALYZE_TOP_DEFAULT;
-	o->acfg.ports[o->acfg.nports++] = ANALYZER_DNS_PORT_DEFAULT;
-	optind = 1;
-	int c;
-	unsigned long v;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_DB:
-			o->db_path = optarg;
-			break;
-		case O_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				o->json = true;
-			else if (strcmp(optarg, "text") != 0) {
-				fprintf(stderr,
-				        "dcvscope analyze: --format must be text or json\n");
-				return CLI_EXIT_USAGE;
-			}
-			break;
-		case O_PORT:
-			if (!parse_uint(optarg, 1, 65535, &v)) {
-				fprintf(stderr,
-				        "dcvscope analyze: --port needs 1..65535, got '%s'\n",
-				        optarg);
-				return CLI_EXIT_USAGE;
-			}
-			if (o->acfg.nports == ANALYZER_MAX_PORTS) {
-				fprintf(stderr, "dcvscope analyze: at most %d ports\n",
-				        ANALYZER_MAX_PORTS);
-				return CLI_EXIT_USAGE;
-			}
-			o->acfg.ports[o->acfg.nports++] = (uint16_t)v;
-			break;
-		case O_TIMEOUT:
-			if (!parse_uint(optarg, 1, 3600000, &v)) {
-				fprintf(stderr,
-				        "dcvscope analyze: --timeout-ms needs 1..3600000\n");
-				return CLI_EXIT_USAGE;
-			}
-			o->acfg.timeout_ms = (uint32_t)v;
-			break;
-		case O_BUCKET:
-			if (!parse_uint(optarg, 1, 86400, &v)) {
-				fprintf(stderr, "dcvscope analyze: --bucket-s needs 1..86400\n");
-				return CLI_EXIT_USAGE;
-			}
-			o->acfg.bucket_len_s = (uint32_t)v;
-			break;
-		case O_TOP:
-			if (!parse_uint(optarg, 0, 1000000, &v)) {
-				fprintf(stderr, "dcvscope analyze: --top needs 0..1000000\n");
-				return CLI_EXIT_USAGE;
-			}
-			o->top = (unsigned)v;
-			break;
-		case O_MAXSRC:
-		case O_MAXPEND:
-			if (!parse_uint(optarg, 16, 1u << 26, &v)) {
-				fprintf(stderr, "dcvscope analyze: %s needs 16..%u\n",
-				        c == O_MAXSRC ? "--max-sources" : "--max-pending",
-				        1u << 26);
-				return CLI_EXIT_USAGE;
-			}
-			if (c == O_MAXSRC)
-				o->acfg.max_sources = (uint32_t)v;
-			else
-				o->acfg.max_pending = (uint32_t)v;
-			break;
-		case O_NOPROG:
-			o->no_progress = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "dcvscope analyze: no input files (use - for standard input)\n");
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	o->files = argv + optind;
-	o->nfiles = (unsigned)(argc - optind);
-	unsigned stdin_count = 0;
-	for (unsigned i = 0; i < o->nfiles; i++)
-		stdin_count += strcmp(o->files[i], "-") == 0;
-	if (stdin_count > 1) {
-		fprintf(stderr, "dcvscope analyze: standard input (-) can be given only once\n");
-		return CLI_EXIT_USAGE;
-	}
-	return CLI_EXIT_OK;
 }
 
 /* ---- sink: analyzer output into the database ------------------------ */
@@ -241,27 +61,13 @@ static int sink_txn(void *ctx, const struct txn_record *rec)
 	return db_txn_add(s->db, s->run_id, rec);
 }
 
-/* ---- top sources ------------------------------------------------------ */
-
-struct top_list {
-	struct db_source_total *items;
-	unsigned n, cap;
-};
-
-static int collect_top(void *ctx, const struct db_source_total *t)
+static int sink_attempt(void *ctx, const struct mpic_attempt *a)
 {
-	struct top_list *l = ctx;
-	if (l->n == l->cap) {
-		unsigned cap = l->cap ? l->cap * 2 : 16;
-		struct db_source_total *grown = realloc(l->items, cap * sizeof(*grown));
-		if (grown == NULL)
-			return -1;
-		l->items = grown;
-		l->cap = cap;
-	}
-	l->items[l->n++] = *t;
-	return 0;
+	struct db_sink *s = ctx;
+	return db_attempt_add(s->db, s->run_id, a);
 }
+
+/* ---- top sources ------------------------------------------------------ */
 
 static uint64_t wall_ns(void)
 {
@@ -313,14 +119,16 @@ static int open_inputs(const struct analyze_opts *o, struct cap_file **files,
 int cmd_analyze(int argc, char **argv)
 {
 	struct analyze_opts o;
-	int rc = parse_opts(argc, argv, &o);
+	int rc = analyze_opts_parse(argc, argv, &o);
 	if (rc != CLI_EXIT_OK)
 		return rc < 0 ? CLI_EXIT_OK : rc;
 
 	int exit_code = CLI_EXIT_OK;
 	struct db *db = NULL;
 	struct analyzer *an = NULL;
-	struct top_list top_q = {0}, top_f = {0};
+	struct analyze_tables tables = {0};
+	struct analyze_report rep;
+	memset(&rep, 0, sizeof(rep));
 	struct cap_file **files = calloc(o.nfiles, sizeof(*files));
 	struct analyze_input *inputs = calloc(o.nfiles, sizeof(*inputs));
 	char **input_errors = calloc(o.nfiles, sizeof(*input_errors));
@@ -331,8 +139,12 @@ int cmd_analyze(int argc, char **argv)
 		goto cleanup;
 	}
 	exit_code = open_inputs(&o, files, inputs);
+	if (exit_code == CLI_EXIT_OK)
+		exit_code = analyze_tables_load(&o, &tables);
 	if (exit_code != CLI_EXIT_OK)
 		goto cleanup;
+	o.acfg.validators = tables.validators;
+	o.acfg.geo = tables.geo;
 
 	char err[512];
 	if (db_open(&db, o.db_path, err, sizeof(err)) != 0) {
@@ -370,8 +182,10 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
 	}
-	struct analyzer_sink sink = {
-	    .ctx = &sink_ctx, .on_bucket = sink_bucket, .on_txn = sink_txn};
+	struct analyzer_sink sink = {.ctx = &sink_ctx,
+	                             .on_bucket = sink_bucket,
+	                             .on_txn = sink_txn,
+	                             .on_attempt = sink_attempt};
 	an = analyzer_new(&o.acfg, &sink);
 	if (an == NULL) {
 		fprintf(stderr, "dcvscope analyze: out of memory\n");
@@ -437,32 +251,25 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
 	}
-	if (db_top_sources(db, sink_ctx.run_id, DB_TOP_BY_QUERIES, o.top, collect_top, &top_q) <
-	        0 ||
-	    db_top_sources(db, sink_ctx.run_id, DB_TOP_BY_FAILURES, o.top, collect_top, &top_f) <
-	        0) {
+	/* every source judged a validator, even at low confidence: the report
+	 * filters, the database keeps the evidence */
+	if (db_validator_sources_store(db, sink_ctx.run_id, analyzer_mpic(an), MPIC_CONF_LOW) < 0 ||
+	    analyze_collect(db, sink_ctx.run_id, o.top, &rep) != 0) {
 		fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
 	}
-
-	struct analyze_report rep = {
-	    .inputs = inputs,
-	    .ninputs = o.nfiles,
-	    .acc = analyzer_accounting(an),
-	    .totals = tot,
-	    .timeout_ms = info.timeout_ms,
-	    .bucket_len_s = info.bucket_len_s,
-	    .db_path = o.db_path,
-	    .run_id = sink_ctx.run_id,
-	    .replaced_runs = replaced,
-	    .source_count = db_source_count(db, sink_ctx.run_id),
-	    .top_queries = top_q.items,
-	    .ntop_queries = top_q.n,
-	    .top_failures = top_f.items,
-	    .ntop_failures = top_f.n,
-	    .elapsed_s = (double)(progress_now_ns() - prog.start_ns) / 1e9,
-	};
+	rep.inputs = inputs;
+	rep.ninputs = o.nfiles;
+	rep.acc = analyzer_accounting(an);
+	rep.totals = tot;
+	rep.timeout_ms = info.timeout_ms;
+	rep.bucket_len_s = info.bucket_len_s;
+	rep.db_path = o.db_path;
+	rep.run_id = sink_ctx.run_id;
+	rep.replaced_runs = replaced;
+	rep.table_warnings = tables.warnings;
+	rep.elapsed_s = (double)(progress_now_ns() - prog.start_ns) / 1e9;
 	if (o.json) {
 		if (summary_json(stdout, &rep) != 0)
 			exit_code = CLI_EXIT_FAILURE;
@@ -482,7 +289,7 @@ cleanup:
 	free(files);
 	free(inputs);
 	free(inputs_text);
-	free(top_q.items);
-	free(top_f.items);
+	analyze_collect_free(&rep);
+	analyze_tables_free(&tables);
 	return exit_code;
 }

@@ -182,6 +182,88 @@ static json_t *tcp_json(const struct run_accounting *a, const struct analyzer_to
 	return o;
 }
 
+static json_t *validators_json(const struct analyze_report *r)
+{
+	json_t *arr = json_array();
+	for (unsigned i = 0; i < r->nvalidators; i++) {
+		const struct db_validator_row *v = &r->validators[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "address", json_string(v->address));
+		json_object_set_new(o, "ca", json_string(v->ca));
+		json_object_set_new(o, "region", json_string(v->region));
+		json_object_set_new(o, "confidence", json_string(v->confidence));
+		json_object_set_new(o, "queries", u64(v->queries));
+		json_object_set_new(o, "validation_queries", u64(v->validation_queries));
+		json_object_set_new(o, "failures", u64(v->failures));
+		json_object_set_new(o, "attempts", u64(v->attempts));
+		json_object_set_new(o, "evidence", json_string(v->evidence));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *validator_stats_json(const struct analyze_report *r)
+{
+	json_t *arr = json_array();
+	for (unsigned i = 0; i < r->nca_regions; i++) {
+		const struct db_ca_region_row *c = &r->ca_regions[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "ca", json_string(c->ca));
+		json_object_set_new(o, "region", json_string(c->region));
+		json_object_set_new(o, "sources", u64(c->sources));
+		json_object_set_new(o, "queries", u64(c->queries));
+		json_object_set_new(o, "responses", u64(c->responses));
+		json_object_set_new(o, "unanswered", u64(c->unanswered));
+		json_object_set_new(o, "servfail", u64(c->servfail));
+		json_object_set_new(o, "refused", u64(c->refused));
+		json_object_set_new(o, "other_rcode", u64(c->other_rcode));
+		json_object_set_new(o, "tcp_rejected", u64(c->tcp_rejected));
+		json_object_set_new(o, "tcp_filtered", u64(c->tcp_filtered));
+		json_object_set_new(o, "peak_qps", u64(c->peak_qps));
+		json_object_set_new(o, "max_concurrent_tcp", u64(c->max_concurrent_tcp));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *attempts_json(const struct analyze_report *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "total", u64(r->attempts.total));
+	json_object_set_new(o, "corroborated", u64(r->attempts.corroborated));
+	json_object_set_new(o, "at_risk", u64(r->attempts.at_risk));
+	json_object_set_new(o, "failed", u64(r->attempts.failed));
+	json_t *list = json_array();
+	for (unsigned i = 0; i < r->nproblem_attempts; i++) {
+		const struct db_attempt_row *a = &r->problem_attempts[i];
+		json_t *j = json_object();
+		json_object_set_new(j, "name", json_string(a->name));
+		json_object_set_new(j, "ca", json_string(a->ca));
+		json_object_set_new(j, "method", json_string(a->method));
+		json_object_set_new(j, "status", json_string(a->status));
+		json_object_set_new(j, "first_query", iso_time(a->first_ns));
+		json_object_set_new(j, "perspectives", json_integer(a->perspectives));
+		json_object_set_new(j, "usable", json_integer(a->usable));
+		json_object_set_new(j, "failed", json_integer(a->failed));
+		json_object_set_new(j, "caa_labels", json_integer(a->caa_labels));
+		json_t *per = json_array();
+		for (unsigned k = 0; k < a->nkept; k++) {
+			json_t *p = json_object();
+			json_object_set_new(p, "address", json_string(a->kept[k].address));
+			json_object_set_new(p, "region", json_string(a->kept[k].region));
+			json_object_set_new(p, "outcome", json_string(a->kept[k].outcome));
+			json_object_set_new(p, "queries", json_integer(a->kept[k].queries));
+			json_object_set_new(p, "failures", json_integer(a->kept[k].failures));
+			json_array_append_new(per, p);
+		}
+		json_object_set_new(j, "perspective_outcomes", per);
+		json_array_append_new(list, j);
+	}
+	/* the attempts that were not corroborated, first ones first */
+	json_object_set_new(o, "list", list);
+	return o;
+}
+
 int summary_json(FILE *out, const struct analyze_report *r)
 {
 	json_t *root = json_object();
@@ -202,6 +284,10 @@ int summary_json(FILE *out, const struct analyze_report *r)
 	for (unsigned i = 0; i < r->ntop_failures; i++)
 		json_array_append_new(fail, source_json(&r->top_failures[i]));
 	json_object_set_new(root, "failing_sources", fail);
+	json_object_set_new(root, "validators", validators_json(r));
+	json_object_set_new(root, "validator_stats", validator_stats_json(r));
+	json_object_set_new(root, "attempts", attempts_json(r));
+	json_object_set_new(root, "validator_range_warnings", json_integer(r->table_warnings));
 	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);

@@ -1,5 +1,6 @@
 /* summary_text.c - the human summary of `dcvscope analyze`. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "analyze_report.h"
@@ -121,6 +122,47 @@ static void sources(FILE *out, const char *title, const struct db_source_total *
 		        s[i].max_concurrent_tcp);
 }
 
+/* Certificate validation: per CA and region, then attempts at risk. */
+static void validation(FILE *out, const struct analyze_report *r)
+{
+	const struct db_attempt_totals *at = &r->attempts;
+	fprintf(out, "\nCertificate validation\n");
+	fprintf(out, "  validator sources %12u  (medium confidence or above)\n", r->nvalidators);
+	fprintf(out, "  MPIC attempts     %12llu  corroborated %llu, at risk %llu, failed %llu\n",
+	        (unsigned long long)at->total, (unsigned long long)at->corroborated,
+	        (unsigned long long)at->at_risk, (unsigned long long)at->failed);
+	if (r->nca_regions > 0) {
+		fprintf(out, "  %-14s %-10s %7s %9s %9s %8s %8s %8s %7s\n", "CA", "region",
+		        "sources", "queries", "unanswrd", "servfail", "refused", "tcp fail",
+		        "tcp max");
+		for (unsigned i = 0; i < r->nca_regions; i++) {
+			const struct db_ca_region_row *c = &r->ca_regions[i];
+			fprintf(out, "  %-14s %-10s %7llu %9llu %9llu %8llu %8llu %8llu %7u\n",
+			        c->ca, c->region, (unsigned long long)c->sources,
+			        (unsigned long long)c->queries, (unsigned long long)c->unanswered,
+			        (unsigned long long)c->servfail, (unsigned long long)c->refused,
+			        (unsigned long long)(c->tcp_rejected + c->tcp_filtered),
+			        c->max_concurrent_tcp);
+		}
+	}
+	unsigned shown = r->nproblem_attempts < 10 ? r->nproblem_attempts : 10;
+	if (shown == 0)
+		return;
+	fprintf(out, "  attempts not corroborated (first %u):\n", shown);
+	for (unsigned i = 0; i < shown; i++) {
+		const struct db_attempt_row *a = &r->problem_attempts[i];
+		char when[32];
+		fmt_time(a->first_ns, when, sizeof(when));
+		fprintf(out, "    %s %s %s (%s, %s): %u of %u perspectives failed:", when,
+		        a->status, a->name, a->ca, a->method, a->failed, a->perspectives);
+		for (unsigned k = 0; k < a->nkept; k++)
+			if (strcmp(a->kept[k].outcome, "answered") != 0 &&
+			    strcmp(a->kept[k].outcome, "negative") != 0)
+				fprintf(out, " %s %s", a->kept[k].address, a->kept[k].outcome);
+		fprintf(out, "\n");
+	}
+}
+
 void summary_text(FILE *out, const struct analyze_report *r)
 {
 	char from[32] = "-", to[32] = "-";
@@ -143,6 +185,7 @@ void summary_text(FILE *out, const struct analyze_report *r)
 	sources(out, "Top sources by queries", r->top_queries, r->ntop_queries);
 	sources(out, "Top sources by failures (unanswered, SERVFAIL, REFUSED, TCP rejected)",
 	        r->top_failures, r->ntop_failures);
+	validation(out, r);
 	fprintf(out, "\nStored in %s as run %lld", r->db_path, (long long)r->run_id);
 	if (r->replaced_runs > 0)
 		fprintf(out, " (replaces %d earlier run%s of the same input)", r->replaced_runs,
