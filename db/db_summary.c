@@ -10,23 +10,26 @@
 #define FAILURES_EXPR                                                                              \
 	"(sum(unanswered) + sum(servfail) + sum(refused) + sum(tcp_rejected) + sum(tcp_filtered))"
 
+/* The ranking runs over one cheap expression; the full totals are then summed
+ * for the chosen sources only (the sums of every column over every source of
+ * a large run cost more than the rest of the summary). */
+#define TOTALS_SELECT                                                                              \
+	"SELECT source, sum(queries), sum(queries_udp), sum(queries_tcp), sum(responses),"         \
+	" sum(noerror), sum(formerr), sum(servfail), sum(nxdomain), sum(notimp), sum(refused),"    \
+	" sum(other_rcode), sum(truncated), sum(unanswered), sum(retransmits), max(peak_qps),"     \
+	" max(max_concurrent_tcp), sum(tcp_sessions), sum(tcp_rejected), "                         \
+	"sum(tcp_filtered), " FAILURES_EXPR                                                        \
+	" AS failures FROM source_stats WHERE run_id = ?1 AND source IN "
+
 static const char *const top_sql[] = {
     [DB_TOP_BY_QUERIES] =
-        "SELECT source, sum(queries), sum(queries_udp), sum(queries_tcp), sum(responses),"
-        " sum(noerror), sum(formerr), sum(servfail), sum(nxdomain), sum(notimp), sum(refused),"
-        " sum(other_rcode), sum(truncated), sum(unanswered), sum(retransmits), max(peak_qps),"
-        " max(max_concurrent_tcp), sum(tcp_sessions), sum(tcp_rejected), "
-        "sum(tcp_filtered), " FAILURES_EXPR
-        " AS failures FROM source_stats WHERE run_id = ?1 GROUP BY source"
-        " ORDER BY sum(queries) DESC, source LIMIT ?2",
-    [DB_TOP_BY_FAILURES] =
-        "SELECT source, sum(queries), sum(queries_udp), sum(queries_tcp), sum(responses),"
-        " sum(noerror), sum(formerr), sum(servfail), sum(nxdomain), sum(notimp), sum(refused),"
-        " sum(other_rcode), sum(truncated), sum(unanswered), sum(retransmits), max(peak_qps),"
-        " max(max_concurrent_tcp), sum(tcp_sessions), sum(tcp_rejected), "
-        "sum(tcp_filtered), " FAILURES_EXPR
-        " AS failures FROM source_stats WHERE run_id = ?1 GROUP BY source HAVING failures > 0"
-        " ORDER BY failures DESC, source LIMIT ?2",
+        TOTALS_SELECT "(SELECT source FROM source_stats WHERE run_id = ?1 GROUP BY source"
+                      " ORDER BY sum(queries) DESC, source LIMIT ?2)"
+                      " GROUP BY source ORDER BY sum(queries) DESC, source",
+    [DB_TOP_BY_FAILURES] = TOTALS_SELECT
+    "(SELECT source FROM source_stats WHERE run_id = ?1 GROUP BY source"
+    " HAVING " FAILURES_EXPR " > 0 ORDER BY " FAILURES_EXPR " DESC, source LIMIT ?2)"
+    " GROUP BY source ORDER BY failures DESC, source",
 };
 
 int db_top_sources(struct db *db, int64_t run_id, enum db_top_order order, unsigned limit,
