@@ -26,7 +26,7 @@ struct ev {
 	uint16_t qtype;
 	int16_t rcode;
 	bool mixed;
-	char name[80];
+	char name[128];
 };
 
 struct evs {
@@ -123,7 +123,7 @@ static void gen_attempt(struct evs *v, uint64_t t0, const char *name)
 	unsigned ca = rnd() % 3;
 	bool http = ca == 0 && rnd() % 3 == 0;
 	const struct ca_style *c = &CAS[ca];
-	char q[96];
+	char q[128];
 	for (unsigned g = 0; g < c->groups; g++) {
 		if (frand() > 0.6)
 			continue; /* asked the other nameserver */
