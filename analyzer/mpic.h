@@ -127,6 +127,10 @@ struct mpic_config {
 	uint32_t window_ms;    /* 0 = default */
 	uint32_t max_attempts; /* 0 = default */
 	uint32_t max_sources;  /* 0 = default */
+	/* Added: how long after its window an attempt waits for late
+	 * transactions (unanswered queries end only at the transaction timeout);
+	 * 0 = default, the transaction timeout TXN_TIMEOUT_MS_DEFAULT (5 s). */
+	uint32_t late_ms;
 };
 
 struct mpic_stats {
@@ -151,7 +155,9 @@ void mpic_on_txn(struct mpic *m, const struct mpic_txn *t);
 void mpic_on_tcp_failure(struct mpic *m, uint64_t ts_ns, const struct dcv_addr *source,
                          bool rejected);
 
-/* mpic_advance() closes attempts whose window ended before now_ns. */
+/* mpic_advance() closes attempts whose window (plus late_ms for late
+ * unanswered transactions) ended before now_ns, after joining CAA climbs
+ * older than the climb window to their attempts. */
 void mpic_advance(struct mpic *m, uint64_t now_ns);
 
 /* mpic_finish() closes every attempt. */
