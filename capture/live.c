@@ -94,6 +94,7 @@ int cap_live_sources(struct cap_live *l, cap_src_fn fn, void *ctx)
 	if (l->ebpf)
 		return cap_ebpf_sources(l->ebpf, fn, ctx);
 #endif
+	(void)l;
 	(void)fn;
 	(void)ctx;
 	return -2;
