@@ -85,8 +85,10 @@
  *                          servers and are not in this capture). Attempts for
  *                          the same name (any CA) start at least
  *                          GEN_ATTEMPT_SAME_NAME_GAP_S seconds apart, and a
- *                          validator address takes part in at most one attempt
- *                          at a time, so the grouping is unambiguous.
+ *                          validator address that takes part in an attempt
+ *                          sends nothing else (no query, no TCP segment) from
+ *                          the attempt's first query until GEN_ATTEMPT_SPAN_S
+ *                          seconds after it, so the grouping is unambiguous.
  * attempts.list[].perspectives
  *                          the validator addresses that sent at least one query
  *                          of the attempt (a perspective cancelled before it

@@ -56,10 +56,11 @@
 #define MPIC_ATTEMPTS        360
 #define MPIC_FIRST_ATTEMPT_S 3
 #define MPIC_LAST_ATTEMPT_S  (MPIC_DURATION_S - 25) /* every attempt ends >= 15 s early */
-#define MPIC_BUSY_NS         (8 * GEN_NS_PER_S)     /* > the longest attempt */
-#define MPIC_SAME_NAME_NS    (45 * GEN_NS_PER_S)    /* GEN_ATTEMPT_SAME_NAME_GAP_S + a span */
-#define MPIC_DELAY_STEP_NS   (100 * GEN_NS_PER_MS)  /* wait for a free site address */
-#define MPIC_STALE_TOKENS    24                     /* 24 x 56 bytes: over 1232 */
+#define MPIC_BUSY_NS                                                                               \
+	((GEN_ATTEMPT_SPAN_S + 1) * GEN_NS_PER_S)  /* one attempt per address at a time */
+#define MPIC_SAME_NAME_NS    (45 * GEN_NS_PER_S)   /* GEN_ATTEMPT_SAME_NAME_GAP_S + a span */
+#define MPIC_DELAY_STEP_NS   (100 * GEN_NS_PER_MS) /* wait for a free site address */
+#define MPIC_STALE_TOKENS    24                    /* 24 x 56 bytes: over 1232 */
 #define MPIC_RESOLVERS       2500
 #define MPIC_BIG             4 /* resolvers 0..3: public-resolver-like */
 #define MPIC_TRAPS           6 /* resolvers 4..9 */
