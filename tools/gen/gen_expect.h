@@ -70,10 +70,14 @@
  *                          = every distinct query source of the capture.
  * resolvers_sample[]       the ordinary sources that asked at least one
  *                          validation-shaped question (TXT for a name starting
- *                          with _acme-challenge., or CAA for any name): people checking their setup
- * through their resolver, a customer's CAA monitoring. Each asked at least 100 other questions
- * before its first validation-shaped one. They are not validators. attempts                 one
- * attempt = the queries that the perspectives of one CA send to validate one name (the base name X,
+ *                          with _acme-challenge., or CAA for any name): people
+ *                          checking their setup through their resolver, a
+ *                          customer's CAA monitoring. Each asked at least 100
+ *                          other questions before its first validation-shaped
+ *                          one. They are not validators, and no other ordinary
+ *                          source asks a validation-shaped question.
+ * attempts                 one attempt = the queries that the perspectives of
+ *                          one CA send to validate one name (the base name X,
  *                          without _acme-challenge./_dnsauth./
  *                          _validation-persist./_<label>._acme-challenge.)
  *                          within at most GEN_ATTEMPT_SPAN_S seconds of its
@@ -97,7 +101,9 @@
  *                          this order, of the outcomes of its questions:
  *                            answered     NOERROR with records of the type
  *                            negative     NXDOMAIN, or NOERROR without records
- *                                         of the type (NODATA)
+ *                                         of the type (NODATA; CAA below the
+ *                                         apex is NODATA here, so most
+ *                                         perspectives end up negative)
  *                            refused      REFUSED
  *                            servfail     SERVFAIL
  *                            other_rcode  any other RCODE (NOTIMP here)
