@@ -36,6 +36,105 @@ static const char *rcode_name(unsigned rc)
 	return names[rc & 15];
 }
 
+unsigned gen_quorum_failures_allowed(unsigned remote)
+{
+	if (remote >= 6)
+		return 2;
+	return remote >= 2 ? 1 : 0;
+}
+
+bool gen_expect_add_validator(struct gen_expect *e, const struct dcv_addr *a, const char *ca,
+                              const char *region, bool listed)
+{
+	struct gen_mpic_expect *m = &e->mpic;
+	for (unsigned i = 0; i < m->nvalidators; i++)
+		if (dcv_addr_equal(&m->validators[i].addr, a))
+			return true;
+	if (m->nvalidators >= GEN_VALIDATORS_MAX)
+		return false;
+	struct gen_validator_expect *v = &m->validators[m->nvalidators++];
+	memset(v, 0, sizeof(*v));
+	v->addr = *a;
+	snprintf(v->ca, sizeof(v->ca), "%s", ca);
+	snprintf(v->region, sizeof(v->region), "%s", region);
+	v->listed = listed;
+	return true;
+}
+
+void gen_expect_add_attempt(struct gen_expect *e, struct gen_attempt_expect *a)
+{
+	struct gen_mpic_expect *m = &e->mpic;
+	unsigned failed = 0;
+	for (unsigned i = 0; i < a->nperspectives; i++)
+		failed += a->p[i].outcome > GEN_OUT_NEGATIVE;
+	unsigned remote = a->nperspectives ? a->nperspectives - 1 : 0;
+	if (failed == 0) {
+		a->status = GEN_CORROBORATED;
+		m->corroborated++;
+	} else if (failed <= gen_quorum_failures_allowed(remote)) {
+		a->status = GEN_AT_RISK;
+		m->at_risk++;
+	} else {
+		a->status = GEN_FAILED;
+		m->failed++;
+	}
+	m->attempts++;
+	if (m->nlisted < GEN_ATTEMPTS_LISTED)
+		m->list[m->nlisted++] = *a;
+}
+
+const char *gen_outcome_name(enum gen_outcome o)
+{
+	static const char *const names[GEN_OUT_COUNT] = {"answered",   "negative",    "refused",
+	                                                 "servfail",   "other_rcode", "unanswered",
+	                                                 "tcp_failure"};
+	return (unsigned)o < GEN_OUT_COUNT ? names[o] : "?";
+}
+
+const char *gen_attempt_status_name(enum gen_attempt_status s)
+{
+	static const char *const names[] = {"corroborated", "at_risk", "failed"};
+	return (unsigned)s <= GEN_FAILED ? names[s] : "?";
+}
+
+static void write_mpic(FILE *f, const struct gen_mpic_expect *m)
+{
+	char text[DCV_ADDR_TEXT_MAX];
+	fprintf(f, ",\n  \"validators\": [");
+	for (unsigned i = 0; i < m->nvalidators; i++) {
+		const struct gen_validator_expect *v = &m->validators[i];
+		fprintf(f,
+		        "%s\n    {\"address\": \"%s\", \"ca\": \"%s\", \"listed\": %s, "
+		        "\"region\": \"%s\"}",
+		        i ? "," : "", dcv_addr_format(&v->addr, text, sizeof(text)), v->ca,
+		        v->listed ? "true" : "false", v->region);
+	}
+	fprintf(f, "%s],\n", m->nvalidators ? "\n  " : "");
+	fprintf(f, "  \"resolvers\": %" PRIu64 ",\n  \"resolvers_sample\": [", m->resolvers);
+	for (unsigned i = 0; i < m->nsample; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "",
+		        dcv_addr_format(&m->sample[i], text, sizeof(text)));
+	fprintf(f, "],\n");
+	fprintf(f,
+	        "  \"attempts\": {\"total\": %" PRIu64 ", \"corroborated\": %" PRIu64
+	        ", \"at_risk\": %" PRIu64 ", \"failed\": %" PRIu64 ", \"list\": [",
+	        m->attempts, m->corroborated, m->at_risk, m->failed);
+	for (unsigned i = 0; i < m->nlisted; i++) {
+		const struct gen_attempt_expect *a = &m->list[i];
+		fprintf(f,
+		        "%s\n    {\"name\": \"%s\", \"ca\": \"%s\", \"method\": \"%s\", "
+		        "\"first_ns\": %" PRIu64 ", \"status\": \"%s\", \"perspectives\": [",
+		        i ? "," : "", a->name, a->ca, a->method, a->first_ns,
+		        gen_attempt_status_name(a->status));
+		for (unsigned k = 0; k < a->nperspectives; k++)
+			fprintf(f, "%s{\"address\": \"%s\", \"outcome\": \"%s\"}", k ? ", " : "",
+			        dcv_addr_format(&a->p[k].addr, text, sizeof(text)),
+			        gen_outcome_name(a->p[k].outcome));
+		fprintf(f, "]}");
+	}
+	fprintf(f, "%s]}", m->nlisted ? "\n  " : "");
+}
+
 int gen_expect_write_json(const struct gen_expect *e, const char *scenario, uint64_t seed,
                           const char *path)
 {
@@ -80,7 +179,10 @@ int gen_expect_write_json(const struct gen_expect *e, const char *scenario, uint
 		        ", \"unanswered\": %" PRIu64 ", \"max_concurrent_tcp\": %" PRIu32 "}",
 		        i ? "," : "", text, s->queries, s->unanswered, s->max_concurrent_tcp);
 	}
-	fprintf(f, "%s]\n}\n", e->nsources ? "\n  " : "");
+	fprintf(f, "%s]", e->nsources ? "\n  " : "");
+	if (e->mpic.present)
+		write_mpic(f, &e->mpic);
+	fprintf(f, "\n}\n");
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad)
 		return -1;

@@ -20,6 +20,11 @@ const struct gen_scenario gen_scenarios[] = {
      "decoding edge cases: VLAN/QinQ, IPv6 extension headers, fragments, TCP "
      "segmentation, non-DNS, malformed DNS, snap length (Ethernet only)",
      true, true, EDGE_SNAPLEN, scen_edge},
+    {"mpic",
+     "CA validation (MPIC) attempts of four CAs with injected failures inside heavy "
+     "ordinary traffic from 2,500 resolvers; --packets: about that many frames "
+     "(default ~300000)",
+     true, false, 0, scen_mpic},
     {NULL, NULL, false, false, 0, NULL},
 };
 

@@ -37,6 +37,7 @@ int scen_bench(struct gen_ctx *g, const struct gen_options *o);
 int scen_many_sources(struct gen_ctx *g, const struct gen_options *o);
 int scen_tcp_sessions(struct gen_ctx *g, const struct gen_options *o);
 int scen_edge(struct gen_ctx *g, const struct gen_options *o);
+int scen_mpic(struct gen_ctx *g, const struct gen_options *o);
 
 #define BENCH_PACKETS_DEFAULT        5000000ULL
 #define MANY_SOURCES_QUERIES_DEFAULT 2000000ULL
