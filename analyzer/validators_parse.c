@@ -591,6 +591,9 @@ int vparse_buffer(const uint8_t *p, size_t len, enum vparse_kind kind, const str
 	int applied = 0;
 	size_t pos = 0;
 	char line[VPARSE_LINE_MAX + 1];
+	/* a UTF-8 byte order mark, as some editors write, is not part of line 1 */
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		pos = 3;
 	while (pos < len && !st.stop) {
 		const uint8_t *nl = memchr(p + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - p) : len;
