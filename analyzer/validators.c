@@ -363,7 +363,8 @@ static int issuer_cmp(const void *pa, const void *pb)
  * old one stays in place and -1 is returned. */
 static int rebuild(struct validators *v)
 {
-	qsort(v->issuers, v->nissuers, sizeof(*v->issuers), issuer_cmp);
+	if (v->nissuers > 1)
+		qsort(v->issuers, v->nissuers, sizeof(*v->issuers), issuer_cmp);
 	size_t n = v->live;
 	struct sortrow *s = malloc((n ? n : 1) * sizeof(*s));
 	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
@@ -589,7 +590,8 @@ static int load_dropins(struct validators *v, const char *dir, validators_warn_f
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
 	int total = 0;
 	for (size_t i = 0; i < n; i++) {
 		char path[VALIDATORS_PATH_MAX];
