@@ -101,6 +101,26 @@ int validators_load_defaults(struct validators *v, const char *etc_dir, validato
 unsigned validators_lookup(const struct validators *v, const struct dcv_addr *addr, uint32_t asn,
                            struct validator_match *out, unsigned max);
 
+/*
+ * validators_load_buffer() / validators_load_caa_buffer() merge a file image
+ * held in memory (name is used in warnings). Same rules and returns as the
+ * _file variants, except that -1 means out of memory only.
+ */
+int validators_load_buffer(struct validators *v, const char *name, const uint8_t *p, size_t len,
+                           validators_warn_fn warn, void *ctx);
+int validators_load_caa_buffer(struct validators *v, const char *name, const uint8_t *p, size_t len,
+                               validators_warn_fn warn, void *ctx);
+
+/* What a table holds, for `dcvscope validators check` and logs. */
+struct validators_stats {
+	size_t v4, v6, asn; /* prefix rows by family, AS<n> rows */
+	size_t cas;         /* distinct CA ids over those rows */
+	size_t issuers;     /* CAA issuer domains */
+};
+
+/* validators_stats() fills *out. Never fails. */
+void validators_stats(const struct validators *v, struct validators_stats *out);
+
 /* validators_ca_of_issuer() returns the CA id whose CAA issuer domain is
  * domain (case-insensitive), or NULL. */
 const char *validators_ca_of_issuer(const struct validators *v, const char *domain);

@@ -16,4 +16,8 @@ enum cli_exit {
 /* cmd_analyze() runs `dcvscope analyze`; argv[0] is "analyze". Returns an exit code. */
 int cmd_analyze(int argc, char **argv);
 
+/* cmd_validators() runs `dcvscope validators lookup|check`; argv[0] is
+ * "validators". Returns the exit code its --help documents. */
+int cmd_validators(int argc, char **argv);
+
 #endif

@@ -18,6 +18,8 @@ static void usage(FILE *out)
 	        "\n"
 	        "commands:\n"
 	        "  analyze FILE...   analyze pcap/pcapng captures into the database\n"
+	        "  validators lookup ADDRESS | check FILE...\n"
+	        "                    ask or check the CA validator range table\n"
 	        "  version           print the version\n"
 	        "\n"
 	        "Run 'dcvscope COMMAND --help' for the options of a command.\n"
@@ -35,6 +37,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "analyze") == 0)
 		return cmd_analyze(argc - 1, argv + 1);
+	if (strcmp(cmd, "validators") == 0)
+		return cmd_validators(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("dcvscope %s\n", DCV_VERSION);
 		return CLI_EXIT_OK;
