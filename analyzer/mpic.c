@@ -487,6 +487,16 @@ static void attempt_close(struct mpic *m, uint32_t i, bool evicted)
 	    .perspectives = a->pub,
 	    .nkept = a->nkept,
 	};
+	/* One unlisted source asking for a validation name is a person or a
+	 * monitor checking a record, not a multi-perspective validation: since
+	 * the BR 3.2.2.9 phase-in every CA uses at least 2 remote perspectives.
+	 * Its sources were updated above; it is not reported as an attempt. */
+	if (a->nperspectives < MPIC_ATTEMPT_MIN_PERSPECTIVES && ca == NULL) {
+		m->stats.single_source++;
+		if (evicted)
+			m->stats.evicted_attempts++;
+		goto unlink;
+	}
 	m->stats.attempts++;
 	if (out.status == MPIC_CORROBORATED)
 		m->stats.corroborated++;
@@ -499,6 +509,7 @@ static void attempt_close(struct mpic *m, uint32_t i, bool evicted)
 	if (m->cb.on_attempt != NULL)
 		m->cb.on_attempt(m->cb.ctx, &out);
 
+unlink:
 	/* unlink: hash chain, FIFO */
 	uint32_t *pp = &m->heads[a->hash & m->head_mask];
 	while (*pp != i)

@@ -25,11 +25,12 @@
 #include "dcv_shape.h"
 #include "records.h"
 
-#define MPIC_WINDOW_MS_DEFAULT    10000 /* perspectives of one attempt query within this window */
-#define MPIC_MAX_ATTEMPTS_DEFAULT 65536 /* attempts open at once */
-#define MPIC_MAX_SOURCES_DEFAULT  65536 /* validator (candidate) sources tracked */
-#define MPIC_MAX_PERSPECTIVES     16    /* perspectives kept per attempt (more are counted only) */
-#define MPIC_EVIDENCE_MAX         160   /* evidence text per source */
+#define MPIC_WINDOW_MS_DEFAULT        10000 /* perspectives of one attempt query within this window */
+#define MPIC_MAX_ATTEMPTS_DEFAULT     65536 /* attempts open at once */
+#define MPIC_MAX_SOURCES_DEFAULT      65536 /* validator (candidate) sources tracked */
+#define MPIC_MAX_PERSPECTIVES         16 /* perspectives kept per attempt (more are counted only) */
+#define MPIC_EVIDENCE_MAX             160 /* evidence text per source */
+#define MPIC_ATTEMPT_MIN_PERSPECTIVES 2   /* fewer (and none listed) is a lookup, not an attempt */
 
 enum mpic_confidence {
 	MPIC_CONF_NONE = 0, /* not a validator as far as we can tell */
@@ -136,6 +137,7 @@ struct mpic_config {
 struct mpic_stats {
 	uint64_t attempts, corroborated, at_risk, failed;
 	uint64_t evicted_attempts, evicted_sources;
+	uint64_t single_source; /* validation-name lookups by one unlisted source: not attempts */
 };
 
 struct mpic;
