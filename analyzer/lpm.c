@@ -6,9 +6,10 @@
  *  - start[0] == 0: the first range begins at the lowest address, so every
  *    address falls in exactly one range;
  *  - start[] is strictly increasing and value[i] != value[i + 1];
- *  - index[b] is the first range whose start is >= b << (bits - 16), and
- *    index[65536] == nranges; hence the range holding an address of bucket b
- *    lies in [index[b] - 1, index[b + 1] - 1].
+ *  - index[b] is the first range whose start lies in bucket b or later (the
+ *    bucket function is monotonic in the address), and the last entry is
+ *    nranges; hence the range holding an address of bucket b lies in
+ *    [index[b] - 1, index[b + 1] - 1].
  */
 #include "lpm.h"
 
@@ -23,6 +24,9 @@
 #define LPM_INDEX_BITS    16
 #define LPM_INDEX_BUCKETS (1u << LPM_INDEX_BITS)
 #define LPM_V6_MAX_DEPTH  129 /* nesting depth of /0 ... /128 */
+#define LPM_V6_SKIP_MAX   48  /* index bits stay inside the high 64 bits */
+/* IPv6 buckets: 0 = below the cluster, 1..65536 = inside, 65537 = above */
+#define LPM_V6_BUCKETS (LPM_INDEX_BUCKETS + 2)
 
 /* A 128-bit address as two host-order halves; IPv4 uses lo only. */
 struct u128 {
@@ -36,11 +40,21 @@ struct lpm_v4 {
 	uint32_t *index; /* LPM_INDEX_BUCKETS + 1 */
 };
 
+/*
+ * IPv6 space is used in clusters (2000::/3, and one table often sits in one
+ * /32), so the index does not use the top 16 bits as such: it skips the
+ * `skip` leading bits that every range start after the first shares (`top`),
+ * and indexes the 16 bits after them. Addresses outside the cluster fall in
+ * bucket 0 or LPM_V6_BUCKETS - 1. The bucket function is monotonic in the
+ * address, which is all the index needs.
+ */
 struct lpm_v6 {
 	size_t n;
 	struct u128 *start;
 	uint32_t *value;
-	uint32_t *index; /* LPM_INDEX_BUCKETS + 1 */
+	uint32_t *index; /* LPM_V6_BUCKETS + 1 */
+	unsigned skip;   /* 0..LPM_V6_SKIP_MAX */
+	uint64_t top;    /* the shared leading bits, when skip > 0 */
 };
 
 struct lpm {
@@ -225,24 +239,46 @@ static inline uint32_t bucket_v4(uint32_t a)
 	return a >> (32 - LPM_INDEX_BITS);
 }
 
-static inline uint32_t bucket_v6(struct u128 a)
+static inline uint32_t bucket_v6(unsigned skip, uint64_t top, struct u128 a)
 {
-	return (uint32_t)(a.hi >> (64 - LPM_INDEX_BITS));
+	if (skip == 0)
+		return 1 + (uint32_t)(a.hi >> (64 - LPM_INDEX_BITS));
+	uint64_t t = a.hi >> (64 - skip);
+	if (t != top)
+		return t < top ? 0 : LPM_V6_BUCKETS - 1;
+	return 1 + (uint32_t)((a.hi << skip) >> (64 - LPM_INDEX_BITS));
 }
 
-static uint32_t *build_index(const struct u128 *start, size_t n, bool v4)
+/* choose_skip() finds the leading bits shared by every range start but the
+ * first (which is always ::). */
+static void choose_skip(const struct u128 *start, size_t n, unsigned *skip, uint64_t *top)
 {
-	uint32_t *index = malloc((LPM_INDEX_BUCKETS + 1) * sizeof(*index));
+	*skip = 0;
+	*top = 0;
+	if (n < 3)
+		return;
+	uint64_t diff = start[1].hi ^ start[n - 1].hi;
+	unsigned c = diff == 0 ? 64 : (unsigned)__builtin_clzll(diff);
+	*skip = c > LPM_V6_SKIP_MAX ? LPM_V6_SKIP_MAX : c;
+	*top = *skip ? start[1].hi >> (64 - *skip) : 0;
+}
+
+static uint32_t *build_index(const struct u128 *start, size_t n, bool v4, unsigned skip,
+                             uint64_t top)
+{
+	uint32_t nb = v4 ? LPM_INDEX_BUCKETS : LPM_V6_BUCKETS;
+	uint32_t *index = malloc((nb + 1) * sizeof(*index));
 	if (index == NULL)
 		return NULL;
 	size_t i = 0;
-	for (uint32_t b = 0; b < LPM_INDEX_BUCKETS; b++) {
+	for (uint32_t b = 0; b < nb; b++) {
 		/* first range starting at or after bucket b */
-		while (i < n && (v4 ? bucket_v4((uint32_t)start[i].lo) : bucket_v6(start[i])) < b)
+		while (i < n &&
+		       (v4 ? bucket_v4((uint32_t)start[i].lo) : bucket_v6(skip, top, start[i])) < b)
 			i++;
 		index[b] = (uint32_t)i;
 	}
-	index[LPM_INDEX_BUCKETS] = (uint32_t)n;
+	index[nb] = (uint32_t)n;
 	return index;
 }
 
@@ -260,7 +296,11 @@ static int build_family(const struct lpm_prefix *p, size_t n, int family, struct
 	free(s);
 	if (rc < 0 || b.n > UINT32_MAX)
 		goto fail;
-	uint32_t *index = build_index(b.start, b.n, family == DCV_ADDR_V4);
+	unsigned skip = 0;
+	uint64_t top = 0;
+	if (family == DCV_ADDR_V6)
+		choose_skip(b.start, b.n, &skip, &top);
+	uint32_t *index = build_index(b.start, b.n, family == DCV_ADDR_V4, skip, top);
 	if (index == NULL)
 		goto fail;
 	if (family == DCV_ADDR_V4) {
@@ -274,8 +314,12 @@ static int build_family(const struct lpm_prefix *p, size_t n, int family, struct
 		free(b.start);
 		t->v4 = (struct lpm_v4){.n = b.n, .start = start, .value = b.value, .index = index};
 	} else {
-		t->v6 =
-		    (struct lpm_v6){.n = b.n, .start = b.start, .value = b.value, .index = index};
+		t->v6 = (struct lpm_v6){.n = b.n,
+		                        .start = b.start,
+		                        .value = b.value,
+		                        .index = index,
+		                        .skip = skip,
+		                        .top = top};
 	}
 	return 0;
 fail:
@@ -296,7 +340,7 @@ static bool assert_fam_ok(const struct lpm *t)
 			return false;
 	return t->v4.n > 0 && t->v4.start[0] == 0 && t->v6.n > 0 && t->v6.start[0].hi == 0 &&
 	       t->v6.start[0].lo == 0 && t->v4.index[LPM_INDEX_BUCKETS] == t->v4.n &&
-	       t->v6.index[LPM_INDEX_BUCKETS] == t->v6.n;
+	       t->v6.index[LPM_V6_BUCKETS] == t->v6.n;
 }
 #endif
 
@@ -346,7 +390,7 @@ static inline uint32_t lookup_v4(const struct lpm_v4 *f, uint32_t a)
 
 static inline uint32_t lookup_v6(const struct lpm_v6 *f, struct u128 a)
 {
-	uint32_t b = bucket_v6(a);
+	uint32_t b = bucket_v6(f->skip, f->top, a);
 	uint32_t lo = f->index[b], hi = f->index[b + 1];
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
@@ -373,7 +417,7 @@ size_t lpm_memory(const struct lpm *t)
 {
 	if (t == NULL)
 		return 0;
-	return sizeof(*t) + 2 * (LPM_INDEX_BUCKETS + 1) * sizeof(uint32_t) +
+	return sizeof(*t) + (LPM_INDEX_BUCKETS + 1 + LPM_V6_BUCKETS + 1) * sizeof(uint32_t) +
 	       t->v4.n * (sizeof(uint32_t) + sizeof(uint32_t)) +
 	       t->v6.n * (sizeof(struct u128) + sizeof(uint32_t));
 }

@@ -5,9 +5,11 @@
  * Representation (both families): the prefixes are flattened into sorted,
  * disjoint address ranges, each carrying the value of the longest prefix that
  * covers it (LPM_NONE for the gaps); adjacent ranges with the same value are
- * merged, so n prefixes give at most 2n+1 ranges. A direct index on the top
- * 16 bits of the address narrows every lookup to the ranges starting in that
- * /16 (IPv4) or /16 (IPv6); a binary search over those finishes it. Lookup
+ * merged, so n prefixes give at most 2n+1 ranges. A direct index on 16
+ * address bits narrows every lookup to the ranges starting in one bucket (for
+ * IPv4 the top 16 bits; for IPv6 the 16 bits after the leading bits that all
+ * loaded prefixes share, up to 48 of them); a binary search over those
+ * finishes it. Lookup
  * cost: one index read plus log2(ranges in the bucket) compares, no
  * allocation, no recursion.
  */

@@ -46,7 +46,8 @@ enum validator_conf {
 	VCONF_HISTORICAL,   /* old observation: only a hint */
 };
 
-/* One matching row. Strings point into the table and live as long as it. */
+/* One matching row. Strings point into the table: valid until the next load
+ * into it (rows may move) or its free. */
 struct validator_match {
 	const char *ca;
 	const char *region; /* "-" when unknown */

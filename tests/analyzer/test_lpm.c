@@ -148,6 +148,8 @@ static uint32_t brute(const struct lpm_prefix *p, size_t n, const struct dcv_add
 
 /* Random prefixes drawn near each other (a few /8 or /16 roots) so that
  * nesting is common, plus random lengths in [minlen, maxlen]. */
+static bool cluster; /* IPv6 prefixes all inside 2001:db8::/32 */
+
 static void random_prefixes(struct lpm_prefix *p, size_t n, int family)
 {
 	unsigned width = family == DCV_ADDR_V4 ? 4 : 16;
@@ -159,6 +161,11 @@ static void random_prefixes(struct lpm_prefix *p, size_t n, int family)
 			p[i].bytes[b] = (uint8_t)rnd();
 		p[i].bytes[0] = (uint8_t)(10 + rnd() % 4); /* 4 roots: lots of overlap */
 		p[i].len = (uint8_t)(minlen + rnd() % (maxlen - minlen + 1));
+		if (cluster) {
+			static const uint8_t db8[4] = {0x20, 0x01, 0x0d, 0xb8};
+			memcpy(p[i].bytes, db8, 4);
+			p[i].len = (uint8_t)(32 + rnd() % (128 - 32 + 1));
+		}
 		unsigned full = p[i].len / 8, rest = p[i].len % 8;
 		if (full < 16) {
 			if (rest)
@@ -195,6 +202,11 @@ static void brute_force_agrees(int family)
 			for (unsigned b = 0; b < width; b++)
 				a.bytes[b] = (uint8_t)rnd();
 			a.bytes[0] = (uint8_t)(9 + rnd() % 6);
+			if (cluster && i % 3 == 0) /* inside the cluster's /32, or just outside */
+				memcpy(a.bytes, "\x20\x01\x0d\xb8", 4),
+				    a.bytes[3] ^= (uint8_t)(rnd() % 2);
+			else if (cluster && i % 3 == 1)
+				a.bytes[0] = (uint8_t)(0x1f + rnd() % 3);
 		}
 		uint32_t want = brute(p, NPREFIX, &a);
 		uint32_t got = lpm_lookup(t, &a);
@@ -216,5 +228,11 @@ Test(lpm, ipv4_agrees_with_linear_scan)
 
 Test(lpm, ipv6_agrees_with_linear_scan)
 {
+	brute_force_agrees(DCV_ADDR_V6);
+}
+
+Test(lpm, ipv6_clustered_in_one_prefix_agrees_with_linear_scan)
+{
+	cluster = true; /* exercises the skipped index bits and the outside buckets */
 	brute_force_agrees(DCV_ADDR_V6);
 }

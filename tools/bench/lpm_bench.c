@@ -3,8 +3,11 @@
  * validators_lookup() with 100,000 prefixes loaded: random lengths /8-/32
  * (IPv4) and /16-/128 (IPv6), random lookup addresses, one core.
  *
- * usage: dcv-lpm-bench [PREFIXES [LOOKUPS]]
+ * usage: dcv-lpm-bench [PREFIXES [LOOKUPS [clustered]]]
+ * "clustered" puts every prefix and address in 10.0.0.0/8 and 2001::/16, the
+ * worst case for the /16 index (one bucket holds most ranges).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #define BENCH_ADDR_POOL        (1u << 20) /* precomputed random addresses, reused cyclically */
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
+static bool clustered;
 
 static uint64_t rnd(void)
 {
@@ -44,6 +48,10 @@ static void random_prefix(struct lpm_prefix *p, int family, uint32_t value)
 	p->len = (uint8_t)(minlen + rnd() % (maxlen - minlen + 1));
 	for (unsigned b = 0; b < width; b++)
 		p->bytes[b] = (uint8_t)rnd();
+	if (clustered) {
+		p->bytes[0] = family == DCV_ADDR_V4 ? 10 : 0x20;
+		p->bytes[1] = family == DCV_ADDR_V4 ? p->bytes[1] : 0x01;
+	}
 	p->value = value;
 }
 
@@ -54,6 +62,10 @@ static void random_addr(struct dcv_addr *a, int family)
 	unsigned width = family == DCV_ADDR_V4 ? 4 : 16;
 	for (unsigned b = 0; b < width; b++)
 		a->bytes[b] = (uint8_t)rnd();
+	if (clustered) {
+		a->bytes[0] = family == DCV_ADDR_V4 ? 10 : 0x20;
+		a->bytes[1] = family == DCV_ADDR_V4 ? a->bytes[1] : 0x01;
+	}
 }
 
 static long rss_kb(void)
@@ -162,9 +174,10 @@ int main(int argc, char **argv)
 {
 	size_t nprefix = argc > 1 ? strtoul(argv[1], NULL, 10) : BENCH_PREFIXES_DEFAULT;
 	size_t nlookup = argc > 2 ? strtoul(argv[2], NULL, 10) : BENCH_LOOKUPS_DEFAULT;
+	clustered = argc > 3 && strcmp(argv[3], "clustered") == 0;
 	struct dcv_addr *pool = malloc(BENCH_ADDR_POOL * sizeof(*pool));
 	if (pool == NULL || nprefix == 0 || nlookup == 0) {
-		fprintf(stderr, "usage: dcv-lpm-bench [PREFIXES [LOOKUPS]]\n");
+		fprintf(stderr, "usage: dcv-lpm-bench [PREFIXES [LOOKUPS [clustered]]]\n");
 		return 2;
 	}
 	bench_lpm(DCV_ADDR_V4, nprefix, nlookup, pool);
