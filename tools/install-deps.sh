@@ -9,7 +9,7 @@ PACKAGES=(
   libpcap-dev libsqlite3-dev libldns-dev libjansson-dev libbpf-dev libelf-dev zlib1g-dev
   bpftool libmaxminddb-dev
   # tests
-  libcriterion-dev tshark tcpdump sqlite3 iproute2 time
+  libcriterion-dev tshark tcpdump sqlite3 iproute2 time python3
   # live capture tests: a real authoritative server and clients in network namespaces
   knot knot-dnsutils bind9-dnsutils iputils-ping
 )
