@@ -177,6 +177,33 @@
  * unanswered, TCP outcomes) and the maxima of peak_qps and
  * max_concurrent_tcp.
  *
+ * Version 3 adds per-second counts of busy sources and the findings.
+ *
+ * Table source_seconds: one row per (run, source, whole second) in which the
+ * source sent at least AGG_SECOND_MIN_QUERIES queries (analyzer/agg.h): the
+ * time series the rate-limit rule reads. PRIMARY KEY (run_id, second_ns,
+ * source), WITHOUT ROWID.
+ *   source             client address, text.
+ *   second_ns          start of the second.
+ *   queries            queries received in that second.
+ *   responses          responses sent to the source in that second, and by
+ *   noerror, nxdomain, refused, servfail, other_rcode   rcode;
+ *   truncated          of them with TC=1.
+ *
+ * Table findings: the rules' conclusions (rules/, db/finding.h).
+ *   id                 row id.
+ *   run_id             the run the rules looked at; NULL for a time span
+ *                      across runs.
+ *   rule               rule id ("SESSION_CAP", ...).
+ *   severity           info | warning | critical.
+ *   subject_kind       ca | region | source | name | server (or "a/b").
+ *   subject            what the finding is about.
+ *   first_seen_ns, last_seen_ns   time span of the evidence.
+ *   evidence           the numbers that prove it, in words.
+ *   recommendation     what to change.
+ *   metrics            the numbers as a JSON object {"key": value, ...}.
+ *   created_ns         when the rules ran.
+ *
  * MIGRATIONS
  *
  * migrations[i] takes the file from version i to version i + 1. Each step
@@ -362,6 +389,38 @@ static const struct db_migration migrations[] = {
      " ON v.run_id = s.run_id AND v.source = s.source"
      " GROUP BY s.run_id, s.bucket_start_ns, v.ca, v.region;"
      "ALTER TABLE transactions ADD COLUMN shape TEXT;"},
+    /* version 3: per-second counts of busy sources, and the rules' findings */
+    {"add source_seconds and findings",
+     "CREATE TABLE source_seconds ("
+     " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+     " source TEXT NOT NULL,"
+     " second_ns INTEGER NOT NULL,"
+     " queries INTEGER NOT NULL,"
+     " responses INTEGER NOT NULL,"
+     " noerror INTEGER NOT NULL,"
+     " nxdomain INTEGER NOT NULL,"
+     " refused INTEGER NOT NULL,"
+     " servfail INTEGER NOT NULL,"
+     " other_rcode INTEGER NOT NULL,"
+     " truncated INTEGER NOT NULL,"
+     " PRIMARY KEY (run_id, second_ns, source)"
+     ") WITHOUT ROWID;"
+     "CREATE TABLE findings ("
+     " id INTEGER PRIMARY KEY,"
+     " run_id INTEGER REFERENCES runs (id) ON DELETE CASCADE,"
+     " rule TEXT NOT NULL,"
+     " severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),"
+     " subject_kind TEXT NOT NULL,"
+     " subject TEXT NOT NULL,"
+     " first_seen_ns INTEGER NOT NULL,"
+     " last_seen_ns INTEGER NOT NULL,"
+     " evidence TEXT NOT NULL,"
+     " recommendation TEXT NOT NULL,"
+     " metrics TEXT NOT NULL,"
+     " created_ns INTEGER NOT NULL"
+     ");"
+     "CREATE INDEX findings_run ON findings (run_id, severity);"
+     "CREATE INDEX findings_time ON findings (last_seen_ns);"},
 };
 
 /* The schema version this build writes: one per migration step. */

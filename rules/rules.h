@@ -1,14 +1,41 @@
 /*
- * rules.h - checks over stored facts that produce findings.
+ * rules.h - checks over stored facts that produce findings: the rules engine.
  *
- * A rule reads statistics through db/ and knows nothing about packets, so the
- * same rules serve live, offline and merged databases. The catalogue is built
- * by the rules-engine issue; this header fixes the entry point.
+ * A rule reads statistics through db/ (source_stats, source_seconds,
+ * transactions, validator_sources, attempts, attempt_perspectives, runs) and
+ * knows nothing about packets, so the same rules serve live, offline and
+ * merged databases. Each rule has a stable id (SESSION_CAP, TCP53_REJECTED,
+ * ...), a precise definition in its file's top comment, and thresholds that
+ * come from struct rules_config (defaults documented once, overridable from
+ * a config file).
  */
 #ifndef DCV_RULES_H
 #define DCV_RULES_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "finding.h"
+
+struct rules_config; /* rules_config.h */
+
+/* Called for every finding. Return 0 to go on. */
+typedef int (*finding_fn)(void *ctx, const struct finding *f);
+
+/*
+ * rules_run() runs every rule of the catalogue over the scope and calls fn
+ * for each finding, most severe first within a rule. cfg NULL = defaults.
+ * Returns the number of findings, or -1 on a database error (db_errmsg()).
+ */
+int rules_run(struct db *db, const struct rules_scope *scope, const struct rules_config *cfg,
+              finding_fn fn, void *ctx);
+
 /* rules_catalogue_size() returns how many rules this build knows. */
 unsigned rules_catalogue_size(void);
+
+/* rules_catalogue_id() returns the id of the i-th rule (NULL past the end). */
+const char *rules_catalogue_id(unsigned i);
 
 #endif
