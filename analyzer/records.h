@@ -67,6 +67,20 @@ struct source_bucket {
 	uint64_t latency_max_us;
 };
 
+/*
+ * One busy second of one source: emitted for every whole second in which the
+ * source sent at least AGG_SECOND_MIN_QUERIES queries (agg.h), so that rate
+ * limits show as a time series without storing every quiet second.
+ */
+struct source_second {
+	struct dcv_addr source;
+	uint64_t second_ns; /* start of the second */
+	uint32_t queries;   /* queries received in the second */
+	uint32_t responses; /* responses sent to the source in the second */
+	uint32_t rcode[RCODE_SLOTS];
+	uint32_t truncated; /* responses with TC=1 */
+};
+
 /* Why a transaction is stored individually. */
 enum txn_kind {
 	TXN_ANSWERED = 0,   /* answered, rcode not NOERROR/NXDOMAIN (or TC=1) */
