@@ -90,6 +90,10 @@ int64_t db_run_begin(struct db *db, const struct db_run_info *info);
  * writing it failed: the queued rows are kept for the next try). */
 int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_bucket *row);
 
+/* db_source_second_add() queues one busy second of a source (records.h).
+ * Returns 0 or -1 as db_source_bucket_add(). */
+int db_source_second_add(struct db *db, int64_t run_id, const struct source_second *row);
+
 /* db_txn_add() queues one notable transaction. Returns 0 or -1 as
  * db_source_bucket_add(). */
 int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec);
