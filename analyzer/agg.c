@@ -25,9 +25,9 @@
 struct agg_entry {
 	struct source_bucket row; /* first member: row pointers convert back */
 	uint64_t hash;
-	uint64_t qps_second; /* whole second of the last counted query */
-	uint32_t qps_count;  /* queries in that second */
-	uint32_t chain_next; /* next entry in the hash chain */
+	struct source_second sec; /* the current second: queries, responses by rcode;
+	                     sec.second_ns is the second, sec.source unused */
+	uint32_t chain_next;      /* next entry in the hash chain */
 	uint32_t fifo_prev, fifo_next;
 };
 
@@ -35,6 +35,7 @@ struct agg {
 	struct agg_config cfg;
 	uint64_t bucket_ns;
 	agg_emit_fn emit;
+	agg_second_fn emit_second;
 	void *ctx;
 	uint64_t seed;
 
@@ -73,7 +74,8 @@ static uint64_t seed_random(void)
 	return s;
 }
 
-struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, void *ctx)
+struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, agg_second_fn emit_second,
+                    void *ctx)
 {
 	struct agg *a = calloc(1, sizeof(*a));
 	if (a == NULL)
@@ -86,7 +88,10 @@ struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, void *ctx)
 		a->cfg.max_entries = AGG_MAX_ENTRIES_DEFAULT;
 	a->bucket_ns = (uint64_t)a->cfg.bucket_len_s * 1000000000ULL;
 	a->emit = emit;
+	a->emit_second = emit_second;
 	a->ctx = ctx;
+	if (a->cfg.second_min_queries == 0)
+		a->cfg.second_min_queries = AGG_SECOND_MIN_QUERIES_DEFAULT;
 	a->seed = seed_random();
 
 	uint32_t nheads = 1;
@@ -122,11 +127,28 @@ static uint64_t key_hash(const struct agg *a, const struct dcv_addr *src, uint64
 	return dcv_addr_hash(src, a->seed ^ bucket_start);
 }
 
-/* Close the peak-QPS window of an entry: the last second's count is a candidate. */
-static void close_qps(struct agg_entry *e)
+/* Closes the entry's current second: its query count is a peak-QPS
+ * candidate, and a busy second is reported. */
+static void close_second(struct agg *a, struct agg_entry *e)
 {
-	if (e->qps_count > e->row.peak_qps)
-		e->row.peak_qps = e->qps_count;
+	if (e->sec.queries > e->row.peak_qps)
+		e->row.peak_qps = e->sec.queries;
+	if (a->emit_second != NULL && e->sec.queries >= a->cfg.second_min_queries) {
+		e->sec.source = e->row.source;
+		if (a->emit_second(a->ctx, &e->sec) != 0)
+			a->failed = 1;
+	}
+	memset(&e->sec, 0, sizeof(e->sec));
+}
+
+/* Moves the entry to the second of ts_ns, closing the previous one. */
+static void enter_second(struct agg *a, struct agg_entry *e, uint64_t ts_ns)
+{
+	uint64_t second = ts_ns - ts_ns % 1000000000ULL;
+	if (second == e->sec.second_ns)
+		return;
+	close_second(a, e);
+	e->sec.second_ns = second;
 }
 
 /* Unlink entry i from its hash chain and the FIFO, emit it, free its slot. */
@@ -149,7 +171,7 @@ static void emit_entry(struct agg *a, uint32_t i)
 
 	if (a->last == i)
 		a->last = AGG_NIL;
-	close_qps(e);
+	close_second(a, e);
 	if (a->emit != NULL && a->emit(a->ctx, &e->row) != 0)
 		a->failed = 1;
 	a->emitted++;
@@ -204,16 +226,26 @@ struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint
 
 void agg_count_query(struct agg *a, struct source_bucket *row, uint64_t ts_ns)
 {
-	(void)a;
 	struct agg_entry *e = (struct agg_entry *)row;
-	uint64_t sec = ts_ns / 1000000000ULL;
 	row->queries++;
-	if (sec != e->qps_second) {
-		close_qps(e);
-		e->qps_second = sec;
-		e->qps_count = 0;
+	enter_second(a, e, ts_ns);
+	e->sec.queries++;
+}
+
+void agg_count_response(struct agg *a, struct source_bucket *row, uint64_t ts_ns, unsigned rcode,
+                        bool tc)
+{
+	struct agg_entry *e = (struct agg_entry *)row;
+	enum rcode_slot slot = rcode_slot_of(rcode);
+	row->responses++;
+	row->rcode[slot]++;
+	enter_second(a, e, ts_ns);
+	e->sec.responses++;
+	e->sec.rcode[slot]++;
+	if (tc) {
+		row->truncated++;
+		e->sec.truncated++;
 	}
-	e->qps_count++;
 }
 
 int agg_advance(struct agg *a, uint64_t now_ns)

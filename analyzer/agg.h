@@ -20,22 +20,33 @@
 #include "records.h"
 
 #define AGG_BUCKET_LEN_S_DEFAULT 60
-#define AGG_MAX_ENTRIES_DEFAULT  (1u << 18) /* 262144 entries, about 60 MiB */
+#define AGG_MAX_ENTRIES_DEFAULT  (1u << 18) /* 262144 entries, about 70 MiB */
+/* A source's second is stored (struct source_second) when it sent at least
+ * this many queries in it: enough to see a per-client rate limit (they sit
+ * at tens to hundreds per second), few enough rows for ordinary clients. A
+ * guess, overridable. */
+#define AGG_SECOND_MIN_QUERIES_DEFAULT 10
 
 struct agg_config {
-	uint32_t bucket_len_s; /* 0 = default */
-	uint32_t max_entries;  /* 0 = default */
-	uint64_t grace_ns;     /* how long after its end a bucket stays open */
+	uint32_t bucket_len_s;       /* 0 = default */
+	uint32_t max_entries;        /* 0 = default */
+	uint64_t grace_ns;           /* how long after its end a bucket stays open */
+	uint32_t second_min_queries; /* 0 = default */
 };
 
 /* Called for every emitted row (or part). Returns 0, or -1 to report a
  * storage failure (remembered and returned by later agg_* calls). */
 typedef int (*agg_emit_fn)(void *ctx, const struct source_bucket *row);
 
+/* Called for every busy second of a source (may be NULL in agg_new()). */
+typedef int (*agg_second_fn)(void *ctx, const struct source_second *sec);
+
 struct agg;
 
-/* agg_new() allocates the table; NULL on allocation failure. */
-struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, void *ctx);
+/* agg_new() allocates the table; NULL on allocation failure. emit_second may
+ * be NULL (busy seconds are then not reported). */
+struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, agg_second_fn emit_second,
+                    void *ctx);
 
 /* agg_free() frees without emitting. NULL is a no-op. */
 void agg_free(struct agg *a);
@@ -48,8 +59,14 @@ void agg_free(struct agg *a);
  */
 struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns);
 
-/* agg_count_query() adds one query at ts_ns to row, updating peak_qps. */
+/* agg_count_query() adds one query at ts_ns to row, updating peak_qps and
+ * the second's counts. */
 void agg_count_query(struct agg *a, struct source_bucket *row, uint64_t ts_ns);
+
+/* agg_count_response() adds one response sent to row's source at ts_ns with
+ * the (full) rcode and TC flag, to the bucket and to the second's counts. */
+void agg_count_response(struct agg *a, struct source_bucket *row, uint64_t ts_ns, unsigned rcode,
+                        bool tc);
 
 /* agg_advance() emits every row whose bucket ended more than grace_ns before
  * now_ns. Returns 0 or -1 if an emit failed. */

@@ -57,6 +57,14 @@ bool analyzer_is_dns_port(const struct analyzer *a, uint16_t port)
 
 /* ---- sinks ---------------------------------------------------------- */
 
+static int emit_second(void *ctx, const struct source_second *sec)
+{
+	struct analyzer *a = ctx;
+	if (a->sink.on_second == NULL)
+		return 0;
+	return a->sink.on_second(a->sink.ctx, sec);
+}
+
 static int emit_bucket(void *ctx, const struct source_bucket *row)
 {
 	struct analyzer *a = ctx;
@@ -260,10 +268,7 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 	if (m->tc)
 		a->totals.responses_tc++;
 	struct source_bucket *row = agg_get(a->agg, dst, ts);
-	row->responses++;
-	row->rcode[rcode_slot_of(rcode)]++;
-	if (m->tc)
-		row->truncated++;
+	agg_count_response(a->agg, row, ts, rcode, m->tc);
 	k.client = *dst;
 	k.server = *src;
 	k.client_port = dport;
@@ -446,7 +451,7 @@ struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct an
 	a->decoder = decoder_new(&a->cfg.decoder);
 	a->tcp = tcp_tracker_new(&a->cfg.tcp, &cb);
 	a->txn = txn_new(&tc, on_txn_done, a);
-	a->agg = agg_new(&ac, emit_bucket, a);
+	a->agg = agg_new(&ac, emit_bucket, emit_second, a);
 	struct mpic_callbacks mc = {.ctx = a, .on_attempt = on_attempt};
 	a->mpic = mpic_new(&a->cfg.mpic, &mc);
 	a->source_cache = calloc(SOURCE_CACHE_SLOTS, sizeof(*a->source_cache));

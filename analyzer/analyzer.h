@@ -51,6 +51,8 @@ struct analyzer_sink {
 	void *ctx;
 	int (*on_bucket)(void *ctx, const struct source_bucket *row);
 	int (*on_txn)(void *ctx, const struct txn_record *rec);
+	/* a busy second of a source (agg.h; may be NULL) */
+	int (*on_second)(void *ctx, const struct source_second *sec);
 	/* a validation attempt whose window closed (may be NULL) */
 	int (*on_attempt)(void *ctx, const struct mpic_attempt *a);
 };

@@ -143,9 +143,17 @@ struct db_bucket_row {
 };
 
 /* Rows waiting for the next batch (note 2). */
+struct db_second_row {
+	int64_t run_id;
+	struct source_second s;
+	char source[DCV_ADDR_TEXT_MAX];
+};
+
 struct db_queue {
 	struct db_bucket_row *buckets;
 	size_t n_buckets, cap_buckets;
+	struct db_second_row *seconds;
+	size_t n_seconds, cap_seconds;
 	struct db_txn_row *txns;
 	size_t n_txns, cap_txns;
 	char *arena; /* qname text of the queued transactions, back to back */
@@ -160,6 +168,7 @@ struct db {
 
 	/* prepared once in db_open(), finalized in db_close() (note 4) */
 	sqlite3_stmt *st_bucket_upsert;
+	sqlite3_stmt *st_second_upsert;
 	sqlite3_stmt *st_txn_insert;
 	sqlite3_stmt *st_run_exists;
 

@@ -33,6 +33,16 @@ static const char bucket_upsert_sql[] =
         DB_BUCKET_SUM_COLUMNS(COL_SUM) DB_BUCKET_MAX_COLUMNS(COL_MAX);
 /* clang-format on */
 
+/* Parts of one busy second (a source evicted and seen again within it) add up. */
+static const char second_upsert_sql[] =
+    "INSERT INTO source_seconds (run_id, source, second_ns, queries, responses, noerror, "
+    "nxdomain, refused, servfail, other_rcode, truncated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "?9, ?10, ?11) ON CONFLICT (run_id, second_ns, source) DO UPDATE SET "
+    "queries = queries + excluded.queries, responses = responses + excluded.responses, "
+    "noerror = noerror + excluded.noerror, nxdomain = nxdomain + excluded.nxdomain, "
+    "refused = refused + excluded.refused, servfail = servfail + excluded.servfail, "
+    "other_rcode = other_rcode + excluded.other_rcode, truncated = truncated + excluded.truncated";
+
 static const char txn_insert_sql[] =
     "INSERT INTO transactions (run_id, kind, query_ts_ns, latency_us, family, client, "
     "client_bin, client_port, server, server_port, transport, msg_id, qname, qtype, rcode, tc, "
@@ -60,6 +70,8 @@ static int prepare(struct db *db, sqlite3_stmt **st, const char *sql, const char
 int db_writer_prepare(struct db *db)
 {
 	if (prepare(db, &db->st_bucket_upsert, bucket_upsert_sql, "prepare source_stats upsert") ||
+	    prepare(db, &db->st_second_upsert, second_upsert_sql,
+	            "prepare source_seconds upsert") ||
 	    prepare(db, &db->st_txn_insert, txn_insert_sql, "prepare transactions insert") ||
 	    prepare(db, &db->st_run_exists, "SELECT 1 FROM runs WHERE id = ?",
 	            "prepare run lookup"))
@@ -70,27 +82,37 @@ int db_writer_prepare(struct db *db)
 void db_writer_release(struct db *db)
 {
 	sqlite3_finalize(db->st_bucket_upsert);
+	sqlite3_finalize(db->st_second_upsert);
+	db->st_second_upsert = NULL;
 	sqlite3_finalize(db->st_txn_insert);
 	sqlite3_finalize(db->st_run_exists);
 	db->st_bucket_upsert = db->st_txn_insert = db->st_run_exists = NULL;
 	free(db->q.buckets);
+	free(db->q.seconds);
 	free(db->q.txns);
 	free(db->q.arena);
 	memset(&db->q, 0, sizeof(db->q));
 	free(db->inflight.buckets);
+	free(db->inflight.seconds);
 	free(db->inflight.txns);
 	free(db->inflight.arena);
 	memset(&db->inflight, 0, sizeof(db->inflight));
 }
 
+static size_t queue_rows(const struct db_queue *q)
+{
+	return q->n_buckets + q->n_seconds + q->n_txns;
+}
+
 size_t db_writer_pending(const struct db *db)
 {
-	return db->q.n_buckets + db->q.n_txns + db->inflight.n_buckets + db->inflight.n_txns;
+	return queue_rows(&db->q) + queue_rows(&db->inflight);
 }
 
 static void queue_clear(struct db_queue *q)
 {
 	q->n_buckets = 0;
+	q->n_seconds = 0;
 	q->n_txns = 0;
 	q->arena_len = 0;
 }
@@ -209,6 +231,31 @@ static int write_txn(struct db *db, const struct db_txn_row *t)
 	return step_reset(st);
 }
 
+static int write_second(struct db *db, const struct db_second_row *row)
+{
+	sqlite3_stmt *st = db->st_second_upsert;
+	const struct source_second *x = &row->s;
+	int rc = sqlite3_bind_int64(st, 1, row->run_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, row->source, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = db_bind_u64(st, 3, x->second_ns);
+	const uint32_t v[] = {x->queries,
+	                      x->responses,
+	                      x->rcode[RCODE_SLOT_NOERROR],
+	                      x->rcode[RCODE_SLOT_NXDOMAIN],
+	                      x->rcode[RCODE_SLOT_REFUSED],
+	                      x->rcode[RCODE_SLOT_SERVFAIL],
+	                      x->rcode[RCODE_SLOT_FORMERR] + x->rcode[RCODE_SLOT_NOTIMP] +
+	                          x->rcode[RCODE_SLOT_OTHER],
+	                      x->truncated};
+	for (int i = 0; i < 8 && rc == SQLITE_OK; i++)
+		rc = sqlite3_bind_int64(st, 4 + i, v[i]);
+	if (rc != SQLITE_OK)
+		return rc;
+	return step_reset(st);
+}
+
 /* Primary key order of source_stats: (run_id, bucket_start_ns, source). */
 static int bucket_key_cmp(const void *pa, const void *pb)
 {
@@ -224,7 +271,7 @@ static int bucket_key_cmp(const void *pa, const void *pb)
  * stay queued (except a constraint failure: see below). Returns 0 or -1. */
 static int write_queue(struct db *db, struct db_queue *q)
 {
-	size_t pending = q->n_buckets + q->n_txns;
+	size_t pending = q->n_buckets + q->n_seconds + q->n_txns;
 	if (pending == 0)
 		return 0;
 	/* In key order the upserts walk the b-tree left to right instead of
@@ -238,6 +285,10 @@ static int write_queue(struct db *db, struct db_queue *q)
 	for (size_t i = 0; i < q->n_buckets && rc == SQLITE_OK; i++) {
 		rc = write_bucket(db, &q->buckets[i]);
 		op = "write batch: source_stats upsert";
+	}
+	for (size_t i = 0; i < q->n_seconds && rc == SQLITE_OK; i++) {
+		rc = write_second(db, &q->seconds[i]);
+		op = "write batch: source_seconds upsert";
 	}
 	for (size_t i = 0; i < q->n_txns && rc == SQLITE_OK; i++) {
 		rc = write_txn(db, &q->txns[i]);
@@ -342,7 +393,7 @@ int db_set_background(struct db *db, bool on)
 /* Retries a batch that failed in the background, in this thread. */
 static int retry_inflight(struct db *db)
 {
-	if (db->inflight.n_buckets + db->inflight.n_txns == 0)
+	if (queue_rows(&db->inflight) == 0)
 		return 0;
 	return write_queue(db, &db->inflight);
 }
@@ -402,7 +453,7 @@ static int check_run(struct db *db, int64_t run_id)
 /* Makes room for one more row: a full queue is written first. */
 static int make_room(struct db *db)
 {
-	if (db->q.n_buckets + db->q.n_txns < db->batch_rows)
+	if (queue_rows(&db->q) < db->batch_rows)
 		return 0;
 	return db->bg_on ? hand_off(db) : db_flush(db);
 }
@@ -411,7 +462,7 @@ static int make_room(struct db *db)
  * and is reported by the next add or flush (the row itself was accepted). */
 static void batch_done(struct db *db)
 {
-	if (db->q.n_buckets + db->q.n_txns >= db->batch_rows)
+	if (queue_rows(&db->q) >= db->batch_rows)
 		(void)(db->bg_on ? hand_off(db) : db_flush(db));
 }
 
@@ -437,6 +488,27 @@ int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_buck
 	r->b = *row;
 	dcv_addr_format(&row->source, r->source, sizeof(r->source));
 	q->n_buckets++;
+	batch_done(db);
+	return 0;
+}
+
+int db_source_second_add(struct db *db, int64_t run_id, const struct source_second *row)
+{
+	if (db == NULL)
+		return -1;
+	if (row == NULL || !family_ok(row->source.family))
+		return db_set_err(db, "source_seconds: invalid row (address family %d)",
+		                  row ? row->source.family : -1);
+	if (check_run(db, run_id) != 0 || make_room(db) != 0)
+		return -1;
+	struct db_queue *q = &db->q;
+	if (grow((void **)&q->seconds, &q->cap_seconds, q->n_seconds + 1, sizeof(*q->seconds)))
+		return db_set_err(db, "source_seconds: out of memory queueing a row");
+	struct db_second_row *r = &q->seconds[q->n_seconds];
+	r->run_id = run_id;
+	r->s = *row;
+	dcv_addr_format(&row->source, r->source, sizeof(r->source));
+	q->n_seconds++;
 	batch_done(db);
 	return 0;
 }

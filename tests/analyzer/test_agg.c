@@ -30,7 +30,7 @@ Test(agg, peak_qps_is_the_busiest_whole_second)
 {
 	struct rows rs = {0};
 	struct agg_config cfg = {.bucket_len_s = 60};
-	struct agg *a = agg_new(&cfg, collect, &rs);
+	struct agg *a = agg_new(&cfg, collect, NULL, &rs);
 	struct dcv_addr s = src(1);
 	/* 3 queries in second 0, 5 in second 1, 2 in second 2 */
 	int per_sec[3] = {3, 5, 2};
@@ -50,7 +50,7 @@ Test(agg, bucket_is_emitted_only_after_its_end_plus_grace)
 {
 	struct rows rs = {0};
 	struct agg_config cfg = {.bucket_len_s = 60, .grace_ns = 5 * SEC};
-	struct agg *a = agg_new(&cfg, collect, &rs);
+	struct agg *a = agg_new(&cfg, collect, NULL, &rs);
 	struct dcv_addr s = src(2);
 	agg_count_query(a, agg_get(a, &s, 10 * SEC), 10 * SEC);
 	agg_advance(a, 64 * SEC);
@@ -67,7 +67,7 @@ Test(agg, bucket_is_emitted_only_after_its_end_plus_grace)
 Test(agg, sources_and_buckets_are_separate_rows)
 {
 	struct rows rs = {0};
-	struct agg *a = agg_new(NULL, collect, &rs);
+	struct agg *a = agg_new(NULL, collect, NULL, &rs);
 	struct dcv_addr s1 = src(1), s2 = src(2);
 	agg_count_query(a, agg_get(a, &s1, 0), 0);
 	agg_count_query(a, agg_get(a, &s2, 0), 0);
@@ -81,7 +81,7 @@ Test(agg, full_table_emits_oldest_early_and_loses_nothing)
 {
 	struct rows rs = {0};
 	struct agg_config cfg = {.max_entries = 4};
-	struct agg *a = agg_new(&cfg, collect, &rs);
+	struct agg *a = agg_new(&cfg, collect, NULL, &rs);
 	for (uint8_t i = 0; i < 10; i++) {
 		struct dcv_addr s = src(i);
 		agg_count_query(a, agg_get(a, &s, i), i);
@@ -105,9 +105,65 @@ static int failing(void *ctx, const struct source_bucket *row)
 
 Test(agg, storage_failure_is_reported)
 {
-	struct agg *a = agg_new(NULL, failing, NULL);
+	struct agg *a = agg_new(NULL, failing, NULL, NULL);
 	struct dcv_addr s = src(1);
 	agg_count_query(a, agg_get(a, &s, 0), 0);
 	cr_assert_eq(agg_flush(a), -1);
+	agg_free(a);
+}
+
+struct seconds {
+	struct source_second s[16];
+	int n;
+};
+
+static int collect_second(void *ctx, const struct source_second *sec)
+{
+	struct seconds *ss = ctx;
+	if (ss->n < 16)
+		ss->s[ss->n] = *sec;
+	ss->n++;
+	return 0;
+}
+
+static int ignore_row(void *ctx, const struct source_bucket *row)
+{
+	(void)ctx;
+	(void)row;
+	return 0;
+}
+
+Test(agg, busy_seconds_are_reported_with_their_answers_and_quiet_ones_are_not)
+{
+	struct seconds ss = {0};
+	struct agg_config cfg = {.second_min_queries = 10};
+	struct agg *a = agg_new(&cfg, ignore_row, collect_second, &ss);
+	struct dcv_addr s = src(7);
+	/* second 5: 30 queries, 12 answered NOERROR, 3 REFUSED, 2 TC slips */
+	for (int i = 0; i < 30; i++) {
+		uint64_t ts = 5 * SEC + (uint64_t)i * 1000000;
+		struct source_bucket *row = agg_get(a, &s, ts);
+		agg_count_query(a, row, ts);
+		if (i < 12)
+			agg_count_response(a, row, ts + 1000, 0, false);
+		else if (i < 15)
+			agg_count_response(a, row, ts + 1000, 5, false);
+		else if (i < 17)
+			agg_count_response(a, row, ts + 1000, 0, true);
+	}
+	/* second 6: 9 queries, below the threshold */
+	for (int i = 0; i < 9; i++) {
+		uint64_t ts = 6 * SEC + (uint64_t)i * 1000000;
+		agg_count_query(a, agg_get(a, &s, ts), ts);
+	}
+	agg_flush(a);
+	cr_assert_eq(ss.n, 1);
+	cr_assert_eq(ss.s[0].second_ns, 5 * SEC);
+	cr_assert_eq(ss.s[0].queries, 30);
+	cr_assert_eq(ss.s[0].responses, 17);
+	cr_assert_eq(ss.s[0].rcode[RCODE_SLOT_NOERROR], 14);
+	cr_assert_eq(ss.s[0].rcode[RCODE_SLOT_REFUSED], 3);
+	cr_assert_eq(ss.s[0].truncated, 2);
+	cr_assert(dcv_addr_equal(&ss.s[0].source, &s));
 	agg_free(a);
 }

@@ -704,6 +704,33 @@ Test(db_batch, a_background_failure_is_reported_by_the_next_flush_and_rows_survi
 	cr_assert_eq(db_close(db), 0);
 }
 
+Test(db_source_seconds, parts_of_one_busy_second_add_up)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	int64_t run = begin_run(db, "fp-seconds");
+	struct source_second sec;
+	memset(&sec, 0, sizeof(sec));
+	uint8_t a[4] = {198, 51, 100, 9};
+	sec.source = dcv_addr_v4(a);
+	sec.second_ns = 1700000005000000000ull;
+	sec.queries = 40;
+	sec.responses = 25;
+	sec.rcode[RCODE_SLOT_NOERROR] = 20;
+	sec.rcode[RCODE_SLOT_REFUSED] = 5;
+	sec.truncated = 3;
+	cr_assert_eq(db_source_second_add(db, run, &sec), 0, "%s", db_errmsg(db));
+	cr_assert_eq(db_source_second_add(db, run, &sec), 0, "%s", db_errmsg(db));
+	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db));
+	cr_assert_eq(raw_int(path, "SELECT count(*) FROM source_seconds"), 1);
+	cr_assert_eq(raw_int(path, "SELECT queries FROM source_seconds"), 80);
+	cr_assert_eq(raw_int(path, "SELECT refused FROM source_seconds"), 10);
+	cr_assert_eq(raw_int(path, "SELECT truncated FROM source_seconds"), 6);
+	cr_assert_eq(
+	    raw_int(path, "SELECT count(*) FROM source_seconds WHERE source = '198.51.100.9'"), 1);
+	cr_assert_eq(db_close(db), 0);
+}
+
 /* ------------------------------------------------------------------------
  * Read helpers
  * ------------------------------------------------------------------------ */

@@ -61,6 +61,12 @@ static int sink_txn(void *ctx, const struct txn_record *rec)
 	return db_txn_add(s->db, s->run_id, rec);
 }
 
+static int sink_second(void *ctx, const struct source_second *sec)
+{
+	struct db_sink *s = ctx;
+	return db_source_second_add(s->db, s->run_id, sec);
+}
+
 static int sink_attempt(void *ctx, const struct mpic_attempt *a)
 {
 	struct db_sink *s = ctx;
@@ -185,6 +191,7 @@ int cmd_analyze(int argc, char **argv)
 	struct analyzer_sink sink = {.ctx = &sink_ctx,
 	                             .on_bucket = sink_bucket,
 	                             .on_txn = sink_txn,
+	                             .on_second = sink_second,
 	                             .on_attempt = sink_attempt};
 	an = analyzer_new(&o.acfg, &sink);
 	if (an == NULL) {
