@@ -181,7 +181,7 @@ static int write_bucket(struct db *db, const struct db_bucket_row *row)
 	return step_reset(st);
 }
 
-static int write_txn(struct db *db, const struct db_txn_row *t)
+static int write_txn(struct db *db, const struct db_queue *q, const struct db_txn_row *t)
 {
 	sqlite3_stmt *st = db->st_txn_insert;
 	char client[DCV_ADDR_TEXT_MAX], server[DCV_ADDR_TEXT_MAX];
@@ -210,7 +210,7 @@ static int write_txn(struct db *db, const struct db_txn_row *t)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 12, t->id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 13, db->q.arena + t->name_off, (int)t->name_len,
+		rc = sqlite3_bind_text(st, 13, q->arena + t->name_off, (int)t->name_len,
 		                       SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 14, t->qtype);
@@ -291,7 +291,7 @@ static int write_queue(struct db *db, struct db_queue *q)
 		op = "write batch: source_seconds upsert";
 	}
 	for (size_t i = 0; i < q->n_txns && rc == SQLITE_OK; i++) {
-		rc = write_txn(db, &q->txns[i]);
+		rc = write_txn(db, q, &q->txns[i]);
 		op = "write batch: transactions insert";
 	}
 	if (rc != SQLITE_OK) {
