@@ -94,6 +94,7 @@ static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_ki
 	rec.query_edns = r->query.edns;
 	rec.query_do = r->query.do_bit;
 	rec.shape = dcv_shape_is_validation(shape) ? (uint8_t)shape : 0;
+	rec.answer_ttl = r->answer_ttl;
 	size_t n =
 	    r->key->qname_len < sizeof(rec.qname) - 1 ? r->key->qname_len : sizeof(rec.qname) - 1;
 	memcpy(rec.qname, r->key->qname, n);
@@ -277,6 +278,7 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 	    .rcode = (int32_t)rcode,
 	    .tc = m->tc,
 	    .answers = m->answer_qtype_matches, /* as far as a snap-cut message goes */
+	    .ttl = m->answer_min_ttl,
 	};
 	if (!txn_response(a->txn, &k, ts, &ai))
 		a->totals.unmatched_responses++;

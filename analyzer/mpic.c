@@ -509,7 +509,7 @@ static void attempt_close(struct mpic *m, uint32_t i, bool evicted)
 	if (m->cb.on_attempt != NULL)
 		m->cb.on_attempt(m->cb.ctx, &out);
 
-unlink:
+unlink:; /* a declaration cannot follow a label before C23 */
 	/* unlink: hash chain, FIFO */
 	uint32_t *pp = &m->heads[a->hash & m->head_mask];
 	while (*pp != i)

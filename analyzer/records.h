@@ -100,7 +100,8 @@ struct txn_record {
 	uint16_t qtype;
 	int32_t rcode; /* full rcode; -1 when unanswered */
 	bool tc, query_edns, query_do;
-	uint8_t shape; /* enum dcv_shape of the query (dcv_shape.h); 0 = none */
+	uint8_t shape;       /* enum dcv_shape of the query (dcv_shape.h); 0 = none */
+	uint32_t answer_ttl; /* smallest answer TTL; UINT32_MAX when none */
 	char qname[DNS_NAME_TEXT_MAX];
 };
 

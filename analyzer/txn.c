@@ -173,6 +173,7 @@ static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_
 	    .rcode = ai->rcode,
 	    .tc = ai->tc,
 	    .answers = ai->answers,
+	    .answer_ttl = ai->ttl,
 	};
 	t->done(t->ctx, &r);
 }
@@ -250,7 +251,7 @@ void txn_expire(struct txn_table *t, uint64_t now_ns)
 		if (e->query_ts_ns + t->timeout_ns > now_ns)
 			break;
 		t->stats.unanswered++;
-		static const struct txn_answer_info none = {.rcode = -1};
+		static const struct txn_answer_info none = {.rcode = -1, .ttl = UINT32_MAX};
 		report(t, e, e->query_ts_ns + t->timeout_ns, &none);
 		release(t, chain_link_of(t, i), i);
 	}

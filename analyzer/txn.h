@@ -51,6 +51,7 @@ struct txn_answer_info {
 	int32_t rcode; /* full (extended) rcode */
 	bool tc;
 	uint16_t answers; /* answer records of the query type (0 with NOERROR = NODATA) */
+	uint32_t ttl;     /* smallest TTL in the answer section; UINT32_MAX when empty */
 };
 
 /* A transaction that ended: answered (rcode >= 0) or unanswered (rcode -1). */
@@ -63,6 +64,7 @@ struct txn_result {
 	int32_t rcode; /* -1 when unanswered */
 	bool tc;
 	uint16_t answers;
+	uint32_t answer_ttl; /* UINT32_MAX when unanswered or no answer records */
 };
 
 /* Called for every transaction that ends by response or timeout. */

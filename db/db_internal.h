@@ -131,6 +131,7 @@ struct db_txn_row {
 	uint16_t id, qtype;
 	int32_t rcode;
 	uint8_t kind, transport, tc, query_edns, query_do, shape;
+	uint32_t answer_ttl; /* UINT32_MAX: none */
 	uint32_t name_off, name_len;
 };
 

@@ -179,6 +179,11 @@
  *
  * Version 3 adds per-second counts of busy sources and the findings.
  *
+ * Table transactions gains a column:
+ *   answer_ttl         smallest TTL in the answer section of the response
+ *                      (e.g. of an _acme-challenge TXT); NULL when
+ *                      unanswered or when the answer section was empty.
+ *
  * Table source_seconds: one row per (run, source, whole second) in which the
  * source sent at least AGG_SECOND_MIN_QUERIES queries (analyzer/agg.h): the
  * time series the rate-limit rule reads. PRIMARY KEY (run_id, second_ns,
@@ -420,7 +425,8 @@ static const struct db_migration migrations[] = {
      " created_ns INTEGER NOT NULL"
      ");"
      "CREATE INDEX findings_run ON findings (run_id, severity);"
-     "CREATE INDEX findings_time ON findings (last_seen_ns);"},
+     "CREATE INDEX findings_time ON findings (last_seen_ns);"
+     "ALTER TABLE transactions ADD COLUMN answer_ttl INTEGER;"},
 };
 
 /* The schema version this build writes: one per migration step. */

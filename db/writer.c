@@ -46,8 +46,8 @@ static const char second_upsert_sql[] =
 static const char txn_insert_sql[] =
     "INSERT INTO transactions (run_id, kind, query_ts_ns, latency_us, family, client, "
     "client_bin, client_port, server, server_port, transport, msg_id, qname, qtype, rcode, tc, "
-    "query_edns, query_do, shape) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    "query_edns, query_do, shape, answer_ttl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
 
 enum { BUCKET_FIXED_PARAMS = 6 };
 _Static_assert(BUCKET_FIXED_PARAMS DB_BUCKET_SUM_COLUMNS(COL_COUNT)
@@ -181,7 +181,7 @@ static int write_bucket(struct db *db, const struct db_bucket_row *row)
 	return step_reset(st);
 }
 
-static int write_txn(struct db *db, const struct db_txn_row *t)
+static int write_txn(struct db *db, const struct db_queue *q, const struct db_txn_row *t)
 {
 	sqlite3_stmt *st = db->st_txn_insert;
 	char client[DCV_ADDR_TEXT_MAX], server[DCV_ADDR_TEXT_MAX];
@@ -210,7 +210,7 @@ static int write_txn(struct db *db, const struct db_txn_row *t)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 12, t->id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 13, db->q.arena + t->name_off, (int)t->name_len,
+		rc = sqlite3_bind_text(st, 13, q->arena + t->name_off, (int)t->name_len,
 		                       SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 14, t->qtype);
@@ -226,6 +226,9 @@ static int write_txn(struct db *db, const struct db_txn_row *t)
 		rc = t->shape ? sqlite3_bind_text(st, 19, dcv_shape_name((enum dcv_shape)t->shape),
 		                                  -1, SQLITE_STATIC)
 		              : sqlite3_bind_null(st, 19);
+	if (rc == SQLITE_OK)
+		rc = t->answer_ttl != UINT32_MAX ? sqlite3_bind_int64(st, 20, t->answer_ttl)
+		                                 : sqlite3_bind_null(st, 20);
 	if (rc != SQLITE_OK)
 		return rc;
 	return step_reset(st);
@@ -291,7 +294,7 @@ static int write_queue(struct db *db, struct db_queue *q)
 		op = "write batch: source_seconds upsert";
 	}
 	for (size_t i = 0; i < q->n_txns && rc == SQLITE_OK; i++) {
-		rc = write_txn(db, &q->txns[i]);
+		rc = write_txn(db, q, &q->txns[i]);
 		op = "write batch: transactions insert";
 	}
 	if (rc != SQLITE_OK) {
@@ -548,6 +551,7 @@ int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec)
 	    .query_edns = rec->query_edns,
 	    .query_do = rec->query_do,
 	    .shape = rec->shape < DCV_SHAPE_COUNT ? rec->shape : 0,
+	    .answer_ttl = rec->answer_ttl,
 	    .name_off = (uint32_t)q->arena_len,
 	    .name_len = (uint32_t)name_len,
 	};

@@ -668,6 +668,8 @@ Test(db_batch, the_background_writer_keeps_every_row_and_merges_parts)
 		add_bucket(db, run, &b);
 		struct txn_record t = txn(TXN_UNANSWERED, -1);
 		t.id = (uint16_t)i;
+		/* a name of its own: names travel in the queue's arena */
+		snprintf(t.qname, sizeof(t.qname), "n%u.example", i);
 		cr_assert_eq(db_txn_add(db, run, &t), 0, "%s", db_errmsg(db));
 	}
 	/* reads wait for the writer and see every committed row after a flush */
@@ -676,6 +678,10 @@ Test(db_batch, the_background_writer_keeps_every_row_and_merges_parts)
 	cr_assert_eq(db_txn_count(db, run), n);
 	cr_assert_eq(sum(db, run, "source_stats", "queries"), n);
 	cr_assert_eq(raw_int(path, "SELECT max(peak_qps) FROM source_stats"), n - 1);
+	cr_assert_eq(raw_int(path, "SELECT count(DISTINCT qname) FROM transactions"), n);
+	cr_assert_eq(raw_int(path, "SELECT count(*) FROM transactions WHERE qname IN "
+	                           "('n0.example', 'n100000.example', 'n300010.example')"),
+	             3, "every row keeps its own name");
 	cr_assert_eq(finish_run(db, run, NULL), 0, "%s", db_errmsg(db));
 	cr_assert_eq(db_close(db), 0);
 }

@@ -97,7 +97,7 @@ const char *gen_attempt_status_name(enum gen_attempt_status s)
 	return (unsigned)s <= GEN_FAILED ? names[s] : "?";
 }
 
-static void write_mpic(FILE *f, const struct gen_mpic_expect *m)
+static void write_mpic(FILE *f, const struct gen_mpic_expect *m, bool attempts)
 {
 	char text[DCV_ADDR_TEXT_MAX];
 	fprintf(f, ",\n  \"validators\": [");
@@ -114,7 +114,10 @@ static void write_mpic(FILE *f, const struct gen_mpic_expect *m)
 	for (unsigned i = 0; i < m->nsample; i++)
 		fprintf(f, "%s\"%s\"", i ? ", " : "",
 		        dcv_addr_format(&m->sample[i], text, sizeof(text)));
-	fprintf(f, "],\n");
+	fprintf(f, "]");
+	if (!attempts)
+		return;
+	fprintf(f, ",\n");
 	fprintf(f,
 	        "  \"attempts\": {\"total\": %" PRIu64 ", \"corroborated\": %" PRIu64
 	        ", \"at_risk\": %" PRIu64 ", \"failed\": %" PRIu64 ", \"list\": [",
@@ -133,6 +136,86 @@ static void write_mpic(FILE *f, const struct gen_mpic_expect *m)
 		fprintf(f, "]}");
 	}
 	fprintf(f, "%s]}", m->nlisted ? "\n  " : "");
+}
+
+struct gen_finding_expect *gen_expect_add_finding(struct gen_expect *e, const char *rule,
+                                                  const char *severity, const char *kind)
+{
+	struct gen_fault_expect *x = &e->fault;
+	x->present = true;
+	if (x->nfindings >= GEN_FINDINGS_MAX)
+		return NULL;
+	struct gen_finding_expect *f = &x->findings[x->nfindings++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->rule, sizeof(f->rule), "%s", rule);
+	snprintf(f->severity, sizeof(f->severity), "%s", severity);
+	gen_finding_add_kind(f, kind);
+	return f;
+}
+
+void gen_finding_add_kind(struct gen_finding_expect *f, const char *kind)
+{
+	if (f->nkinds < GEN_FINDING_KINDS_MAX)
+		snprintf(f->kinds[f->nkinds++], GEN_ID_MAX, "%s", kind);
+}
+
+void gen_finding_add_subject(struct gen_finding_expect *f, const char *subject)
+{
+	char low[GEN_ATTEMPT_NAME_MAX];
+	size_t i;
+	for (i = 0; subject[i] && i + 1 < sizeof(low); i++)
+		low[i] =
+		    (subject[i] >= 'A' && subject[i] <= 'Z') ? (char)(subject[i] + 32) : subject[i];
+	low[i] = '\0';
+	for (unsigned k = 0; k < f->nsubjects; k++)
+		if (strcmp(f->subjects[k], low) == 0)
+			return;
+	if (f->nsubjects < GEN_FINDING_SUBJECTS_MAX)
+		memcpy(f->subjects[f->nsubjects++], low, i + 1);
+}
+
+void gen_expect_allow(struct gen_expect *e, const char *rule)
+{
+	struct gen_fault_expect *x = &e->fault;
+	x->present = true;
+	for (unsigned k = 0; k < x->nallowed; k++)
+		if (strcmp(x->allowed[k], rule) == 0)
+			return;
+	if (x->nallowed < GEN_FINDINGS_ALLOWED_MAX)
+		snprintf(x->allowed[x->nallowed++], sizeof(x->allowed[0]), "%s", rule);
+}
+
+static void write_fault(FILE *f, const struct gen_fault_expect *x)
+{
+	fprintf(f, ",\n  \"findings\": [");
+	for (unsigned i = 0; i < x->nfindings; i++) {
+		const struct gen_finding_expect *e = &x->findings[i];
+		fprintf(f, "%s\n    {\"rule\": \"%s\", \"severity\": \"%s\", \"subject_kind\": ",
+		        i ? "," : "", e->rule, e->severity);
+		if (e->nkinds == 1) {
+			fprintf(f, "\"%s\"", e->kinds[0]);
+		} else {
+			fprintf(f, "[");
+			for (unsigned k = 0; k < e->nkinds; k++)
+				fprintf(f, "%s\"%s\"", k ? ", " : "", e->kinds[k]);
+			fprintf(f, "]");
+		}
+		fprintf(f, ", \"subject\": ");
+		fprintf(f, "[");
+		for (unsigned k = 0; k < e->nsubjects; k++)
+			fprintf(f, "%s\"%s\"", k ? ", " : "", e->subjects[k]);
+		fprintf(f, "]");
+		if (e->failure_kind[0])
+			fprintf(f, ", \"kind\": \"%s\"", e->failure_kind);
+		if (e->metric[0])
+			fprintf(f, ", \"metric\": \"%s\", \"value\": %g, \"tolerance\": %g",
+			        e->metric, e->value, e->tolerance);
+		fprintf(f, "}");
+	}
+	fprintf(f, "%s],\n  \"findings_allowed\": [", x->nfindings ? "\n  " : "");
+	for (unsigned i = 0; i < x->nallowed; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", x->allowed[i]);
+	fprintf(f, "]");
 }
 
 int gen_expect_write_json(const struct gen_expect *e, const char *scenario, uint64_t seed,
@@ -181,7 +264,9 @@ int gen_expect_write_json(const struct gen_expect *e, const char *scenario, uint
 	}
 	fprintf(f, "%s]", e->nsources ? "\n  " : "");
 	if (e->mpic.present)
-		write_mpic(f, &e->mpic);
+		write_mpic(f, &e->mpic, !e->fault.present);
+	if (e->fault.present)
+		write_fault(f, &e->fault);
 	fprintf(f, "\n}\n");
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad)

@@ -127,6 +127,31 @@
  *                          dns-persist-01, dnsauth-txt, dnsauth-cname,
  *                          http-01), first_ns (time of its first query, ns
  *                          since the Unix epoch), status, perspectives.
+ *
+ * Fault ground truth (scenarios fault-*, gen_fault.h; absent elsewhere).
+ * The mpic block above is written with validators[], resolvers and
+ * resolvers_sample (always empty: no ordinary source asks a
+ * validation-shaped question) but without attempts: a fault scenario's batch
+ * sources take part in many validations at once, so the per-address
+ * exclusivity that makes attempts unambiguous does not hold. Listed
+ * validators are the rows of tests/captures/validators-test.tsv.
+ *
+ * findings[]               the findings the rules engine must produce, each:
+ *                          rule (catalogue id); severity ("critical",
+ *                          "warning", or "warning_or_critical" when either is
+ *                          right); subject_kind (one kind, or an array of
+ *                          acceptable kinds; a finding of kind "server" needs
+ *                          no subject match); subject (an array of acceptable
+ *                          subjects, lowercase, matched case-insensitively;
+ *                          a finding matches when its subject, or any part of
+ *                          a combined "ca/region" subject, is in the array);
+ *                          optional kind (REGION_ASYMMETRY: the failure kind,
+ *                          "unanswered" or "refused"); optional metric, value
+ *                          and tolerance (the finding's metrics[metric] must
+ *                          lie within value +- tolerance).
+ * findings_allowed[]       rules that may fire as well, at any severity, as
+ *                          consequences of the one injected fault. Any other
+ *                          warning or critical finding is a false positive.
  */
 #ifndef DCV_GEN_EXPECT_H
 #define DCV_GEN_EXPECT_H
@@ -204,6 +229,32 @@ struct gen_mpic_expect {
 	struct gen_attempt_expect list[GEN_ATTEMPTS_LISTED];
 };
 
+#define GEN_FINDINGS_MAX         8   /* expected findings of one scenario */
+#define GEN_FINDING_SUBJECTS_MAX 128 /* acceptable subjects of one finding */
+#define GEN_FINDING_KINDS_MAX    4   /* acceptable subject kinds of one finding */
+#define GEN_FINDINGS_ALLOWED_MAX 8
+
+/* One finding a fault scenario must produce (see the definitions above). */
+struct gen_finding_expect {
+	char rule[32];
+	char severity[24]; /* "critical", "warning", "warning_or_critical" */
+	unsigned nkinds;
+	char kinds[GEN_FINDING_KINDS_MAX][GEN_ID_MAX]; /* acceptable subject kinds */
+	unsigned nsubjects;
+	char subjects[GEN_FINDING_SUBJECTS_MAX][GEN_ATTEMPT_NAME_MAX];
+	char failure_kind[GEN_ID_MAX]; /* "" = none */
+	char metric[32];               /* "" = none */
+	double value, tolerance;
+};
+
+struct gen_fault_expect {
+	bool present;
+	unsigned nfindings;
+	struct gen_finding_expect findings[GEN_FINDINGS_MAX];
+	unsigned nallowed;
+	char allowed[GEN_FINDINGS_ALLOWED_MAX][32];
+};
+
 struct gen_expect {
 	uint64_t packets;
 	uint64_t queries, responses, udp, tcp, ipv6, malformed;
@@ -214,6 +265,7 @@ struct gen_expect {
 	unsigned nsources;
 	struct gen_source_expect sources[GEN_NAMED_SOURCES_MAX];
 	struct gen_mpic_expect mpic;
+	struct gen_fault_expect fault;
 };
 
 /* gen_expect_name_source() adds a named source (once) and returns its entry,
@@ -240,6 +292,22 @@ void gen_expect_add_attempt(struct gen_expect *e, struct gen_attempt_expect *a);
 /* Stable JSON words: "answered", ...; "corroborated", "at_risk", "failed". */
 const char *gen_outcome_name(enum gen_outcome o);
 const char *gen_attempt_status_name(enum gen_attempt_status s);
+
+/* gen_expect_add_finding() appends an expected finding with one subject kind
+ * (more: gen_finding_add_kind) and no subjects yet; NULL when
+ * GEN_FINDINGS_MAX are there. Marks the fault block present. */
+struct gen_finding_expect *gen_expect_add_finding(struct gen_expect *e, const char *rule,
+                                                  const char *severity, const char *kind);
+
+/* gen_finding_add_kind() adds an acceptable subject kind (ignored when full). */
+void gen_finding_add_kind(struct gen_finding_expect *f, const char *kind);
+
+/* gen_finding_add_subject() adds an acceptable subject, lowercased, once
+ * (ignored when GEN_FINDING_SUBJECTS_MAX are there). */
+void gen_finding_add_subject(struct gen_finding_expect *f, const char *subject);
+
+/* gen_expect_allow() lists a rule that may fire as well (once; ignored when full). */
+void gen_expect_allow(struct gen_expect *e, const char *rule);
 
 /* gen_expect_write_json() writes the counts as JSON to path.
  * Returns 0, or -1 when the file cannot be written (errno set). */

@@ -38,6 +38,20 @@ int scen_many_sources(struct gen_ctx *g, const struct gen_options *o);
 int scen_tcp_sessions(struct gen_ctx *g, const struct gen_options *o);
 int scen_edge(struct gen_ctx *g, const struct gen_options *o);
 int scen_mpic(struct gen_ctx *g, const struct gen_options *o);
+/* fault scenarios: gen_fault.h */
+int scen_fault_clean(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_busy(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_session_cap(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_session_cap_150(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_tcp53_rejected(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_tc_without_tcp(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_region_silence(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_region_refused(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_rate_limit(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_servfail_caa(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_acme_missing(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_acme_ttl(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_caa_burst(struct gen_ctx *g, const struct gen_options *o);
 
 #define BENCH_PACKETS_DEFAULT        5000000ULL
 #define MANY_SOURCES_QUERIES_DEFAULT 2000000ULL
