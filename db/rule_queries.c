@@ -311,14 +311,14 @@ int db_rule_has_answer_ttl(struct db *db)
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db->sql,
 	                            "SELECT count(*) FROM pragma_table_info('transactions')"
-	                            " WHERE name = 'answer_min_ttl'",
+	                            " WHERE name = 'answer_ttl'",
 	                            -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return db_sql_fail(db, "rules: look for answer_min_ttl", rc);
+		return db_sql_fail(db, "rules: look for answer_ttl", rc);
 	rc = sqlite3_step(st);
 	int has = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) > 0 : -1;
 	sqlite3_finalize(st);
-	return has < 0 ? db_sql_fail(db, "rules: look for answer_min_ttl", rc) : has;
+	return has < 0 ? db_sql_fail(db, "rules: look for answer_ttl", rc) : has;
 }
 
 int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t ttl_max,
@@ -327,12 +327,12 @@ int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t tt
 	const char *op = "rules: read challenge TXT TTLs";
 	sqlite3_stmt *st = prepare_scoped(
 	    db, op,
-	    "SELECT t.qname, count(*), max(t.answer_min_ttl), min(t.query_ts_ns),"
+	    "SELECT t.qname, count(*), max(t.answer_ttl), min(t.query_ts_ns),"
 	    " max(t.query_ts_ns) FROM transactions t WHERE " SCOPE(
 	        "t.run_id", "t.query_ts_ns") " AND t.shape IN " CHALLENGE_SHAPES
 	                                     " AND t.qtype = 16 AND t.kind = 'answered'"
-	                                     " AND t.answer_min_ttl > ?4 GROUP BY t.qname ORDER BY "
-	                                     "max(t.answer_min_ttl) DESC,"
+	                                     " AND t.answer_ttl > ?4 GROUP BY t.qname ORDER BY "
+	                                     "max(t.answer_ttl) DESC,"
 	                                     " t.qname",
 	    scope);
 	if (st != NULL)

@@ -105,11 +105,12 @@ int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rul
                           void *ctx);
 
 /* db_rule_has_answer_ttl() returns 1 when the transactions table has the
- * column answer_min_ttl (not in schema version 3), 0 when not, -1 on error. */
+ * column answer_ttl (files created before it was added lack it), 0 when
+ * not, -1 on error. */
 int db_rule_has_answer_ttl(struct db *db);
 
 /* db_rule_acme_ttl() groups answered challenge TXT transactions whose
- * answer_min_ttl exceeds ttl_max by name (only when db_rule_has_answer_ttl()).
+ * answer_ttl exceeds ttl_max by name (only when db_rule_has_answer_ttl()).
  * t = {qname}; n = {count, max_ttl, first_ns, last_ns}. */
 int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t ttl_max,
                      db_rule_row_fn fn, void *ctx);

@@ -2,12 +2,11 @@
  * rule_acme_txt_ttl_high.c - ACME_TXT_TTL_HIGH: _acme-challenge TXT answers
  * with a TTL that keeps stale tokens cached.
  *
- * Data needed: the smallest TTL of the answer records of each stored
- * challenge transaction, column transactions.answer_min_ttl. Schema version 3
- * does not store it (the analyzer parses it: dns_msg answer_min_ttl); until
- * a migration adds the column this rule finds nothing. When the column is
- * there: per challenge name (shapes acme_dns01, acme_account01, persist01,
- * dnsauth; qtype TXT; answered), fires when answer_min_ttl >
+ * Data: the smallest answer TTL of each stored challenge transaction
+ * (transactions.answer_ttl; a schema-version-3 file written before the
+ * column existed has none, and the rule then finds nothing).
+ * Test, per challenge name (shapes acme_dns01, acme_account01, persist01,
+ * dnsauth; qtype TXT; answered): fires when answer_ttl >
  * acme_txt_ttl_max (300 s); warning.
  */
 #include <stdio.h>

@@ -129,6 +129,25 @@ static inline void fx_txn(struct fx *x, const char *client, uint64_t t_ms, int r
 	r.rcode = rcode;
 	r.tc = tc;
 	r.shape = (uint8_t)shape;
+	r.answer_ttl = UINT32_MAX;
+	snprintf(r.qname, sizeof(r.qname), "%s", qname);
+	cr_assert_eq(db_txn_add(x->db, x->run, &r), 0, "%s", db_errmsg(x->db));
+}
+
+/* One answered challenge TXT transaction whose smallest answer TTL is ttl. */
+static inline void fx_txt_ttl(struct fx *x, const char *client, uint64_t t_ms, const char *qname,
+                              uint32_t ttl)
+{
+	struct txn_record r;
+	memset(&r, 0, sizeof(r));
+	r.kind = TXN_ANSWERED;
+	r.query_ts_ns = FX_T0 + t_ms * 1000000ull;
+	r.client = fx_addr(client);
+	r.server = fx_addr("192.0.2.53");
+	r.server_port = 53;
+	r.qtype = 16;
+	r.shape = DCV_SHAPE_ACME_DNS01;
+	r.answer_ttl = ttl;
 	snprintf(r.qname, sizeof(r.qname), "%s", qname);
 	cr_assert_eq(db_txn_add(x->db, x->run, &r), 0, "%s", db_errmsg(x->db));
 }

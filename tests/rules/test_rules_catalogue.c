@@ -573,13 +573,34 @@ Test(acme_txt_missing, one_validator_or_resolvers_only_stay_silent)
 	fx_close(&x);
 }
 
-Test(acme_txt_ttl_high, without_stored_ttls_the_rule_finds_nothing)
+Test(acme_txt_ttl_high, a_challenge_ttl_over_five_minutes)
 {
 	struct fx x;
 	fx_open(&x);
 	healthy_validators(&x, "letsencrypt", "66.133.109", 50);
+	fx_txt_ttl(&x, "66.133.109.1", 1000, "_acme-challenge.www.example.com", 3600);
+	fx_txt_ttl(&x, "66.133.109.2", 1200, "_acme-challenge.www.example.com", 3599);
+	fx_rules(&x, NULL);
+	const struct finding *f =
+	    fx_find(&x, "ACME_TXT_TTL_HIGH", "_acme-challenge.www.example.com");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->severity, RULE_WARNING);
+	cr_assert_eq(fx_metric(f, "max_ttl"), 3600);
+	cr_assert_eq(fx_metric(f, "answers"), 2);
+	cr_assert_eq(f->last_seen_ns, FX_T0 + 1200ull * 1000000);
+	fx_close(&x);
+}
+
+Test(acme_txt_ttl_high, ttls_up_to_the_threshold_or_unknown_stay_silent)
+{
+	struct fx x;
+	fx_open(&x);
+	healthy_validators(&x, "letsencrypt", "66.133.109", 50);
+	fx_txt_ttl(&x, "66.133.109.1", 1000, "_acme-challenge.www.example.com", 300);
+	fx_txt_ttl(&x, "66.133.109.1", 1000, "_acme-challenge.api.example.com", 60);
+	fx_txt_ttl(&x, "66.133.109.1", 1000, "_acme-challenge.old.example.com", UINT32_MAX);
 	fx_txn(&x, "66.133.109.1", 1000, 0, false, DCV_TRANSPORT_UDP,
-	       "_acme-challenge.www.example.com", 16, DCV_SHAPE_ACME_DNS01);
+	       "_acme-challenge.x.example.com", 16, DCV_SHAPE_ACME_DNS01);
 	fx_rules(&x, NULL);
 	cr_assert_null(fx_find(&x, "ACME_TXT_TTL_HIGH", NULL));
 	fx_close(&x);

@@ -335,6 +335,8 @@ int cmd_rules(int argc, char **argv)
 			goto out;
 		}
 		scope.to_ns = have_to ? to : (uint64_t)newest + 1;
+		if (!have_to && have_from && from >= scope.to_ns)
+			scope.to_ns = from + 1; /* after all data: an empty span, not an error */
 		scope.from_ns = have_since ? (scope.to_ns > since ? scope.to_ns - since : 0) : from;
 		if (scope.from_ns >= scope.to_ns) {
 			fprintf(stderr,
