@@ -17,9 +17,6 @@
 /* Shapes of challenge-record queries (dcv_shape_name()). */
 #define CHALLENGE_SHAPES "('acme_dns01', 'acme_account01', 'persist01', 'dnsauth')"
 
-/* A failed lookup: no answer, or an rcode other than NOERROR/NXDOMAIN. */
-#define FAILED_TXN(t) "(" t ".kind = 'unanswered' OR " t ".rcode NOT IN (0, 3))"
-
 static sqlite3_stmt *prepare_scoped(struct db *db, const char *op, const char *sql,
                                     const struct rules_scope *scope)
 {
@@ -277,9 +274,13 @@ int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned 
 	    " FROM attempts a JOIN transactions t ON t.run_id = a.run_id AND t.shape = 'caa'"
 	    " AND t.query_ts_ns >= a.first_ns AND t.query_ts_ns <= a.last_ns"
 	    " AND (t.qname = a.name OR substr(a.name, -length(t.qname) - 1) = '.' || t.qname)"
-	    " AND " FAILED_TXN("t") " WHERE " SCOPE(
-	        "a.run_id", "a.first_ns") " AND a.caa_labels >= ?4 GROUP BY a.name ORDER BY "
-	                                  "count(DISTINCT t.id) DESC, a.name",
+	    " AND (t.kind = 'unanswered' OR t.rcode = 5)"
+	    " AND EXISTS (SELECT 1 FROM transactions u WHERE u.run_id = a.run_id"
+	    " AND u.client = t.client AND u.shape = 'caa' AND u.kind = 'answered'"
+	    " AND u.rcode IN (0, 3) AND u.query_ts_ns >= a.first_ns AND u.query_ts_ns <= a.last_ns"
+	    " AND (u.qname = a.name OR substr(a.name, -length(u.qname) - 1) = '.' || u.qname))"
+	    " WHERE " SCOPE("a.run_id", "a.first_ns") " AND a.caa_labels >= ?4 GROUP BY a.name "
+	                                              "ORDER BY count(DISTINCT t.id) DESC, a.name",
 	    scope);
 	if (st != NULL)
 		sqlite3_bind_int64(st, 4, min_labels);
@@ -290,17 +291,16 @@ int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rul
                           void *ctx)
 {
 	const char *op = "rules: read NXDOMAIN for challenge names";
-	sqlite3_stmt *st =
-	    prepare_scoped(db, op,
-	                   "SELECT t.qname, group_concat(DISTINCT v.ca), count(*), count(DISTINCT "
-	                   "t.client),"
-	                   " min(t.query_ts_ns), max(t.query_ts_ns) FROM transactions "
-	                   "t" VALIDATOR_JOIN("t.run_id", "t.client") "WHERE " SCOPE(
-	                       "t.run_id",
-	                       "t.query_ts_ns") " AND t.shape IN " CHALLENGE_SHAPES
-	                                        " AND t.kind = 'answered' AND t.rcode = 3"
-	                                        " GROUP BY t.qname ORDER BY count(*) DESC, t.qname",
-	                   scope);
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT t.qname, group_concat(DISTINCT v.ca), count(*), count(DISTINCT "
+	    "t.client),"
+	    " min(t.query_ts_ns), max(t.query_ts_ns) FROM transactions "
+	    "t" VALIDATOR_JOIN("t.run_id", "t.client") "WHERE " SCOPE(
+	        "t.run_id", "t.query_ts_ns") " AND t.shape IN " CHALLENGE_SHAPES
+	                                     " AND t.kind = 'answered' AND t.rcode = 3"
+	                                     " GROUP BY t.qname ORDER BY count(*) DESC, t.qname",
+	    scope);
 	return run_rows(db, op, st, 2, fn, ctx);
 }
 

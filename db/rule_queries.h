@@ -92,8 +92,10 @@ int db_rule_attempt_names(struct db *db, const struct rules_scope *scope, db_rul
 
 /* db_rule_caa_bursts() gives per attempt name, over attempts whose
  * perspectives climbed at least min_labels names, the CAA lookups for the
- * name or an ancestor during the attempt that failed (unanswered or not
- * NOERROR/NXDOMAIN). t = {name}; n = {failed_lookups, attempts, max_labels,
+ * name or an ancestor during the attempt that were dropped (unanswered) or
+ * REFUSED while the same source got a usable CAA answer (NOERROR/NXDOMAIN)
+ * for another step of the same climb: the burst, not the source, failed.
+ * t = {name}; n = {failed_lookups, attempts, max_labels,
  * first_ns, last_ns, sources, unanswered}. */
 int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned min_labels,
                        db_rule_row_fn fn, void *ctx);

@@ -6,9 +6,13 @@
  * and the stored validator CAA transactions (shape caa).
  * Test, per attempt name: over the attempts whose perspectives climbed at
  * least caa_min_labels (3) names, count the CAA lookups for the name or an
- * ancestor made during the attempt that failed (unanswered, or an rcode
- * other than NOERROR/NXDOMAIN). Fires at >= caa_min_failed (3) failed
- * lookups; warning. Each perspective asks CAA for the name and every parent
+ * ancestor made during the attempt that were dropped or REFUSED while the
+ * same source got a usable CAA answer (NOERROR/NXDOMAIN) for another step of
+ * that climb: part of the burst failed, so the burst (a per-source rate or
+ * burst limit), not the source or the name, is the cause. A source that
+ * gets nothing (geo-blocking) or SERVFAIL for one zone is left to
+ * REGION_ASYMMETRY and SERVFAIL_TO_VALIDATORS. Fires at >= caa_min_failed
+ * (3) such lookups; warning. Each perspective asks CAA for the name and every parent
  * in parallel, so a deep name multiplies the burst; rate limits and
  * firewalls then drop the later lookups.
  */

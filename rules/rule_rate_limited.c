@@ -7,7 +7,11 @@
  * source_stats.
  * Per source and second: good = NOERROR + NXDOMAIN answers without TC=1
  * (a slip is a TC=1 answer). A second is saturated when queries - good >=
- * rate_min_gap (3) and >= rate_min_gap_share (0.2) x queries.
+ * rate_min_gap (3) and >= rate_min_gap_share (0.2) x queries. A source that
+ * also sends TCP queries retries its TC=1 answers over TCP (the retry is
+ * counted as a query of the same second): a second whose whole gap is TC=1
+ * answers, with nothing dropped or REFUSED, is then a large answer retried,
+ * not a limit, and is not saturated.
  * Test, per source: with S the saturated seconds, cap = median(good over S)
  * (metric inferred_qps_cap: a response-rate limit lets about cap answers a
  * second through). Fires when |S| >= rate_min_saturated_seconds (3), cap >=
@@ -37,7 +41,10 @@ struct series {
 struct rate_ctx {
 	struct rule_ctx *c;
 	struct series cur;
+	bool cur_tcp; /* the current source sent TCP queries */
 	uint64_t validator_peak;
+	char (*tcp_sources)[DCV_ADDR_TEXT_MAX]; /* sources with TCP queries, in order */
+	size_t ntcp, captcp;
 	int rc;
 };
 
@@ -47,10 +54,13 @@ static uint64_t good_of(const struct db_rule_second *s)
 	return ok > s->truncated ? ok - s->truncated : 0;
 }
 
-static bool saturated(const struct rule_ctx *c, const struct db_rule_second *s)
+static bool saturated(const struct rate_ctx *x, const struct db_rule_second *s)
 {
+	const struct rule_ctx *c = x->c;
 	uint64_t good = good_of(s);
 	uint64_t gap = s->queries > good ? s->queries - good : 0;
+	if (x->cur_tcp && s->refused == 0 && s->responses >= s->queries)
+		return false; /* only TC=1 answers, retried over TCP */
 	return (double)gap >= rule_cfg(c, RC_RATE_MIN_GAP) &&
 	       (double)gap >= rule_cfg(c, RC_RATE_MIN_GAP_SHARE) * (double)s->queries;
 }
@@ -67,7 +77,7 @@ static int judge(struct rate_ctx *x)
 	struct series *sr = &x->cur;
 	size_t ns = 0;
 	for (size_t i = 0; i < sr->n; i++)
-		ns += saturated(c, &sr->s[i]);
+		ns += saturated(x, &sr->s[i]);
 	if (ns == 0 || (double)ns < rule_cfg(c, RC_RATE_MIN_SECONDS))
 		return 0;
 	uint64_t *goods = malloc(ns * sizeof(*goods));
@@ -77,7 +87,7 @@ static int judge(struct rate_ctx *x)
 	uint64_t q_sat = 0, refused = 0, slips = 0, silent = 0, maxq = 0, first = 0, last = 0;
 	for (size_t i = 0; i < sr->n; i++) {
 		const struct db_rule_second *s = &sr->s[i];
-		if (!saturated(c, s))
+		if (!saturated(x, s))
 			continue;
 		goods[k++] = good_of(s);
 		q_sat += s->queries;
@@ -103,7 +113,7 @@ static int judge(struct rate_ctx *x)
 	for (size_t i = 0; i < sr->n; i++)
 		if ((double)sr->s[i].queries > cap * (1 + spread)) {
 			above++;
-			above_sat += saturated(c, &sr->s[i]);
+			above_sat += saturated(x, &sr->s[i]);
 		}
 	if (above == 0 || (double)above_sat < need * (double)above)
 		return 0;
@@ -134,6 +144,7 @@ static int judge(struct rate_ctx *x)
 	         "the CA validator networks from rate limiting.",
 	         cap);
 	rule_metric(&f, "inferred_qps_cap", cap);
+	rule_metric(&f, "inferred_cap", cap); /* the same, under SESSION_CAP's key */
 	rule_metric(&f, "saturated_seconds", (double)ns);
 	rule_metric(&f, "max_qps", (double)maxq);
 	rule_metric(&f, "unanswered", (double)silent);
@@ -142,6 +153,11 @@ static int judge(struct rate_ctx *x)
 	rule_metric(&f, "validator_peak_qps", (double)x->validator_peak);
 	rule_metric(&f, "burst_factor", burst);
 	return rule_emit(c, &f);
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(a, b);
 }
 
 static int on_second(void *arg, const struct db_rule_second *s)
@@ -157,6 +173,9 @@ static int on_second(void *arg, const struct db_rule_second *s)
 	if (x->cur.n == 0) {
 		snprintf(x->cur.source, sizeof(x->cur.source), "%s", s->source);
 		x->cur.validator = false;
+		/* both lists are in address-text order (ORDER BY source) */
+		x->cur_tcp = x->ntcp > 0 && bsearch(s->source, x->tcp_sources, x->ntcp,
+		                                    sizeof(*x->tcp_sources), cmp_text) != NULL;
 	}
 	x->cur.validator |= s->validator;
 	if (x->cur.n == x->cur.cap) {
@@ -178,6 +197,19 @@ static int on_source(void *arg, const struct db_rule_source *s)
 	struct rate_ctx *x = arg;
 	if (s->ca[0] != '\0' && s->peak_qps > x->validator_peak)
 		x->validator_peak = s->peak_qps;
+	if (s->queries_tcp == 0)
+		return 0;
+	if (x->ntcp == x->captcp) {
+		size_t cap = x->captcp ? x->captcp * 2 : 64;
+		char(*p)[DCV_ADDR_TEXT_MAX] = realloc(x->tcp_sources, cap * sizeof(*p));
+		if (p == NULL) {
+			x->rc = -1;
+			return 1;
+		}
+		x->tcp_sources = p;
+		x->captcp = cap;
+	}
+	snprintf(x->tcp_sources[x->ntcp++], DCV_ADDR_TEXT_MAX, "%s", s->source);
 	return 0;
 }
 
@@ -190,5 +222,6 @@ int rule_rate_limited(struct rule_ctx *c)
 	if (rc == 0 && x.rc == 0 && x.cur.n > 0 && judge(&x) != 0)
 		rc = -1;
 	free(x.cur.s);
+	free(x.tcp_sources);
 	return rc ? rc : x.rc;
 }

@@ -346,6 +346,13 @@ Test(rate_limited, loss_proportional_to_the_rate_is_not_a_limit)
 	static const uint32_t q[] = {20, 60, 34, 80, 44, 26, 70, 52};
 	for (unsigned s = 0; s < 8; s++)
 		fx_second(&x, "192.0.2.78", s, q[s], q[s] / 2, 0, 0);
+	/* large answers: 40 of 65 truncated each second and retried over TCP */
+	for (unsigned s = 0; s < 8; s++)
+		fx_second(&x, "192.0.2.80", s, 65, 65, 0, 40);
+	struct source_bucket b = fx_b("192.0.2.80", 0);
+	b.queries = 520;
+	b.queries_tcp = 200;
+	fx_add(&x, &b);
 	/* 10 % loss: never saturated */
 	for (unsigned s = 0; s < 8; s++)
 		fx_second(&x, "192.0.2.79", s, 50, 45, 0, 0);
@@ -515,7 +522,7 @@ Test(caa_burst, failed_lookups_during_a_deep_climb)
 	fx_close(&x);
 }
 
-Test(caa_burst, shallow_climbs_or_few_failures_stay_silent)
+Test(caa_burst, shallow_climbs_few_failures_or_total_silence_stay_silent)
 {
 	struct fx x;
 	fx_open(&x);
@@ -525,6 +532,12 @@ Test(caa_burst, shallow_climbs_or_few_failures_stay_silent)
 	fx_close(&x);
 	fx_open(&x);
 	caa_climb(&x, 4, 2);
+	fx_rules(&x, NULL);
+	cr_assert_null(fx_find(&x, "CAA_BURST", NULL));
+	fx_close(&x);
+	/* a source that gets nothing at all is silenced, not burst-limited */
+	fx_open(&x);
+	caa_climb(&x, 4, 4);
 	fx_rules(&x, NULL);
 	cr_assert_null(fx_find(&x, "CAA_BURST", NULL));
 	fx_close(&x);
