@@ -11,8 +11,6 @@
 
 /* Every threshold, X(id, "key", default, "doc"). The key is the INI name. */
 #define RULES_CONFIG_KEYS(X)                                                                       \
-	X(RC_MIN_VALIDATOR_QUERIES, "min_validator_queries", 20,                                   \
-	  "validator queries of a CA needed before rate-based rules judge it")                     \
 	X(RC_SESSION_CAP_MIN_FAILED, "session_cap_min_failed", 5,                                  \
 	  "TCP connections rejected/unanswered from one source before a cap is inferred")          \
 	X(RC_SESSION_CAP_MIN_PLATEAU, "session_cap_min_plateau", 2,                                \
