@@ -38,6 +38,10 @@ struct finding {
 	unsigned nmetrics;
 };
 
+/* Called for every finding. Return 0 to go on. (Also declared, identically,
+ * in rules.h; C11 allows the repeated typedef.) */
+typedef int (*finding_fn)(void *ctx, const struct finding *f);
+
 /* rule_severity_name() returns "info", "warning" or "critical". */
 const char *rule_severity_name(enum rule_severity s);
 

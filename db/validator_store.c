@@ -183,6 +183,24 @@ int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic 
 	return c.stored;
 }
 
+int db_validator_source_add(struct db *db, int64_t run_id, const struct mpic_source *s)
+{
+	if (db == NULL || s == NULL || (s->source.family != 4 && s->source.family != 6))
+		return -1;
+	db_writer_quiesce(db);
+	struct store_ctx c = {.db = db, .run_id = run_id, .rc = SQLITE_OK};
+	c.st = prepare(db, "store validator source",
+	               "INSERT OR REPLACE INTO validator_sources (run_id, source, family, "
+	               "source_bin, ca, region, confidence, evidence, first_ns, last_ns, queries, "
+	               "validation_queries, failures, attempts) VALUES "
+	               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (c.st == NULL)
+		return -1;
+	store_source(&c, s);
+	sqlite3_finalize(c.st);
+	return c.rc == SQLITE_OK ? 0 : db_sql_fail(db, "store validator source", c.rc);
+}
+
 /* ---- reading ---------------------------------------------------------- */
 
 static int conf_rank(const char *c)

@@ -25,6 +25,14 @@ int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a);
 int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic *m,
                                enum mpic_confidence min);
 
+/*
+ * db_validator_source_add() stores one validator source row of a run (or
+ * replaces the row of the same source), for merged databases and tests
+ * that build data without an MPIC table. Returns 0, or -1 (bad address,
+ * database error).
+ */
+int db_validator_source_add(struct db *db, int64_t run_id, const struct mpic_source *s);
+
 /* One validator source as read back. */
 struct db_validator_row {
 	char address[DCV_ADDR_TEXT_MAX];

@@ -1,7 +1,116 @@
-/* rules.c - the rule catalogue (empty until the rules-engine issue lands). */
+/*
+ * rules.c - the rule catalogue and the runner.
+ *
+ * The runner runs each rule of the catalogue in order. A rule's findings are
+ * collected, sorted most severe first (stable: a rule's own order is kept
+ * within a severity), and findings whose (rule, subject kind, subject) was
+ * already delivered are dropped, so one subject gets one finding per rule.
+ */
 #include "rules.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rule.h"
+
+struct rule_entry {
+	const char *id;
+	int (*run)(struct rule_ctx *c);
+};
+
+/* The catalogue: ids are stable (stored in findings, used by scripts). */
+static const struct rule_entry catalogue[] = {
+    {"SESSION_CAP", rule_session_cap},
+    {"TCP53_REJECTED", rule_tcp53_rejected},
+    {"TC_WITHOUT_TCP", rule_tc_without_tcp},
+    {"REGION_ASYMMETRY", rule_region_asymmetry},
+    {"RATE_LIMITED", rule_rate_limited},
+    {"REFUSED_TO_VALIDATORS", rule_refused_to_validators},
+    {"SERVFAIL_TO_VALIDATORS", rule_servfail_to_validators},
+    {"VALIDATOR_DROPS", rule_validator_drops},
+    {"MPIC_QUORUM_AT_RISK", rule_mpic_quorum_at_risk},
+    {"CAA_BURST", rule_caa_burst},
+    {"ACME_TXT_TTL_HIGH", rule_acme_txt_ttl_high},
+    {"ACME_TXT_MISSING", rule_acme_txt_missing},
+};
+#define CATALOGUE_SIZE (sizeof(catalogue) / sizeof(catalogue[0]))
 
 unsigned rules_catalogue_size(void)
 {
+	return (unsigned)CATALOGUE_SIZE;
+}
+
+const char *rules_catalogue_id(unsigned i)
+{
+	return i < CATALOGUE_SIZE ? catalogue[i].id : NULL;
+}
+
+/* The runner's state behind rule_ctx.priv. */
+struct runner {
+	struct finding *pending; /* the current rule's findings */
+	size_t npending, cap;
+	int oom;
+};
+
+static int collect(struct rule_ctx *c, const struct finding *f)
+{
+	struct runner *r = c->priv;
+	if (r->npending == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct finding *p = realloc(r->pending, cap * sizeof(*p));
+		if (p == NULL) {
+			r->oom = 1;
+			return -1;
+		}
+		r->pending = p;
+		r->cap = cap;
+	}
+	r->pending[r->npending++] = *f;
 	return 0;
+}
+
+static int same_subject(const struct finding *a, const struct finding *b)
+{
+	return strcmp(a->subject_kind, b->subject_kind) == 0 && strcmp(a->subject, b->subject) == 0;
+}
+
+int rules_run(struct db *db, const struct rules_scope *scope, const struct rules_config *cfg,
+              finding_fn fn, void *ctx)
+{
+	if (db == NULL || scope == NULL)
+		return -1;
+	struct runner r = {0};
+	struct rule_ctx c = {.db = db, .scope = scope, .cfg = cfg, .emit = collect, .priv = &r};
+	int total = 0;
+	for (size_t i = 0; i < CATALOGUE_SIZE; i++) {
+		r.npending = 0;
+		if (catalogue[i].run(&c) != 0 || r.oom) {
+			free(r.pending);
+			return -1;
+		}
+		/* stable: insertion sort by severity, most severe first */
+		for (size_t k = 1; k < r.npending; k++)
+			for (size_t j = k;
+			     j > 0 && r.pending[j].severity > r.pending[j - 1].severity; j--) {
+				struct finding t = r.pending[j];
+				r.pending[j] = r.pending[j - 1];
+				r.pending[j - 1] = t;
+			}
+		for (size_t k = 0; k < r.npending; k++) {
+			int dup = 0;
+			for (size_t j = 0; j < k && !dup; j++)
+				dup = same_subject(&r.pending[j], &r.pending[k]);
+			if (dup)
+				continue;
+			snprintf(r.pending[k].rule, sizeof(r.pending[k].rule), "%s",
+			         catalogue[i].id);
+			total++;
+			if (fn != NULL && fn(ctx, &r.pending[k]) != 0) {
+				free(r.pending);
+				return total;
+			}
+		}
+	}
+	free(r.pending);
+	return total;
 }

@@ -20,4 +20,9 @@ int cmd_analyze(int argc, char **argv);
  * "validators". Returns the exit code its --help documents. */
 int cmd_validators(int argc, char **argv);
 
+/* cmd_rules() runs `dcvscope rules`: the rules over a database, findings
+ * stored and printed; argv[0] is "rules". Returns the exit code its --help
+ * documents (1 = findings at or above --fail-on). */
+int cmd_rules(int argc, char **argv);
+
 #endif

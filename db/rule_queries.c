@@ -1,0 +1,367 @@
+/* rule_queries.c - the rules engine's read queries (rule_queries.h). */
+#include "rule_queries.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+/* The scope condition: ?1 run id, ?2 from, ?3 to (rule_queries.h). */
+#define SCOPE(run, t) "((?1 > 0 AND " run " = ?1) OR (?1 = 0 AND " t " >= ?2 AND " t " < ?3))"
+
+/* Validator sources: medium confidence or above, as the summaries count them. */
+#define VALIDATOR_JOIN(run, src)                                                                   \
+	" JOIN validator_sources v ON v.run_id = " run " AND v.source = " src                      \
+	" AND v.confidence <> 'low' "
+
+/* Shapes of challenge-record queries (dcv_shape_name()). */
+#define CHALLENGE_SHAPES "('acme_dns01', 'acme_account01', 'persist01', 'dnsauth')"
+
+static sqlite3_stmt *prepare_scoped(struct db *db, const char *op, const char *sql,
+                                    const struct rules_scope *scope)
+{
+	if (db == NULL || scope == NULL || db_flush(db) != 0)
+		return NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		db_sql_fail(db, op, rc);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, scope->run_id > 0 ? scope->run_id : 0);
+	db_bind_u64(st, 2, scope->from_ns);
+	db_bind_u64(st, 3, scope->to_ns);
+	return st;
+}
+
+static void copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	snprintf(dst, len, "%s", src != NULL ? (const char *)src : "");
+}
+
+/* Steps st to the end: the first ntext columns into r.t, the rest into r.n. */
+static int run_rows(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_rule_row_fn fn,
+                    void *ctx)
+{
+	if (st == NULL)
+		return -1;
+	int n = 0, rc, ncol = sqlite3_column_count(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_rule_row r;
+		memset(&r, 0, sizeof(r));
+		for (int c = 0; c < ncol; c++) {
+			if (c < ntext && c < 3)
+				copy_text(r.t[c], sizeof(r.t[c]), sqlite3_column_text(st, c));
+			else if (c >= ntext && c - ntext < 8)
+				r.n[c - ntext] = sqlite3_column_int64(st, c);
+		}
+		n++;
+		if (fn(ctx, &r) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_sql_fail(db, op, rc);
+	return n;
+}
+
+#define FAILED_BUCKET "(s.tcp_rejected + s.tcp_filtered > 0)"
+
+int db_rule_sources(struct db *db, const struct rules_scope *scope,
+                    int (*fn)(void *ctx, const struct db_rule_source *s), void *ctx)
+{
+	const char *op = "rules: read source totals";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT s.source, coalesce(max(v.ca), ''), coalesce(max(v.region), ''),"
+	    " sum(s.queries), sum(s.queries_udp), sum(s.queries_tcp), sum(s.responses),"
+	    " sum(s.noerror), sum(s.nxdomain), sum(s.servfail), sum(s.refused),"
+	    " sum(s.formerr + s.notimp + s.other_rcode), sum(s.truncated), sum(s.unanswered),"
+	    " max(s.peak_qps), max(s.max_concurrent_tcp), sum(s.tcp_sessions),"
+	    " sum(s.tcp_rejected), sum(s.tcp_filtered), sum(s.tcp_server_closed),"
+	    " min(s.bucket_start_ns), max(s.bucket_start_ns + s.bucket_len_s * 1000000000),"
+	    " sum(" FAILED_BUCKET "),"
+	    " coalesce(max(CASE WHEN " FAILED_BUCKET " THEN s.max_concurrent_tcp END), 0),"
+	    " coalesce(min(CASE WHEN " FAILED_BUCKET " THEN s.max_concurrent_tcp END), 0),"
+	    " coalesce(min(CASE WHEN " FAILED_BUCKET " THEN s.bucket_start_ns END), 0),"
+	    " coalesce(max(CASE WHEN " FAILED_BUCKET
+	    " THEN s.bucket_start_ns + s.bucket_len_s * 1000000000 END), 0)"
+	    " FROM source_stats s LEFT JOIN validator_sources v ON v.run_id = s.run_id"
+	    " AND v.source = s.source AND v.confidence <> 'low'"
+	    " WHERE " SCOPE("s.run_id", "s.bucket_start_ns") " GROUP BY s.source ORDER BY s.source",
+	    scope);
+	if (st == NULL)
+		return -1;
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_rule_source s;
+		memset(&s, 0, sizeof(s));
+		copy_text(s.source, sizeof(s.source), sqlite3_column_text(st, 0));
+		copy_text(s.ca, sizeof(s.ca), sqlite3_column_text(st, 1));
+		copy_text(s.region, sizeof(s.region), sqlite3_column_text(st, 2));
+		uint64_t *out[] = {&s.queries,
+		                   &s.queries_udp,
+		                   &s.queries_tcp,
+		                   &s.responses,
+		                   &s.noerror,
+		                   &s.nxdomain,
+		                   &s.servfail,
+		                   &s.refused,
+		                   &s.other_rcode,
+		                   &s.truncated,
+		                   &s.unanswered,
+		                   &s.peak_qps,
+		                   &s.max_concurrent_tcp,
+		                   &s.tcp_sessions,
+		                   &s.tcp_rejected,
+		                   &s.tcp_filtered,
+		                   &s.tcp_server_closed,
+		                   &s.first_ns,
+		                   &s.last_ns,
+		                   &s.fail_buckets,
+		                   &s.fail_conc_max,
+		                   &s.fail_conc_min,
+		                   &s.fail_first_ns,
+		                   &s.fail_last_ns};
+		for (size_t c = 0; c < sizeof(out) / sizeof(out[0]); c++)
+			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 3);
+		n++;
+		if (fn(ctx, &s) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_sql_fail(db, op, rc);
+	return n;
+}
+
+int db_rule_seconds(struct db *db, const struct rules_scope *scope,
+                    int (*fn)(void *ctx, const struct db_rule_second *s), void *ctx)
+{
+	const char *op = "rules: read busy seconds";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT s.source, EXISTS (SELECT 1 FROM validator_sources v WHERE v.run_id = s.run_id"
+	    " AND v.source = s.source AND v.confidence <> 'low'), s.second_ns, s.queries,"
+	    " s.responses, s.noerror, s.nxdomain, s.refused, s.servfail, s.other_rcode,"
+	    " s.truncated FROM source_seconds s WHERE " SCOPE(
+	        "s.run_id", "s.second_ns") " ORDER BY s.source, s.second_ns",
+	    scope);
+	if (st == NULL)
+		return -1;
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_rule_second s;
+		memset(&s, 0, sizeof(s));
+		copy_text(s.source, sizeof(s.source), sqlite3_column_text(st, 0));
+		s.validator = sqlite3_column_int(st, 1) != 0;
+		uint64_t *out[] = {&s.second_ns, &s.queries,     &s.responses,
+		                   &s.noerror,   &s.nxdomain,    &s.refused,
+		                   &s.servfail,  &s.other_rcode, &s.truncated};
+		for (size_t c = 0; c < sizeof(out) / sizeof(out[0]); c++)
+			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 2);
+		n++;
+		if (fn(ctx, &s) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_sql_fail(db, op, rc);
+	return n;
+}
+
+int db_rule_validator_names(struct db *db, const struct rules_scope *scope, int rcode,
+                            db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "rules: read validator transactions by name";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT v.ca, t.qname, count(*), min(t.query_ts_ns), max(t.query_ts_ns),"
+	    " count(DISTINCT t.client) FROM transactions t" VALIDATOR_JOIN(
+	        "t.run_id",
+	        "t.client") "WHERE " SCOPE("t.run_id",
+	                                   "t.query_ts_ns") " AND ((?4 < 0 AND t.kind = "
+	                                                    "'unanswered') OR (?4 >= 0 AND t.kind "
+	                                                    "= 'answered'"
+	                                                    " AND t.rcode = ?4)) GROUP BY v.ca, "
+	                                                    "t.qname ORDER BY v.ca, count(*) DESC, "
+	                                                    "t.qname",
+	    scope);
+	if (st != NULL)
+		sqlite3_bind_int(st, 4, rcode);
+	return run_rows(db, op, st, 2, fn, ctx);
+}
+
+int db_rule_tc_retries(struct db *db, const struct rules_scope *scope, uint64_t window_ns,
+                       db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "rules: read truncated answers and their TCP retries";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "WITH tc AS (SELECT v.ca AS ca, t.client AS client, t.qname AS qname,"
+	    " t.query_ts_ns AS ts, NOT EXISTS (SELECT 1 FROM transactions u WHERE"
+	    " u.client = t.client AND u.transport = 'tcp' AND u.kind = 'answered'"
+	    " AND u.qname = t.qname AND u.qtype = t.qtype AND u.query_ts_ns >= t.query_ts_ns"
+	    " AND u.query_ts_ns <= t.query_ts_ns + ?4) AS unretried"
+	    " FROM transactions t" VALIDATOR_JOIN("t.run_id", "t.client") "WHERE " SCOPE(
+	        "t.run_id",
+	        "t.query_ts_ns") " AND t.kind = 'answered' AND t.tc = 1 AND t.transport = 'udp')"
+	                         " SELECT ca, max(CASE WHEN unretried THEN qname END), count(*), "
+	                         "sum(unretried),"
+	                         " min(ts), max(ts), count(DISTINCT CASE WHEN unretried THEN "
+	                         "client END)"
+	                         " FROM tc GROUP BY ca ORDER BY ca",
+	    scope);
+	if (st != NULL)
+		db_bind_u64(st, 4, window_ns);
+	return run_rows(db, op, st, 2, fn, ctx);
+}
+
+int db_rule_attempt_cas(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                        void *ctx)
+{
+	const char *op = "rules: read attempts per CA";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT a.ca, count(*), sum(a.status = 'at_risk'), sum(a.status = 'failed'),"
+	    " min(CASE WHEN a.status <> 'corroborated' THEN a.first_ns END),"
+	    " max(CASE WHEN a.status <> 'corroborated' THEN a.last_ns END)"
+	    " FROM attempts a WHERE " SCOPE("a.run_id",
+	                                    "a.first_ns") " GROUP BY a.ca ORDER BY a.ca",
+	    scope);
+	return run_rows(db, op, st, 1, fn, ctx);
+}
+
+int db_rule_attempt_failures(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                             void *ctx)
+{
+	const char *op = "rules: read failed perspectives";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT a.ca, p.region, p.outcome, count(*), count(DISTINCT p.source)"
+	    " FROM attempts a JOIN attempt_perspectives p ON p.attempt_id = a.id"
+	    " WHERE " SCOPE("a.run_id",
+	                    "a.first_ns") " AND a.status <> 'corroborated'"
+	                                  " AND p.outcome NOT IN ('answered', 'negative')"
+	                                  " GROUP BY a.ca, p.region, p.outcome ORDER BY a.ca, "
+	                                  "count(*) DESC, p.region",
+	    scope);
+	return run_rows(db, op, st, 3, fn, ctx);
+}
+
+int db_rule_attempt_names(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                          void *ctx)
+{
+	const char *op = "rules: read names of attempts at risk";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT a.ca, a.name, count(*) FROM attempts a WHERE " SCOPE(
+	        "a.run_id", "a.first_ns") " AND a.status <> 'corroborated' GROUP BY a.ca, a.name"
+	                                  " ORDER BY a.ca, count(*) DESC, a.name",
+	    scope);
+	return run_rows(db, op, st, 2, fn, ctx);
+}
+
+int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned min_labels,
+                       db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "rules: read failed CAA lookups in tree-climbing bursts";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT a.name, count(DISTINCT t.id), count(DISTINCT a.id), max(a.caa_labels),"
+	    " min(t.query_ts_ns), max(t.query_ts_ns), count(DISTINCT t.client),"
+	    " count(DISTINCT CASE WHEN t.kind = 'unanswered' THEN t.id END)"
+	    " FROM attempts a JOIN transactions t ON t.run_id = a.run_id AND t.shape = 'caa'"
+	    " AND t.query_ts_ns >= a.first_ns AND t.query_ts_ns <= a.last_ns"
+	    " AND (t.qname = a.name OR substr(a.name, -length(t.qname) - 1) = '.' || t.qname)"
+	    " AND (t.kind = 'unanswered' OR t.rcode = 5)"
+	    " AND EXISTS (SELECT 1 FROM transactions u WHERE u.run_id = a.run_id"
+	    " AND u.client = t.client AND u.shape = 'caa' AND u.kind = 'answered'"
+	    " AND u.rcode IN (0, 3) AND u.query_ts_ns >= a.first_ns AND u.query_ts_ns <= a.last_ns"
+	    " AND (u.qname = a.name OR substr(a.name, -length(u.qname) - 1) = '.' || u.qname))"
+	    " WHERE " SCOPE("a.run_id", "a.first_ns") " AND a.caa_labels >= ?4 GROUP BY a.name "
+	                                              "ORDER BY count(DISTINCT t.id) DESC, a.name",
+	    scope);
+	if (st != NULL)
+		sqlite3_bind_int64(st, 4, min_labels);
+	return run_rows(db, op, st, 1, fn, ctx);
+}
+
+int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                          void *ctx)
+{
+	const char *op = "rules: read NXDOMAIN for challenge names";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT t.qname, group_concat(DISTINCT v.ca), count(*), count(DISTINCT "
+	    "t.client),"
+	    " min(t.query_ts_ns), max(t.query_ts_ns) FROM transactions "
+	    "t" VALIDATOR_JOIN("t.run_id", "t.client") "WHERE " SCOPE(
+	        "t.run_id", "t.query_ts_ns") " AND t.shape IN " CHALLENGE_SHAPES
+	                                     " AND t.kind = 'answered' AND t.rcode = 3"
+	                                     " GROUP BY t.qname ORDER BY count(*) DESC, t.qname",
+	    scope);
+	return run_rows(db, op, st, 2, fn, ctx);
+}
+
+int db_rule_has_answer_ttl(struct db *db)
+{
+	if (db == NULL || db_flush(db) != 0)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql,
+	                            "SELECT count(*) FROM pragma_table_info('transactions')"
+	                            " WHERE name = 'answer_ttl'",
+	                            -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_sql_fail(db, "rules: look for answer_ttl", rc);
+	rc = sqlite3_step(st);
+	int has = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) > 0 : -1;
+	sqlite3_finalize(st);
+	return has < 0 ? db_sql_fail(db, "rules: look for answer_ttl", rc) : has;
+}
+
+int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t ttl_max,
+                     db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "rules: read challenge TXT TTLs";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT t.qname, count(*), max(t.answer_ttl), min(t.query_ts_ns),"
+	    " max(t.query_ts_ns) FROM transactions t WHERE " SCOPE(
+	        "t.run_id", "t.query_ts_ns") " AND t.shape IN " CHALLENGE_SHAPES
+	                                     " AND t.qtype = 16 AND t.kind = 'answered'"
+	                                     " AND t.answer_ttl > ?4 GROUP BY t.qname ORDER BY "
+	                                     "max(t.answer_ttl) DESC,"
+	                                     " t.qname",
+	    scope);
+	if (st != NULL)
+		db_bind_u64(st, 4, ttl_max);
+	return run_rows(db, op, st, 1, fn, ctx);
+}
+
+static int64_t single_int(struct db *db, const char *op, const char *sql)
+{
+	if (db == NULL || db_flush(db) != 0)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_sql_fail(db, op, rc);
+	rc = sqlite3_step(st);
+	int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? v : db_sql_fail(db, op, rc);
+}
+
+int64_t db_rule_latest_run(struct db *db)
+{
+	return single_int(db, "rules: latest run", "SELECT coalesce(max(id), 0) FROM runs");
+}
+
+int64_t db_rule_newest_packet(struct db *db)
+{
+	return single_int(
+	    db, "rules: newest packet",
+	    "SELECT coalesce(max(coalesce(last_packet_ns, started_ns)), 0) FROM runs");
+}

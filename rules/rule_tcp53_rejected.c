@@ -1,0 +1,83 @@
+/*
+ * rule_tcp53_rejected.c - TCP53_REJECTED: TCP/53 from a CA's validators is
+ * reset or never answered while UDP works.
+ *
+ * Data: source_stats of the validator sources (validator_sources, medium
+ * confidence or above), summed per CA: tcp_sessions, tcp_rejected,
+ * tcp_filtered, responses.
+ * Test, per CA: failed = tcp_rejected + tcp_filtered; attempts = failed +
+ * tcp_sessions. Fires when UDP works (the CA's validators got responses),
+ * failed >= tcp53_min_failed (3) and failed / attempts >= tcp53_warning_share
+ * (0.05). Critical when failed / attempts >= tcp53_critical_share (0.5):
+ * TCP/53 is essentially blocked. Names the regions whose validators failed.
+ * TCP is required for answers over the UDP size (DNSSEC, large CAA and TXT
+ * sets), so these lookups fail at the CA.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rule.h"
+
+static int report(struct rule_ctx *c, const struct rule_group *ca, const struct rule_group *g,
+                  size_t ng)
+{
+	uint64_t failed = ca->tcp_rejected + ca->tcp_filtered;
+	uint64_t attempts = failed + ca->tcp_sessions;
+	double share = rule_share(failed, attempts);
+	if (ca->responses == 0 || (double)failed < rule_cfg(c, RC_TCP_MIN_FAILED) ||
+	    share < rule_cfg(c, RC_TCP_WARN_SHARE))
+		return 0;
+	struct finding f;
+	rule_finding_init(&f, "TCP53_REJECTED",
+	                  rule_ca_severity(ca->ca, share >= rule_cfg(c, RC_TCP_CRIT_SHARE)
+	                                               ? RULE_CRITICAL
+	                                               : RULE_WARNING),
+	                  "ca", ca->ca);
+	f.first_seen_ns = ca->first_ns;
+	f.last_seen_ns = ca->last_ns;
+	snprintf(f.evidence, sizeof(f.evidence),
+	         "%llu of %llu TCP/53 connections from %s validators failed (%.1f%%): %llu reset, "
+	         "%llu never answered, while %llu UDP/TCP responses reached them; by region:",
+	         (unsigned long long)failed, (unsigned long long)attempts, ca->ca, 100.0 * share,
+	         (unsigned long long)ca->tcp_rejected, (unsigned long long)ca->tcp_filtered,
+	         (unsigned long long)ca->responses);
+	for (size_t i = 0; i < ng; i++) {
+		uint64_t rf = g[i].tcp_rejected + g[i].tcp_filtered;
+		if (strcmp(g[i].ca, ca->ca) == 0 && rf > 0)
+			rule_append(f.evidence, sizeof(f.evidence), " %s %llu/%llu", g[i].region,
+			            (unsigned long long)rf,
+			            (unsigned long long)(rf + g[i].tcp_sessions));
+	}
+	snprintf(f.recommendation, sizeof(f.recommendation),
+	         "Allow TCP port 53 from all sources at the nameserver, host firewall and any "
+	         "network firewall or DDoS filter in front of it, and check that the server's "
+	         "TCP listener is not overloaded. CAs need TCP for DNSSEC, large CAA/TXT answers "
+	         "and retries after truncated UDP answers.");
+	rule_metric(&f, "tcp_failed", (double)failed);
+	rule_metric(&f, "tcp_rejected", (double)ca->tcp_rejected);
+	rule_metric(&f, "tcp_filtered", (double)ca->tcp_filtered);
+	rule_metric(&f, "tcp_attempts", (double)attempts);
+	rule_metric(&f, "failed_share", share);
+	rule_metric(&f, "udp_responses", (double)ca->responses);
+	return rule_emit(c, &f);
+}
+
+int rule_tcp53_rejected(struct rule_ctx *c)
+{
+	struct rule_group *g = NULL;
+	size_t n = 0;
+	if (rule_groups_read(c, &g, &n) != 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0;) {
+		struct rule_group ca = g[i];
+		size_t j = i + 1;
+		for (; j < n && strcmp(g[j].ca, g[i].ca) == 0; j++)
+			rule_group_add(&ca, &g[j]);
+		rc = report(c, &ca, g, n);
+		i = j;
+	}
+	free(g);
+	return rc;
+}

@@ -1,0 +1,93 @@
+/*
+ * rule_validator_drops.c - VALIDATOR_DROPS: a CA's validator queries are
+ * left unanswered.
+ *
+ * Data: source_stats of the validator sources summed per CA and region
+ * (unanswered, queries); the stored unanswered validator transactions
+ * (example names).
+ * Test, per CA: fires when unanswered >= drops_min (10) and unanswered /
+ * queries >= drops_warning_share (0.02); critical at >= drops_critical_share
+ * (0.1). A CA retries a few times and then reports "query timed out".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rule.h"
+
+#define EXAMPLE_NAMES 3
+
+struct drop_names {
+	const char *ca;
+	char *buf;
+	size_t len;
+	unsigned shown;
+};
+
+static int on_name(void *arg, const struct db_rule_row *r)
+{
+	struct drop_names *d = arg;
+	if (strcmp(r->t[0], d->ca) == 0 && d->shown++ < EXAMPLE_NAMES)
+		rule_append(d->buf, d->len, " %s (%lld)", r->t[1], (long long)r->n[0]);
+	return 0;
+}
+
+static int report(struct rule_ctx *c, const struct rule_group *ca, const struct rule_group *g,
+                  size_t ng)
+{
+	double share = rule_share(ca->unanswered, ca->queries);
+	if ((double)ca->unanswered < rule_cfg(c, RC_DROPS_MIN) ||
+	    share < rule_cfg(c, RC_DROPS_WARN_SHARE))
+		return 0;
+	struct finding f;
+	rule_finding_init(&f, "VALIDATOR_DROPS",
+	                  rule_ca_severity(ca->ca, share >= rule_cfg(c, RC_DROPS_CRIT_SHARE)
+	                                               ? RULE_CRITICAL
+	                                               : RULE_WARNING),
+	                  "ca", ca->ca);
+	f.first_seen_ns = ca->first_ns;
+	f.last_seen_ns = ca->last_ns;
+	snprintf(f.evidence, sizeof(f.evidence),
+	         "%llu of %llu queries from %s validators (%llu source(s)) got no answer (%.1f%%); "
+	         "by region:",
+	         (unsigned long long)ca->unanswered, (unsigned long long)ca->queries, ca->ca,
+	         (unsigned long long)ca->sources, 100 * share);
+	for (size_t i = 0; i < ng; i++)
+		if (strcmp(g[i].ca, ca->ca) == 0 && g[i].unanswered)
+			rule_append(f.evidence, sizeof(f.evidence), " %s %llu/%llu", g[i].region,
+			            (unsigned long long)g[i].unanswered,
+			            (unsigned long long)g[i].queries);
+	rule_append(f.evidence, sizeof(f.evidence), "; names:");
+	struct drop_names d = {.ca = ca->ca, .buf = f.evidence, .len = sizeof(f.evidence)};
+	if (db_rule_validator_names(c->db, c->scope, -1, on_name, &d) < 0)
+		return -1;
+	snprintf(f.recommendation, sizeof(f.recommendation),
+	         "Queries from CA validators are dropped: check firewalls, DDoS protection and "
+	         "rate limits in front of the nameserver (they often drop bursts or unknown query "
+	         "types such as CAA), the server's own response rate limiting, and packet loss on "
+	         "the path. Exempt the CA validator networks from rate limits.");
+	rule_metric(&f, "unanswered", (double)ca->unanswered);
+	rule_metric(&f, "queries", (double)ca->queries);
+	rule_metric(&f, "share", share);
+	rule_metric(&f, "sources", (double)ca->sources);
+	return rule_emit(c, &f);
+}
+
+int rule_validator_drops(struct rule_ctx *c)
+{
+	struct rule_group *g = NULL;
+	size_t n = 0;
+	if (rule_groups_read(c, &g, &n) != 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0;) {
+		struct rule_group ca = g[i];
+		size_t j = i + 1;
+		for (; j < n && strcmp(g[j].ca, g[i].ca) == 0; j++)
+			rule_group_add(&ca, &g[j]);
+		rc = report(c, &ca, g, n);
+		i = j;
+	}
+	free(g);
+	return rc;
+}

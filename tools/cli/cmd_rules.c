@@ -1,0 +1,386 @@
+/*
+ * cmd_rules.c - `dcvscope rules`: run the rules over a database, store the
+ * findings and print them (text grouped by severity, or JSON).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "db.h"
+#include "findings.h"
+#include "rule_queries.h"
+#include "rules.h"
+#include "rules_config.h"
+
+#define NS_PER_S 1000000000ull
+
+static void usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "usage: dcvscope rules [--db FILE] [--run ID | --since DURATION | --from T --to T]\n"
+	    "                      [--config FILE] [--format text|json]\n"
+	    "                      [--fail-on critical|warning] [--print-config] [--help]\n"
+	    "\n"
+	    "Run the rules over the stored statistics, store the findings in the database\n"
+	    "(replacing earlier findings for the same scope) and print them.\n"
+	    "\n"
+	    "options:\n"
+	    "  --db FILE          SQLite database (default dcvscope.db)\n"
+	    "  --run ID           look at one run (default: the latest run)\n"
+	    "  --since DURATION   the last DURATION before the newest stored data, across\n"
+	    "                     runs: N followed by s, m, h or d (24h, 7d)\n"
+	    "  --from T, --to T   a time span across runs: Unix seconds or UTC\n"
+	    "                     YYYY-MM-DD[THH:MM[:SS]] (--to defaults to the newest data)\n"
+	    "  --config FILE      thresholds from the [rules] section of an INI file\n"
+	    "  --format FMT       text (default) or json ({\"findings\": [...]})\n"
+	    "  --fail-on SEV      exit 1 when a finding is at or above SEV (critical|warning)\n"
+	    "  --print-config     print every threshold with its default and meaning\n"
+	    "  -h, --help         this help\n"
+	    "\n"
+	    "exit codes: 0 ok (no finding at or above --fail-on), 1 findings at or above\n"
+	    "--fail-on, 2 usage error, 4 database error\n");
+}
+
+/* Parses "24h", "7d", "90m", "30s" or "3600" (seconds) into ns. */
+static int parse_duration(const char *s, uint64_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || s[0] == '-')
+		return -1;
+	uint64_t mult = 1;
+	if (*end == 's' || *end == '\0')
+		mult = 1;
+	else if (*end == 'm')
+		mult = 60;
+	else if (*end == 'h')
+		mult = 3600;
+	else if (*end == 'd')
+		mult = 86400;
+	else
+		return -1;
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > UINT64_MAX / NS_PER_S / mult)
+		return -1;
+	*out = v * mult * NS_PER_S;
+	return 0;
+}
+
+/* Parses Unix seconds or a UTC date/time into ns. */
+static int parse_time(const char *s, uint64_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == 0 && end != s && *end == '\0' && s[0] != '-') {
+		if (v > UINT64_MAX / NS_PER_S)
+			return -1;
+		*out = v * NS_PER_S;
+		return 0;
+	}
+	static const char *const formats[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+	                                      "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		const char *rest = strptime(s, formats[i], &tm);
+		if (rest == NULL || (*rest != '\0' && strcmp(rest, "Z") != 0))
+			continue;
+		time_t t = timegm(&tm);
+		if (t < 0)
+			return -1;
+		*out = (uint64_t)t * NS_PER_S;
+		return 0;
+	}
+	return -1;
+}
+
+static void format_ts(uint64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / NS_PER_S);
+	struct tm tm;
+	if (ns == 0 || gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+struct collected {
+	struct finding *f;
+	unsigned n, cap;
+	int oom;
+};
+
+static int collect(void *ctx, const struct finding *f)
+{
+	struct collected *c = ctx;
+	if (c->n == c->cap) {
+		unsigned cap = c->cap ? c->cap * 2 : 16;
+		struct finding *p = realloc(c->f, cap * sizeof(*p));
+		if (p == NULL) {
+			c->oom = 1;
+			return 1;
+		}
+		c->f = p;
+		c->cap = cap;
+	}
+	c->f[c->n++] = *f;
+	return 0;
+}
+
+static void print_text(const struct collected *c, const char *scope_text)
+{
+	unsigned count[3] = {0};
+	for (unsigned i = 0; i < c->n; i++)
+		count[c->f[i].severity]++;
+	printf("dcvscope rules: %s: %u finding(s): %u critical, %u warning, %u info\n", scope_text,
+	       c->n, count[RULE_CRITICAL], count[RULE_WARNING], count[RULE_INFO]);
+	for (int sev = RULE_CRITICAL; sev >= RULE_INFO; sev--) {
+		if (count[sev] == 0)
+			continue;
+		char title[16];
+		snprintf(title, sizeof(title), "%s", rule_severity_name((enum rule_severity)sev));
+		for (char *p = title; *p; p++)
+			*p = (char)(*p - 'a' + 'A');
+		printf("\n%s\n", title);
+		for (unsigned i = 0; i < c->n; i++) {
+			const struct finding *f = &c->f[i];
+			if ((int)f->severity != sev)
+				continue;
+			char a[32], b[32];
+			format_ts(f->first_seen_ns, a, sizeof(a));
+			format_ts(f->last_seen_ns, b, sizeof(b));
+			printf("  %-22s %s %s  (%s .. %s)\n", f->rule, f->subject_kind, f->subject,
+			       a, b);
+			printf("    evidence: %s\n", f->evidence);
+			printf("    fix:      %s\n", f->recommendation);
+		}
+	}
+}
+
+static int print_json(const struct collected *c, const struct rules_scope *scope)
+{
+	json_t *root = json_object(), *arr = json_array(), *sc = json_object();
+	if (root == NULL || arr == NULL || sc == NULL)
+		return -1;
+	if (scope->run_id > 0)
+		json_object_set_new(sc, "run", json_integer(scope->run_id));
+	else {
+		json_object_set_new(sc, "from_ns", json_integer((json_int_t)scope->from_ns));
+		json_object_set_new(sc, "to_ns", json_integer((json_int_t)scope->to_ns));
+	}
+	json_object_set_new(root, "scope", sc);
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct finding *f = &c->f[i];
+		json_t *o = json_object(), *m = json_object();
+		char a[32], b[32];
+		format_ts(f->first_seen_ns, a, sizeof(a));
+		format_ts(f->last_seen_ns, b, sizeof(b));
+		json_object_set_new(o, "rule", json_string(f->rule));
+		json_object_set_new(o, "severity", json_string(rule_severity_name(f->severity)));
+		json_object_set_new(o, "subject_kind", json_string(f->subject_kind));
+		json_object_set_new(o, "subject", json_string(f->subject));
+		json_object_set_new(o, "first_seen", json_string(a));
+		json_object_set_new(o, "last_seen", json_string(b));
+		json_object_set_new(o, "first_seen_ns", json_integer((json_int_t)f->first_seen_ns));
+		json_object_set_new(o, "last_seen_ns", json_integer((json_int_t)f->last_seen_ns));
+		json_object_set_new(o, "evidence", json_string(f->evidence));
+		json_object_set_new(o, "recommendation", json_string(f->recommendation));
+		for (unsigned k = 0; k < f->nmetrics; k++)
+			json_object_set_new(m, f->metrics[k].key, json_real(f->metrics[k].value));
+		json_object_set_new(o, "metrics", m);
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "findings", arr);
+	int rc = json_dumpf(root, stdout, JSON_INDENT(2));
+	printf("\n");
+	json_decref(root);
+	return rc;
+}
+
+enum { O_DB = 1000, O_RUN, O_SINCE, O_FROM, O_TO, O_CONFIG, O_FORMAT, O_FAIL_ON, O_PRINT_CONFIG };
+
+int cmd_rules(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"db", required_argument, NULL, O_DB},
+	    {"run", required_argument, NULL, O_RUN},
+	    {"since", required_argument, NULL, O_SINCE},
+	    {"from", required_argument, NULL, O_FROM},
+	    {"to", required_argument, NULL, O_TO},
+	    {"config", required_argument, NULL, O_CONFIG},
+	    {"format", required_argument, NULL, O_FORMAT},
+	    {"fail-on", required_argument, NULL, O_FAIL_ON},
+	    {"print-config", no_argument, NULL, O_PRINT_CONFIG},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	const char *db_path = DB_PATH_DEFAULT, *config = NULL;
+	int64_t run_id = 0;
+	uint64_t since = 0, from = 0, to = 0;
+	int have_since = 0, have_from = 0, have_to = 0, json = 0, print_config = 0;
+	int fail_on = -1; /* severity, or -1 */
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		char *end = NULL;
+		switch (c) {
+		case O_DB:
+			db_path = optarg;
+			break;
+		case O_RUN:
+			errno = 0;
+			run_id = strtoll(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || run_id <= 0) {
+				fprintf(stderr, "dcvscope rules: --run needs a run id (> 0)\n");
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case O_SINCE:
+			if (parse_duration(optarg, &since) != 0 || since == 0) {
+				fprintf(stderr,
+				        "dcvscope rules: --since: bad duration '%s' (24h, 7d)\n",
+				        optarg);
+				return CLI_EXIT_USAGE;
+			}
+			have_since = 1;
+			break;
+		case O_FROM:
+		case O_TO:
+			if (parse_time(optarg, c == O_FROM ? &from : &to) != 0) {
+				fprintf(stderr, "dcvscope rules: %s: bad time '%s'\n",
+				        c == O_FROM ? "--from" : "--to", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			*(c == O_FROM ? &have_from : &have_to) = 1;
+			break;
+		case O_CONFIG:
+			config = optarg;
+			break;
+		case O_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "dcvscope rules: --format must be text or json\n");
+				return CLI_EXIT_USAGE;
+			}
+			json = strcmp(optarg, "json") == 0;
+			break;
+		case O_FAIL_ON:
+			if (strcmp(optarg, "critical") == 0)
+				fail_on = RULE_CRITICAL;
+			else if (strcmp(optarg, "warning") == 0)
+				fail_on = RULE_WARNING;
+			else {
+				fprintf(stderr,
+				        "dcvscope rules: --fail-on must be critical or warning\n");
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case O_PRINT_CONFIG:
+			print_config = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dcvscope rules: unexpected argument '%s'\n", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if ((run_id > 0) + have_since + (have_from || have_to) > 1) {
+		fprintf(stderr, "dcvscope rules: give one of --run, --since, --from/--to\n");
+		return CLI_EXIT_USAGE;
+	}
+	struct rules_config cfg;
+	rules_config_defaults(&cfg);
+	if (config != NULL) {
+		char err[512];
+		if (rules_config_load(&cfg, config, err, sizeof(err)) != 0) {
+			fprintf(stderr, "dcvscope rules: %s\n", err);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (print_config) {
+		rules_config_print(&cfg, stdout);
+		return CLI_EXIT_OK;
+	}
+
+	struct db *db = NULL;
+	char err[512];
+	if (db_open(&db, db_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dcvscope rules: %s\n", err);
+		return CLI_EXIT_DB;
+	}
+	int exit_code = CLI_EXIT_OK;
+	struct collected col = {0};
+	struct rules_scope scope = {0};
+	char scope_text[128];
+	if (have_since || have_from || have_to) {
+		int64_t newest = db_rule_newest_packet(db);
+		if (newest < 0) {
+			fprintf(stderr, "dcvscope rules: %s\n", db_errmsg(db));
+			exit_code = CLI_EXIT_DB;
+			goto out;
+		}
+		scope.to_ns = have_to ? to : (uint64_t)newest + 1;
+		if (!have_to && have_from && from >= scope.to_ns)
+			scope.to_ns = from + 1; /* after all data: an empty span, not an error */
+		scope.from_ns = have_since ? (scope.to_ns > since ? scope.to_ns - since : 0) : from;
+		if (scope.from_ns >= scope.to_ns) {
+			fprintf(stderr,
+			        "dcvscope rules: the time span is empty (--from >= --to)\n");
+			exit_code = CLI_EXIT_USAGE;
+			goto out;
+		}
+		char a[32], b[32];
+		format_ts(scope.from_ns, a, sizeof(a));
+		format_ts(scope.to_ns, b, sizeof(b));
+		snprintf(scope_text, sizeof(scope_text), "%s .. %s", a, b);
+	} else {
+		scope.run_id = run_id > 0 ? run_id : db_rule_latest_run(db);
+		if (scope.run_id < 0) {
+			fprintf(stderr, "dcvscope rules: %s\n", db_errmsg(db));
+			exit_code = CLI_EXIT_DB;
+			goto out;
+		}
+		if (scope.run_id == 0) {
+			fprintf(stderr, "dcvscope rules: %s holds no run yet\n", db_path);
+			goto out;
+		}
+		snprintf(scope_text, sizeof(scope_text), "run %" PRId64, scope.run_id);
+	}
+	if (rules_run(db, &scope, &cfg, collect, &col) < 0 || col.oom) {
+		fprintf(stderr, "dcvscope rules: %s\n", col.oom ? "out of memory" : db_errmsg(db));
+		exit_code = col.oom ? CLI_EXIT_FAILURE : CLI_EXIT_DB;
+		goto out;
+	}
+	if (db_findings_replace(db, &scope, col.f, col.n) != 0) {
+		fprintf(stderr, "dcvscope rules: storing findings: %s\n", db_errmsg(db));
+		exit_code = CLI_EXIT_DB;
+		goto out;
+	}
+	if (json)
+		print_json(&col, &scope);
+	else
+		print_text(&col, scope_text);
+	for (unsigned i = 0; i < col.n && fail_on >= 0; i++)
+		if ((int)col.f[i].severity >= fail_on)
+			exit_code = CLI_EXIT_FAILURE;
+out:
+	free(col.f);
+	if (db_close(db) != 0 && exit_code == CLI_EXIT_OK)
+		exit_code = CLI_EXIT_DB;
+	return exit_code;
+}
