@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libpcap-dev libsqlite3-dev libldns-dev libjansson-dev libbpf-dev libelf-dev zlib1g-dev
-  bpftool libmaxminddb-dev
+  bpftool libmaxminddb-dev libinih-dev
   # tests
   libcriterion-dev tshark tcpdump sqlite3 iproute2 time python3
   # live capture tests: a real authoritative server and clients in network namespaces

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "db.h"
+#include "finding.h"
 
 static void usage(FILE *out)
 {
@@ -39,10 +40,15 @@ static void usage(FILE *out)
 	    "                      validators.d/*.tsv are read from it when present)\n"
 	    "  --geoip FILE        MaxMind-format country database (regions of unlisted sources)\n"
 	    "  --asn-db FILE       MaxMind-format ASN database (AS<n> rows of the ranges)\n"
+	    "  --no-rules          do not run the rules after the analysis\n"
+	    "  --rules-config FILE thresholds of the rules ([rules] section; see\n"
+	    "                      'dcvscope rules --print-config')\n"
+	    "  --fail-on LEVEL     exit 5 when a finding is at LEVEL (critical|warning) or above\n"
 	    "  --no-progress       no progress line (it is shown only on a terminal anyway)\n"
 	    "  -h, --help          this help\n"
 	    "\n"
-	    "exit codes: 0 success, 1 internal failure, 2 usage error, 3 an input could not\n"
+	    "exit codes: 0 success, 1 internal failure, 2 usage error, 5 findings at or above\n"
+	    "--fail-on, 3 an input could not\n"
 	    "be read (nothing is analyzed) or was read only in part (what was read is stored\n"
 	    "and reported), 4 database error\n",
 	    DB_PATH_DEFAULT, TXN_TIMEOUT_MS_DEFAULT, AGG_BUCKET_LEN_S_DEFAULT, ANALYZE_TOP_DEFAULT,
@@ -79,7 +85,10 @@ int analyze_opts_parse(int argc, char **argv, struct analyze_opts *o)
 		O_NO_DEFAULT_VALIDATORS,
 		O_VALIDATORS_DIR,
 		O_GEOIP,
-		O_ASNDB
+		O_ASNDB,
+		O_NO_RULES,
+		O_RULES_CONFIG,
+		O_FAIL_ON
 	};
 	static const struct option longopts[] = {
 	    {"db", required_argument, NULL, O_DB},
@@ -96,12 +105,16 @@ int analyze_opts_parse(int argc, char **argv, struct analyze_opts *o)
 	    {"validators-dir", required_argument, NULL, O_VALIDATORS_DIR},
 	    {"geoip", required_argument, NULL, O_GEOIP},
 	    {"asn-db", required_argument, NULL, O_ASNDB},
+	    {"no-rules", no_argument, NULL, O_NO_RULES},
+	    {"rules-config", required_argument, NULL, O_RULES_CONFIG},
+	    {"fail-on", required_argument, NULL, O_FAIL_ON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	o->db_path = DB_PATH_DEFAULT;
 	o->top = ANALYZE_TOP_DEFAULT;
+	o->fail_on = -1;
 	o->acfg.ports[o->acfg.nports++] = ANALYZER_DNS_PORT_DEFAULT;
 	optind = 1;
 	int c;
@@ -191,6 +204,24 @@ int analyze_opts_parse(int argc, char **argv, struct analyze_opts *o)
 			break;
 		case O_ASNDB:
 			o->asn_db = optarg;
+			break;
+		case O_NO_RULES:
+			o->no_rules = true;
+			break;
+		case O_RULES_CONFIG:
+			o->rules_config = optarg;
+			break;
+		case O_FAIL_ON:
+			if (strcmp(optarg, "critical") == 0)
+				o->fail_on = RULE_CRITICAL;
+			else if (strcmp(optarg, "warning") == 0)
+				o->fail_on = RULE_WARNING;
+			else {
+				fprintf(
+				    stderr,
+				    "dcvscope analyze: --fail-on must be critical or warning\n");
+				return CLI_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);

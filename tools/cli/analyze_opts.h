@@ -22,6 +22,9 @@ struct analyze_opts {
 	bool no_default_validators;
 	const char *validators_dir; /* NULL = /etc/dcvscope */
 	const char *geoip, *asn_db; /* NULL = none */
+	bool no_rules;              /* skip the rules after the analysis */
+	const char *rules_config;   /* NULL = built-in thresholds */
+	int fail_on;                /* -1 = never, else the lowest enum rule_severity that fails */
 	char **files;
 	unsigned nfiles;
 };

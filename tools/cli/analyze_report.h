@@ -13,6 +13,7 @@
 #include "analyzer.h"
 #include "db.h"
 #include "db_summary.h"
+#include "findings_out.h"
 #include "validator_store.h"
 
 struct analyze_input {
@@ -46,8 +47,9 @@ struct analyze_report {
 	struct db_attempt_totals attempts;
 	struct db_attempt_row *problem_attempts; /* not corroborated, first ones */
 	unsigned nproblem_attempts;
-	unsigned table_warnings; /* bad lines in the validator range files */
-	double elapsed_s;        /* wall time of the analysis */
+	unsigned table_warnings;          /* bad lines in the validator range files */
+	const struct collected *findings; /* NULL when the rules did not run */
+	double elapsed_s;                 /* wall time of the analysis */
 };
 
 /* analyze_collect() reads back from db what the summaries show of run_id:

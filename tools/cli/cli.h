@@ -6,11 +6,12 @@
 
 /* Exit codes are part of the interface (documented in --help and README). */
 enum cli_exit {
-	CLI_EXIT_OK = 0,      /* success */
-	CLI_EXIT_FAILURE = 1, /* internal failure (out of memory, ...) */
-	CLI_EXIT_USAGE = 2,   /* bad command line */
-	CLI_EXIT_INPUT = 3,   /* an input could not be read, or was read only in part */
-	CLI_EXIT_DB = 4,      /* the database could not be opened or written */
+	CLI_EXIT_OK = 0,       /* success */
+	CLI_EXIT_FAILURE = 1,  /* internal failure (out of memory, ...) */
+	CLI_EXIT_USAGE = 2,    /* bad command line */
+	CLI_EXIT_INPUT = 3,    /* an input could not be read, or was read only in part */
+	CLI_EXIT_DB = 4,       /* the database could not be opened or written */
+	CLI_EXIT_FINDINGS = 5, /* analyze: findings at or above --fail-on */
 };
 
 /* cmd_analyze() runs `dcvscope analyze`; argv[0] is "analyze". Returns an exit code. */

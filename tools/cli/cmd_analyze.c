@@ -21,6 +21,9 @@
 #include "analyze_opts.h"
 #include "analyze_report.h"
 #include "analyze_tables.h"
+#include "findings.h"
+#include "rules.h"
+#include "rules_config.h"
 #include "analyzer.h"
 #include "cli.h"
 #include "db.h"
@@ -133,6 +136,7 @@ int cmd_analyze(int argc, char **argv)
 	struct db *db = NULL;
 	struct analyzer *an = NULL;
 	struct analyze_tables tables = {0};
+	struct collected found = {0};
 	struct analyze_report rep;
 	memset(&rep, 0, sizeof(rep));
 	struct cap_file **files = calloc(o.nfiles, sizeof(*files));
@@ -276,6 +280,27 @@ int cmd_analyze(int argc, char **argv)
 	rep.run_id = sink_ctx.run_id;
 	rep.replaced_runs = replaced;
 	rep.table_warnings = tables.warnings;
+	if (!o.no_rules) {
+		/* the rules see what was just stored, like `dcvscope rules` would */
+		struct rules_scope scope = {.run_id = sink_ctx.run_id};
+		struct rules_config rcfg;
+		rules_config_defaults(&rcfg);
+		char rerr[512];
+		if (o.rules_config != NULL &&
+		    rules_config_load(&rcfg, o.rules_config, rerr, sizeof(rerr)) != 0) {
+			fprintf(stderr, "dcvscope analyze: %s\n", rerr);
+			exit_code = CLI_EXIT_USAGE;
+			goto cleanup;
+		}
+		if (rules_run(db, &scope, &rcfg, findings_collect, &found) < 0 || found.oom ||
+		    db_findings_replace(db, &scope, found.f, found.n) != 0) {
+			fprintf(stderr, "dcvscope analyze: rules: %s: %s\n", o.db_path,
+			        db_errmsg(db));
+			exit_code = CLI_EXIT_DB;
+			goto cleanup;
+		}
+		rep.findings = &found;
+	}
 	rep.elapsed_s = (double)(progress_now_ns() - prog.start_ns) / 1e9;
 	if (o.json) {
 		if (summary_json(stdout, &rep) != 0)
@@ -283,6 +308,9 @@ int cmd_analyze(int argc, char **argv)
 	} else {
 		summary_text(stdout, &rep);
 	}
+	if (o.fail_on >= 0 && exit_code == CLI_EXIT_OK &&
+	    findings_at_least(&found, (enum rule_severity)o.fail_on) > 0)
+		exit_code = CLI_EXIT_FINDINGS;
 
 cleanup:
 	analyzer_free(an);
@@ -297,6 +325,7 @@ cleanup:
 	free(inputs);
 	free(inputs_text);
 	analyze_collect_free(&rep);
+	findings_free(&found);
 	analyze_tables_free(&tables);
 	return exit_code;
 }

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "db.h"
 #include "findings.h"
+#include "findings_out.h"
 #include "rule_queries.h"
 #include "rules.h"
 #include "rules_config.h"
@@ -104,74 +105,10 @@ static int parse_time(const char *s, uint64_t *out)
 	return -1;
 }
 
-static void format_ts(uint64_t ns, char *buf, size_t len)
-{
-	time_t t = (time_t)(ns / NS_PER_S);
-	struct tm tm;
-	if (ns == 0 || gmtime_r(&t, &tm) == NULL) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-struct collected {
-	struct finding *f;
-	unsigned n, cap;
-	int oom;
-};
-
-static int collect(void *ctx, const struct finding *f)
-{
-	struct collected *c = ctx;
-	if (c->n == c->cap) {
-		unsigned cap = c->cap ? c->cap * 2 : 16;
-		struct finding *p = realloc(c->f, cap * sizeof(*p));
-		if (p == NULL) {
-			c->oom = 1;
-			return 1;
-		}
-		c->f = p;
-		c->cap = cap;
-	}
-	c->f[c->n++] = *f;
-	return 0;
-}
-
-static void print_text(const struct collected *c, const char *scope_text)
-{
-	unsigned count[3] = {0};
-	for (unsigned i = 0; i < c->n; i++)
-		count[c->f[i].severity]++;
-	printf("dcvscope rules: %s: %u finding(s): %u critical, %u warning, %u info\n", scope_text,
-	       c->n, count[RULE_CRITICAL], count[RULE_WARNING], count[RULE_INFO]);
-	for (int sev = RULE_CRITICAL; sev >= RULE_INFO; sev--) {
-		if (count[sev] == 0)
-			continue;
-		char title[16];
-		snprintf(title, sizeof(title), "%s", rule_severity_name((enum rule_severity)sev));
-		for (char *p = title; *p; p++)
-			*p = (char)(*p - 'a' + 'A');
-		printf("\n%s\n", title);
-		for (unsigned i = 0; i < c->n; i++) {
-			const struct finding *f = &c->f[i];
-			if ((int)f->severity != sev)
-				continue;
-			char a[32], b[32];
-			format_ts(f->first_seen_ns, a, sizeof(a));
-			format_ts(f->last_seen_ns, b, sizeof(b));
-			printf("  %-22s %s %s  (%s .. %s)\n", f->rule, f->subject_kind, f->subject,
-			       a, b);
-			printf("    evidence: %s\n", f->evidence);
-			printf("    fix:      %s\n", f->recommendation);
-		}
-	}
-}
-
 static int print_json(const struct collected *c, const struct rules_scope *scope)
 {
-	json_t *root = json_object(), *arr = json_array(), *sc = json_object();
-	if (root == NULL || arr == NULL || sc == NULL)
+	json_t *root = json_object(), *sc = json_object();
+	if (root == NULL || sc == NULL)
 		return -1;
 	if (scope->run_id > 0)
 		json_object_set_new(sc, "run", json_integer(scope->run_id));
@@ -180,28 +117,7 @@ static int print_json(const struct collected *c, const struct rules_scope *scope
 		json_object_set_new(sc, "to_ns", json_integer((json_int_t)scope->to_ns));
 	}
 	json_object_set_new(root, "scope", sc);
-	for (unsigned i = 0; i < c->n; i++) {
-		const struct finding *f = &c->f[i];
-		json_t *o = json_object(), *m = json_object();
-		char a[32], b[32];
-		format_ts(f->first_seen_ns, a, sizeof(a));
-		format_ts(f->last_seen_ns, b, sizeof(b));
-		json_object_set_new(o, "rule", json_string(f->rule));
-		json_object_set_new(o, "severity", json_string(rule_severity_name(f->severity)));
-		json_object_set_new(o, "subject_kind", json_string(f->subject_kind));
-		json_object_set_new(o, "subject", json_string(f->subject));
-		json_object_set_new(o, "first_seen", json_string(a));
-		json_object_set_new(o, "last_seen", json_string(b));
-		json_object_set_new(o, "first_seen_ns", json_integer((json_int_t)f->first_seen_ns));
-		json_object_set_new(o, "last_seen_ns", json_integer((json_int_t)f->last_seen_ns));
-		json_object_set_new(o, "evidence", json_string(f->evidence));
-		json_object_set_new(o, "recommendation", json_string(f->recommendation));
-		for (unsigned k = 0; k < f->nmetrics; k++)
-			json_object_set_new(m, f->metrics[k].key, json_real(f->metrics[k].value));
-		json_object_set_new(o, "metrics", m);
-		json_array_append_new(arr, o);
-	}
-	json_object_set_new(root, "findings", arr);
+	json_object_set_new(root, "findings", findings_json(c));
 	int rc = json_dumpf(root, stdout, JSON_INDENT(2));
 	printf("\n");
 	json_decref(root);
@@ -345,8 +261,8 @@ int cmd_rules(int argc, char **argv)
 			goto out;
 		}
 		char a[32], b[32];
-		format_ts(scope.from_ns, a, sizeof(a));
-		format_ts(scope.to_ns, b, sizeof(b));
+		findings_format_time(scope.from_ns, a, sizeof(a));
+		findings_format_time(scope.to_ns, b, sizeof(b));
 		snprintf(scope_text, sizeof(scope_text), "%s .. %s", a, b);
 	} else {
 		scope.run_id = run_id > 0 ? run_id : db_rule_latest_run(db);
@@ -361,7 +277,7 @@ int cmd_rules(int argc, char **argv)
 		}
 		snprintf(scope_text, sizeof(scope_text), "run %" PRId64, scope.run_id);
 	}
-	if (rules_run(db, &scope, &cfg, collect, &col) < 0 || col.oom) {
+	if (rules_run(db, &scope, &cfg, findings_collect, &col) < 0 || col.oom) {
 		fprintf(stderr, "dcvscope rules: %s\n", col.oom ? "out of memory" : db_errmsg(db));
 		exit_code = col.oom ? CLI_EXIT_FAILURE : CLI_EXIT_DB;
 		goto out;
@@ -374,7 +290,7 @@ int cmd_rules(int argc, char **argv)
 	if (json)
 		print_json(&col, &scope);
 	else
-		print_text(&col, scope_text);
+		findings_print_text(stdout, &col, scope_text);
 	for (unsigned i = 0; i < col.n && fail_on >= 0; i++)
 		if ((int)col.f[i].severity >= fail_on)
 			exit_code = CLI_EXIT_FAILURE;

@@ -288,6 +288,8 @@ int summary_json(FILE *out, const struct analyze_report *r)
 	json_object_set_new(root, "validator_stats", validator_stats_json(r));
 	json_object_set_new(root, "attempts", attempts_json(r));
 	json_object_set_new(root, "validator_range_warnings", json_integer(r->table_warnings));
+	json_object_set_new(root, "findings",
+	                    r->findings ? findings_json(r->findings) : json_array());
 	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);

@@ -186,6 +186,10 @@ void summary_text(FILE *out, const struct analyze_report *r)
 	sources(out, "Top sources by failures (unanswered, SERVFAIL, REFUSED, TCP rejected)",
 	        r->top_failures, r->ntop_failures);
 	validation(out, r);
+	if (r->findings != NULL) {
+		fprintf(out, "\n");
+		findings_print_text(out, r->findings, "this run");
+	}
 	fprintf(out, "\nStored in %s as run %lld", r->db_path, (long long)r->run_id);
 	if (r->replaced_runs > 0)
 		fprintf(out, " (replaces %d earlier run%s of the same input)", r->replaced_runs,
