@@ -50,6 +50,13 @@ const struct mpic *analyzer_mpic(const struct analyzer *a)
 	return a->mpic;
 }
 
+void analyzer_set_validators(struct analyzer *a, const struct validators *v)
+{
+	a->cfg.validators = v;
+	/* the cache holds pointers into the old table's strings */
+	memset(a->source_cache, 0, SOURCE_CACHE_SLOTS * sizeof(*a->source_cache));
+}
+
 bool analyzer_is_dns_port(const struct analyzer *a, uint16_t port)
 {
 	return (a->port_bits[port >> 3] >> (port & 7)) & 1;

@@ -20,4 +20,8 @@ int cmd_analyze(int argc, char **argv);
  * "validators". Returns the exit code its --help documents. */
 int cmd_validators(int argc, char **argv);
 
+/* cmd_watch() runs `dcvscope watch -i IFACE`, the live sidecar; argv[0] is
+ * "watch". Returns the exit code its --help documents. */
+int cmd_watch(int argc, char **argv);
+
 #endif
