@@ -328,3 +328,54 @@ Test(watch, flood_of_random_sources_keeps_memory_bounded_and_counts_evictions)
 	             sql_int(w.db, "SELECT evictions FROM runs"));
 	cr_assert_eq(sql_int(w.db, "SELECT sum(queries) FROM source_stats"), q);
 }
+
+/* ---- configuration file and command line (no capture needed) ---------- */
+
+static int watch_cli(const char *conf_text, const char *args, char **err_out)
+{
+	const char *dir = test_tmpdir();
+	char conf[600], errf[600], cmd[2048];
+	snprintf(conf, sizeof(conf), "%s/c.conf", dir);
+	snprintf(errf, sizeof(errf), "%s/c.err", dir);
+	FILE *f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fputs(conf_text, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s watch --config %s --db %s/c.db --capture pcap %s 2>%s",
+	         DCV_BINARY, conf, dir, args, errf);
+	int rc = test_run(cmd, NULL);
+	*err_out = test_read_file(errf, NULL);
+	return rc;
+}
+
+Test(watch_config, the_file_names_the_interface_and_the_command_line_overrides_it)
+{
+	char *err = NULL;
+	cr_assert_eq(watch_cli("[watch]\ninterface = dcvnoif0\n", "", &err), 3);
+	cr_assert(err && strstr(err, "dcvnoif0"), "%s", err ? err : "");
+	free(err);
+	cr_assert_eq(watch_cli("[watch]\ninterface = dcvnoif0\n", "-i dcvnoif1", &err), 3);
+	cr_assert(err && strstr(err, "dcvnoif1") && !strstr(err, "dcvnoif0"), "%s", err ? err : "");
+	free(err);
+}
+
+Test(watch_config, an_unknown_key_is_a_usage_error_with_its_line)
+{
+	char *err = NULL;
+	cr_assert_eq(watch_cli("[watch]\ninterface = lo\nflush-sec = 3\n", "", &err), 2);
+	cr_assert(err && strstr(err, "c.conf:3: unknown key 'flush-sec'"), "%s", err ? err : "");
+	free(err);
+	cr_assert_eq(watch_cli("[watch]\nflush-s = 0\n", "-i lo", &err), 2);
+	cr_assert(err && strstr(err, "c.conf:2: flush-s needs 1..3600"), "%s", err ? err : "");
+	free(err);
+	cr_assert_eq(watch_cli("[other]\ninterface = lo\n", "", &err), 2);
+	free(err);
+}
+
+Test(watch_config, a_missing_interface_is_a_usage_error)
+{
+	char *err = NULL;
+	cr_assert_eq(watch_cli("# nothing\n", "", &err), 2);
+	cr_assert(err && strstr(err, "no interface"), "%s", err ? err : "");
+	free(err);
+}
