@@ -20,6 +20,11 @@
  * queue and the capture buffers. Measured: about 64 MiB peak; the bound
  * leaves half again as much. */
 #define FLOOD_RSS_MAX_KIB (96 * 1024)
+#if defined(__SANITIZE_ADDRESS__)
+/* AddressSanitizer's shadow memory and quarantine: measured about 6x */
+#undef FLOOD_RSS_MAX_KIB
+#define FLOOD_RSS_MAX_KIB (6 * 96 * 1024)
+#endif
 #ifndef FLOOD_ARGS
 #define FLOOD_ARGS "--capture ebpf --max-sources 4096 --max-pending 4096 --rules-s 0"
 #endif
@@ -70,6 +75,11 @@ static int watch_wait(struct watch_proc *w, int limit_s)
 	for (int i = 0; i < limit_s * 10; i++) {
 		if (waitpid(w->pid, &status, WNOHANG) == w->pid) {
 			w->pid = 0;
+			char *log = test_read_file(w->errlog, NULL);
+			cr_assert(log == NULL ||
+			              (!strstr(log, "Sanitizer") && !strstr(log, "runtime error")),
+			          "sanitizer report: %s", log);
+			free(log);
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		}
 		usleep(100000);
