@@ -14,6 +14,7 @@
 
 #include "../capture/live_lab.h"
 #include "pktbuild.h"
+#include "rules.h"
 
 /* Bound on the watch process's resident memory under the flood: its tables
  * are sized by --max-sources/--max-pending (FLOOD_ARGS), plus the database
@@ -240,6 +241,41 @@ Test(watch, write_pcap_files_analyze_to_the_same_count)
 	snprintf(cmd, sizeof(cmd), "%s/offline.db", lab.dir);
 	cr_assert_eq(sql_int(cmd, "SELECT sum(queries) FROM source_stats"), 40);
 	cr_assert_eq(sql_int(cmd, "SELECT sum(tcp_sessions) FROM source_stats"), 20);
+}
+
+/* With a rules engine linked: TCP/53 reset for a listed CA's validator
+ * (192.0.2.2 made a "digicert" range) while UDP works is reported as a new
+ * TCP53_REJECTED finding on standard output. */
+Test(watch, new_findings_are_printed_as_json_lines)
+{
+	if (rules_catalogue_size() == 0)
+		cr_skip_test("this build has no rules engine (rules_run) yet");
+	struct watch_proc w;
+	char v[600], args[800];
+	snprintf(v, sizeof(v), "%s/v.tsv", lab.dir);
+	lab_write(v, "#@ format  ca-validators 1\n#@ src t https://example.org/t\n"
+	             "digicert\t192.0.2.0/24\tprimary\tarin\t@t\t2026-08\tofficial\n");
+	/* an address without a listener: TCP there is reset */
+	cr_assert_eq(lab_sh("ip -n %s addr add 192.0.2.9/24 dev %s", lab.ns_srv, lab.if_srv), 0);
+	snprintf(args, sizeof(args), "--rules-s 1 --duration-s 5 --timeout-ms 500 --validators %s",
+	         v);
+	watch_start(&lab, &w, "rules", args);
+	for (int i = 0; i < 4; i++)
+		lab_sh("ip netns exec %s dig +tries=1 @%s _acme-challenge.www%d.example.com TXT "
+		       ">/dev/null 2>&1; ip netns exec %s dig +tries=1 @%s www%d.example.com CAA "
+		       ">/dev/null 2>&1",
+		       lab.ns_cli, LAB_SRV_V4, i, lab.ns_cli, LAB_SRV_V4, i);
+	for (int i = 0; i < 6; i++)
+		lab_sh("ip netns exec %s dig +tcp +tries=1 +retry=0 +time=1 @192.0.2.9 "
+		       "x%d.example.com >/dev/null 2>&1",
+		       lab.ns_cli, i);
+	cr_assert_eq(watch_wait(&w, 20), 0);
+	char *out = test_read_file(w.out, NULL);
+	cr_assert(out && strstr(out, "{\"event\":\"finding_new\",\"rule\":\"TCP53_REJECTED\""),
+	          "stdout: %s", out ? out : "");
+	/* one line per change: the same finding is not reported new twice */
+	cr_assert_null(strstr(strstr(out, "TCP53_REJECTED") + 1, "\"TCP53_REJECTED\""));
+	free(out);
 }
 
 /* Sends FLOOD_QUERIES UDP queries from FLOOD_SOURCES random IPv4 sources as

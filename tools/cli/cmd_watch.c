@@ -16,7 +16,9 @@
  *             run row gets the accounting so far (db_run_progress(),
  *             finished_ns stays NULL). A failed flush keeps the rows queued
  *             and is retried at the next interval.
- *   rules     every --rules-s: rules over this run; changes as JSON lines.
+ *   rules     every --rules-s: the validator sources recognised so far are
+ *             stored (db_validator_sources_store() replaces the run's rows),
+ *             then the rules run over this run; changes as JSON lines.
  *   retention at start and every WATCH_RETENTION_EVERY_S.
  *   SIGHUP    reload between two frames (see reload()).
  *   stop      SIGINT/SIGTERM/--duration-s: "finish" for a live run means
@@ -220,9 +222,13 @@ static int flush_interval(struct watch *w, bool final)
 static void run_rules(struct watch *w)
 {
 	struct rules_scope scope = {.run_id = w->run_id};
-	/* the rules read what is stored: store the rows first */
-	if (db_flush(w->db) != 0)
+	/* the rules read what is stored: the rows so far, and the validator
+	 * sources recognised so far (replaced at every pass, and at the end) */
+	if (db_flush(w->db) != 0 ||
+	    db_validator_sources_store(w->db, w->run_id, analyzer_mpic(w->an), MPIC_CONF_LOW) < 0) {
+		wlog(w, LOG_ERR, "rules: %s", db_errmsg(w->db));
 		return;
+	}
 	int rc = watch_findings_run(w->findings, w->db, &scope);
 	if (rc == -1)
 		wlog(w, LOG_ERR, "rules: %s", db_errmsg(w->db));
