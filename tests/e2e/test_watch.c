@@ -184,35 +184,51 @@ Test(watch, sigterm_stores_everything_counted_and_exits_0)
 	check_live_run(w.db, 30);
 }
 
-Test(watch, sighup_reloads_and_keeps_counting)
+/* SIGHUP re-reads the file and the validator ranges: 192.0.2.2 becomes a
+ * listed digicert validator for the queries after the reload (the
+ * analyzer's cached "unlisted" from before must be forgotten), and the
+ * statistics before and after stay in one run. */
+Test(watch, sighup_reloads_the_ranges_and_keeps_counting)
 {
 	struct watch_proc w;
 	char conf[600], vfile[600], args[1400];
 	snprintf(vfile, sizeof(vfile), "%s/validators.tsv", lab.dir);
-	lab_write(vfile, "");
+	lab_write(vfile, "#@ format  ca-validators 1\n");
 	snprintf(conf, sizeof(conf), "%s/watch.conf", lab.dir);
 	lab_write(conf, "[watch]\ncapture = pcap\nrules-s = 0\n");
-	snprintf(args, sizeof(args), "--config %s --validators %s", conf, vfile);
+	snprintf(args, sizeof(args), "--config %s --validators %s --no-default-validators", conf,
+	         vfile);
 	watch_start(&lab, &w, "hup", args);
 	lab_queries(&lab, LAB_SRV_V4, 10, 0, "hup1");
+	cr_assert_eq(lab_sh("ip netns exec %s dig +tries=1 @%s _acme-challenge.before.example.com "
+	                    "TXT >/dev/null",
+	                    lab.ns_cli, LAB_SRV_V4),
+	             0);
+	lab_write(vfile, "#@ format  ca-validators 1\n#@ src t https://example.org/t\n"
+	                 "digicert\t192.0.2.0/24\tprimary\tarin\t@t\t2026-08\tofficial\n");
 	lab_write(conf, "[watch]\ncapture = pcap\nrules-s = 0\nflush-s = 2\n");
 	watch_stop(&w, SIGHUP);
-	for (int i = 0; i < 50; i++) {
+	int reloaded = 0;
+	for (int i = 0; i < 50 && !reloaded; i++) {
 		char *log = test_read_file(w.errlog, NULL);
-		int done = log && strstr(log, "reloaded");
+		reloaded = log && strstr(log, "reloaded");
 		free(log);
-		if (done)
-			break;
-		usleep(100000);
+		if (!reloaded)
+			usleep(100000);
 	}
+	cr_assert(reloaded, "the reload is logged");
 	lab_queries(&lab, LAB_SRV_V6, 10, 0, "hup2");
-	usleep(500000);
+	cr_assert_eq(lab_sh("ip netns exec %s dig +tries=1 @%s _acme-challenge.after.example.com "
+	                    "TXT >/dev/null",
+	                    lab.ns_cli, LAB_SRV_V4),
+	             0);
+	usleep(300000);
 	watch_stop(&w, SIGTERM);
 	cr_assert_eq(watch_wait(&w, 20), 0);
-	char *log = test_read_file(w.errlog, NULL);
-	cr_assert(log && strstr(log, "reloaded"), "the reload is logged: %s", log ? log : "");
-	free(log);
-	check_live_run(w.db, 20);
+	check_live_run(w.db, 22);
+	cr_assert_eq(sql_int(w.db, "SELECT count(*) FROM validator_sources WHERE source = "
+	                           "'192.0.2.2' AND ca = 'digicert' AND confidence = 'listed'"),
+	             1, "the reloaded ranges are used");
 }
 
 Test(watch, write_pcap_files_analyze_to_the_same_count)
