@@ -359,6 +359,16 @@ static void tick(struct analyzer *a)
 	a->next_tick_ns = a->now_ns + ANALYZER_TICK_NS;
 }
 
+int analyzer_advance(struct analyzer *a, uint64_t now_ns)
+{
+	if (now_ns > a->now_ns) {
+		a->now_ns = now_ns;
+		if (a->now_ns >= a->next_tick_ns)
+			tick(a);
+	}
+	return a->failed ? -1 : 0;
+}
+
 int analyzer_frame(struct analyzer *a, const struct cap_frame *f)
 {
 	struct dcv_pkt pkt;

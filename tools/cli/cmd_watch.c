@@ -10,7 +10,10 @@
  *             no earlier run is ever replaced), retention, capture open.
  *   frames    analyzer_frame(); the analyzer emits each bucket, transaction,
  *             busy second and attempt when it is final (capture time drives
- *             it), and the sink queues them (db_*_add()).
+ *             it), and the sink queues them (db_*_add()). When no frame
+ *             arrives within WATCH_POLL_MS, analyzer_advance() moves its
+ *             clock to the wall clock minus WATCH_CLOCK_LAG_NS, so a quiet
+ *             interface still closes buckets and judges drops on time.
  *   flush     every --flush-s: db_flush() writes the queue; the capture's
  *             losses since the last flush go into capture_intervals; the
  *             run row gets the accounting so far (db_run_progress(),
@@ -21,11 +24,14 @@
  *             then the rules run over this run; changes as JSON lines.
  *   retention at start and every WATCH_RETENTION_EVERY_S.
  *   SIGHUP    reload between two frames (see reload()).
- *   stop      SIGINT/SIGTERM/--duration-s: "finish" for a live run means
- *             the input ended here: analyzer_finish() closes TCP sessions,
+ *   stop      SIGINT/SIGTERM/--duration-s: the frames the capture already
+ *             holds are read (at most WATCH_DRAIN_MAX_NS); then "finish"
+ *             for a live run means the input ended here: analyzer_finish() closes TCP sessions,
  *             decides open transactions (pending ones are counted as
  *             pending_at_end, not as drops) and emits every open bucket;
- *             then a last flush and interval row, db_run_finish() with
+ *             the clock is first advanced to the stop time (minus the
+ *             lag), so queries older than the timeout by then count as
+ *             unanswered; then a last flush and interval row, db_run_finish() with
  *             complete = 1 (0 when the capture failed), the validator
  *             sources, a last rules pass. Exit 0.
  *
@@ -57,6 +63,13 @@
 /* How long one wait for a frame lasts: the longest delay before a flag or
  * a timer is looked at when no traffic arrives. */
 #define WATCH_POLL_MS 100
+
+/* How far the analyzer's clock trails the wall clock in quiet moments
+ * (analyzer_advance()): frames still in the capture's buffers are at most
+ * this late, so a query is not judged unanswered before its response has
+ * been read. A guess well above the buffering of both sources (immediate
+ * mode; ring-buffer wake-up) and well below the query timeout. */
+#define WATCH_CLOCK_LAG_NS 1000000000ULL
 
 /* Signal flags: set by the handler only, read by the loop (this file only). */
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -356,6 +369,36 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Longest time spent at stop reading what the capture already holds (a
+ * flood could otherwise keep the drain going for ever). */
+#define WATCH_DRAIN_MAX_NS 2000000000ULL
+
+/* Hands one frame to the analyzer and the pcap writer. */
+static void take_frame(struct watch *w, const struct cap_frame *f)
+{
+	char err[512];
+	/* a failing sink is reported by the next flush; the frame is counted */
+	(void)analyzer_frame(w->an, f);
+	if (w->pcap != NULL && watch_pcap_write(w->pcap, f, wall_ns(), err, sizeof(err)) != 0)
+		wlog(w, LOG_ERR, "write-pcap: %s", err);
+}
+
+/* At stop: the frames captured before the signal but not yet read (ring
+ * buffer, socket buffer) belong to the run. Returns 0, or -1 when the
+ * capture failed. */
+static int drain(struct watch *w)
+{
+	uint64_t until = mono_ns() + WATCH_DRAIN_MAX_NS;
+	struct cap_frame f;
+	int rc;
+	while ((rc = cap_live_next(w->cap, &f, 0)) == CAP_LIVE_FRAME) {
+		take_frame(w, &f);
+		if (mono_ns() >= until)
+			break;
+	}
+	return rc == CAP_LIVE_ERROR ? -1 : 0;
+}
+
 /* The capture loop; returns CLI_EXIT_OK, or CLI_EXIT_INPUT when the capture failed. */
 static int watch_loop(struct watch *w)
 {
@@ -363,7 +406,6 @@ static int watch_loop(struct watch *w)
 	uint64_t next_flush = start + w->o.flush_s * s;
 	uint64_t next_rules = start + (uint64_t)w->o.rules_s * s;
 	uint64_t next_retention = start + WATCH_RETENTION_EVERY_S * s;
-	char err[512];
 	while (!stop_requested) {
 		struct cap_frame f;
 		int rc = cap_live_next(w->cap, &f, WATCH_POLL_MS);
@@ -371,13 +413,10 @@ static int watch_loop(struct watch *w)
 			wlog(w, LOG_ERR, "capture failed: %s", cap_live_error(w->cap));
 			return CLI_EXIT_INPUT;
 		}
-		if (rc == CAP_LIVE_FRAME) {
-			/* a failing sink is reported by the next flush; the frame is counted */
-			(void)analyzer_frame(w->an, &f);
-			if (w->pcap != NULL &&
-			    watch_pcap_write(w->pcap, &f, wall_ns(), err, sizeof(err)) != 0)
-				wlog(w, LOG_ERR, "write-pcap: %s", err);
-		}
+		if (rc == CAP_LIVE_FRAME)
+			take_frame(w, &f);
+		else /* quiet: time goes on without frames (buckets close, drops are judged) */
+			(void)analyzer_advance(w->an, wall_ns() - WATCH_CLOCK_LAG_NS);
 		if (reload_requested) {
 			reload_requested = 0;
 			reload(w);
@@ -397,6 +436,10 @@ static int watch_loop(struct watch *w)
 		}
 		if (w->o.duration_s > 0 && now - start >= (uint64_t)w->o.duration_s * s)
 			break;
+	}
+	if (drain(w) != 0) {
+		wlog(w, LOG_ERR, "capture failed: %s", cap_live_error(w->cap));
+		return CLI_EXIT_INPUT;
 	}
 	return CLI_EXIT_OK;
 }
@@ -480,6 +523,7 @@ int cmd_watch(int argc, char **argv)
 	int loop_rc = watch_loop(&w);
 
 	/* finish: the input ends here (see LIFE OF A LIVE RUN) */
+	(void)analyzer_advance(w.an, wall_ns() - WATCH_CLOCK_LAG_NS);
 	bool db_ok = analyzer_finish(w.an) == 0;
 	if (flush_interval(&w, true) != 0)
 		db_ok = false;
