@@ -50,6 +50,13 @@ const struct mpic *analyzer_mpic(const struct analyzer *a)
 	return a->mpic;
 }
 
+void analyzer_set_validators(struct analyzer *a, const struct validators *v)
+{
+	a->cfg.validators = v;
+	/* the cache holds pointers into the old table's strings */
+	memset(a->source_cache, 0, SOURCE_CACHE_SLOTS * sizeof(*a->source_cache));
+}
+
 bool analyzer_is_dns_port(const struct analyzer *a, uint16_t port)
 {
 	return (a->port_bits[port >> 3] >> (port & 7)) & 1;
@@ -352,6 +359,16 @@ static void tick(struct analyzer *a)
 	if (agg_advance(a->agg, a->now_ns) != 0)
 		a->failed = 1;
 	a->next_tick_ns = a->now_ns + ANALYZER_TICK_NS;
+}
+
+int analyzer_advance(struct analyzer *a, uint64_t now_ns)
+{
+	if (now_ns > a->now_ns) {
+		a->now_ns = now_ns;
+		if (a->now_ns >= a->next_tick_ns)
+			tick(a);
+	}
+	return a->failed ? -1 : 0;
 }
 
 int analyzer_frame(struct analyzer *a, const struct cap_frame *f)

@@ -98,6 +98,24 @@ const struct analyzer_totals *analyzer_get_totals(struct analyzer *a);
  * validator sources (mpic_foreach_source()) once the input has ended. */
 const struct mpic *analyzer_mpic(const struct analyzer *a);
 
+/* analyzer_advance() moves the analyzer's clock to now_ns when no frame
+ * has (a live capture in a quiet moment): transactions older than the
+ * timeout are decided, buckets and attempts whose time is over are emitted,
+ * as a frame at now_ns would do. Earlier times are ignored; first/last
+ * packet times are unchanged. A frame older than the clock afterwards is
+ * still counted (its bucket may then be emitted in parts, which storage
+ * merges). Returns 0, or -1 when a sink failed. */
+int analyzer_advance(struct analyzer *a, uint64_t now_ns);
+
+/* analyzer_set_validators() replaces the CA validator range table between
+ * two frames (a reload): later lookups use v, and the cached facts about
+ * sources drawn from the old table are forgotten, so the old table is no
+ * longer referenced once this returns and may be freed. v is not owned and
+ * must outlive the analyzer (or the next replacement); NULL = no table.
+ * Statistics, open transactions and validator recognition keep their state
+ * (recognition interns every string it keeps). Cannot fail. */
+void analyzer_set_validators(struct analyzer *a, const struct validators *v);
+
 /* analyzer_is_dns_port() says whether port is one of the configured DNS ports. */
 bool analyzer_is_dns_port(const struct analyzer *a, uint16_t port);
 

@@ -209,6 +209,36 @@
  *   metrics            the numbers as a JSON object {"key": value, ...}.
  *   created_ns         when the rules ran.
  *
+ * Version 4 adds what a live capture (`dcvscope watch`) lost, per flush
+ * interval, written by db_capture_interval_add() (live_store.h).
+ *
+ * Table capture_intervals: one row per (live run, flush interval).
+ * PRIMARY KEY (run_id, start_ns), WITHOUT ROWID.
+ *   run_id             runs.id (a run of kind 'live').
+ *   start_ns, end_ns   wall clock at the start and end of the interval.
+ *   capture            the source in use: 'ebpf' or 'pcap'.
+ *   frames             frames the source delivered during the interval.
+ *   kernel_matched     packets the kernel filter/program matched.
+ *   kernel_dropped     pcap: dropped for lack of buffer (ps_drop).
+ *   if_dropped         pcap: dropped by the interface (ps_ifdrop).
+ *   ringbuf_dropped    eBPF: records lost to a full ring buffer.
+ *   truncated          eBPF: records cut by the snap length.
+ *   evictions          analyzer table evictions (run_accounting.evictions).
+ * Every counter is the increase during the interval, not a running total;
+ * summing a run's rows gives its totals. A live run also keeps its row in
+ * runs up to date at every flush (accounting columns, first/last packet;
+ * finished_ns stays NULL until the watch stops).
+ *   Index capture_intervals_time (end_ns): retention.
+ *
+ * RETENTION
+ *
+ * db_retention_purge() (live_store.h) deletes rows whose time is before a
+ * cutoff: source_stats (bucket_start_ns), source_seconds (second_ns),
+ * transactions (query_ts_ns), attempts and their perspectives (last_ns),
+ * validator_sources (last_ns), findings (last_seen_ns), capture_intervals
+ * (end_ns); then the finished runs left without any row, with their
+ * run_malformed rows.
+ *
  * MIGRATIONS
  *
  * migrations[i] takes the file from version i to version i + 1. Each step
@@ -427,6 +457,22 @@ static const struct db_migration migrations[] = {
      "CREATE INDEX findings_run ON findings (run_id, severity);"
      "CREATE INDEX findings_time ON findings (last_seen_ns);"
      "ALTER TABLE transactions ADD COLUMN answer_ttl INTEGER;"},
+    /* version 4: what a live capture lost, interval by interval */
+    {"add capture_intervals", "CREATE TABLE capture_intervals ("
+                              " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+                              " start_ns INTEGER NOT NULL,"
+                              " end_ns INTEGER NOT NULL,"
+                              " capture TEXT NOT NULL CHECK (capture IN ('ebpf', 'pcap')),"
+                              " frames INTEGER NOT NULL,"
+                              " kernel_matched INTEGER NOT NULL,"
+                              " kernel_dropped INTEGER NOT NULL,"
+                              " if_dropped INTEGER NOT NULL,"
+                              " ringbuf_dropped INTEGER NOT NULL,"
+                              " truncated INTEGER NOT NULL,"
+                              " evictions INTEGER NOT NULL,"
+                              " PRIMARY KEY (run_id, start_ns)"
+                              ") WITHOUT ROWID;"
+                              "CREATE INDEX capture_intervals_time ON capture_intervals (end_ns);"},
 };
 
 /* The schema version this build writes: one per migration step. */

@@ -26,4 +26,8 @@ int cmd_validators(int argc, char **argv);
  * documents (1 = findings at or above --fail-on). */
 int cmd_rules(int argc, char **argv);
 
+/* cmd_watch() runs `dcvscope watch -i IFACE`, the live sidecar; argv[0] is
+ * "watch". Returns the exit code its --help documents. */
+int cmd_watch(int argc, char **argv);
+
 #endif
