@@ -135,10 +135,12 @@ static const struct source_info *source_info_of(struct analyzer *a, const struct
 	return si;
 }
 
-/* Hands an ended transaction to validator recognition. */
-static void feed_mpic(struct analyzer *a, const struct txn_result *r)
+/* Hands an ended transaction to validator recognition. The range table and
+ * geo facts matter only for validation-shaped queries: ordinary ones skip
+ * the lookup. */
+static void feed_mpic(struct analyzer *a, const struct txn_result *r,
+                      const struct dcv_shape_result *shape)
 {
-	const struct source_info *si = source_info_of(a, &r->key->client);
 	struct mpic_txn t = {
 	    .ts_ns = r->query_ts_ns,
 	    .source = r->key->client,
@@ -153,10 +155,15 @@ static void feed_mpic(struct analyzer *a, const struct txn_result *r)
 	    .rcode = r->rcode,
 	    .answers = r->answers,
 	    .tc = r->tc,
-	    .listed_ca = si->listed_ca,
-	    .region = si->region,
-	    .asn = si->asn,
+	    .region = "unknown",
+	    .shape = shape,
 	};
+	if (dcv_shape_is_validation(shape->shape)) {
+		const struct source_info *si = source_info_of(a, &r->key->client);
+		t.listed_ca = si->listed_ca;
+		t.region = si->region;
+		t.asn = si->asn;
+	}
 	mpic_on_txn(a->mpic, &t);
 }
 
@@ -168,7 +175,7 @@ static void on_txn_done(void *ctx, const struct txn_result *r)
 	struct dcv_shape_result shape;
 	dcv_shape_classify(r->key->qname, r->key->qname_len, r->key->qtype, &shape);
 	bool validation = dcv_shape_is_validation(shape.shape);
-	feed_mpic(a, r);
+	feed_mpic(a, r, &shape);
 	struct source_bucket *row = agg_get(a->agg, &r->key->client, r->query_ts_ns);
 	if (r->rcode < 0) {
 		row->unanswered++;

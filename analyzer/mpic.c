@@ -870,7 +870,10 @@ void mpic_free(struct mpic *m)
 void mpic_on_txn(struct mpic *m, const struct mpic_txn *t)
 {
 	struct dcv_shape_result r;
-	dcv_shape_classify(t->qname, t->qname_len, t->qtype, &r);
+	if (t->shape != NULL)
+		r = *t->shape;
+	else
+		dcv_shape_classify(t->qname, t->qname_len, t->qtype, &r);
 	uint64_t h = mpic_sources_hash(&m->src, &t->source);
 	mpic_sources_count(&m->src, h, t->ts_ns);
 

@@ -82,6 +82,9 @@ struct mpic_txn {
 	const char *listed_ca; /* CA of the strongest range row, NULL when unlisted */
 	const char *region;    /* range row's region, else geo region, else "unknown" */
 	uint32_t asn;          /* 0 when unknown */
+	/* the query's shape when the caller has classified it already, else NULL;
+	 * listed_ca/region/asn are read only for validation-shaped queries */
+	const struct dcv_shape_result *shape;
 };
 
 struct mpic_perspective {
