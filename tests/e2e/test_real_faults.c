@@ -48,6 +48,11 @@ struct lab {
 	char *rules_err;
 };
 
+/* this test process's lab output, removed by the suite fini when a
+ * _findings test (the last user of a scenario) ends, even on failure */
+static char lab_current[PATH_MAX];
+static bool lab_remove_at_fini;
+
 static void lab_dir(const char *scen, char *out, size_t cap)
 {
 	snprintf(out, cap, "/tmp/dcvscope-lab-%ld/%s", (long)getppid(), scen);
@@ -77,6 +82,7 @@ static void lab_run(struct lab *l, const char *scen)
 	cr_assert_eq(geteuid(), 0, "the real-server lab needs root (CI runs as root)");
 	memset(l, 0, sizeof(*l));
 	lab_dir(scen, l->dir, sizeof(l->dir));
+	snprintf(lab_current, sizeof(lab_current), "%s", l->dir);
 	char rc_path[PATH_MAX + 32];
 	snprintf(rc_path, sizeof(rc_path), "%s/rules.rc", l->dir);
 	struct stat st;
@@ -116,19 +122,26 @@ static void lab_run(struct lab *l, const char *scen)
 	l->rules_err = test_read_file(err, NULL);
 }
 
-static void lab_done(struct lab *l, bool remove)
+static void lab_remove(const char *dir)
+{
+	char cmd[LAB_CMD_MAX];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.log'; rmdir \"$(dirname '%s')\" 2>/dev/null",
+	         dir, dir, dir);
+	test_run(cmd, NULL);
+}
+
+static void lab_done(struct lab *l)
 {
 	json_decref(l->valsim);
 	json_decref(l->analyze);
 	json_decref(l->rules);
 	free(l->rules_err);
-	if (remove) {
-		char cmd[LAB_CMD_MAX];
-		snprintf(cmd, sizeof(cmd),
-		         "rm -rf '%s' '%s.log'; rmdir \"$(dirname '%s')\" 2>/dev/null", l->dir,
-		         l->dir, l->dir);
-		test_run(cmd, NULL);
-	}
+}
+
+static void lab_fini(void)
+{
+	if (lab_remove_at_fini && lab_current[0] != '\0')
+		lab_remove(lab_current);
 }
 
 static long long jint(json_t *o, const char *path)
@@ -194,6 +207,7 @@ static bool in_region(json_t *row, const char *region)
 
 static json_t *findings(struct lab *l)
 {
+	lab_remove_at_fini = true;
 	cr_assert_eq(l->rules_rc, 0,
 	             "`dcvscope rules --db FILE --format json` failed (exit %d): the rules "
 	             "engine is missing or broken:\n%s",
@@ -252,7 +266,7 @@ static void assert_within(double got, double want, const char *what)
 
 /* --- clean --------------------------------------------------------------- */
 
-TestSuite(real_faults, .timeout = LAB_TIMEOUT);
+TestSuite(real_faults, .timeout = LAB_TIMEOUT, .fini = lab_fini);
 
 Test(real_faults, clean_analyze)
 {
@@ -280,7 +294,7 @@ Test(real_faults, clean_analyze)
 		                 jint(row, "servfail") + jint(row, "tcp_rejected"),
 		             0);
 	}
-	lab_done(&l, false);
+	lab_done(&l);
 }
 
 Test(real_faults, clean_findings)
@@ -296,7 +310,7 @@ Test(real_faults, clean_findings)
 		cr_expect(!serious(f), "clean run gave a %s finding: %s", fstr(f, "severity"), s);
 		free(s);
 	}
-	lab_done(&l, true);
+	lab_done(&l);
 }
 
 /* --- session cap: nftables ct count over N per source, reject with RST ---- */
@@ -314,7 +328,7 @@ static void session_cap_analyze(const char *scen, long long cap, long long conns
 	cr_assert_eq(jint(s, "tcp_rejected"), conns - cap);
 	cr_assert_eq(jint(l.analyze, "tcp.rejected"), conns - cap, "only the capped source");
 	cr_assert_eq(jint(s, "unanswered"), 0);
-	lab_done(&l, false);
+	lab_done(&l);
 }
 
 static void session_cap_findings(const char *scen, double cap, const char *severity)
@@ -329,7 +343,7 @@ static void session_cap_findings(const char *scen, double cap, const char *sever
 	cr_expect_str_eq(fstr(f, "subject_kind"), "source");
 	cr_expect_str_eq(fstr(f, "severity"), severity);
 	assert_within(metric(f, "inferred_cap"), cap, "SESSION_CAP inferred_cap");
-	lab_done(&l, true);
+	lab_done(&l);
 }
 
 Test(real_faults, session_cap_analyze)
@@ -370,7 +384,7 @@ Test(real_faults, rate_limit_analyze)
 	cr_assert_eq(jint(s, "responses"), jint(vs, "udp_answers") + jint(vs, "tcp_answers"));
 	cr_assert_eq(jint(l.analyze, "transactions.unanswered"), jint(s, "unanswered"),
 	             "no other source lost anything");
-	lab_done(&l, false);
+	lab_done(&l);
 }
 
 Test(real_faults, rate_limit_findings)
@@ -385,7 +399,7 @@ Test(real_faults, rate_limit_findings)
 	cr_expect_str_eq(fstr(f, "subject_kind"), "source");
 	cr_expect(serious(f));
 	assert_within(metric(f, "inferred_qps_cap"), QPS_CAP, "RATE_LIMITED inferred_qps_cap");
-	lab_done(&l, true);
+	lab_done(&l);
 }
 
 /* --- region silence: nftables drop for 127.20.0.0/16 ("ripe") ------------ */
@@ -407,7 +421,7 @@ Test(real_faults, region_silence_analyze)
 			cr_assert_eq(jint(row, "responses"), jint(row, "queries"));
 		}
 	}
-	lab_done(&l, false);
+	lab_done(&l);
 }
 
 Test(real_faults, region_silence_findings)
@@ -423,7 +437,7 @@ Test(real_faults, region_silence_findings)
 	cr_expect_null(find_finding(arr, "REGION_ASYMMETRY", "arin"), "arin is healthy: %s", all);
 	cr_expect_null(find_finding(arr, "REGION_ASYMMETRY", "apnic"), "apnic is healthy: %s", all);
 	free(all);
-	lab_done(&l, true);
+	lab_done(&l);
 }
 
 /* --- TCP/53 reset for validator prefixes, answers need TCP (TC=1) --------- */
@@ -451,7 +465,7 @@ Test(real_faults, tcp53_rejected_analyze)
 		cr_assert_gt(jint(row, "tcp_rejected"), 0);
 		cr_assert_eq(jint(row, "unanswered"), 0);
 	}
-	lab_done(&l, false);
+	lab_done(&l);
 }
 
 Test(real_faults, tcp53_rejected_findings)
@@ -464,7 +478,7 @@ Test(real_faults, tcp53_rejected_findings)
 	cr_assert_not_null(f, "no TCP53_REJECTED finding: %s", all);
 	free(all);
 	cr_expect(serious(f));
-	lab_done(&l, true);
+	lab_done(&l);
 }
 
 /* --- REFUSED: named allow-query { !127.30.0.0/16; any; } ("apnic") ------- */
@@ -488,7 +502,7 @@ Test(real_faults, refused_analyze)
 	}
 	cr_assert_eq(rcode_count(&l, "REFUSED"), refused);
 	cr_assert_eq(jint(l.analyze, "transactions.unanswered"), 0);
-	lab_done(&l, false);
+	lab_done(&l);
 }
 
 Test(real_faults, refused_findings)
@@ -503,5 +517,5 @@ Test(real_faults, refused_findings)
 	if (strcmp(fstr(f, "subject_kind"), "region") == 0)
 		cr_expect_str_eq(fstr(f, "subject"), "apnic");
 	free(all);
-	lab_done(&l, true);
+	lab_done(&l);
 }

@@ -67,6 +67,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- namespace and server -------------------------------------------------
+# namespaces of earlier runs whose script was killed (no trap ran): remove
+for old in $(ip netns list | awk '{print $1}' | grep -E '^dcvlab[0-9]+$' || true); do
+	kill -0 "${old#dcvlab}" 2>/dev/null || ip netns delete "$old" 2>/dev/null || true
+done
 ip netns add "$NS"
 in_ns ip link set lo up
 in_ns ip addr add "$SERVER/32" dev lo
