@@ -63,7 +63,7 @@ struct vs_opts {
 	char name[VS_MAX_NAME + 1];
 	unsigned attempts, interval_ms, timeout_ms, edns_size;
 	unsigned tcp_conns, tcp_sources, tcp_hold_ms;
-	unsigned burst_qps, burst_seconds, burst_sources;
+	unsigned burst_qps, burst_seconds, burst_sources, burst_align;
 	unsigned max_queries, max_seconds;
 };
 
@@ -472,6 +472,13 @@ static void vs_burst_phase(struct vs_state *s)
 			fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
 	}
 	struct sockaddr_in sa = vs_server(&s->o);
+	if (s->o.burst_align) {
+		/* start on a wall-clock second: captures are counted per second,
+		 * and a burst of whole seconds has no partial first or last one */
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		usleep((useconds_t)((1000000000L - rt.tv_nsec) / 1000));
+	}
 	uint64_t t0 = now_ms();
 	uint64_t send_end = t0 + (uint64_t)s->o.burst_seconds * 1000u;
 	uint64_t recv_end = send_end + s->o.timeout_ms;
@@ -591,6 +598,7 @@ static void usage(FILE *out)
 	        "  --burst-qps R       UDP burst rate per source (default 0 = none)\n"
 	        "  --burst-seconds S   burst length (default 2)\n"
 	        "  --burst-sources M   only the first M sources burst (default all)\n"
+	        "  --burst-align 0|1   start the burst on a wall-clock second (default 1)\n"
 	        "  --max-queries N     total query cap (default and hard cap %u)\n"
 	        "  --max-seconds N     run time cap (default and hard cap %u)\n",
 	        VS_HARD_QUERIES, VS_HARD_SECONDS);
@@ -619,6 +627,7 @@ int main(int argc, char **argv)
 	                       .tcp_hold_ms = 2000,
 	                       .burst_seconds = 2,
 	                       .burst_sources = VS_MAX_SOURCES,
+	                       .burst_align = 1,
 	                       .max_queries = VS_HARD_QUERIES,
 	                       .max_seconds = VS_HARD_SECONDS};
 	snprintf(s.o.name, sizeof(s.o.name), "a.b.lab.example");
