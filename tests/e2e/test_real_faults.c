@@ -454,6 +454,9 @@ Test(real_faults, region_silence_findings)
 	cr_expect(serious(f));
 	cr_expect(!names_region(arr, "REGION_ASYMMETRY", "arin"), "arin is healthy: %s", all);
 	cr_expect(!names_region(arr, "REGION_ASYMMETRY", "apnic"), "apnic is healthy: %s", all);
+	/* the silence is also unanswered validator queries and failed attempts */
+	cr_expect_not_null(find_finding(arr, "VALIDATOR_DROPS", NULL, NULL), "%s", all);
+	cr_expect_not_null(find_finding(arr, "MPIC_QUORUM_AT_RISK", NULL, NULL), "%s", all);
 	free(all);
 	lab_done(&l);
 }
@@ -494,8 +497,11 @@ Test(real_faults, tcp53_rejected_findings)
 	json_t *f = find_finding(arr, "TCP53_REJECTED", NULL, NULL);
 	char *all = dump(arr);
 	cr_assert_not_null(f, "no TCP53_REJECTED finding: %s", all);
-	free(all);
 	cr_expect(serious(f));
+	/* every TC=1 answer's TCP retry was reset */
+	json_t *tc = find_finding(arr, "TC_WITHOUT_TCP", NULL, NULL);
+	cr_expect_not_null(tc, "no TC_WITHOUT_TCP finding: %s", all);
+	free(all);
 	lab_done(&l);
 }
 

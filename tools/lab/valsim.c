@@ -61,7 +61,7 @@ struct vs_opts {
 	char server_str[INET_ADDRSTRLEN];
 	uint16_t port;
 	char name[VS_MAX_NAME + 1];
-	unsigned attempts, interval_ms, timeout_ms, edns_size;
+	unsigned attempts, interval_ms, timeout_ms, edns_size, group_size;
 	unsigned tcp_conns, tcp_sources, tcp_hold_ms;
 	unsigned burst_qps, burst_seconds, burst_sources, burst_align;
 	unsigned max_queries, max_seconds;
@@ -226,9 +226,18 @@ struct vs_pending {
 	bool tc;
 };
 
-/* vs_attempt() runs one validation attempt from every source at once. */
+/* vs_attempt() runs one validation attempt from every source of the
+ * attempt's group at once (group_size 0: every source; else the sources are
+ * consecutive groups of group_size, one CA's perspectives each, and attempt
+ * k uses group k modulo the number of groups). */
 static void vs_attempt(struct vs_state *s, unsigned attempt)
 {
+	unsigned g0 = 0, g1 = s->nsrc;
+	if (s->o.group_size > 0 && s->o.group_size < s->nsrc) {
+		unsigned ngroups = (s->nsrc + s->o.group_size - 1) / s->o.group_size;
+		g0 = (attempt % ngroups) * s->o.group_size;
+		g1 = g0 + s->o.group_size < s->nsrc ? g0 + s->o.group_size : s->nsrc;
+	}
 	/* names: _acme-challenge.NAME (TXT), then NAME and each ancestor (CAA) */
 	char names[VS_MAX_LABELS + 1][VS_MAX_NAME + 1];
 	uint16_t types[VS_MAX_LABELS + 1];
@@ -247,13 +256,18 @@ static void vs_attempt(struct vs_state *s, unsigned attempt)
 	struct sockaddr_in sa = vs_server(&s->o);
 	uint8_t q[512];
 	for (unsigned i = 0; i < s->nsrc; i++) {
-		fds[i] = vs_socket(&s->src[i], SOCK_DGRAM);
+		bool member = i >= g0 && i < g1;
+		fds[i] = member ? vs_socket(&s->src[i], SOCK_DGRAM) : -1;
 		for (unsigned k = 0; k < nq; k++) {
 			struct vs_pending *pd = &pend[i][k];
 			memset(pd, 0, sizeof(*pd));
 			pd->id = s->next_id++;
 			pd->qtype = types[k];
 			snprintf(pd->qname, sizeof(pd->qname), "%s", names[k]);
+			if (!member) {
+				pd->answered = true; /* not in this attempt */
+				continue;
+			}
 			if (fds[i] < 0 || !vs_budget_ok(s)) {
 				pd->answered = true; /* not sent: nothing to wait for */
 				continue;
@@ -584,24 +598,27 @@ static void vs_print_json(const struct vs_state *s)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: dcv-valsim --server ADDR --source ADDR [--source ADDR...] [options]\n"
-	        "  --port N            server port (default 53)\n"
-	        "  --name NAME         validated name (default a.b.lab.example)\n"
-	        "  --attempts N        validation attempts from every source (default 3)\n"
-	        "  --interval-ms N     pause between attempts (default 200)\n"
-	        "  --timeout-ms N      answer timeout (default 1500)\n"
-	        "  --edns-size N       EDNS UDP payload size (default 1232)\n"
-	        "  --tcp-conns K       concurrent TCP connections per source (default 0)\n"
-	        "  --tcp-sources M     only the first M sources open them (default all)\n"
-	        "  --tcp-hold-ms N     hold them open this long (default 2000)\n"
-	        "  --burst-qps R       UDP burst rate per source (default 0 = none)\n"
-	        "  --burst-seconds S   burst length (default 2)\n"
-	        "  --burst-sources M   only the first M sources burst (default all)\n"
-	        "  --burst-align 0|1   start the burst on a wall-clock second (default 1)\n"
-	        "  --max-queries N     total query cap (default and hard cap %u)\n"
-	        "  --max-seconds N     run time cap (default and hard cap %u)\n",
-	        VS_HARD_QUERIES, VS_HARD_SECONDS);
+	fprintf(
+	    out,
+	    "usage: dcv-valsim --server ADDR --source ADDR [--source ADDR...] [options]\n"
+	    "  --port N            server port (default 53)\n"
+	    "  --name NAME         validated name (default a.b.lab.example)\n"
+	    "  --attempts N        validation attempts (default 3)\n"
+	    "  --group-size N      sources form groups of N (one CA's perspectives); attempt k\n"
+	    "                      uses group k mod groups (default 0: all sources each time)\n"
+	    "  --interval-ms N     pause between attempts (default 200)\n"
+	    "  --timeout-ms N      answer timeout (default 1500)\n"
+	    "  --edns-size N       EDNS UDP payload size (default 1232)\n"
+	    "  --tcp-conns K       concurrent TCP connections per source (default 0)\n"
+	    "  --tcp-sources M     only the first M sources open them (default all)\n"
+	    "  --tcp-hold-ms N     hold them open this long (default 2000)\n"
+	    "  --burst-qps R       UDP burst rate per source (default 0 = none)\n"
+	    "  --burst-seconds S   burst length (default 2)\n"
+	    "  --burst-sources M   only the first M sources burst (default all)\n"
+	    "  --burst-align 0|1   start the burst on a wall-clock second (default 1)\n"
+	    "  --max-queries N     total query cap (default and hard cap %u)\n"
+	    "  --max-seconds N     run time cap (default and hard cap %u)\n",
+	    VS_HARD_QUERIES, VS_HARD_SECONDS);
 }
 
 static bool parse_u(const char *s, unsigned min, unsigned max, unsigned *out)
@@ -632,12 +649,16 @@ int main(int argc, char **argv)
 	                       .max_seconds = VS_HARD_SECONDS};
 	snprintf(s.o.name, sizeof(s.o.name), "a.b.lab.example");
 	static const struct option lo[] = {
-	    {"server", 1, 0, 's'},        {"source", 1, 0, 'S'},        {"port", 1, 0, 'p'},
-	    {"name", 1, 0, 'n'},          {"attempts", 1, 0, 'a'},      {"interval-ms", 1, 0, 'i'},
-	    {"timeout-ms", 1, 0, 't'},    {"edns-size", 1, 0, 'e'},     {"tcp-conns", 1, 0, 'k'},
-	    {"tcp-sources", 1, 0, 'K'},   {"tcp-hold-ms", 1, 0, 'H'},   {"burst-qps", 1, 0, 'r'},
-	    {"burst-seconds", 1, 0, 'd'}, {"burst-sources", 1, 0, 'R'}, {"max-queries", 1, 0, 'Q'},
-	    {"max-seconds", 1, 0, 'T'},   {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
+	    {"server", 1, 0, 's'},        {"source", 1, 0, 'S'},
+	    {"port", 1, 0, 'p'},          {"name", 1, 0, 'n'},
+	    {"attempts", 1, 0, 'a'},      {"interval-ms", 1, 0, 'i'},
+	    {"timeout-ms", 1, 0, 't'},    {"edns-size", 1, 0, 'e'},
+	    {"tcp-conns", 1, 0, 'k'},     {"tcp-sources", 1, 0, 'K'},
+	    {"tcp-hold-ms", 1, 0, 'H'},   {"burst-qps", 1, 0, 'r'},
+	    {"burst-seconds", 1, 0, 'd'}, {"burst-sources", 1, 0, 'R'},
+	    {"max-queries", 1, 0, 'Q'},   {"max-seconds", 1, 0, 'T'},
+	    {"group-size", 1, 0, 'g'},    {"burst-align", 1, 0, 'A'},
+	    {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
 	bool have_server = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -693,6 +714,12 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			ok = parse_u(optarg, 0, VS_MAX_SOURCES, &s.o.burst_sources);
+			break;
+		case 'g':
+			ok = parse_u(optarg, 0, VS_MAX_SOURCES, &s.o.group_size);
+			break;
+		case 'A':
+			ok = parse_u(optarg, 0, 1, &s.o.burst_align);
 			break;
 		case 'Q':
 			ok = parse_u(optarg, 1, VS_HARD_QUERIES, &s.o.max_queries);
