@@ -11,7 +11,7 @@ PACKAGES=(
   # tests
   libcriterion-dev tshark tcpdump sqlite3 iproute2 time python3
   # live capture tests: a real authoritative server and clients in network namespaces
-  knot knot-dnsutils bind9-dnsutils iputils-ping
+  knot knot-dnsutils bind9 bind9-dnsutils iputils-ping nftables
 )
 
 missing=()
