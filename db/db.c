@@ -130,6 +130,26 @@ void db_rollback(struct db *db)
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
+sqlite3_stmt *db_prepare(struct db *db, const char *op, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		db_sql_fail(db, op, rc);
+		return NULL;
+	}
+	return st;
+}
+
+int db_step_done(struct db *db, const char *op, sqlite3_stmt *st, int bind_rc)
+{
+	int rc = bind_rc == SQLITE_OK ? sqlite3_step(st) : bind_rc;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_OK)
+		return db_sql_fail(db, op, rc);
+	return 0;
+}
+
 int db_bind_u64(sqlite3_stmt *st, int idx, uint64_t v)
 {
 	return sqlite3_bind_int64(st, idx, v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v);

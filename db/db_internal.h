@@ -211,6 +211,15 @@ int db_commit(struct db *db, const char *op);
 /* db_rollback() rolls back if a transaction is open; keeps db->err. */
 void db_rollback(struct db *db);
 
+/* db_prepare() prepares a statement for one use. Returns it, or NULL after
+ * recording the failure under op (db_errmsg()). The caller finalizes it. */
+sqlite3_stmt *db_prepare(struct db *db, const char *op, const char *sql);
+
+/* db_step_done() steps a statement that returns no row and finalizes it;
+ * bind_rc is the result of the binds before it (a failed bind is reported
+ * instead of stepping). Returns 0 or -1. */
+int db_step_done(struct db *db, const char *op, sqlite3_stmt *st, int bind_rc);
+
 /* db_bind_u64() binds an unsigned counter, clamped to INT64_MAX (SQLite
  * integers are signed 64-bit). */
 int db_bind_u64(sqlite3_stmt *st, int idx, uint64_t v);

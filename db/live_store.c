@@ -8,28 +8,6 @@
 
 #include "db_internal.h"
 
-/* Prepares, or records the failure of, a statement used once per call. */
-static sqlite3_stmt *prepare(struct db *db, const char *op, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		db_sql_fail(db, op, rc);
-		return NULL;
-	}
-	return st;
-}
-
-/* Steps a statement that returns no row, then finalizes it. */
-static int step_done(struct db *db, const char *op, sqlite3_stmt *st, int bind_rc)
-{
-	int rc = bind_rc == SQLITE_OK ? sqlite3_step(st) : bind_rc;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_OK)
-		return db_sql_fail(db, op, rc);
-	return 0;
-}
-
 int db_capture_interval_add(struct db *db, int64_t run_id, const struct db_capture_interval *iv)
 {
 	if (db == NULL)
@@ -39,11 +17,11 @@ int db_capture_interval_add(struct db *db, int64_t run_id, const struct db_captu
 	    (strcmp(iv->capture, "ebpf") != 0 && strcmp(iv->capture, "pcap") != 0))
 		return db_set_err(db, "capture interval: capture must be \"ebpf\" or \"pcap\"");
 	const char *op = "capture interval: insert into capture_intervals";
-	sqlite3_stmt *st =
-	    prepare(db, op,
-	            "INSERT OR REPLACE INTO capture_intervals (run_id, start_ns, end_ns, capture, "
-	            "frames, kernel_matched, kernel_dropped, if_dropped, ringbuf_dropped, "
-	            "truncated, evictions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = db_prepare(
+	    db, op,
+	    "INSERT OR REPLACE INTO capture_intervals (run_id, start_ns, end_ns, capture, "
+	    "frames, kernel_matched, kernel_dropped, if_dropped, ringbuf_dropped, "
+	    "truncated, evictions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return -1;
 	int rc = sqlite3_bind_int64(st, 1, run_id);
@@ -58,7 +36,7 @@ int db_capture_interval_add(struct db *db, int64_t run_id, const struct db_captu
 		rc = sqlite3_bind_text(st, 4, iv->capture, -1, SQLITE_STATIC);
 	for (int i = 2; i < 9 && rc == SQLITE_OK; i++)
 		rc = db_bind_u64(st, i + 3, v[i]);
-	return step_done(db, op, st, rc);
+	return db_step_done(db, op, st, rc);
 }
 
 #define ACC_SET(col, field)  ", " #col " = ?"
@@ -73,10 +51,10 @@ int db_run_progress(struct db *db, int64_t run_id, const struct db_run_summary *
 		return db_set_err(db, "run progress: no accounting given");
 	const struct run_accounting *acc = sum->acc;
 	const char *op = "run progress: update runs";
-	sqlite3_stmt *st =
-	    prepare(db, op,
-	            "UPDATE runs SET first_packet_ns = ?, last_packet_ns = ?" DB_ACCOUNTING_COLUMNS(
-	                ACC_SET) " WHERE id = ? AND finished_ns IS NULL");
+	sqlite3_stmt *st = db_prepare(
+	    db, op,
+	    "UPDATE runs SET first_packet_ns = ?, last_packet_ns = ?" DB_ACCOUNTING_COLUMNS(
+	        ACC_SET) " WHERE id = ? AND finished_ns IS NULL");
 	if (st == NULL)
 		return -1;
 	int rc = db_bind_u64(st, 1, sum->first_packet_ns);
@@ -86,7 +64,7 @@ int db_run_progress(struct db *db, int64_t run_id, const struct db_run_summary *
 	DB_ACCOUNTING_COLUMNS(ACC_BIND)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, idx, run_id);
-	if (step_done(db, op, st, rc) != 0)
+	if (db_step_done(db, op, st, rc) != 0)
 		return -1;
 	if (sqlite3_changes(db->sql) != 1)
 		return db_set_err(db, "run progress: %s: no running run with id %lld", db->path,
@@ -137,13 +115,13 @@ int64_t db_retention_purge(struct db *db, uint64_t cutoff_ns, int64_t keep_run_i
 		return -1;
 	int64_t total = 0;
 	for (size_t i = 0; i < sizeof(deletes) / sizeof(deletes[0]); i++) {
-		sqlite3_stmt *st = prepare(db, op, deletes[i]);
+		sqlite3_stmt *st = db_prepare(db, op, deletes[i]);
 		if (st == NULL)
 			goto fail;
 		int rc = db_bind_u64(st, 1, cutoff_ns);
 		if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 2)
 			rc = sqlite3_bind_int64(st, 2, keep_run_id);
-		if (step_done(db, op, st, rc) != 0)
+		if (db_step_done(db, op, st, rc) != 0)
 			goto fail;
 		total += sqlite3_changes(db->sql);
 	}

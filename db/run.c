@@ -18,28 +18,6 @@
 
 #include "db_internal.h"
 
-/* Prepares, or records the failure of, a statement used once per call. */
-static sqlite3_stmt *prepare(struct db *db, const char *op, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		db_sql_fail(db, op, rc);
-		return NULL;
-	}
-	return st;
-}
-
-/* Steps a statement that returns no row, then finalizes it. */
-static int run_done(struct db *db, const char *op, sqlite3_stmt *st, int bind_rc)
-{
-	int rc = bind_rc == SQLITE_OK ? sqlite3_step(st) : bind_rc;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_OK)
-		return db_sql_fail(db, op, rc);
-	return 0;
-}
-
 int64_t db_run_begin(struct db *db, const struct db_run_info *info)
 {
 	if (db != NULL)
@@ -51,9 +29,9 @@ int64_t db_run_begin(struct db *db, const struct db_run_info *info)
 		return db_set_err(db, "begin run: kind must be \"offline\" or \"live\" and a "
 		                      "fingerprint is required");
 	const char *op = "begin run: insert into runs";
-	sqlite3_stmt *st = prepare(db, op,
-	                           "INSERT INTO runs (kind, inputs, fingerprint, started_ns, "
-	                           "bucket_len_s, timeout_ms) VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = db_prepare(db, op,
+	                              "INSERT INTO runs (kind, inputs, fingerprint, started_ns, "
+	                              "bucket_len_s, timeout_ms) VALUES (?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return -1;
 	int rc = sqlite3_bind_text(st, 1, info->kind, -1, SQLITE_STATIC);
@@ -67,7 +45,7 @@ int64_t db_run_begin(struct db *db, const struct db_run_info *info)
 		rc = sqlite3_bind_int64(st, 5, info->bucket_len_s);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 6, info->timeout_ms);
-	if (run_done(db, op, st, rc) != 0)
+	if (db_step_done(db, op, st, rc) != 0)
 		return -1;
 	return sqlite3_last_insert_rowid(db->sql);
 }
@@ -80,10 +58,11 @@ static int update_run(struct db *db, int64_t run_id, const struct db_run_summary
                       const struct run_accounting *acc)
 {
 	const char *op = "finish run: update runs";
-	sqlite3_stmt *st = prepare(db, op,
-	                           "UPDATE runs SET finished_ns = ?, first_packet_ns = ?, "
-	                           "last_packet_ns = ?, complete = ?, fingerprint = coalesce(?, "
-	                           "fingerprint)" DB_ACCOUNTING_COLUMNS(ACC_SET) " WHERE id = ?");
+	sqlite3_stmt *st =
+	    db_prepare(db, op,
+	               "UPDATE runs SET finished_ns = ?, first_packet_ns = ?, "
+	               "last_packet_ns = ?, complete = ?, fingerprint = coalesce(?, "
+	               "fingerprint)" DB_ACCOUNTING_COLUMNS(ACC_SET) " WHERE id = ?");
 	if (st == NULL)
 		return -1;
 	int rc = db_bind_u64(st, 1, sum->finished_ns);
@@ -102,7 +81,7 @@ static int update_run(struct db *db, int64_t run_id, const struct db_run_summary
 	DB_ACCOUNTING_COLUMNS(ACC_BIND)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, idx, run_id);
-	if (run_done(db, op, st, rc) != 0)
+	if (db_step_done(db, op, st, rc) != 0)
 		return -1;
 	if (sqlite3_changes(db->sql) != 1)
 		return db_set_err(db,
@@ -116,10 +95,11 @@ static int update_run(struct db *db, int64_t run_id, const struct db_run_summary
 static int write_malformed(struct db *db, int64_t run_id, const struct run_accounting *acc)
 {
 	const char *op = "finish run: write run_malformed";
-	sqlite3_stmt *st = prepare(db, op, "DELETE FROM run_malformed WHERE run_id = ?");
-	if (st == NULL || run_done(db, op, st, sqlite3_bind_int64(st, 1, run_id)) != 0)
+	sqlite3_stmt *st = db_prepare(db, op, "DELETE FROM run_malformed WHERE run_id = ?");
+	if (st == NULL || db_step_done(db, op, st, sqlite3_bind_int64(st, 1, run_id)) != 0)
 		return -1;
-	st = prepare(db, op, "INSERT INTO run_malformed (run_id, reason, count) VALUES (?, ?, ?)");
+	st = db_prepare(db, op,
+	                "INSERT INTO run_malformed (run_id, reason, count) VALUES (?, ?, ?)");
 	if (st == NULL)
 		return -1;
 	/* malformed[] is indexed by -code; index 0 (DCV_OK) is not a reason. */
@@ -171,8 +151,8 @@ static int replace_earlier(struct db *db, int64_t run_id)
 	};
 	const char *op = "finish run: delete earlier runs of the same input";
 	for (size_t i = 0; i < sizeof(deletes) / sizeof(deletes[0]); i++) {
-		sqlite3_stmt *st = prepare(db, op, deletes[i]);
-		if (st == NULL || run_done(db, op, st, sqlite3_bind_int64(st, 1, run_id)) != 0)
+		sqlite3_stmt *st = db_prepare(db, op, deletes[i]);
+		if (st == NULL || db_step_done(db, op, st, sqlite3_bind_int64(st, 1, run_id)) != 0)
 			return -1;
 	}
 	/* changes() is that of the last statement: the runs themselves. */

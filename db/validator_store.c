@@ -6,18 +6,6 @@
 
 #include "db_internal.h"
 
-/* Prepares a statement for one use; NULL after recording the failure. */
-static sqlite3_stmt *prepare(struct db *db, const char *op, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		db_sql_fail(db, op, rc);
-		return NULL;
-	}
-	return st;
-}
-
 static void copy_text(char *dst, size_t len, const unsigned char *src)
 {
 	snprintf(dst, len, "%s", src != NULL ? (const char *)src : "");
@@ -30,10 +18,10 @@ static int insert_perspectives(struct db *db, int64_t run_id, int64_t attempt_id
 {
 	const char *op = "store attempt perspectives";
 	sqlite3_stmt *st =
-	    prepare(db, op,
-	            "INSERT OR REPLACE INTO attempt_perspectives (attempt_id, run_id, "
-	            "source, region, confidence, outcome, queries, failures) VALUES "
-	            "(?, ?, ?, ?, ?, ?, ?, ?)");
+	    db_prepare(db, op,
+	               "INSERT OR REPLACE INTO attempt_perspectives (attempt_id, run_id, "
+	               "source, region, confidence, outcome, queries, failures) VALUES "
+	               "(?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return -1;
 	int rc = SQLITE_OK;
@@ -66,10 +54,10 @@ int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a)
 		return -1;
 	const char *op = "store attempt";
 	sqlite3_stmt *st =
-	    prepare(db, op,
-	            "INSERT INTO attempts (run_id, first_ns, last_ns, name, ca, method, "
-	            "caa_climb, caa_labels, perspectives, usable, failed, status) "
-	            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    db_prepare(db, op,
+	               "INSERT INTO attempts (run_id, first_ns, last_ns, name, ca, method, "
+	               "caa_climb, caa_labels, perspectives, usable, failed, status) "
+	               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL) {
 		db_rollback(db);
 		return -1;
@@ -149,7 +137,7 @@ int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic 
 	if (db_begin(db, "store validators: begin") != 0)
 		return -1;
 	const char *op = "store validators";
-	sqlite3_stmt *del = prepare(db, op, "DELETE FROM validator_sources WHERE run_id = ?");
+	sqlite3_stmt *del = db_prepare(db, op, "DELETE FROM validator_sources WHERE run_id = ?");
 	if (del == NULL) {
 		db_rollback(db);
 		return -1;
@@ -159,7 +147,7 @@ int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic 
 	sqlite3_finalize(del);
 	struct store_ctx c = {.db = db, .run_id = run_id, .rc = SQLITE_OK};
 	if (rc == SQLITE_DONE)
-		c.st = prepare(
+		c.st = db_prepare(
 		    db, op,
 		    "INSERT INTO validator_sources (run_id, source, family, source_bin, ca, "
 		    "region, confidence, evidence, first_ns, last_ns, queries, "
@@ -189,7 +177,8 @@ int db_validator_source_add(struct db *db, int64_t run_id, const struct mpic_sou
 		return -1;
 	db_writer_quiesce(db);
 	struct store_ctx c = {.db = db, .run_id = run_id, .rc = SQLITE_OK};
-	c.st = prepare(db, "store validator source",
+	c.st =
+	    db_prepare(db, "store validator source",
 	               "INSERT OR REPLACE INTO validator_sources (run_id, source, family, "
 	               "source_bin, ca, region, confidence, evidence, first_ns, last_ns, queries, "
 	               "validation_queries, failures, attempts) VALUES "
@@ -218,7 +207,7 @@ int db_validators_read(struct db *db, int64_t run_id, const char *min_conf, unsi
 	if (db == NULL || db_flush(db) != 0)
 		return -1;
 	const char *op = "read validators";
-	sqlite3_stmt *st = prepare(
+	sqlite3_stmt *st = db_prepare(
 	    db, op,
 	    "SELECT source, ca, region, confidence, evidence, queries, validation_queries, "
 	    "failures, attempts FROM validator_sources WHERE run_id = ?1 AND "
@@ -258,7 +247,7 @@ int db_ca_region_read(struct db *db, int64_t run_id,
 	if (db == NULL || db_flush(db) != 0)
 		return -1;
 	const char *op = "read per-CA statistics";
-	sqlite3_stmt *st = prepare(
+	sqlite3_stmt *st = db_prepare(
 	    db, op,
 	    "SELECT v.ca, v.region, count(DISTINCT v.source), sum(s.queries), sum(s.responses),"
 	    " sum(s.unanswered), sum(s.servfail), sum(s.refused),"
@@ -305,10 +294,10 @@ int db_attempt_totals(struct db *db, int64_t run_id, struct db_attempt_totals *o
 		return -1;
 	const char *op = "read attempt totals";
 	sqlite3_stmt *st =
-	    prepare(db, op,
-	            "SELECT count(*), coalesce(sum(status = 'corroborated'), 0),"
-	            " coalesce(sum(status = 'at_risk'), 0),"
-	            " coalesce(sum(status = 'failed'), 0) FROM attempts WHERE run_id = ?");
+	    db_prepare(db, op,
+	               "SELECT count(*), coalesce(sum(status = 'corroborated'), 0),"
+	               " coalesce(sum(status = 'at_risk'), 0),"
+	               " coalesce(sum(status = 'failed'), 0) FROM attempts WHERE run_id = ?");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -350,14 +339,14 @@ int db_attempts_read(struct db *db, int64_t run_id, bool problems_only, unsigned
 		return -1;
 	const char *op = "read attempts";
 	sqlite3_stmt *st =
-	    prepare(db, op,
-	            "SELECT id, first_ns, last_ns, name, ca, method, status, caa_labels,"
-	            " perspectives, usable, failed FROM attempts WHERE run_id = ?1 AND"
-	            " (?2 = 0 OR status <> 'corroborated') ORDER BY first_ns, id"
-	            " LIMIT ?3");
-	sqlite3_stmt *per = prepare(db, op,
-	                            "SELECT source, region, outcome, queries, failures FROM "
-	                            "attempt_perspectives WHERE attempt_id = ? ORDER BY source");
+	    db_prepare(db, op,
+	               "SELECT id, first_ns, last_ns, name, ca, method, status, caa_labels,"
+	               " perspectives, usable, failed FROM attempts WHERE run_id = ?1 AND"
+	               " (?2 = 0 OR status <> 'corroborated') ORDER BY first_ns, id"
+	               " LIMIT ?3");
+	sqlite3_stmt *per = db_prepare(db, op,
+	                               "SELECT source, region, outcome, queries, failures FROM "
+	                               "attempt_perspectives WHERE attempt_id = ? ORDER BY source");
 	if (st == NULL || per == NULL) {
 		sqlite3_finalize(st);
 		sqlite3_finalize(per);
