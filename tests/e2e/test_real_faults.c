@@ -547,3 +547,50 @@ Test(real_faults, refused_findings)
 	free(all);
 	lab_done(&l);
 }
+
+/* The zone lab.example is configured but does not load: BIND answers SERVFAIL
+ * for every name in it, the challenge and most of the CAA climb. */
+Test(real_faults, servfail_findings)
+{
+	struct lab l;
+	lab_run(&l, "servfail");
+	cr_assert_gt(rcode_count(&l, "SERVFAIL"), 0, "the broken zone gave no SERVFAIL");
+	json_t *arr = findings(&l);
+	char *all = dump(arr);
+	json_t *f = find_finding(arr, "SERVFAIL_TO_VALIDATORS", NULL, NULL);
+	cr_assert_not_null(f, "no SERVFAIL_TO_VALIDATORS finding: %s", all);
+	cr_expect(serious(f));
+	cr_expect_not_null(strstr(fstr(f, "evidence"), "lab.example"),
+	                   "the evidence names the failing names: %s", fstr(f, "evidence"));
+	free(all);
+	lab_done(&l);
+}
+
+/* _acme-challenge TXT served with TTL 3600: stale tokens stay cached. */
+Test(real_faults, acme_ttl_findings)
+{
+	struct lab l;
+	lab_run(&l, "acme_ttl");
+	json_t *arr = findings(&l);
+	char *all = dump(arr);
+	json_t *f = find_finding(arr, "ACME_TXT_TTL_HIGH", NULL, NULL);
+	cr_assert_not_null(f, "no ACME_TXT_TTL_HIGH finding: %s", all);
+	cr_expect_not_null(strstr(fstr(f, "subject"), "a.b.lab.example"), "%s", fstr(f, "subject"));
+	free(all);
+	lab_done(&l);
+}
+
+/* No _acme-challenge record on this server: validators get NXDOMAIN. */
+Test(real_faults, acme_missing_findings)
+{
+	struct lab l;
+	lab_run(&l, "acme_missing");
+	cr_assert_gt(rcode_count(&l, "NXDOMAIN"), 0, "the missing record gave no NXDOMAIN");
+	json_t *arr = findings(&l);
+	char *all = dump(arr);
+	json_t *f = find_finding(arr, "ACME_TXT_MISSING", NULL, NULL);
+	cr_assert_not_null(f, "no ACME_TXT_MISSING finding: %s", all);
+	cr_expect_not_null(strstr(fstr(f, "subject"), "a.b.lab.example"), "%s", fstr(f, "subject"));
+	free(all);
+	lab_done(&l);
+}

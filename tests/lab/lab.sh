@@ -82,6 +82,16 @@ esac
 
 mkdir -p "$OUT/named"
 cp "$SRC_DIR/tests/lab/example.zone" "$OUT/named/example.zone"
+EXTRA_ZONES=""
+case "$SCEN" in
+acme_ttl) # the challenge tokens are cached for an hour by every resolver
+	sed -i 's/^_acme-challenge.a.b.lab\t60 /_acme-challenge.a.b.lab\t3600 /' "$OUT/named/example.zone" ;;
+acme_missing) # the challenge record was never published on this server
+	sed -i '/^_acme-challenge/d' "$OUT/named/example.zone" ;;
+servfail) # lab.example is configured but its file does not load: SERVFAIL
+	printf 'this is not a zone file\n' >"$OUT/named/lab.zone"
+	EXTRA_ZONES="zone \"lab.example\" { type primary; file \"$OUT/named/lab.zone\"; };" ;;
+esac
 cat >"$OUT/named/named.conf" <<EOF
 options {
 	directory "$OUT/named";
@@ -98,6 +108,7 @@ options {
 };
 controls { };
 zone "example" { type primary; file "$OUT/named/example.zone"; };
+$EXTRA_ZONES
 EOF
 
 # started with ip netns exec directly (no shell function) so that $! is the
@@ -145,7 +156,7 @@ tcp53_rejected)
 	in_ns nft add rule inet "$TABLE" input $TO_SERVER \
 		ip saddr '{ 127.10.0.0/16, 127.20.0.0/16, 127.30.0.0/16 }' tcp dport 53 reject with tcp reset
 	;;
-clean | refused) ;;
+clean | refused | servfail | acme_ttl | acme_missing) ;;
 *)
 	echo "lab: unknown scenario $SCEN" >&2
 	exit 2
