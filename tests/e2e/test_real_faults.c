@@ -418,6 +418,10 @@ Test(real_faults, rate_limit_findings)
 	cr_expect_str_eq(fstr(f, "subject_kind"), "source");
 	cr_expect(serious(f));
 	assert_within(metric(f, "inferred_qps_cap"), QPS_CAP, "RATE_LIMITED inferred_qps_cap");
+	/* the burst is a CAA climb: the limit eats part of it while the rest of
+	 * the same climb is answered */
+	json_t *burst = find_finding(arr, "CAA_BURST", "name", "a.b.lab.example");
+	cr_expect_not_null(burst, "no CAA_BURST finding for a.b.lab.example");
 	lab_done(&l);
 }
 
