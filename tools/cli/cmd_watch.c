@@ -379,7 +379,7 @@ static void take_frame(struct watch *w, const struct cap_frame *f)
 	char err[512];
 	/* a failing sink is reported by the next flush; the frame is counted */
 	(void)analyzer_frame(w->an, f);
-	if (w->pcap != NULL && watch_pcap_write(w->pcap, f, wall_ns(), err, sizeof(err)) != 0)
+	if (w->pcap != NULL && watch_pcap_write(w->pcap, f, f->ts_ns, err, sizeof(err)) != 0)
 		wlog(w, LOG_ERR, "write-pcap: %s", err);
 }
 

@@ -93,10 +93,11 @@ static int open_file(struct watch_pcap *w, int linktype, uint64_t now_ns, char *
 int watch_pcap_write(struct watch_pcap *w, const struct cap_frame *f, uint64_t now_ns, char *err,
                      size_t errlen)
 {
-	bool rotate = w->dump == NULL || w->linktype != f->linktype ||
-	              (w->rotate_bytes != 0 && w->bytes + 16 + f->caplen > w->rotate_bytes &&
-	               w->bytes > 24) ||
-	              (w->rotate_ns != 0 && now_ns - w->opened_ns >= w->rotate_ns);
+	bool rotate =
+	    w->dump == NULL || w->linktype != f->linktype ||
+	    (w->rotate_bytes != 0 && w->bytes + 16 + f->caplen > w->rotate_bytes &&
+	     w->bytes > 24) ||
+	    (w->rotate_ns != 0 && now_ns >= w->opened_ns && now_ns - w->opened_ns >= w->rotate_ns);
 	if (rotate && open_file(w, f->linktype, now_ns, err, errlen) != 0)
 		return -1;
 	struct pcap_pkthdr h;

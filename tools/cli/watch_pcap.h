@@ -25,9 +25,12 @@ struct watch_pcap *watch_pcap_new(const char *dir, uint64_t rotate_bytes, uint64
                                   char *err, size_t errlen);
 
 /* watch_pcap_write() appends a frame, first opening a new file when none is
- * open, the link type changed or a rotation limit was reached (now_ns is
- * the wall clock). Returns 0, or -1 with the reason in err (the writer stays
- * usable: the next frame tries a new file). */
+ * open, the link type changed or a rotation limit was reached. now_ns is the
+ * frame's capture time, so files split where the packets were captured, not
+ * where the reader happened to wake up; a frame older than the open file's
+ * start (records of several CPUs interleave) never starts a new file.
+ * Returns 0, or -1 with the reason in err (the writer stays usable: the next
+ * frame tries a new file). */
 int watch_pcap_write(struct watch_pcap *w, const struct cap_frame *f, uint64_t now_ns, char *err,
                      size_t errlen);
 
