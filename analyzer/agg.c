@@ -42,7 +42,10 @@ struct agg {
 	struct agg_entry *entries;
 	uint32_t *heads; /* hash chains */
 	uint32_t head_mask;
-	uint32_t free_head; /* free entries linked through chain_next */
+	uint32_t free_head; /* freed entries linked through chain_next */
+	uint32_t fresh;     /* entries [fresh, max_entries) were never used: they
+	                       are free without being linked, so a new table
+	                       touches no page of them */
 	uint32_t fifo_head, fifo_tail;
 	uint32_t used;
 	uint32_t last; /* entry of the latest agg_get() (AGG_NIL: none): a
@@ -59,7 +62,7 @@ static int assert_agg_ok(const struct agg *a)
 	uint32_t n = 0;
 	for (uint32_t i = a->fifo_head; i != AGG_NIL; i = a->entries[i].fifo_next)
 		n++;
-	uint32_t f = 0;
+	uint32_t f = a->cfg.max_entries - a->fresh;
 	for (uint32_t i = a->free_head; i != AGG_NIL; i = a->entries[i].chain_next)
 		f++;
 	return n == a->used && n + f == a->cfg.max_entries;
@@ -105,9 +108,8 @@ struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, agg_second_f
 		return NULL;
 	}
 	memset(a->heads, 0xff, (size_t)nheads * sizeof(*a->heads));
-	for (uint32_t i = 0; i < a->cfg.max_entries; i++)
-		a->entries[i].chain_next = i + 1 < a->cfg.max_entries ? i + 1 : AGG_NIL;
-	a->free_head = 0;
+	a->free_head = AGG_NIL;
+	a->fresh = 0;
 	a->fifo_head = a->fifo_tail = AGG_NIL;
 	a->last = AGG_NIL;
 	return a;
@@ -197,13 +199,18 @@ struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint
 			return &e->row;
 		}
 	}
-	if (a->free_head == AGG_NIL) {
+	if (a->free_head == AGG_NIL && a->fresh == a->cfg.max_entries) {
 		emit_entry(a, a->fifo_head); /* full: the oldest goes out early */
 		a->evictions++;
 	}
-	uint32_t i = a->free_head;
+	uint32_t i;
+	if (a->free_head != AGG_NIL) {
+		i = a->free_head;
+		a->free_head = a->entries[i].chain_next;
+	} else {
+		i = a->fresh++;
+	}
 	struct agg_entry *e = &a->entries[i];
-	a->free_head = e->chain_next;
 	memset(e, 0, sizeof(*e));
 	e->row.source = *source;
 	e->row.bucket_start_ns = start;

@@ -275,7 +275,9 @@ int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned 
 	    " AND t.query_ts_ns >= a.first_ns AND t.query_ts_ns <= a.last_ns"
 	    " AND (t.qname = a.name OR substr(a.name, -length(t.qname) - 1) = '.' || t.qname)"
 	    " AND (t.kind = 'unanswered' OR t.rcode = 5)"
-	    " AND EXISTS (SELECT 1 FROM transactions u WHERE u.run_id = a.run_id"
+	    /* +u.run_id: look the source's own lookups up by client (index
+	     * transactions_client), not every lookup of the attempt's window */
+	    " AND EXISTS (SELECT 1 FROM transactions u WHERE +u.run_id = a.run_id"
 	    " AND u.client = t.client AND u.shape = 'caa' AND u.kind = 'answered'"
 	    " AND u.rcode IN (0, 3) AND u.query_ts_ns >= a.first_ns AND u.query_ts_ns <= a.last_ns"
 	    " AND (u.qname = a.name OR substr(a.name, -length(u.qname) - 1) = '.' || u.qname))"

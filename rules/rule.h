@@ -22,6 +22,11 @@ struct rule_ctx {
 	const struct rules_config *cfg; /* NULL = defaults */
 	int (*emit)(struct rule_ctx *c, const struct finding *f);
 	void *priv; /* the runner's */
+	/* validator totals per (CA, region), read once per run of the
+	 * catalogue by rule_groups_read() and freed by the runner */
+	struct rule_group *groups;
+	size_t ngroups;
+	int groups_ready;
 };
 
 /* The threshold k of c's configuration. */
@@ -50,7 +55,8 @@ struct rule_group {
 
 /* rule_groups_read() sums the validator sources of the scope per (CA,
  * region) into *out (malloc'd, caller frees), sorted by CA then region.
- * Returns 0 or -1. */
+ * The database is read on the first call of a run only; later calls copy
+ * what it gave. Returns 0 or -1. */
 int rule_groups_read(struct rule_ctx *c, struct rule_group **out, size_t *n);
 
 /* rule_group_add() adds b's counters into a (keeps a's names). */

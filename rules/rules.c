@@ -86,6 +86,7 @@ int rules_run(struct db *db, const struct rules_scope *scope, const struct rules
 		r.npending = 0;
 		if (catalogue[i].run(&c) != 0 || r.oom) {
 			free(r.pending);
+			free(c.groups);
 			return -1;
 		}
 		/* stable: insertion sort by severity, most severe first */
@@ -107,10 +108,12 @@ int rules_run(struct db *db, const struct rules_scope *scope, const struct rules
 			total++;
 			if (fn != NULL && fn(ctx, &r.pending[k]) != 0) {
 				free(r.pending);
+				free(c.groups);
 				return total;
 			}
 		}
 	}
 	free(r.pending);
+	free(c.groups);
 	return total;
 }
