@@ -4,7 +4,7 @@
  * and what the source says it lost.
  *
  *   dcv-capbench-read --kind ebpf|pcap --iface IF [--buffer BYTES]
- *                     [--consumer-rate FPS] [--idle-ms MS] [--max-s S]
+ *                     [--snaplen N] [--consumer-rate FPS] [--idle-ms MS] [--max-s S]
  *
  * Prints "ready CHOICE" once the source is open and attached, then reads until
  * SIGUSR1, SIGINT or SIGTERM (the sender is done) and drains the source until
@@ -26,7 +26,8 @@
  * --consumer-rate makes a slow consumer: it takes at most FPS frames a
  * second (it sleeps when ahead), as an analyzer that cannot keep up would.
  * --buffer sets the pcap kernel buffer or the eBPF ring buffer (0 = the
- * source's default).
+ * source's default), --snaplen the bytes kept of each frame (0 = the source's
+ * default).
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -108,9 +109,9 @@ static int print_ksrc(const struct cap_src_counters *c, void *ctx)
 
 static int usage(void)
 {
-	fprintf(stderr,
-	        "usage: dcv-capbench-read --kind ebpf|pcap --iface IF [--buffer BYTES]\n"
-	        "                         [--consumer-rate FPS] [--idle-ms MS] [--max-s S]\n");
+	fprintf(stderr, "usage: dcv-capbench-read --kind ebpf|pcap --iface IF [--buffer BYTES]\n"
+	                "                         [--snaplen N] [--consumer-rate FPS] [--idle-ms "
+	                "MS] [--max-s S]\n");
 	return 2;
 }
 
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
 	                                         {"consumer-rate", required_argument, NULL, 'c'},
 	                                         {"idle-ms", required_argument, NULL, 'I'},
 	                                         {"max-s", required_argument, NULL, 'm'},
+	                                         {"snaplen", required_argument, NULL, 's'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	struct cap_live_opts o = {.kind = CAP_LIVE_EBPF};
@@ -145,6 +147,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			o.buffer_bytes = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			o.snaplen = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
 		case 'c':
 			consumer_rate = atof(optarg);

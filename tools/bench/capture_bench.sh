@@ -10,7 +10,9 @@
 #   --build-dir DIR      take dcv-capbench-send and dcv-capbench-read from DIR;
 #                        without it the script builds a Release tree in build-bench/
 #   --json FILE          also write a JSON summary to FILE
-#   --modes LIST         capture modes, comma-separated (default ebpf,pcap)
+#   --modes LIST         capture modes, comma-separated: ebpf, pcap, or either
+#                        with a snap length as MODE/SNAPLEN (dcvscope watch
+#                        --snaplen); default ebpf,pcap,pcap/1500
 #   --sources K          distinct client addresses 192.0.2.100.. (default 8, at most 100)
 #   --step-s S           seconds of traffic per search step (default 1); a step
 #                        sends exactly rate * S packets (at least 10000)
@@ -57,7 +59,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=""
 JSON=""
-MODES="ebpf,pcap"
+MODES="ebpf,pcap,pcap/1500"
 NSRC=8
 STEP_S=1
 START_RATE=50000
@@ -83,7 +85,7 @@ while [ $# -gt 0 ]; do
 	--consumer-rate) CONSUMER_RATE=$2; shift 2 ;;
 	--overload-count) OVER_COUNT=$2; shift 2 ;;
 	--time-limit) TIME_LIMIT=$2; shift 2 ;;
-	-h|--help) sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -/{/^set -/d;p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "capture_bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -168,12 +170,13 @@ stat_c() { ip netns exec "$NS_C" cat "/sys/class/net/$IF_C/statistics/$1"; }
 # DELIVERED MATCHED PSDROP IFDROP RBDROP DRAINED SRC_OK SRC_NOTE; returns 1 if
 # the reader could not open the source (reason in READ_ERR).
 run() {
-	local mode=$1 rate=$2 count=$3 buf=$4 crate=$5 maxs
+	local mode=$1 rate=$2 count=$3 buf=$4 crate=$5 maxs snap=0
+	case "$mode" in */*) snap=${mode#*/} ;; esac
 	maxs=$(awk "BEGIN { m = ($rate > 0 ? 3 * $count / $rate : 10); print (m < 2 ? 2 : m) }")
 	READ_ERR=""
 	if [ "$mode" != none ]; then
 		: >"$TMP/read.out"
-		ip netns exec "$NS_S" "$READ" --kind "$mode" --iface "$IF_S" --buffer "$buf" \
+		ip netns exec "$NS_S" "$READ" --kind "${mode%%/*}" --iface "$IF_S" --buffer "$buf" --snaplen "$snap" \
 			--consumer-rate "$crate" --max-s "$(calc "$maxs + 30")" >"$TMP/read.out" 2>"$TMP/read.err" &
 		READER=$!
 		for _ in $(seq 100); do
@@ -218,7 +221,7 @@ run() {
 	IFDROP=$(kv "$TMP/read.out" if_dropped)
 	RBDROP=$(kv "$TMP/read.out" ringbuf_dropped)
 	DRAINED=$(kv "$TMP/read.out" drained)
-	check_sources "$mode"
+	check_sources "${mode%%/*}"
 }
 
 # check_sources MODE: per source, the eBPF in-kernel count (ksrc) against what
@@ -291,14 +294,14 @@ step() {
 }
 
 for mode in "${MODE_LIST[@]}"; do
-	case "$mode" in ebpf | pcap) ;; *) echo "capture_bench.sh: unknown mode $mode" >&2; exit 2 ;; esac
+	case "$mode" in ebpf | pcap | ebpf/[1-9]* | pcap/[1-9]*) ;; *) echo "capture_bench.sh: unknown mode $mode" >&2; exit 2 ;; esac
 	echo "$mode: searching the zero-loss rate" >&2
 	lo=0 lo_achieved=0 hi=0 bound=capture rate=$START_RATE rc=0
 	# doubling from the start rate (halving first if the start rate loses)
 	while :; do
 		step "$mode" "$rate" && rc=0 || rc=$?
 		if [ "$rc" = 2 ]; then
-			if [ "$mode" = ebpf ] && grep -qiE 'not permitted|permission|built without eBPF|BTF|not supported' <<<"$READ_ERR"; then
+			if [ "${mode%%/*}" = ebpf ] && grep -qiE 'not permitted|permission|built without eBPF|BTF|not supported' <<<"$READ_ERR"; then
 				SKIP[$mode]="the kernel refuses BPF here: $READ_ERR"
 				echo "ebpf: SKIPPED: ${SKIP[$mode]}" >&2
 				break
@@ -365,7 +368,7 @@ for mode in "${MODE_LIST[@]}"; do
 		[ "$variant" = slow-consumer ] && crate=$CONSUMER_RATE
 		run "$mode" 0 "$OVER_COUNT" "$SMALL_BUF" "$crate" || { echo "capture_bench.sh: $mode reader failed: $READ_ERR" >&2; exit 1; }
 		[ "$SRC_OK" = no ] && SRC_FAILS=$((SRC_FAILS + 1))
-		if [ "$mode" = ebpf ]; then
+		if [ "${mode%%/*}" = ebpf ]; then
 			reported=$RBDROP
 			what="ring-buffer drops $RBDROP"
 			seen=$MATCHED # what the program matched
@@ -382,7 +385,7 @@ for mode in "${MODE_LIST[@]}"; do
 		else
 			identity="GAP $gap (kernel matched $seen, reached veth $ARRIVED, drained $DRAINED)"
 		fi
-		[ "$mode" = ebpf ] && [ "$gap" != 0 ] && SRC_FAILS=$((SRC_FAILS + 1))
+		[ "${mode%%/*}" = ebpf ] && [ "$gap" != 0 ] && SRC_FAILS=$((SRC_FAILS + 1))
 		buf_label="$SMALL_BUF B buffer"
 		[ "$crate" -gt 0 ] && buf_label="$buf_label, consumer $crate/s"
 		echo "  $mode overload ($buf_label): sent $SENT at $ACHIEVED pkt/s, reached veth $ARRIVED, delivered $DELIVERED, $what; identity: $identity; per-source: $SRC_OK ($SRC_NOTE)" >&2
@@ -409,7 +412,7 @@ for mode in "${MODE_LIST[@]}"; do
 	fi
 	IFS='|' read -r o_sent o_del o_rep o_id o_src <<<"${LAST_OVER[$mode]}"
 	src_label=$o_src
-	[ "$mode" = pcap ] && src_label=" n/a (libpcap keeps none)"
+	[ "${mode%%/*}" = pcap ] && src_label=" n/a (libpcap keeps none)"
 	echo "| $mode | ${ZL_RATE[$mode]} | ${ZL_BOUND[$mode]} | ${ZL_CONFIRM[$mode]} |$o_sent|$o_del|$o_rep|$o_id|$src_label |"
 done
 echo
@@ -438,7 +441,7 @@ if [ -n "$JSON" ]; then
 			fi
 			printf '    "%s": {"zero_loss_pps": %s, "limited_by": "%s", "confirmed": %s, "steps": [%s]}' \
 				"$mode" "${ZL_RATE[$mode]}" "${ZL_BOUND[$mode]}" \
-				"$([ "${ZL_CONFIRM[$mode]}" = yes ] && echo true || echo false)" "${STEPS[$mode]%,}"
+				"$([[ ${ZL_CONFIRM[$mode]} == yes* ]] && echo true || echo false)" "${STEPS[$mode]%,}"
 		done
 		echo
 		echo "  },"
