@@ -213,7 +213,7 @@ run() {
 	COMPLETE=$(kv "$TMP/send.out" complete)
 	ARRIVED=$((rx1 - rx0))
 	PATHDROP=$((drop1 - drop0))
-	DELIVERED=0 MATCHED=0 PSDROP=0 IFDROP=0 RBDROP=0 DRAINED=1 SRC_OK=na SRC_NOTE=""
+	DELIVERED=0 MATCHED=0 PSDROP=0 IFDROP=0 RBDROP=0 DRAINED=1 SRC_OK=n/a SRC_NOTE=""
 	[ "$mode" = none ] && return 0
 	DELIVERED=$(kv "$TMP/read.out" delivered)
 	MATCHED=$(kv "$TMP/read.out" kernel_matched)
@@ -228,9 +228,10 @@ run() {
 # the sender sent (src). Sets SRC_OK (yes/no/na) and SRC_NOTE.
 check_sources() {
 	local bad=0 n=0 addr want got
-	SRC_OK=na
-	SRC_NOTE=""
+	SRC_OK=n/a
+	SRC_NOTE="libpcap keeps no per-source counters"
 	[ "$1" = ebpf ] || return 0
+	SRC_NOTE=""
 	while read -r _ addr want; do
 		n=$((n + 1))
 		got=$(awk -v a="$addr" '$1 == "ksrc" && $2 == a { print $3 }' "$TMP/read.out")
