@@ -41,7 +41,8 @@
 #     got every one of them. The rate reported is the one the sender
 #     achieved, not the one asked for; when the sender cannot go faster, the
 #     result is "sender" bound (a lower bound: on a veth the receive path,
-#     the eBPF program and the packet socket run on the sender's CPU);
+#     the eBPF program and the packet socket run on the sender's CPU; the
+#     sender is pinned to CPU 0 and the reader to CPU 1);
 #  3. per mode, two overload runs at the sender's full speed with the small
 #     buffer, the second with a slow consumer: sent, reached the veth,
 #     delivered, and the drops the source reports (eBPF: ring-buffer drops
@@ -162,6 +163,15 @@ SINK=$!
 for _ in $(seq 50); do grep -q ready "$TMP/sink.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$TMP/sink.out" || { echo "capture_bench.sh: the UDP sink did not start: $(cat "$TMP/sink.out")" >&2; exit 1; }
 
+# the sender (and with it the veth receive path, which runs in its softirq)
+# on the first CPU, the reader on the second: runs do not depend on where the
+# scheduler happens to put them
+PIN_SEND=() PIN_READ=()
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	PIN_SEND=(taskset -c 0)
+	PIN_READ=(taskset -c 1)
+fi
+
 T_START=$(date +%s)
 elapsed() { echo $(($(date +%s) - T_START)); }
 
@@ -185,7 +195,7 @@ run() {
 	READ_ERR=""
 	if [ "$mode" != none ]; then
 		: >"$TMP/read.out"
-		ip netns exec "$NS_S" "$READ" --kind "${mode%%/*}" --iface "$IF_S" --buffer "$buf" --snaplen "$snap" \
+		ip netns exec "$NS_S" "${PIN_READ[@]}" "$READ" --kind "${mode%%/*}" --iface "$IF_S" --buffer "$buf" --snaplen "$snap" \
 			--consumer-rate "$crate" --max-s "$(calc "$maxs + 30")" >"$TMP/read.out" 2>"$TMP/read.err" &
 		READER=$!
 		for _ in $(seq 100); do
@@ -203,7 +213,7 @@ run() {
 	local rx0 drop0 rx1 drop1
 	rx0=$(stat_s rx_packets)
 	drop0=$(stat_c tx_dropped)
-	ip netns exec "$NS_C" "$SEND" --dst "$SRV" --count "$count" --rate "$rate" \
+	ip netns exec "$NS_C" "${PIN_SEND[@]}" "$SEND" --dst "$SRV" --count "$count" --rate "$rate" \
 		--src "$SRC0" --sources "$NSRC" --max-s "$maxs" >"$TMP/send.out" 2>"$TMP/send.err" &
 	SENDER=$!
 	wait "$SENDER" || true
