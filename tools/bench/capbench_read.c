@@ -186,7 +186,10 @@ int main(int argc, char **argv)
 	int drained = 0;
 	for (;;) {
 		struct cap_frame f;
-		int r = cap_live_next(l, &f, sender_done ? idle_ms : READ_WAIT_MS);
+		/* the signal itself ends a wait early: only a wait begun after it
+		 * counts as the idle time that ends the drain */
+		int draining = sender_done;
+		int r = cap_live_next(l, &f, draining ? idle_ms : READ_WAIT_MS);
 		if (r == CAP_LIVE_ERROR) {
 			fprintf(stderr, "dcv-capbench-read: %s\n", cap_live_error(l));
 			goto out;
@@ -207,7 +210,7 @@ int main(int argc, char **argv)
 					nanosleep(&ts, NULL);
 				}
 			}
-		} else if (sender_done) {
+		} else if (draining) {
 			drained = 1; /* idle for idle_ms after the sender finished */
 			break;
 		}
