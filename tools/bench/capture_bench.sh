@@ -108,6 +108,13 @@ if [ "$NSRC" -lt 1 ] || [ "$NSRC" -gt 100 ]; then
 	echo "capture_bench.sh: --sources must be 1..100" >&2
 	exit 2
 fi
+IFS=, read -r -a MODE_LIST <<<"$MODES"
+for mode in "${MODE_LIST[@]}"; do
+	case "$mode" in
+	ebpf | pcap | ebpf/[1-9]* | pcap/[1-9]*) ;;
+	*) echo "capture_bench.sh: unknown mode $mode (ebpf, pcap, MODE/SNAPLEN)" >&2; exit 2 ;;
+	esac
+done
 if [ "$(id -u)" != 0 ]; then
 	echo "capture_bench.sh: needs root (network namespaces, eBPF programs, packet sockets); run it with sudo" >&2
 	exit 2
@@ -292,7 +299,6 @@ declare -A ZL_RATE ZL_BOUND ZL_CONFIRM STEPS SKIP LAST_OVER
 SRC_FAILS=0
 OVER_ROWS=""
 OVER_JSON=""
-IFS=, read -r -a MODE_LIST <<<"$MODES"
 
 # step MODE RATE: one search step with the default buffers; returns 0 on zero
 # loss. Sets STEP_RESULT (pass, capture-loss, path-loss, short).
@@ -317,7 +323,6 @@ step() {
 }
 
 for mode in "${MODE_LIST[@]}"; do
-	case "$mode" in ebpf | pcap | ebpf/[1-9]* | pcap/[1-9]*) ;; *) echo "capture_bench.sh: unknown mode $mode" >&2; exit 2 ;; esac
 	echo "$mode: searching the zero-loss rate" >&2
 	lo=0 lo_achieved=0 hi=0 bound=capture rate=$START_RATE rc=0 retried=0
 	# doubling from the start rate (halving first if the start rate loses)
@@ -325,7 +330,7 @@ for mode in "${MODE_LIST[@]}"; do
 		step "$mode" "$rate" && rc=0 || rc=$?
 		if [ "$rc" = 2 ]; then
 			if [ "${mode%%/*}" = ebpf ] && grep -qiE 'not permitted|permission|built without eBPF|BTF|not supported' <<<"$READ_ERR"; then
-				SKIP[$mode]="the kernel refuses BPF here: $READ_ERR"
+				SKIP[$mode]="eBPF unavailable: $READ_ERR"
 				echo "ebpf: SKIPPED: ${SKIP[$mode]}" >&2
 				break
 			fi
