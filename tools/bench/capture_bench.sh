@@ -40,11 +40,12 @@
 #     loses). A step passes when every packet sent reached the server's veth
 #     (its rx counter, as `ip -s link` shows it: packets the kernel dropped
 #     before the capture point are not the capture's fault) and the reader
-#     got every one of them. The rate reported is the one the sender
-#     achieved, not the one asked for; when the sender cannot go faster, the
-#     result is "sender" bound (a lower bound: on a veth the receive path,
-#     the eBPF program and the packet socket run on the sender's CPU; the
-#     sender to CPU 0 and the reader to CPU 1 with --pin);
+#     got every one of them, each source's in full (counted from the frame
+#     bytes). The rate reported is the one the sender achieved, not the one
+#     asked for; when the sender cannot go faster, the result is "sender"
+#     bound (a lower bound: on a veth the receive path, the eBPF program and
+#     the packet socket run on the sender's CPU; --pin puts the sender on
+#     CPU 0 and the reader on CPU 1);
 #  3. per mode, two overload runs at the sender's full speed with the small
 #     buffer, the second with a slow consumer: sent, reached the veth,
 #     delivered, and the drops the source reports (eBPF: ring-buffer drops
@@ -285,6 +286,17 @@ check_sources() {
 	fi
 }
 
+# check_usrc: per source, the frames the reader got (usrc, from the frame
+# bytes) against what the sender sent (src); 0 if all equal.
+check_usrc() {
+	local addr want got
+	while read -r _ addr want; do
+		got=$(awk -v a="$addr" '$1 == "usrc" && $2 == a { print $3 }' "$TMP/read.out")
+		[ "${got:-0}" = "$want" ] || return 1
+	done < <(grep '^src ' "$TMP/send.out")
+	return 0
+}
+
 # ---- the path alone ----------------------------------------------------------
 
 echo "capture_bench: $(nproc) CPUs, kernel $(uname -r), $NSRC sources, veth in private namespaces" >&2
@@ -315,9 +327,11 @@ step() {
 		STEP_RESULT=capture-loss
 	else
 		STEP_RESULT=pass
+		# the right packets too: each source's frames, as delivered
+		check_usrc || STEP_RESULT=source-mismatch
 	fi
 	[ "$SRC_OK" = no ] && SRC_FAILS=$((SRC_FAILS + 1))
-	echo "  $mode asked $rate pkt/s: sent $SENT at $ACHIEVED pkt/s, reached veth $ARRIVED, delivered $DELIVERED, reported drops $((PSDROP + IFDROP + RBDROP)), per-source $SRC_OK -> $STEP_RESULT" >&2
+	echo "  $mode asked $rate pkt/s: sent $SENT at $ACHIEVED pkt/s, reached veth $ARRIVED, delivered $DELIVERED, reported drops $((PSDROP + IFDROP + RBDROP)), kernel per-source $SRC_OK -> $STEP_RESULT" >&2
 	STEPS[$mode]="${STEPS[$mode]:-}{\"asked\": $rate, \"sent\": $SENT, \"achieved\": $ACHIEVED, \"reached_veth\": $ARRIVED, \"delivered\": $DELIVERED, \"reported_drops\": $((PSDROP + IFDROP + RBDROP)), \"result\": \"$STEP_RESULT\"},"
 	[ "$STEP_RESULT" = pass ]
 }
@@ -422,7 +436,7 @@ for mode in "${MODE_LIST[@]}"; do
 		[ "${mode%%/*}" = ebpf ] && [ "$gap" != 0 ] && SRC_FAILS=$((SRC_FAILS + 1))
 		buf_label="$SMALL_BUF B buffer"
 		[ "$crate" -gt 0 ] && buf_label="$buf_label, consumer $crate/s"
-		echo "  $mode overload ($buf_label): sent $SENT at $ACHIEVED pkt/s, reached veth $ARRIVED, delivered $DELIVERED, $what; identity: $identity; per-source: $SRC_OK ($SRC_NOTE)" >&2
+		echo "  $mode overload ($buf_label): sent $SENT at $ACHIEVED pkt/s, reached veth $ARRIVED, delivered $DELIVERED, $what; identity: $identity; kernel per-source: $SRC_OK ($SRC_NOTE)" >&2
 		OVER_ROWS="$OVER_ROWS| $mode | $buf_label | $SENT | $ARRIVED | $DELIVERED | $reported ($what) | $identity | $SRC_OK |
 "
 		OVER_JSON="$OVER_JSON{\"mode\": \"$mode\", \"variant\": \"$variant\", \"buffer_bytes\": $SMALL_BUF, \"consumer_rate\": $crate, \"sent\": $SENT, \"achieved\": $ACHIEVED, \"reached_veth\": $ARRIVED, \"veth_tx_drops\": $PATHDROP, \"delivered\": $DELIVERED, \"kernel_matched\": $seen, \"reported_drops\": $reported, \"ps_drop\": $PSDROP, \"ps_ifdrop\": $IFDROP, \"ringbuf_drops\": $RBDROP, \"gap\": $gap, \"per_source_exact\": \"$SRC_OK\"},"
@@ -456,7 +470,7 @@ echo "| mode | buffer | sent | reached veth | delivered | reported dropped | del
 echo "| --- | --- | ---: | ---: | ---: | --- | --- | --- |"
 printf '%s' "$OVER_ROWS"
 echo
-echo "Zero-loss rate: the rate the sender achieved in the best step in which every packet reached the veth and the capture delivered all of them ($STEP_S s steps, default buffers); \"sender\" means the sender could not go faster, so the capture's limit is higher."
+echo "Zero-loss rate: the rate the sender achieved in the best step in which every packet reached the veth and the capture delivered all of them, each source's in full ($STEP_S s steps, default buffers); \"sender\" means the sender could not go faster, so the capture's limit is higher. The overload columns are those of the slow-consumer run."
 echo "Total time: $(elapsed) s."
 
 if [ -n "$JSON" ]; then
