@@ -251,6 +251,7 @@ run() {
 	IFDROP=$(kv "$TMP/read.out" if_dropped)
 	RBDROP=$(kv "$TMP/read.out" ringbuf_dropped)
 	DRAINED=$(kv "$TMP/read.out" drained)
+	CHOICE=$(kv "$TMP/read.out" choice)
 	check_sources "${mode%%/*}"
 }
 
@@ -307,21 +308,21 @@ echo "path without capture: $PATH_RATE pkt/s ($PATH_NOTE)" >&2
 
 # ---- search and overload per mode -----------------------------------------
 
-declare -A ZL_RATE ZL_BOUND ZL_CONFIRM STEPS SKIP LAST_OVER
+declare -A ZL_RATE ZL_BOUND ZL_CONFIRM STEPS SKIP LAST_OVER CHOSEN
 SRC_FAILS=0
 OVER_ROWS=""
 OVER_JSON=""
 
 # step MODE RATE: one search step with the default buffers; returns 0 on zero
-# loss. Sets STEP_RESULT (pass, capture-loss, path-loss, short).
+# loss. Sets STEP_RESULT (pass, capture-loss, path-loss, source-mismatch).
 step() {
 	local mode=$1 rate=$2 count
 	count=$(calc "$rate * $STEP_S")
 	[ "$count" -lt "$MIN_STEP_COUNT" ] && count=$MIN_STEP_COUNT
 	run "$mode" "$rate" "$count" 0 0 || return 2
-	if [ "$COMPLETE" != 1 ]; then
-		STEP_RESULT=short
-	elif [ "$ARRIVED" != "$SENT" ]; then
+	# a sender that ran out of time (COMPLETE=0) still counts: the rate is
+	# the one it achieved, and every packet it sent must have arrived
+	if [ "$ARRIVED" != "$SENT" ]; then
 		STEP_RESULT=path-loss
 	elif [ "$DELIVERED" != "$SENT" ]; then
 		STEP_RESULT=capture-loss
@@ -331,7 +332,9 @@ step() {
 		check_usrc || STEP_RESULT=source-mismatch
 	fi
 	[ "$SRC_OK" = no ] && SRC_FAILS=$((SRC_FAILS + 1))
-	echo "  $mode asked $rate pkt/s: sent $SENT at $ACHIEVED pkt/s, reached veth $ARRIVED, delivered $DELIVERED, reported drops $((PSDROP + IFDROP + RBDROP)), kernel per-source $SRC_OK -> $STEP_RESULT" >&2
+	local short=""
+	[ "$COMPLETE" = 1 ] || short=" (of $count: out of time)"
+	echo "  $mode asked $rate pkt/s: sent $SENT$short at $ACHIEVED pkt/s, reached veth $ARRIVED, delivered $DELIVERED, reported drops $((PSDROP + IFDROP + RBDROP)), kernel per-source $SRC_OK -> $STEP_RESULT" >&2
 	STEPS[$mode]="${STEPS[$mode]:-}{\"asked\": $rate, \"sent\": $SENT, \"achieved\": $ACHIEVED, \"reached_veth\": $ARRIVED, \"delivered\": $DELIVERED, \"reported_drops\": $((PSDROP + IFDROP + RBDROP)), \"result\": \"$STEP_RESULT\"},"
 	[ "$STEP_RESULT" = pass ]
 }
@@ -368,7 +371,6 @@ for mode in "${MODE_LIST[@]}"; do
 			hi=$rate
 			bound=capture
 			[ "$STEP_RESULT" = path-loss ] && bound=path
-			[ "$STEP_RESULT" = short ] && bound=sender
 			[ "$lo" -gt 0 ] && break
 			rate=$((rate / 2))
 			[ "$rate" -lt "$MIN_RATE" ] && break # loses even at the lowest rate
@@ -441,6 +443,7 @@ for mode in "${MODE_LIST[@]}"; do
 "
 		OVER_JSON="$OVER_JSON{\"mode\": \"$mode\", \"variant\": \"$variant\", \"buffer_bytes\": $SMALL_BUF, \"consumer_rate\": $crate, \"sent\": $SENT, \"achieved\": $ACHIEVED, \"reached_veth\": $ARRIVED, \"veth_tx_drops\": $PATHDROP, \"delivered\": $DELIVERED, \"kernel_matched\": $seen, \"reported_drops\": $reported, \"ps_drop\": $PSDROP, \"ps_ifdrop\": $IFDROP, \"ringbuf_drops\": $RBDROP, \"gap\": $gap, \"per_source_exact\": \"$SRC_OK\"},"
 		LAST_OVER[$mode]="$SENT | $DELIVERED | $reported | $identity | $SRC_OK"
+		CHOSEN[$mode]=$CHOICE
 	done
 done
 
@@ -461,7 +464,10 @@ for mode in "${MODE_LIST[@]}"; do
 	IFS='|' read -r o_sent o_del o_rep o_id o_src <<<"${LAST_OVER[$mode]}"
 	src_label=$o_src
 	[ "${mode%%/*}" = pcap ] && src_label=" n/a (libpcap keeps none)"
-	echo "| $mode | ${ZL_RATE[$mode]} | ${ZL_BOUND[$mode]} | ${ZL_CONFIRM[$mode]} |$o_sent|$o_del|$o_rep|$o_id|$src_label |"
+	label=${mode%%/*}
+	[ "$label" = ebpf ] && label=${CHOSEN[$mode]} # with the attach mode
+	[ "${mode#*/}" != "$mode" ] && label="$label --snaplen ${mode#*/}"
+	echo "| $label | ${ZL_RATE[$mode]} | ${ZL_BOUND[$mode]} | ${ZL_CONFIRM[$mode]} |$o_sent|$o_del|$o_rep|$o_id|$src_label |"
 done
 echo
 echo "Overload runs (sender at full speed):"
