@@ -104,7 +104,15 @@ while [ $# -gt 0 ]; do
 	*) echo "capture_bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
-case "$NSRC" in '' | *[!0-9]*) echo "capture_bench.sh: --sources wants a number" >&2; exit 2 ;; esac
+for v in "--sources $NSRC" "--start-rate $START_RATE" "--small-buffer $SMALL_BUF" \
+	"--consumer-rate $CONSUMER_RATE" "--overload-count $OVER_COUNT" "--time-limit $TIME_LIMIT"; do
+	case "${v#* }" in '' | *[!0-9]*) echo "capture_bench.sh: ${v% *} wants a whole number" >&2; exit 2 ;; esac
+done
+case "$STEP_S" in '' | *[!0-9.]* | *.*.* | .) echo "capture_bench.sh: --step-s wants a number" >&2; exit 2 ;; esac
+if [ "$START_RATE" -lt "$MIN_RATE" ]; then
+	echo "capture_bench.sh: --start-rate must be at least $MIN_RATE" >&2
+	exit 2
+fi
 if [ "$NSRC" -lt 1 ] || [ "$NSRC" -gt 100 ]; then
 	echo "capture_bench.sh: --sources must be 1..100" >&2
 	exit 2
