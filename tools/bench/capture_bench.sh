@@ -475,7 +475,7 @@ for mode in "${MODE_LIST[@]}"; do
 	label=${mode%%/*}
 	[ "$label" = ebpf ] && label=${CHOSEN[$mode]} # with the attach mode
 	[ "${mode#*/}" != "$mode" ] && label="$label --snaplen ${mode#*/}"
-	echo "| $label | ${ZL_RATE[$mode]} | ${ZL_BOUND[$mode]} | ${ZL_CONFIRM[$mode]} |$o_sent|$o_del|$o_rep|$o_id|$src_label |"
+	echo "| $label | ${ZL_RATE[$mode]} | ${ZL_BOUND[$mode]} | ${ZL_CONFIRM[$mode]} | ${o_sent// /} | ${o_del// /} | ${o_rep// /} |$o_id|$src_label |"
 done
 echo
 echo "Overload runs (sender at full speed):"
