@@ -74,7 +74,7 @@ struct cap_pcap_live *cap_pcap_live_open(const struct cap_live_opts *o, char *er
 	pcap_t *pc;
 	int rc;
 
-	/* create: libpcap (>= 1.9) uses TPACKET_V3 on Linux, immediate mode too */
+	/* create: in immediate mode libpcap uses TPACKET_V2 (see pcap_live.h) */
 	pc = pcap_create(ifname, perr);
 	if (pc == NULL) {
 		fail(NULL, err, errlen, ifname, "pcap_create", perr);

@@ -1,8 +1,17 @@
 /*
- * pcap_live.h - live capture through libpcap: TPACKET_V3 (libpcap's default
- * on Linux), immediate mode, a configurable kernel buffer and a kernel BPF
- * filter for the DNS ports (also behind one or two VLAN tags, and non-first
- * IP fragments, which carry no ports). Drops come from pcap_stats().
+ * pcap_live.h - live capture through libpcap: immediate mode, a
+ * configurable kernel buffer and a kernel BPF filter for the DNS ports (also
+ * behind one or two VLAN tags, and non-first IP fragments, which carry no
+ * ports). Drops come from pcap_stats().
+ *
+ * Immediate mode makes libpcap (1.10, pcap-linux.c) use TPACKET_V2, not
+ * TPACKET_V3, whose blocks would hold packets back until a block fills or
+ * times out. TPACKET_V2's ring has fixed frame slots sized from the snap
+ * length; on an interface with offloads (GRO/TSO) libpcap keeps 64 KiB
+ * slots, so the default buffer holds only a few hundred packets. A smaller
+ * --snaplen or a larger --buffer raises the rate it keeps up with
+ * (tools/bench/capture_bench.sh measures both); the eBPF source has no such
+ * limit.
  */
 #ifndef DCV_PCAP_LIVE_H
 #define DCV_PCAP_LIVE_H
