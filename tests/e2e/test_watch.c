@@ -3,14 +3,17 @@
  * lab of tests/capture/live_lab.h (veth pair, a real knotd, dig): both
  * capture modes store exactly the queries sent, SIGTERM stores what was
  * counted so far and exits 0, SIGHUP keeps counting, --write-pcap files
- * give the same count through `dcvscope analyze`, and a flood of random
- * sources keeps memory bounded with the evictions counted.
+ * give the same count and the same findings through `dcvscope analyze`,
+ * and a flood of random sources keeps memory bounded with the evictions
+ * counted.
  */
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <sys/socket.h>
+
+#include <jansson.h>
 
 #include "../capture/live_lab.h"
 #include "pktbuild.h"
@@ -130,6 +133,11 @@ static void check_live_run(const char *db, long long queries)
 }
 
 static struct live_lab lab;
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
 
 static void setup(void)
 {
@@ -272,23 +280,20 @@ Test(watch, write_pcap_files_analyze_to_the_same_count)
 	cr_assert_eq(sql_int(cmd, "SELECT sum(tcp_sessions) FROM source_stats"), 20);
 }
 
-/* With a rules engine linked: TCP/53 reset for a listed CA's validator
- * (192.0.2.2 made a "digicert" range) while UDP works is reported as a new
- * TCP53_REJECTED finding on standard output. */
-Test(watch, new_findings_are_printed_as_json_lines)
+/* Validator ranges that make the client (192.0.2.2) a listed "digicert"
+ * validator; returns the file's path in v. */
+static void write_digicert_ranges(char *v, size_t cap)
 {
-	if (rules_catalogue_size() == 0)
-		cr_skip_test("this build has no rules engine (rules_run) yet");
-	struct watch_proc w;
-	char v[600], args[800];
-	snprintf(v, sizeof(v), "%s/v.tsv", lab.dir);
+	snprintf(v, cap, "%s/v.tsv", lab.dir);
 	lab_write(v, "#@ format  ca-validators 1\n#@ src t https://example.org/t\n"
 	             "digicert\t192.0.2.0/24\tprimary\tarin\t@t\t2026-08\tofficial\n");
-	/* an address without a listener: TCP there is reset */
+}
+
+/* Validation-shaped queries over UDP that are answered, and TCP/53 to an
+ * address without a listener, which resets it. */
+static void tcp53_rejected_traffic(void)
+{
 	cr_assert_eq(lab_sh("ip -n %s addr add 192.0.2.9/24 dev %s", lab.ns_srv, lab.if_srv), 0);
-	snprintf(args, sizeof(args), "--rules-s 1 --duration-s 5 --timeout-ms 500 --validators %s",
-	         v);
-	watch_start(&lab, &w, "rules", args);
 	for (int i = 0; i < 4; i++)
 		lab_sh("ip netns exec %s dig +tries=1 @%s _acme-challenge.www%d.example.com TXT "
 		       ">/dev/null 2>&1; ip netns exec %s dig +tries=1 @%s www%d.example.com CAA "
@@ -298,6 +303,22 @@ Test(watch, new_findings_are_printed_as_json_lines)
 		lab_sh("ip netns exec %s dig +tcp +tries=1 +retry=0 +time=1 @192.0.2.9 "
 		       "x%d.example.com >/dev/null 2>&1",
 		       lab.ns_cli, i);
+}
+
+/* With a rules engine linked: TCP/53 reset for a listed CA's validator
+ * (192.0.2.2 made a "digicert" range) while UDP works is reported as a new
+ * TCP53_REJECTED finding on standard output. */
+Test(watch, new_findings_are_printed_as_json_lines)
+{
+	if (rules_catalogue_size() == 0)
+		cr_skip_test("this build has no rules engine (rules_run) yet");
+	struct watch_proc w;
+	char v[600], args[800];
+	write_digicert_ranges(v, sizeof(v));
+	snprintf(args, sizeof(args), "--rules-s 1 --duration-s 5 --timeout-ms 500 --validators %s",
+	         v);
+	watch_start(&lab, &w, "rules", args);
+	tcp53_rejected_traffic();
 	cr_assert_eq(watch_wait(&w, 20), 0);
 	char *out = test_read_file(w.out, NULL);
 	cr_assert(out && strstr(out, "{\"event\":\"finding_new\",\"rule\":\"TCP53_REJECTED\""),
@@ -305,6 +326,74 @@ Test(watch, new_findings_are_printed_as_json_lines)
 	/* one line per change: the same finding is not reported new twice */
 	cr_assert_null(strstr(strstr(out, "TCP53_REJECTED") + 1, "\"TCP53_REJECTED\""));
 	free(out);
+}
+
+/* The findings of a JSON document (its "findings" array) as sorted
+ * "rule kind subject" lines. */
+static char *finding_keys(const char *json_text)
+{
+	json_error_t err;
+	json_t *root = json_loads(json_text, 0, &err);
+	cr_assert_not_null(root, "not JSON (%s): %s", err.text, json_text);
+	json_t *arr = json_object_get(root, "findings"), *f;
+	cr_assert(json_is_array(arr), "no findings array: %s", json_text);
+	size_t n = json_array_size(arr), i;
+	char **keys = calloc(n + 1, sizeof(*keys));
+	cr_assert_not_null(keys);
+	json_array_foreach(arr, i, f)
+	{
+		cr_assert_gt(asprintf(&keys[i], "%s %s %s\n",
+		                      json_string_value(json_object_get(f, "rule")),
+		                      json_string_value(json_object_get(f, "subject_kind")),
+		                      json_string_value(json_object_get(f, "subject"))),
+		             0);
+	}
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	size_t len = 1;
+	for (i = 0; i < n; i++)
+		len += strlen(keys[i]);
+	char *all = calloc(1, len);
+	cr_assert_not_null(all);
+	for (i = 0; i < n; i++) {
+		strcat(all, keys[i]);
+		free(keys[i]);
+	}
+	free(keys);
+	json_decref(root);
+	return all;
+}
+
+/* The same analyzer path live and offline: the findings over what watch
+ * stored equal the findings of `dcvscope analyze` over the frames watch
+ * wrote with --write-pcap. */
+Test(watch, findings_match_analyze_over_the_written_pcap)
+{
+	struct watch_proc w;
+	char v[600], dir[600], args[1600], cmd[4096];
+	write_digicert_ranges(v, sizeof(v));
+	snprintf(dir, sizeof(dir), "%s/fpcaps", lab.dir);
+	snprintf(args, sizeof(args),
+	         "--rules-s 1 --duration-s 5 --timeout-ms 500 --validators %s --write-pcap %s", v,
+	         dir);
+	watch_start(&lab, &w, "fparity", args);
+	tcp53_rejected_traffic();
+	cr_assert_eq(watch_wait(&w, 20), 0);
+
+	char *live = NULL, *offline = NULL;
+	snprintf(cmd, sizeof(cmd), "%s rules --db %s --format json", DCV_BINARY, w.db);
+	cr_assert_eq(test_run(cmd, &live), 0, "%s failed", cmd);
+	snprintf(cmd, sizeof(cmd),
+	         "%s analyze --no-progress --timeout-ms 500 --validators %s --db %s/foff.db "
+	         "--format json %s/*.pcap",
+	         DCV_BINARY, v, lab.dir, dir);
+	cr_assert_eq(test_run(cmd, &offline), 0, "%s failed", cmd);
+	char *a = finding_keys(live), *b = finding_keys(offline);
+	cr_assert(strstr(a, "TCP53_REJECTED ca digicert\n") != NULL, "live findings:\n%s", a);
+	cr_assert_str_eq(a, b, "watch found:\n%s\nanalyze of its pcap found:\n%s", a, b);
+	free(a);
+	free(b);
+	free(live);
+	free(offline);
 }
 
 /* Sends FLOOD_QUERIES UDP queries from FLOOD_SOURCES random IPv4 sources as
