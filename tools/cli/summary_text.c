@@ -55,6 +55,35 @@ static void coverage(FILE *out, const struct analyze_report *r)
 	}
 }
 
+/* What the dnstap logs held, and what dnstap cannot show. */
+static void dnstap_section(FILE *out, const struct dnstap_stats *st)
+{
+	fprintf(out, "\ndnstap\n");
+	fprintf(out, "  messages          %12llu  (%llu analyzed)\n",
+	        (unsigned long long)st->payloads, (unsigned long long)st->frames);
+	for (unsigned t = 0; t <= DNSTAP_TYPE_MAX; t++)
+		if (st->by_type[t] != 0)
+			fprintf(out, "    %-15s %12llu\n", t ? dnstap_type_name(t) : "unknown type",
+			        (unsigned long long)st->by_type[t]);
+	fprintf(out, "  type not used     %12llu  (resolver, forwarder, stub, tool messages)\n",
+	        (unsigned long long)st->not_used);
+	fprintf(out, "  missing fields    %12llu", (unsigned long long)st->missing_total);
+	for (int f = 0; f < DNSTAP_FIELDS; f++)
+		if (st->missing[f] != 0)
+			fprintf(out, "  %s %llu", dnstap_field_name((enum dnstap_field)f),
+			        (unsigned long long)st->missing[f]);
+	fprintf(out,
+	        "\n  malformed         %12llu  (+ %llu invalid values, %llu not a message, "
+	        "%llu too large)\n",
+	        (unsigned long long)st->malformed, (unsigned long long)st->invalid,
+	        (unsigned long long)st->not_message, (unsigned long long)st->oversize);
+	size_t ngaps;
+	const struct dnstap_gap *gaps = dnstap_gaps(&ngaps);
+	fprintf(out, "  not available from dnstap (zeros below mean \"not measured\"):\n");
+	for (size_t i = 0; i < ngaps; i++)
+		fprintf(out, "    - %s\n", gaps[i].what);
+}
+
 static void dns_totals(FILE *out, const struct analyze_report *r)
 {
 	const struct analyzer_totals *t = r->totals;
@@ -97,7 +126,8 @@ static void dns_totals(FILE *out, const struct analyze_report *r)
 		fprintf(out, "  open at the end   %12llu  (too recent to call unanswered)\n",
 		        (unsigned long long)t->pending_at_end);
 
-	fprintf(out, "\nTCP\n");
+	fprintf(out, "\nTCP%s\n",
+	        r->dnstap ? " (not measured: dnstap has no TCP session states)" : "");
 	fprintf(out, "  sessions          %12llu  (%llu picked up mid-stream)\n",
 	        (unsigned long long)t->tcp_sessions, (unsigned long long)t->tcp_midstream);
 	fprintf(out, "  SYN rejected (RST)%12llu\n", (unsigned long long)t->tcp_rejected);
@@ -181,6 +211,8 @@ void summary_text(FILE *out, const struct analyze_report *r)
 			        r->inputs[i].error ? r->inputs[i].error : r->inputs[i].path);
 	fprintf(out, "\n");
 	coverage(out, r);
+	if (r->dnstap != NULL)
+		dnstap_section(out, r->dnstap);
 	dns_totals(out, r);
 	sources(out, "Top sources by queries", r->top_queries, r->ntop_queries);
 	sources(out, "Top sources by failures (unanswered, SERVFAIL, REFUSED, TCP rejected)",
