@@ -10,12 +10,53 @@
 
 struct cap_dnstap_file {
 	struct fstrm_reader *reader;
-	char *path;
+	FILE *fp;
+	char *path; /* as given; "-" = standard input */
 	uint64_t frames;
+	uint64_t offset; /* file bytes handed to fstrm */
+	int eof;         /* 0, EOF_AT_FRAME or EOF_IN_FRAME */
+	int read_errno;  /* a read error's errno, 0 if none */
 	struct dnstap_stats stats;
 	struct dnstap_buf *buf;
 	char error[CAP_ERR_MAX];
 };
+
+/*
+ * libfstrm's own file reader ends a file cut short as if it had ended
+ * cleanly. So the file is read through an fstrm_rdwr of ours, which
+ * remembers where the bytes ran out: a clean end is the STOP control frame
+ * a writer puts at the end; running out before it means the server is
+ * still writing, stopped uncleanly, or the file was cut.
+ */
+enum { EOF_NONE = 0, EOF_AT_FRAME = 1, EOF_IN_FRAME = 2 };
+
+static fstrm_res rdwr_noop(void *obj)
+{
+	(void)obj;
+	return fstrm_res_success;
+}
+
+static fstrm_res rdwr_read(void *obj, void *data, size_t count)
+{
+	struct cap_dnstap_file *f = obj;
+	size_t got = fread(data, 1, count, f->fp);
+	f->offset += got;
+	if (got == count)
+		return fstrm_res_success;
+	if (ferror(f->fp)) {
+		f->read_errno = errno ? errno : EIO;
+		return fstrm_res_failure;
+	}
+	/* fstrm reads a frame's length word, then its body: running out at
+	 * the start of a length word is the end of the last whole frame */
+	f->eof = got == 0 && count == sizeof(uint32_t) ? EOF_AT_FRAME : EOF_IN_FRAME;
+	return fstrm_res_stop;
+}
+
+static const char *display_name(const struct cap_dnstap_file *f)
+{
+	return strcmp(f->path, "-") == 0 ? "<stdin>" : f->path;
+}
 
 /*
  * The start of a Frame Streams file (fstrm's control.h): a zero "escape"
@@ -31,6 +72,14 @@ enum {
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The first word of pcap (microsecond and nanosecond, either byte order)
+ * and pcapng files. */
+static bool looks_like_pcap(uint32_t magic)
+{
+	return magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 || magic == 0xa1b23c4d ||
+	       magic == 0x4d3cb2a1 || magic == 0x0a0d0d0a;
 }
 
 /* Why fstrm could not open path, as well as the file itself tells. */
@@ -58,8 +107,7 @@ static void explain_open_failure(const char *path, char *err, size_t errlen)
 	fclose(fp);
 	if (!is_fstrm)
 		snprintf(err, errlen, "%s: not a Frame Streams (dnstap) file%s", path,
-		         n >= 4 && (be32(head) == 0xa1b2c3d4 || be32(head) == 0xd4c3b2a1 ||
-		                    be32(head) == 0x0a0d0d0a)
+		         n >= 4 && looks_like_pcap(be32(head))
 		             ? " (it looks like a pcap/pcapng capture: analyze it without --dnstap)"
 		             : "");
 	else if (type[0])
@@ -72,34 +120,49 @@ static void explain_open_failure(const char *path, char *err, size_t errlen)
 
 struct cap_dnstap_file *cap_dnstap_file_open(const char *path, char *err, size_t errlen)
 {
-	struct fstrm_file_options *fopt = NULL;
 	struct fstrm_reader_options *ropt = NULL;
+	struct fstrm_rdwr *rdwr = NULL;
+	bool is_stdin = strcmp(path, "-") == 0;
 	struct cap_dnstap_file *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		goto oom;
 	f->path = strdup(path);
 	f->buf = malloc(sizeof(*f->buf));
-	fopt = fstrm_file_options_init();
 	ropt = fstrm_reader_options_init();
-	if (f->path == NULL || f->buf == NULL || fopt == NULL || ropt == NULL)
+	rdwr = fstrm_rdwr_init(f);
+	if (f->path == NULL || f->buf == NULL || ropt == NULL || rdwr == NULL)
 		goto oom;
-	fstrm_file_options_set_file_path(fopt, path);
+	f->fp = is_stdin ? stdin : fopen(path, "rb");
+	if (f->fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
 	if (fstrm_reader_options_add_content_type(ropt, DNSTAP_CONTENT_TYPE,
 	                                          strlen(DNSTAP_CONTENT_TYPE)) != fstrm_res_success)
 		goto oom;
-	f->reader = fstrm_file_reader_init(fopt, ropt);
-	if (f->reader == NULL || fstrm_reader_open(f->reader) != fstrm_res_success) {
-		explain_open_failure(path, err, errlen);
+	fstrm_rdwr_set_open(rdwr, rdwr_noop);
+	fstrm_rdwr_set_close(rdwr, rdwr_noop);
+	fstrm_rdwr_set_read(rdwr, rdwr_read);
+	f->reader = fstrm_reader_init(ropt, &rdwr); /* owns rdwr from here on */
+	if (f->reader == NULL)
+		goto oom;
+	if (fstrm_reader_open(f->reader) != fstrm_res_success) {
+		if (is_stdin)
+			snprintf(err, errlen,
+			         "<stdin>: not a Frame Streams file with content type %s",
+			         DNSTAP_CONTENT_TYPE);
+		else
+			explain_open_failure(path, err, errlen);
 		goto fail;
 	}
-	fstrm_file_options_destroy(&fopt);
 	fstrm_reader_options_destroy(&ropt);
 	return f;
 oom:
 	snprintf(err, errlen, "%s: out of memory", path);
 fail:
-	fstrm_file_options_destroy(&fopt);
 	fstrm_reader_options_destroy(&ropt);
+	if (rdwr != NULL)
+		fstrm_rdwr_destroy(&rdwr);
 	cap_dnstap_file_close(f);
 	return NULL;
 }
@@ -110,20 +173,29 @@ int cap_dnstap_file_next(struct cap_dnstap_file *f, struct cap_frame *out)
 		const uint8_t *data;
 		size_t len;
 		fstrm_res res = fstrm_reader_read(f->reader, &data, &len);
-		if (res == fstrm_res_stop)
-			return CAP_NEXT_EOF;
-		if (res != fstrm_res_success) {
-			snprintf(
-			    f->error, sizeof(f->error),
-			    "%s: read stopped after %llu dnstap messages: truncated or corrupt "
-			    "Frame Streams data",
-			    f->path, (unsigned long long)f->stats.payloads);
-			return CAP_NEXT_ERROR;
+		if (res == fstrm_res_success) {
+			if (dnstap_decode(data, len, f->buf, out, NULL, &f->stats) ==
+			    DNSTAP_FRAME) {
+				f->frames++;
+				return CAP_NEXT_FRAME;
+			}
+			continue;
 		}
-		if (dnstap_decode(data, len, f->buf, out, NULL, &f->stats) == DNSTAP_FRAME) {
-			f->frames++;
-			return CAP_NEXT_FRAME;
-		}
+		if (res == fstrm_res_stop && f->eof == EOF_NONE)
+			return CAP_NEXT_EOF; /* the STOP frame */
+		const char *why =
+		    f->eof == EOF_AT_FRAME
+		        ? "the log ends without the STOP frame a server writes when it closes it "
+		          "(still being written, or the server stopped uncleanly)"
+		    : f->eof == EOF_IN_FRAME ? "the file ends inside a frame (cut short)"
+		    : f->read_errno          ? strerror(f->read_errno)
+		                             : "corrupt Frame Streams data";
+		snprintf(
+		    f->error, sizeof(f->error),
+		    "%s: read stopped after %llu dnstap messages (at byte %llu of the file): %s",
+		    display_name(f), (unsigned long long)f->stats.payloads,
+		    (unsigned long long)f->offset, why);
+		return CAP_NEXT_ERROR;
 	}
 }
 
@@ -148,6 +220,8 @@ void cap_dnstap_file_close(struct cap_dnstap_file *f)
 		return;
 	if (f->reader != NULL)
 		fstrm_reader_destroy(&f->reader);
+	if (f->fp != NULL && f->fp != stdin)
+		fclose(f->fp);
 	free(f->buf);
 	free(f->path);
 	free(f);

@@ -2,12 +2,14 @@
  * dnstap_file.h - dnstap Frame Streams files (what Knot's mod-dnstap,
  * BIND's dnstap-output file, NSD and Unbound write) as a frame source.
  *
- * Files are read with libfstrm's file reader, which checks the content type
+ * Files are read with libfstrm's reader, which checks the content type
  * (DNSTAP_CONTENT_TYPE). Each data frame goes through dnstap_decode()
  * (dnstap.h): messages the analysis uses come out as frames, every other
  * payload is counted in the source's struct dnstap_stats. A file cut short
  * is not fatal for what came before: those frames are delivered, then
  * cap_dnstap_file_next() reports the error with how far the file was read.
+ * A log that lacks the closing STOP frame (the server is still writing it,
+ * or stopped uncleanly) is reported the same way: its end is not known.
  */
 #ifndef DCV_DNSTAP_FILE_H
 #define DCV_DNSTAP_FILE_H
@@ -22,7 +24,8 @@
 struct cap_dnstap_file;
 
 /*
- * cap_dnstap_file_open() opens path as a dnstap Frame Streams file. Returns
+ * cap_dnstap_file_open() opens path ("-" = standard input) as a dnstap
+ * Frame Streams file. Returns
  * the handle, or NULL with a message naming the file in err: cannot be
  * opened, not a Frame Streams file, or another content type (named).
  */
