@@ -10,7 +10,9 @@
  * the log must count exactly what `dcvscope analyze` counts over the
  * capture: queries, responses, rcodes, UDP/TCP and IPv4/IPv6 splits,
  * answered transactions; and the dnstap run has no TCP sessions and no
- * TCP-session findings. Needs root (network namespaces) and the packages
+ * TCP-session findings. A second test has knotd write to the unix socket of
+ * `dcvscope watch --dnstap` instead (the live path) and checks the stored
+ * run's counts. Needs root (network namespaces) and the packages
  * knot, knot-module-dnstap, knot-dnsutils and tcpdump. With DCV_KEEP_LAB
  * set, the lab directory (log, capture, configuration) is kept.
  */
@@ -207,11 +209,12 @@ static bool has_finding(json_t *j, const char *rule)
 	return false;
 }
 
-Test(dnstap_knot, dnstap_log_counts_exactly_what_the_capture_shows)
+/* Writes the zone and a knot.conf whose mod-dnstap writes to sink (a file
+ * path, or unix:PATH); returns the configuration's path (static). */
+static const char *write_knot_conf(const char *sink)
 {
-	char text[4096], pcap[700], tap[700], conf[700];
-	snprintf(pcap, sizeof(pcap), "%s/lo.pcap", lab.dir);
-	snprintf(tap, sizeof(tap), "%s/knot.tap", lab.dir);
+	static char conf[700];
+	char text[4096];
 	snprintf(conf, sizeof(conf), "%s/knot.conf", lab.dir);
 	write_text("example.com.zone", "$ORIGIN example.com.\n$TTL 300\n"
 	                               "@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
@@ -227,21 +230,23 @@ Test(dnstap_knot, dnstap_log_counts_exactly_what_the_capture_shows)
 	         "template:\n  - id: default\n    global-module: mod-dnstap/tap\n"
 	         "zone:\n  - domain: example.com\n    file: %s/example.com.zone\n"
 	         "    journal-content: none\n",
-	         lab.dir, lab.dir, tap, lab.dir);
+	         lab.dir, lab.dir, sink, lab.dir);
 	write_text("knot.conf", text);
+	return conf;
+}
 
-	/* the capture first, so that it sees every message the log will hold */
-	const char *tcpdump[] = {"tcpdump", "-i",   "lo", "-n", "--immediate-mode", "-U", "-w",
-	                         pcap,      "port", "53", NULL};
-	char tlog[700], klog[700];
-	snprintf(tlog, sizeof(tlog), "%s/tcpdump.log", lab.dir);
+static void start_knotd(const char *conf)
+{
+	char klog[700];
 	snprintf(klog, sizeof(klog), "%s/knotd.log", lab.dir);
-	lab.tcpdump = spawn_in_ns(tcpdump, tlog);
-	wait_tcpdump(pcap);
 	const char *knotd[] = {"knotd", "-c", conf, NULL};
 	lab.knotd = spawn_in_ns(knotd, klog);
-	wait_knotd(); /* one TCP query: www/ns1 A, NOERROR */
+	wait_knotd(); /* one TCP query: ns1 A, NOERROR */
+}
 
+/* The queries of the Q_* batches. */
+static void send_queries(void)
+{
 	cr_assert_eq(kdig("@127.0.0.1 www.example.com A www.example.com AAAA nope.example.com A "
 	                  "foo.org A example.com CAA ns1.example.com A"),
 	             0);
@@ -251,6 +256,24 @@ Test(dnstap_knot, dnstap_log_counts_exactly_what_the_capture_shows)
 	cr_assert_eq(kdig("@::1 www.example.com AAAA x.y.example.com TXT"), 0);
 	cr_assert_eq(kdig("+tcp @::1 www.example.com A"), 0);
 	cr_assert_eq(kdig("+tcp @::1 example.com SOA"), 0);
+}
+
+Test(dnstap_knot, dnstap_log_counts_exactly_what_the_capture_shows)
+{
+	char pcap[700], tap[700];
+	snprintf(pcap, sizeof(pcap), "%s/lo.pcap", lab.dir);
+	snprintf(tap, sizeof(tap), "%s/knot.tap", lab.dir);
+	const char *conf = write_knot_conf(tap);
+
+	/* the capture first, so that it sees every message the log will hold */
+	const char *tcpdump[] = {"tcpdump", "-i",   "lo", "-n", "--immediate-mode", "-U", "-w",
+	                         pcap,      "port", "53", NULL};
+	char tlog[700];
+	snprintf(tlog, sizeof(tlog), "%s/tcpdump.log", lab.dir);
+	lab.tcpdump = spawn_in_ns(tcpdump, tlog);
+	wait_tcpdump(pcap);
+	start_knotd(conf);
+	send_queries();
 
 	/* knotd first: a clean stop writes the log's STOP frame; then the
 	 * capture (immediate mode: nothing waits in a buffer block) */
@@ -312,4 +335,74 @@ Test(dnstap_knot, dnstap_log_counts_exactly_what_the_capture_shows)
 	cr_assert(!has_finding(d, "SESSION_CAP") && !has_finding(d, "TCP53_REJECTED"));
 	json_decref(d);
 	json_decref(p);
+}
+
+/* One number from the watch database (sqlite3 prints it). */
+static int64_t db_number(const char *db, const char *sql)
+{
+	char cmd[CMD_MAX];
+	char *out = NULL;
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \"%s\"", db, sql);
+	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+	int64_t v = strtoll(out, NULL, 10);
+	free(out);
+	return v;
+}
+
+/* `dcvscope watch --dnstap unix:PATH` takes the same messages live from
+ * knotd's dnstap writer (Frame Streams handshake on the socket). */
+Test(dnstap_knot, watch_takes_the_live_dnstap_socket)
+{
+	char sock[700], db[700], wlog[700];
+	snprintf(sock, sizeof(sock), "%s/tap.sock", lab.dir);
+	snprintf(db, sizeof(db), "%s/watch.db", lab.dir);
+	snprintf(wlog, sizeof(wlog), "%s/watch.log", lab.dir);
+	char dnstap_arg[720];
+	snprintf(dnstap_arg, sizeof(dnstap_arg), "unix:%s", sock);
+	pid_t watch = fork();
+	cr_assert_neq(watch, -1);
+	if (watch == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (freopen(wlog, "w", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL)
+			_exit(126);
+		execl(DCV_BINARY, "dcvscope", "watch", "--dnstap", dnstap_arg, "--db", db,
+		      "--config", "/dev/null", "--rules-s", "0", "--flush-s", "1", (char *)NULL);
+		_exit(127);
+	}
+	struct stat st;
+	for (int i = 0; i < 100 && stat(sock, &st) != 0; i++)
+		usleep(50000);
+	cr_assert_eq(stat(sock, &st), 0, "watch did not create %s", sock);
+
+	char sink[720];
+	snprintf(sink, sizeof(sink), "unix:%s", sock);
+	start_knotd(write_knot_conf(sink));
+	send_queries();
+	/* knotd's clean stop sends STOP; then watch stores everything and exits 0 */
+	cr_assert_eq(stop_pid(&lab.knotd, SIGTERM), 0, "knotd did not stop cleanly");
+	usleep(500000);
+	cr_assert_eq(stop_pid(&watch, SIGINT), 0, "watch did not exit 0 (see %s)", wlog);
+	cr_assert_eq(access(sock, F_OK), -1, "watch removes its socket");
+
+	int64_t all = Q_ALL + 1;
+	cr_assert_eq(
+	    db_number(db, "SELECT count(*) FROM runs WHERE kind = 'live' AND complete = 1"), 1);
+	cr_assert_eq(db_number(db, "SELECT queries FROM runs"), all);
+	cr_assert_eq(db_number(db, "SELECT responses FROM runs"), all);
+	cr_assert_eq(db_number(db, "SELECT sum(queries_tcp) FROM source_stats"),
+	             Q_TCP4 + Q_TCP6 + 1);
+	cr_assert_eq(db_number(db, "SELECT sum(queries_udp) FROM source_stats"), Q_UDP4 + Q_UDP6);
+	cr_assert_eq(db_number(db, "SELECT sum(nxdomain) FROM source_stats"), N_NXDOMAIN);
+	cr_assert_eq(db_number(db, "SELECT sum(refused) FROM source_stats"), N_REFUSED);
+	cr_assert_eq(db_number(db, "SELECT sum(unanswered) FROM source_stats"), 0);
+	cr_assert_eq(db_number(db, "SELECT sum(tcp_sessions) FROM source_stats"), 0);
+	char *log = test_read_file(wlog, NULL);
+	cr_assert_not_null(log);
+	cr_assert_not_null(strstr(log, "with dnstap (unix:"), "%s", log);
+	char expect[96];
+	snprintf(expect, sizeof(expect),
+	         "dnstap: %lld messages, %lld analyzed, 0 of types not used", (long long)(2 * all),
+	         (long long)(2 * all));
+	cr_assert_not_null(strstr(log, expect), "%s", log);
+	free(log);
 }
