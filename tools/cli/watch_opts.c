@@ -293,10 +293,25 @@ static int opt_set(struct watch_opts *o, int id, const char *name, const char *v
 		return fail(err, errlen, "%s needs a value", name);
 	switch (id) {
 	case O_INTERFACE:
+		/* the command line's input replaces the file's, of either kind */
+		if (from_cli && o->cli_input && o->dnstap != NULL)
+			return fail(err, errlen, "an interface and --dnstap exclude each other");
+		if (from_cli) {
+			o->cli_input = true;
+			free(o->dnstap);
+			o->dnstap = NULL;
+		}
 		return set_str(&o->iface, value, err, errlen);
 	case O_DNSTAP:
 		if (strncmp(value, "unix:", 5) != 0 || value[5] == '\0')
 			return fail(err, errlen, "dnstap needs unix:PATH, got '%s'", value);
+		if (from_cli && o->cli_input && o->iface != NULL)
+			return fail(err, errlen, "an interface and --dnstap exclude each other");
+		if (from_cli) {
+			o->cli_input = true;
+			free(o->iface);
+			o->iface = NULL;
+		}
 		return set_str(&o->dnstap, value + 5, err, errlen);
 	case O_DB:
 		return set_str(&o->db_path, value, err, errlen);

@@ -49,6 +49,7 @@ struct watch_opts {
 
 	/* lists the command line replaced (it overrides the file's lists) */
 	bool cli_ports, cli_validators;
+	bool cli_input;         /* -i or --dnstap on the command line (replaces the file's) */
 	char dnstap_label[160]; /* "unix:" + dnstap, for logs and the run's inputs */
 };
 
