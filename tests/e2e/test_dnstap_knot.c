@@ -357,16 +357,20 @@ Test(dnstap_knot, watch_takes_the_live_dnstap_socket)
 	snprintf(sock, sizeof(sock), "%s/tap.sock", lab.dir);
 	snprintf(db, sizeof(db), "%s/watch.db", lab.dir);
 	snprintf(wlog, sizeof(wlog), "%s/watch.log", lab.dir);
+	char wout[700], wconf[700];
+	snprintf(wout, sizeof(wout), "%s/watch.out", lab.dir);
+	snprintf(wconf, sizeof(wconf), "%s/watch.conf", lab.dir);
+	write_text("watch.conf", "[watch]\n"); /* nothing from /etc/dcvscope */
 	char dnstap_arg[720];
 	snprintf(dnstap_arg, sizeof(dnstap_arg), "unix:%s", sock);
 	pid_t watch = fork();
 	cr_assert_neq(watch, -1);
 	if (watch == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (freopen(wlog, "w", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL)
+		if (freopen(wlog, "w", stderr) == NULL || freopen(wout, "w", stdout) == NULL)
 			_exit(126);
 		execl(DCV_BINARY, "dcvscope", "watch", "--dnstap", dnstap_arg, "--db", db,
-		      "--config", "/dev/null", "--rules-s", "0", "--flush-s", "1", (char *)NULL);
+		      "--config", wconf, "--rules-s", "0", "--flush-s", "1", (char *)NULL);
 		_exit(127);
 	}
 	struct stat st;
