@@ -102,6 +102,8 @@ void dnstap_stats_add(struct dnstap_stats *a, const struct dnstap_stats *b)
 	a->not_message += b->not_message;
 	a->malformed += b->malformed;
 	a->oversize += b->oversize;
+	a->out_of_order += b->out_of_order;
+	a->released_early += b->released_early;
 }
 
 /* ---- frame building ------------------------------------------------- */

@@ -111,6 +111,9 @@ struct dnstap_stats {
 	uint64_t not_message;
 	uint64_t malformed;
 	uint64_t oversize;
+	/* filled by the file source (frame_order.h), not by dnstap_decode() */
+	uint64_t out_of_order;   /* frames logged after a later one; put back in order */
+	uint64_t released_early; /* frames released before the order window closed */
 };
 
 /* Largest synthetic frame: an IPv6 header and the largest payload its

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame_order.h"
+
 struct cap_dnstap_file {
 	struct fstrm_reader *reader;
 	FILE *fp;
@@ -18,6 +20,9 @@ struct cap_dnstap_file {
 	int read_errno;  /* a read error's errno, 0 if none */
 	struct dnstap_stats stats;
 	struct dnstap_buf *buf;
+	struct frame_order *order; /* frames waiting to be delivered in time order */
+	bool ended;                /* the file ended: end_rc says how */
+	int end_rc;                /* CAP_NEXT_EOF or CAP_NEXT_ERROR */
 	char error[CAP_ERR_MAX];
 };
 
@@ -128,9 +133,10 @@ struct cap_dnstap_file *cap_dnstap_file_open(const char *path, char *err, size_t
 		goto oom;
 	f->path = strdup(path);
 	f->buf = malloc(sizeof(*f->buf));
+	f->order = frame_order_new(0, 0);
 	ropt = fstrm_reader_options_init();
 	rdwr = fstrm_rdwr_init(f);
-	if (f->path == NULL || f->buf == NULL || ropt == NULL || rdwr == NULL)
+	if (f->path == NULL || f->buf == NULL || f->order == NULL || ropt == NULL || rdwr == NULL)
 		goto oom;
 	f->fp = is_stdin ? stdin : fopen(path, "rb");
 	if (f->fp == NULL) {
@@ -167,22 +173,32 @@ fail:
 	return NULL;
 }
 
-int cap_dnstap_file_next(struct cap_dnstap_file *f, struct cap_frame *out)
+/* Reads payloads until one becomes a frame (held in f->order) or the file
+ * ends (f->end_rc set, f->error for CAP_NEXT_ERROR). */
+static void read_one(struct cap_dnstap_file *f)
 {
 	for (;;) {
 		const uint8_t *data;
 		size_t len;
+		struct cap_frame fr;
 		fstrm_res res = fstrm_reader_read(f->reader, &data, &len);
 		if (res == fstrm_res_success) {
-			if (dnstap_decode(data, len, f->buf, out, NULL, &f->stats) ==
-			    DNSTAP_FRAME) {
-				f->frames++;
-				return CAP_NEXT_FRAME;
-			}
-			continue;
+			if (dnstap_decode(data, len, f->buf, &fr, NULL, &f->stats) != DNSTAP_FRAME)
+				continue;
+			if (frame_order_push(f->order, &fr) == 0)
+				return;
+			snprintf(f->error, sizeof(f->error),
+			         "%s: out of memory after %llu dnstap messages", display_name(f),
+			         (unsigned long long)f->stats.payloads);
+			f->ended = true;
+			f->end_rc = CAP_NEXT_ERROR;
+			return;
 		}
-		if (res == fstrm_res_stop && f->eof == EOF_NONE)
-			return CAP_NEXT_EOF; /* the STOP frame */
+		f->ended = true;
+		if (res == fstrm_res_stop && f->eof == EOF_NONE) {
+			f->end_rc = CAP_NEXT_EOF; /* the STOP frame */
+			return;
+		}
 		const char *why =
 		    f->eof == EOF_AT_FRAME
 		        ? "the log ends without the STOP frame a server writes when it closes it "
@@ -195,7 +211,33 @@ int cap_dnstap_file_next(struct cap_dnstap_file *f, struct cap_frame *out)
 		    "%s: read stopped after %llu dnstap messages (at byte %llu of the file): %s",
 		    display_name(f), (unsigned long long)f->stats.payloads,
 		    (unsigned long long)f->offset, why);
-		return CAP_NEXT_ERROR;
+		f->end_rc = CAP_NEXT_ERROR;
+		return;
+	}
+}
+
+/* The order counters live in f->order; f->stats gets a copy. */
+static void sync_order_stats(struct cap_dnstap_file *f)
+{
+	const struct frame_order_stats *os = frame_order_get_stats(f->order);
+	f->stats.out_of_order = os->out_of_order;
+	f->stats.released_early = os->released_early;
+}
+
+int cap_dnstap_file_next(struct cap_dnstap_file *f, struct cap_frame *out)
+{
+	for (;;) {
+		bool ended = f->ended;
+		if (frame_order_pop(f->order, out, ended)) {
+			f->frames++;
+			sync_order_stats(f);
+			return CAP_NEXT_FRAME;
+		}
+		if (ended) {
+			sync_order_stats(f);
+			return f->end_rc;
+		}
+		read_one(f);
 	}
 }
 
@@ -222,6 +264,7 @@ void cap_dnstap_file_close(struct cap_dnstap_file *f)
 		fstrm_reader_destroy(&f->reader);
 	if (f->fp != NULL && f->fp != stdin)
 		fclose(f->fp);
+	frame_order_free(f->order);
 	free(f->buf);
 	free(f->path);
 	free(f);

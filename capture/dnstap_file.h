@@ -8,7 +8,10 @@
  * payload is counted in the source's struct dnstap_stats. A file cut short
  * is not fatal for what came before: those frames are delivered, then
  * cap_dnstap_file_next() reports the error with how far the file was read.
- * A log that lacks the closing STOP frame (the server is still writing it,
+ * Frames come out in time order: a log is only roughly ordered (each
+ * server worker queues its own messages), so they pass through a
+ * frame_order window (frame_order.h) first; what was out of order is
+ * counted in the stats. A log that lacks the closing STOP frame (the server is still writing it,
  * or stopped uncleanly) is reported the same way: its end is not known.
  */
 #ifndef DCV_DNSTAP_FILE_H
@@ -45,7 +48,8 @@ const char *cap_dnstap_file_error(const struct cap_dnstap_file *f);
 /* cap_dnstap_file_frames() returns how many frames were delivered so far. */
 uint64_t cap_dnstap_file_frames(const struct cap_dnstap_file *f);
 
-/* cap_dnstap_file_stats() returns the payload counters so far (never NULL). */
+/* cap_dnstap_file_stats() returns the payload counters so far, with the
+ * order counters as of the last cap_dnstap_file_next() (never NULL). */
 const struct dnstap_stats *cap_dnstap_file_stats(const struct cap_dnstap_file *f);
 
 /* cap_dnstap_file_close() closes the file. NULL is a no-op. */

@@ -276,3 +276,33 @@ Test(dnstap_file, foreign_files_are_refused_with_the_reason)
 	fclose(fp);
 	assert_open_fails(text, "text.tap: not a Frame Streams (dnstap) file");
 }
+
+/* A log whose workers' queues interleave: frames come out in time order,
+ * and the disorder is counted. */
+Test(dnstap_file, messages_logged_out_of_order_come_out_in_time_order)
+{
+	const char *p = tmp_path("disorder.tap");
+	struct fstrm_writer *w = tt_writer_open(p, DNSTAP_CONTENT_TYPE);
+	static const uint32_t ms[] = {100, 400, 200, 500, 300, 900, 600};
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		struct tt_msg m = {.type = DNSTAP_AUTH_QUERY,
+		                   .family = 4,
+		                   .id = (uint16_t)i,
+		                   .nsec = ms[i] * 1000000};
+		put_msg(w, &m, NULL);
+	}
+	tt_writer_close(w);
+	char err[CAP_ERR_MAX];
+	struct cap_dnstap_file *f = cap_dnstap_file_open(p, err, sizeof(err));
+	cr_assert_not_null(f, "%s", err);
+	static const uint32_t sorted[] = {100, 200, 300, 400, 500, 600, 900};
+	struct cap_frame fr;
+	for (size_t i = 0; i < sizeof(sorted) / sizeof(sorted[0]); i++) {
+		cr_assert_eq(cap_dnstap_file_next(f, &fr), CAP_NEXT_FRAME);
+		cr_assert_eq(fr.ts_ns, TT_TS_SEC * 1000000000ULL + sorted[i] * 1000000ULL,
+		             "frame %zu", i);
+	}
+	cr_assert_eq(cap_dnstap_file_next(f, &fr), CAP_NEXT_EOF);
+	cr_assert_eq(cap_dnstap_file_stats(f)->out_of_order, 3);
+	cap_dnstap_file_close(f);
+}

@@ -214,6 +214,8 @@ static json_t *dnstap_json(const struct dnstap_stats *st)
 	json_object_set_new(o, "not_message", u64(st->not_message));
 	json_object_set_new(o, "malformed", u64(st->malformed));
 	json_object_set_new(o, "oversize", u64(st->oversize));
+	json_object_set_new(o, "out_of_order", u64(st->out_of_order));
+	json_object_set_new(o, "released_early", u64(st->released_early));
 	size_t ngaps;
 	const struct dnstap_gap *gaps = dnstap_gaps(&ngaps);
 	json_t *un = json_object();

@@ -77,6 +77,12 @@ static void dnstap_section(FILE *out, const struct dnstap_stats *st)
 	        "%llu too large)\n",
 	        (unsigned long long)st->malformed, (unsigned long long)st->invalid,
 	        (unsigned long long)st->not_message, (unsigned long long)st->oversize);
+	fprintf(out, "  out of time order %12llu  (put back in order",
+	        (unsigned long long)st->out_of_order);
+	if (st->released_early)
+		fprintf(out, "; %llu released before the window closed",
+		        (unsigned long long)st->released_early);
+	fprintf(out, ")\n");
 	size_t ngaps;
 	const struct dnstap_gap *gaps = dnstap_gaps(&ngaps);
 	fprintf(out, "  not available from dnstap (zeros below mean \"not measured\"):\n");
