@@ -32,11 +32,21 @@ static void coverage(FILE *out, const struct analyze_report *r)
 	        (unsigned long long)(a->not_ip + a->other_proto + a->other_port),
 	        (unsigned long long)a->not_ip, (unsigned long long)a->other_proto,
 	        (unsigned long long)a->other_port);
-	fprintf(out, "  IP fragments      %12llu  (%llu datagrams reassembled)\n",
-	        (unsigned long long)a->fragments, (unsigned long long)a->reassembled);
+	if (r->dnstap != NULL)
+		fprintf(out,
+		        "  IP fragments      %12s  (not measured: dnstap logs whole messages)\n",
+		        "-");
+	else
+		fprintf(out, "  IP fragments      %12llu  (%llu datagrams reassembled)\n",
+		        (unsigned long long)a->fragments, (unsigned long long)a->reassembled);
 	fprintf(out, "  malformed frames  %12llu\n", (unsigned long long)a->malformed_frames);
 	fprintf(out, "  malformed DNS     %12llu\n", (unsigned long long)a->dns_malformed);
-	fprintf(out, "  cut by snap len   %12llu\n", (unsigned long long)a->snap_truncated);
+	if (r->dnstap != NULL)
+		fprintf(out,
+		        "  cut by snap len   %12s  (not measured: dnstap logs whole messages)\n",
+		        "-");
+	else
+		fprintf(out, "  cut by snap len   %12llu\n", (unsigned long long)a->snap_truncated);
 	if (a->unsupported_link)
 		fprintf(out, "  unsupported link  %12llu\n",
 		        (unsigned long long)a->unsupported_link);
@@ -132,8 +142,11 @@ static void dns_totals(FILE *out, const struct analyze_report *r)
 		fprintf(out, "  open at the end   %12llu  (too recent to call unanswered)\n",
 		        (unsigned long long)t->pending_at_end);
 
-	fprintf(out, "\nTCP%s\n",
-	        r->dnstap ? " (not measured: dnstap has no TCP session states)" : "");
+	if (r->dnstap != NULL) {
+		fprintf(out, "\nTCP (not measured: dnstap has no TCP session states)\n");
+		return;
+	}
+	fprintf(out, "\nTCP\n");
 	fprintf(out, "  sessions          %12llu  (%llu picked up mid-stream)\n",
 	        (unsigned long long)t->tcp_sessions, (unsigned long long)t->tcp_midstream);
 	fprintf(out, "  SYN rejected (RST)%12llu\n", (unsigned long long)t->tcp_rejected);
