@@ -56,7 +56,7 @@ static const char *const field_names[DNSTAP_FIELDS] = {
 
 /* What a server's dnstap point does not see: it logs messages after the
  * kernel and the TCP stack have handled the packets. */
-static const struct dnstap_gap gaps[] = {
+static const struct cap_dnstap_gap gaps[] = {
     {"tcp_sessions", "TCP session states: SYNs, resets, concurrent sessions, connections "
                      "rejected or never answered (SESSION_CAP and TCP53_REJECTED cannot fire)"},
     {"unseen_packets", "packets the server never saw: kernel drops, and queries dropped before "
@@ -65,28 +65,28 @@ static const struct dnstap_gap gaps[] = {
     {"snap_length", "snap length cuts (dnstap logs whole messages)"},
 };
 
-const struct dnstap_gap *dnstap_gaps(size_t *n)
+const struct cap_dnstap_gap *cap_dnstap_gaps(size_t *n)
 {
 	*n = sizeof(gaps) / sizeof(gaps[0]);
 	return gaps;
 }
 
-const char *dnstap_type_name(unsigned type)
+const char *cap_dnstap_type_name(unsigned type)
 {
 	return type <= DNSTAP_TYPE_MAX ? type_names[type] : NULL;
 }
 
-const char *dnstap_protocol_name(unsigned proto)
+const char *cap_dnstap_protocol_name(unsigned proto)
 {
 	return proto <= DNSTAP_PROTO_MAX ? protocol_names[proto] : NULL;
 }
 
-const char *dnstap_field_name(enum dnstap_field f)
+const char *cap_dnstap_field_name(enum dnstap_field f)
 {
 	return (unsigned)f < DNSTAP_FIELDS ? field_names[f] : "unknown";
 }
 
-void dnstap_stats_add(struct dnstap_stats *a, const struct dnstap_stats *b)
+void cap_dnstap_stats_add(struct cap_dnstap_stats *a, const struct cap_dnstap_stats *b)
 {
 	a->payloads += b->payloads;
 	a->frames += b->frames;
@@ -196,8 +196,9 @@ static bool is_stream_protocol(unsigned p)
 }
 
 /* Checks and converts an unpacked message. Returns an enum dnstap_result. */
-static int message_to_frame(const Dnstap__Message *m, struct dnstap_buf *buf, struct cap_frame *out,
-                            enum dnstap_field *field, struct dnstap_stats *st)
+static int message_to_frame(const Dnstap__Message *m, struct cap_dnstap_buf *buf,
+                            struct cap_frame *out, enum dnstap_field *field,
+                            struct cap_dnstap_stats *st)
 {
 	unsigned type = (unsigned)m->type;
 	st->by_type[type <= DNSTAP_TYPE_MAX ? type : 0]++;
@@ -268,10 +269,10 @@ static int message_to_frame(const Dnstap__Message *m, struct dnstap_buf *buf, st
 	return DNSTAP_FRAME;
 }
 
-int dnstap_decode(const uint8_t *p, size_t len, struct dnstap_buf *buf, struct cap_frame *out,
-                  enum dnstap_field *field, struct dnstap_stats *st)
+int cap_dnstap_decode(const uint8_t *p, size_t len, struct cap_dnstap_buf *buf,
+                      struct cap_frame *out, enum dnstap_field *field, struct cap_dnstap_stats *st)
 {
-	struct dnstap_stats scratch;
+	struct cap_dnstap_stats scratch;
 	if (st == NULL) {
 		memset(&scratch, 0, sizeof(scratch));
 		st = &scratch;

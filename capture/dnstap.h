@@ -21,7 +21,7 @@
  * (RESOLVER_*, FORWARDER_*, STUB_*, TOOL_*: traffic the server sends, not
  * receives) is counted, by type, and not turned into a frame. Nothing is
  * skipped silently: every payload lands in exactly one counter of struct
- * dnstap_stats.
+ * cap_dnstap_stats.
  */
 #ifndef DCV_DNSTAP_H
 #define DCV_DNSTAP_H
@@ -82,7 +82,7 @@ enum dnstap_field {
 	DNSTAP_FIELDS
 };
 
-/* What dnstap_decode() made of one payload. */
+/* What cap_dnstap_decode() made of one payload. */
 enum dnstap_result {
 	DNSTAP_FRAME = 1,       /* *out holds a frame */
 	DNSTAP_NOT_USED = 2,    /* a message type the analysis does not use */
@@ -99,7 +99,7 @@ enum dnstap_result {
  * oversize:
  *   payloads == frames + not_used + missing_total + invalid + not_message
  *               + malformed + oversize. */
-struct dnstap_stats {
+struct cap_dnstap_stats {
 	uint64_t payloads;                     /* data frames read */
 	uint64_t frames;                       /* turned into frames */
 	uint64_t by_type[DNSTAP_TYPE_MAX + 1]; /* decoded messages by type; [0] = unknown type */
@@ -111,7 +111,7 @@ struct dnstap_stats {
 	uint64_t not_message;
 	uint64_t malformed;
 	uint64_t oversize;
-	/* filled by the file source (frame_order.h), not by dnstap_decode() */
+	/* filled by the file source (frame_order.h), not by cap_dnstap_decode() */
 	uint64_t out_of_order;   /* frames logged after a later one; put back in order */
 	uint64_t released_early; /* frames released before the order window closed */
 };
@@ -123,44 +123,44 @@ struct dnstap_stats {
 #define DNSTAP_FRAME_MAX (40 + 65535)
 
 /* A decoder's scratch space: the frame bytes live here. */
-struct dnstap_buf {
+struct cap_dnstap_buf {
 	uint8_t bytes[DNSTAP_FRAME_MAX];
 };
 
 /*
- * dnstap_decode() turns one dnstap protobuf payload (p, len) into a frame
+ * cap_dnstap_decode() turns one dnstap protobuf payload (p, len) into a frame
  * whose bytes are in buf, and counts the outcome in st (may be NULL).
  * Returns an enum dnstap_result; on DNSTAP_FRAME *out is filled (linktype
  * DNSTAP_LINKTYPE, flags CAP_FRAME_STREAM for stream transports) and stays
  * valid until buf is reused. On DNSTAP_MISSING, *field (may be NULL) names
  * the field. Never reads outside (p, len); cannot fail otherwise.
  */
-int dnstap_decode(const uint8_t *p, size_t len, struct dnstap_buf *buf, struct cap_frame *out,
-                  enum dnstap_field *field, struct dnstap_stats *st);
+int cap_dnstap_decode(const uint8_t *p, size_t len, struct cap_dnstap_buf *buf,
+                      struct cap_frame *out, enum dnstap_field *field, struct cap_dnstap_stats *st);
 
-/* dnstap_type_name() returns the schema name of a Message.type ("AUTH_QUERY"),
+/* cap_dnstap_type_name() returns the schema name of a Message.type ("AUTH_QUERY"),
  * or NULL for one the schema does not define. */
-const char *dnstap_type_name(unsigned type);
+const char *cap_dnstap_type_name(unsigned type);
 
-/* dnstap_protocol_name() returns the schema name of a SocketProtocol ("UDP",
+/* cap_dnstap_protocol_name() returns the schema name of a SocketProtocol ("UDP",
  * "DOT"), or NULL. */
-const char *dnstap_protocol_name(unsigned proto);
+const char *cap_dnstap_protocol_name(unsigned proto);
 
-/* dnstap_field_name() returns the schema name of a needed field. */
-const char *dnstap_field_name(enum dnstap_field f);
+/* cap_dnstap_field_name() returns the schema name of a needed field. */
+const char *cap_dnstap_field_name(enum dnstap_field f);
 
 /* A figure that a packet capture gives and dnstap cannot: key (for JSON)
  * and what it means. */
-struct dnstap_gap {
+struct cap_dnstap_gap {
 	const char *key;
 	const char *what;
 };
 
-/* dnstap_gaps() returns the figures dnstap cannot give (*n of them): the
+/* cap_dnstap_gaps() returns the figures dnstap cannot give (*n of them): the
  * summaries print them, so that a zero is not read as "none happened". */
-const struct dnstap_gap *dnstap_gaps(size_t *n);
+const struct cap_dnstap_gap *cap_dnstap_gaps(size_t *n);
 
-/* dnstap_stats_add() adds b's counters into a. */
-void dnstap_stats_add(struct dnstap_stats *a, const struct dnstap_stats *b);
+/* cap_dnstap_stats_add() adds b's counters into a. */
+void cap_dnstap_stats_add(struct cap_dnstap_stats *a, const struct cap_dnstap_stats *b);
 
 #endif

@@ -18,11 +18,11 @@ struct cap_dnstap_file {
 	uint64_t offset; /* file bytes handed to fstrm */
 	int eof;         /* 0, EOF_AT_FRAME or EOF_IN_FRAME */
 	int read_errno;  /* a read error's errno, 0 if none */
-	struct dnstap_stats stats;
-	struct dnstap_buf *buf;
-	struct frame_order *order; /* frames waiting to be delivered in time order */
-	bool ended;                /* the file ended: end_rc says how */
-	int end_rc;                /* CAP_NEXT_EOF or CAP_NEXT_ERROR */
+	struct cap_dnstap_stats stats;
+	struct cap_dnstap_buf *buf;
+	struct cap_frame_order *order; /* frames waiting to be delivered in time order */
+	bool ended;                    /* the file ended: end_rc says how */
+	int end_rc;                    /* CAP_NEXT_EOF or CAP_NEXT_ERROR */
 	char error[CAP_ERR_MAX];
 };
 
@@ -133,7 +133,7 @@ struct cap_dnstap_file *cap_dnstap_file_open(const char *path, char *err, size_t
 		goto oom;
 	f->path = strdup(path);
 	f->buf = malloc(sizeof(*f->buf));
-	f->order = frame_order_new(0, 0);
+	f->order = cap_frame_order_new(0, 0);
 	ropt = fstrm_reader_options_init();
 	rdwr = fstrm_rdwr_init(f);
 	if (f->path == NULL || f->buf == NULL || f->order == NULL || ropt == NULL || rdwr == NULL)
@@ -183,9 +183,10 @@ static void read_one(struct cap_dnstap_file *f)
 		struct cap_frame fr;
 		fstrm_res res = fstrm_reader_read(f->reader, &data, &len);
 		if (res == fstrm_res_success) {
-			if (dnstap_decode(data, len, f->buf, &fr, NULL, &f->stats) != DNSTAP_FRAME)
+			if (cap_dnstap_decode(data, len, f->buf, &fr, NULL, &f->stats) !=
+			    DNSTAP_FRAME)
 				continue;
-			if (frame_order_push(f->order, &fr) == 0)
+			if (cap_frame_order_push(f->order, &fr) == 0)
 				return;
 			snprintf(f->error, sizeof(f->error),
 			         "%s: out of memory after %llu dnstap messages", display_name(f),
@@ -219,7 +220,7 @@ static void read_one(struct cap_dnstap_file *f)
 /* The order counters live in f->order; f->stats gets a copy. */
 static void sync_order_stats(struct cap_dnstap_file *f)
 {
-	const struct frame_order_stats *os = frame_order_get_stats(f->order);
+	const struct cap_frame_order_stats *os = cap_frame_order_get_stats(f->order);
 	f->stats.out_of_order = os->out_of_order;
 	f->stats.released_early = os->released_early;
 }
@@ -228,7 +229,7 @@ int cap_dnstap_file_next(struct cap_dnstap_file *f, struct cap_frame *out)
 {
 	for (;;) {
 		bool ended = f->ended;
-		if (frame_order_pop(f->order, out, ended)) {
+		if (cap_frame_order_pop(f->order, out, ended)) {
 			f->frames++;
 			sync_order_stats(f);
 			return CAP_NEXT_FRAME;
@@ -251,7 +252,7 @@ uint64_t cap_dnstap_file_frames(const struct cap_dnstap_file *f)
 	return f->frames;
 }
 
-const struct dnstap_stats *cap_dnstap_file_stats(const struct cap_dnstap_file *f)
+const struct cap_dnstap_stats *cap_dnstap_file_stats(const struct cap_dnstap_file *f)
 {
 	return &f->stats;
 }
@@ -264,7 +265,7 @@ void cap_dnstap_file_close(struct cap_dnstap_file *f)
 		fstrm_reader_destroy(&f->reader);
 	if (f->fp != NULL && f->fp != stdin)
 		fclose(f->fp);
-	frame_order_free(f->order);
+	cap_frame_order_free(f->order);
 	free(f->buf);
 	free(f->path);
 	free(f);

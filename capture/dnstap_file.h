@@ -3,9 +3,9 @@
  * BIND's dnstap-output file, NSD and Unbound write) as a frame source.
  *
  * Files are read with libfstrm's reader, which checks the content type
- * (DNSTAP_CONTENT_TYPE). Each data frame goes through dnstap_decode()
+ * (DNSTAP_CONTENT_TYPE). Each data frame goes through cap_dnstap_decode()
  * (dnstap.h): messages the analysis uses come out as frames, every other
- * payload is counted in the source's struct dnstap_stats. A file cut short
+ * payload is counted in the source's struct cap_dnstap_stats. A file cut short
  * is not fatal for what came before: those frames are delivered, then
  * cap_dnstap_file_next() reports the error with how far the file was read.
  * Frames come out in time order: a log is only roughly ordered (each
@@ -50,7 +50,7 @@ uint64_t cap_dnstap_file_frames(const struct cap_dnstap_file *f);
 
 /* cap_dnstap_file_stats() returns the payload counters so far, with the
  * order counters as of the last cap_dnstap_file_next() (never NULL). */
-const struct dnstap_stats *cap_dnstap_file_stats(const struct cap_dnstap_file *f);
+const struct cap_dnstap_stats *cap_dnstap_file_stats(const struct cap_dnstap_file *f);
 
 /* cap_dnstap_file_close() closes the file. NULL is a no-op. */
 void cap_dnstap_file_close(struct cap_dnstap_file *f);

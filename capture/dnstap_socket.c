@@ -36,8 +36,8 @@ struct cap_dnstap_sock {
 	uint8_t *rbuf; /* received bytes not yet consumed */
 	size_t rlen, rcap;
 	size_t consumed; /* bytes of rbuf the last frame used (dropped at the next call) */
-	struct dnstap_buf *buf;
-	struct dnstap_stats payloads;
+	struct cap_dnstap_buf *buf;
+	struct cap_dnstap_stats payloads;
 	struct cap_dnstap_sock_stats stats;
 	char error[CAP_LIVE_ERR_MAX];
 };
@@ -242,7 +242,8 @@ int cap_dnstap_sock_next(struct cap_dnstap_sock *s, struct cap_frame *out, int t
 		const uint8_t *p;
 		size_t n;
 		while (take_frame(s, &p, &n) == 1) {
-			if (dnstap_decode(p, n, s->buf, out, NULL, &s->payloads) == DNSTAP_FRAME)
+			if (cap_dnstap_decode(p, n, s->buf, out, NULL, &s->payloads) ==
+			    DNSTAP_FRAME)
 				return CAP_LIVE_FRAME;
 			s->rlen -= s->consumed;
 			memmove(s->rbuf, s->rbuf + s->consumed, s->rlen);
@@ -328,7 +329,7 @@ oom:
 	return NULL;
 }
 
-const struct dnstap_stats *cap_dnstap_sock_payload_stats(const struct cap_dnstap_sock *s)
+const struct cap_dnstap_stats *cap_dnstap_sock_payload_stats(const struct cap_dnstap_sock *s)
 {
 	return &s->payloads;
 }

@@ -11,7 +11,7 @@
  *   READY (content types)  ───▶
  *                          ◀───    ACCEPT (protobuf:dnstap.Dnstap)
  *   START (content type)   ───▶
- *   data frames ...        ───▶    dnstap_decode() each; frames delivered
+ *   data frames ...        ───▶    cap_dnstap_decode() each; frames delivered
  *   STOP                   ───▶
  *                          ◀───    FINISH; connection closed, listen again
  *
@@ -35,7 +35,7 @@
  * reader default is 1 MiB as well). */
 #define CAP_DNSTAP_SOCK_FRAME_MAX (1u << 20)
 
-/* What the socket saw besides the payloads (struct dnstap_stats). */
+/* What the socket saw besides the payloads (struct cap_dnstap_stats). */
 struct cap_dnstap_sock_stats {
 	uint64_t connections;     /* writers accepted */
 	uint64_t finished;        /* connections ended with STOP/FINISH */
@@ -61,7 +61,7 @@ struct cap_dnstap_sock *cap_dnstap_sock_open(const char *path, char *err, size_t
 int cap_dnstap_sock_next(struct cap_dnstap_sock *s, struct cap_frame *out, int timeout_ms);
 
 /* cap_dnstap_sock_payload_stats() returns the payload counters (never NULL). */
-const struct dnstap_stats *cap_dnstap_sock_payload_stats(const struct cap_dnstap_sock *s);
+const struct cap_dnstap_stats *cap_dnstap_sock_payload_stats(const struct cap_dnstap_sock *s);
 
 /* cap_dnstap_sock_stats() returns the connection counters (never NULL). */
 const struct cap_dnstap_sock_stats *cap_dnstap_sock_stats(const struct cap_dnstap_sock *s);

@@ -12,7 +12,7 @@ struct held {
 	uint32_t flags;
 };
 
-struct frame_order {
+struct cap_frame_order {
 	uint64_t window_ns;
 	uint32_t max;
 	struct held *heap;
@@ -20,7 +20,7 @@ struct frame_order {
 	uint64_t seq;
 	uint64_t newest_ns; /* latest time pushed */
 	uint8_t *out_data;  /* bytes of the frame last popped */
-	struct frame_order_stats stats;
+	struct cap_frame_order_stats stats;
 };
 
 static bool before(const struct held *a, const struct held *b)
@@ -35,9 +35,9 @@ static void swap(struct held *a, struct held *b)
 	*b = t;
 }
 
-struct frame_order *frame_order_new(uint64_t window_ns, uint32_t max_frames)
+struct cap_frame_order *cap_frame_order_new(uint64_t window_ns, uint32_t max_frames)
 {
-	struct frame_order *o = calloc(1, sizeof(*o));
+	struct cap_frame_order *o = calloc(1, sizeof(*o));
 	if (o == NULL)
 		return NULL;
 	o->window_ns = window_ns ? window_ns : FRAME_ORDER_WINDOW_NS;
@@ -45,7 +45,7 @@ struct frame_order *frame_order_new(uint64_t window_ns, uint32_t max_frames)
 	return o;
 }
 
-int frame_order_push(struct frame_order *o, const struct cap_frame *f)
+int cap_frame_order_push(struct cap_frame_order *o, const struct cap_frame *f)
 {
 	if (o->n == o->cap) {
 		uint32_t cap = o->cap ? o->cap * 2 : 1024;
@@ -78,7 +78,7 @@ int frame_order_push(struct frame_order *o, const struct cap_frame *f)
 	return 0;
 }
 
-bool frame_order_pop(struct frame_order *o, struct cap_frame *out, bool flush)
+bool cap_frame_order_pop(struct cap_frame_order *o, struct cap_frame *out, bool flush)
 {
 	if (o->n == 0)
 		return false;
@@ -113,12 +113,12 @@ bool frame_order_pop(struct frame_order *o, struct cap_frame *out, bool flush)
 	return true;
 }
 
-const struct frame_order_stats *frame_order_get_stats(const struct frame_order *o)
+const struct cap_frame_order_stats *cap_frame_order_get_stats(const struct cap_frame_order *o)
 {
 	return &o->stats;
 }
 
-void frame_order_free(struct frame_order *o)
+void cap_frame_order_free(struct cap_frame_order *o)
 {
 	if (o == NULL)
 		return;

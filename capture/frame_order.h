@@ -24,33 +24,33 @@
 /* Frames held at most; past it the oldest is released early (counted). */
 #define FRAME_ORDER_MAX_FRAMES 262144u
 
-struct frame_order_stats {
+struct cap_frame_order_stats {
 	uint64_t out_of_order;   /* frames older than a frame that arrived before them */
 	uint64_t released_early; /* frames released because the heap was full */
 };
 
-struct frame_order;
+struct cap_frame_order;
 
-/* frame_order_new() makes an empty buffer (window_ns, max_frames: 0 = the
+/* cap_frame_order_new() makes an empty buffer (window_ns, max_frames: 0 = the
  * defaults above). NULL when out of memory. */
-struct frame_order *frame_order_new(uint64_t window_ns, uint32_t max_frames);
+struct cap_frame_order *cap_frame_order_new(uint64_t window_ns, uint32_t max_frames);
 
-/* frame_order_push() copies f in. Returns 0, or -1 when out of memory (f
+/* cap_frame_order_push() copies f in. Returns 0, or -1 when out of memory (f
  * is then not held). */
-int frame_order_push(struct frame_order *o, const struct cap_frame *f);
+int cap_frame_order_push(struct cap_frame_order *o, const struct cap_frame *f);
 
 /*
- * frame_order_pop() takes the oldest frame out when it is due: older than
+ * cap_frame_order_pop() takes the oldest frame out when it is due: older than
  * the newest by the window, or the buffer is full, or flush is set (end of
  * input). Returns true with *out filled; its bytes stay valid until the next
- * pop or frame_order_free(). false when nothing is due.
+ * pop or cap_frame_order_free(). false when nothing is due.
  */
-bool frame_order_pop(struct frame_order *o, struct cap_frame *out, bool flush);
+bool cap_frame_order_pop(struct cap_frame_order *o, struct cap_frame *out, bool flush);
 
-/* frame_order_get_stats() returns the counters (never NULL). */
-const struct frame_order_stats *frame_order_get_stats(const struct frame_order *o);
+/* cap_frame_order_get_stats() returns the counters (never NULL). */
+const struct cap_frame_order_stats *cap_frame_order_get_stats(const struct cap_frame_order *o);
 
-/* frame_order_free() frees everything held. NULL is a no-op. */
-void frame_order_free(struct frame_order *o);
+/* cap_frame_order_free() frees everything held. NULL is a no-op. */
+void cap_frame_order_free(struct cap_frame_order *o);
 
 #endif

@@ -121,7 +121,7 @@ int cap_live_sources(struct cap_live *l, cap_src_fn fn, void *ctx)
 	return -2;
 }
 
-const struct dnstap_stats *cap_live_dnstap_stats(const struct cap_live *l)
+const struct cap_dnstap_stats *cap_live_dnstap_stats(const struct cap_live *l)
 {
 	return l->tap ? cap_dnstap_sock_payload_stats(l->tap) : NULL;
 }

@@ -116,7 +116,7 @@ int cap_live_sources(struct cap_live *l, cap_src_fn fn, void *ctx);
 
 /* cap_live_dnstap_stats() returns the payload counters of a dnstap source
  * (what was not used and why), or NULL for a packet source. */
-const struct dnstap_stats *cap_live_dnstap_stats(const struct cap_live *l);
+const struct cap_dnstap_stats *cap_live_dnstap_stats(const struct cap_live *l);
 
 /* cap_live_error() describes the last error. Never NULL. */
 const char *cap_live_error(const struct cap_live *l);

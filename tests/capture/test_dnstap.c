@@ -9,13 +9,13 @@
 #include "dnstap.h"
 #include "dnstap_test_util.h"
 
-static struct dnstap_buf buf;
+static struct cap_dnstap_buf buf;
 
 /* Decodes the frame that payload p turned into (it must turn into one). */
 static void frame_of(const uint8_t *p, size_t n, struct cap_frame *f, struct dcv_pkt *pkt,
-                     struct dnstap_stats *st)
+                     struct cap_dnstap_stats *st)
 {
-	cr_assert_eq(dnstap_decode(p, n, &buf, f, NULL, st), DNSTAP_FRAME);
+	cr_assert_eq(cap_dnstap_decode(p, n, &buf, f, NULL, st), DNSTAP_FRAME);
 	struct decoder *d = decoder_new(NULL);
 	cr_assert_eq(decode_frame(d, f, pkt), DECODE_PACKET);
 	decoder_free(d);
@@ -39,7 +39,7 @@ Test(dnstap, udp_query_becomes_a_datagram_from_the_client)
 	size_t n = tt_pack(&m, NULL, &p);
 	struct cap_frame f;
 	struct dcv_pkt pkt;
-	struct dnstap_stats st = {0};
+	struct cap_dnstap_stats st = {0};
 	frame_of(p, n, &f, &pkt, &st);
 	cr_assert_eq(f.ts_ns, TT_TS_SEC * 1000000000ULL + 123456789);
 	cr_assert_eq(f.linktype, DNSTAP_LINKTYPE);
@@ -72,7 +72,7 @@ Test(dnstap, tcp_response_goes_to_the_client_and_is_marked_stream)
 	size_t n = tt_pack(&m, NULL, &p);
 	struct cap_frame f;
 	struct dcv_pkt pkt;
-	struct dnstap_stats st = {0};
+	struct cap_dnstap_stats st = {0};
 	frame_of(p, n, &f, &pkt, &st);
 	cr_assert_eq(f.ts_ns, TT_TS_SEC * 1000000000ULL + 5);
 	cr_assert_eq(f.flags, CAP_FRAME_STREAM);
@@ -106,9 +106,9 @@ Test(dnstap, transports_map_to_udp_or_stream)
 		uint8_t *p;
 		size_t n = tt_pack(&m, NULL, &p);
 		struct cap_frame f;
-		cr_assert_eq(dnstap_decode(p, n, &buf, &f, NULL, NULL), DNSTAP_FRAME);
+		cr_assert_eq(cap_dnstap_decode(p, n, &buf, &f, NULL, NULL), DNSTAP_FRAME);
 		cr_assert_eq(f.flags, cases[i].flags, "protocol %s",
-		             dnstap_protocol_name((unsigned)cases[i].proto));
+		             cap_dnstap_protocol_name((unsigned)cases[i].proto));
 		free(p);
 	}
 }
@@ -223,10 +223,10 @@ Test(dnstap, unusable_messages_are_counted_by_reason)
 		struct tt_msg m = {.type = CASES[i].type, .family = 4};
 		uint8_t *p;
 		size_t n = tt_pack(&m, CASES[i].edit, &p);
-		struct dnstap_stats st = {0};
+		struct cap_dnstap_stats st = {0};
 		struct cap_frame f;
 		enum dnstap_field field = DNSTAP_FIELDS;
-		int rc = dnstap_decode(p, n, &buf, &f, &field, &st);
+		int rc = cap_dnstap_decode(p, n, &buf, &f, &field, &st);
 		cr_assert_eq(rc, CASES[i].result, "%s: got %d", CASES[i].name, rc);
 		uint64_t counted = st.frames + st.not_used + st.missing_total + st.invalid +
 		                   st.not_message + st.malformed + st.oversize;
@@ -234,7 +234,7 @@ Test(dnstap, unusable_messages_are_counted_by_reason)
 		cr_assert_eq(counted, 1, "%s: counted once", CASES[i].name);
 		if (rc == DNSTAP_MISSING) {
 			cr_assert_eq(field, CASES[i].field, "%s: field %s", CASES[i].name,
-			             dnstap_field_name(field));
+			             cap_dnstap_field_name(field));
 			cr_assert_eq(st.missing[CASES[i].field], 1, "%s", CASES[i].name);
 		}
 		if (rc == DNSTAP_NOT_USED)
@@ -248,9 +248,9 @@ Test(dnstap, unusable_messages_are_counted_by_reason)
 Test(dnstap, garbage_and_truncated_protobuf_are_malformed)
 {
 	static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
-	struct dnstap_stats st = {0};
+	struct cap_dnstap_stats st = {0};
 	struct cap_frame f;
-	cr_assert_eq(dnstap_decode(garbage, sizeof(garbage), &buf, &f, NULL, &st),
+	cr_assert_eq(cap_dnstap_decode(garbage, sizeof(garbage), &buf, &f, NULL, &st),
 	             DNSTAP_MALFORMED);
 	struct tt_msg m = {.type = DNSTAP_AUTH_QUERY, .family = 4};
 	uint8_t *p;
@@ -258,7 +258,7 @@ Test(dnstap, garbage_and_truncated_protobuf_are_malformed)
 	/* protobuf-c writes fields by number, so the required type (15) comes
 	 * last: every proper prefix is cut inside a field or lacks the type */
 	for (size_t cut = 0; cut < n; cut++)
-		cr_assert_neq(dnstap_decode(p, cut, &buf, &f, NULL, &st), DNSTAP_FRAME,
+		cr_assert_neq(cap_dnstap_decode(p, cut, &buf, &f, NULL, &st), DNSTAP_FRAME,
 		              "prefix %zu of %zu", cut, n);
 	cr_assert_eq(st.frames, 0);
 	cr_assert_eq(st.payloads, n + 1);
@@ -272,9 +272,9 @@ Test(dnstap, dnstap_without_message_is_not_a_message)
 	d.type = DNSTAP__DNSTAP__TYPE__MESSAGE;
 	uint8_t out[64];
 	size_t n = dnstap__dnstap__pack(&d, out);
-	struct dnstap_stats st = {0};
+	struct cap_dnstap_stats st = {0};
 	struct cap_frame f;
-	cr_assert_eq(dnstap_decode(out, n, &buf, &f, NULL, &st), DNSTAP_NOT_MESSAGE);
+	cr_assert_eq(cap_dnstap_decode(out, n, &buf, &f, NULL, &st), DNSTAP_NOT_MESSAGE);
 	cr_assert_eq(st.not_message, 1);
 }
 
@@ -308,9 +308,9 @@ Test(dnstap, message_beyond_one_datagram_is_oversize)
 		                   .protocol = DNSTAP_PROTO_TCP};
 		uint8_t *p;
 		size_t n = tt_pack(&m, big_message, &p);
-		struct dnstap_stats st = {0};
+		struct cap_dnstap_stats st = {0};
 		struct cap_frame f;
-		cr_assert_eq(dnstap_decode(p, n, &buf, &f, NULL, &st), cases[i].result,
+		cr_assert_eq(cap_dnstap_decode(p, n, &buf, &f, NULL, &st), cases[i].result,
 		             "IPv%d, %zu bytes", cases[i].family, cases[i].len);
 		if (cases[i].result == DNSTAP_FRAME) {
 			struct dcv_pkt pkt;
@@ -328,14 +328,14 @@ Test(dnstap, message_beyond_one_datagram_is_oversize)
 
 Test(dnstap, names_cover_the_schema)
 {
-	cr_assert_str_eq(dnstap_type_name(DNSTAP_AUTH_QUERY), "AUTH_QUERY");
-	cr_assert_str_eq(dnstap_type_name(DNSTAP_UPDATE_RESPONSE), "UPDATE_RESPONSE");
-	cr_assert_null(dnstap_type_name(0));
-	cr_assert_null(dnstap_type_name(15));
-	cr_assert_str_eq(dnstap_protocol_name(DNSTAP_PROTO_DOQ), "DOQ");
-	cr_assert_null(dnstap_protocol_name(8));
+	cr_assert_str_eq(cap_dnstap_type_name(DNSTAP_AUTH_QUERY), "AUTH_QUERY");
+	cr_assert_str_eq(cap_dnstap_type_name(DNSTAP_UPDATE_RESPONSE), "UPDATE_RESPONSE");
+	cr_assert_null(cap_dnstap_type_name(0));
+	cr_assert_null(cap_dnstap_type_name(15));
+	cr_assert_str_eq(cap_dnstap_protocol_name(DNSTAP_PROTO_DOQ), "DOQ");
+	cr_assert_null(cap_dnstap_protocol_name(8));
 	size_t n;
-	const struct dnstap_gap *g = dnstap_gaps(&n);
+	const struct cap_dnstap_gap *g = cap_dnstap_gaps(&n);
 	cr_assert_eq(n, 4);
 	cr_assert_str_eq(g[0].key, "tcp_sessions");
 }

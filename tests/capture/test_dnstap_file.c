@@ -110,7 +110,7 @@ Test(dnstap_file, used_messages_become_frames_and_the_rest_is_counted)
 	cr_assert_eq(frames, 7);
 	cr_assert_eq(stream, 2);
 	cr_assert_eq(cap_dnstap_file_frames(f), 7);
-	const struct dnstap_stats *st = cap_dnstap_file_stats(f);
+	const struct cap_dnstap_stats *st = cap_dnstap_file_stats(f);
 	cr_assert_eq(st->payloads, 11);
 	cr_assert_eq(st->frames, 7);
 	cr_assert_eq(st->not_used, 2);

@@ -101,7 +101,7 @@ Test(dnstap_socket, fstrm_writer_handshake_and_messages)
 	cr_assert_eq(read_frames(s, 5), 5);
 	settle(s);
 	cr_assert_eq(wait_child(child), 0, "the writer saw ACCEPT and FINISH");
-	const struct dnstap_stats *st = cap_dnstap_sock_payload_stats(s);
+	const struct cap_dnstap_stats *st = cap_dnstap_sock_payload_stats(s);
 	cr_assert_eq(st->payloads, 6);
 	cr_assert_eq(st->frames, 5);
 	cr_assert_eq(st->not_used, 1);

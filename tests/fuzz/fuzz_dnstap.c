@@ -1,5 +1,5 @@
 /*
- * fuzz_dnstap.c - libFuzzer target for dnstap_decode(): one dnstap protobuf
+ * fuzz_dnstap.c - libFuzzer target for cap_dnstap_decode(): one dnstap protobuf
  * payload (a Frame Streams data frame) into one synthetic frame.
  *
  * Input: the payload itself. Invariants checked: every payload lands in
@@ -17,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct dnstap_buf buf;
+static struct cap_dnstap_buf buf;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,11 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p == NULL)
 		abort();
 	memcpy(p, data, size);
-	struct dnstap_stats st;
+	struct cap_dnstap_stats st;
 	memset(&st, 0, sizeof(st));
 	struct cap_frame f;
 	enum dnstap_field field = DNSTAP_FIELDS;
-	int rc = dnstap_decode(p, size, &buf, &f, &field, &st);
+	int rc = cap_dnstap_decode(p, size, &buf, &f, &field, &st);
 	free(p);
 	uint64_t counted = st.frames + st.not_used + st.missing_total + st.invalid +
 	                   st.not_message + st.malformed + st.oversize;

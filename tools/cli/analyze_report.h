@@ -49,10 +49,10 @@ struct analyze_report {
 	struct db_attempt_totals attempts;
 	struct db_attempt_row *problem_attempts; /* not corroborated, first ones */
 	unsigned nproblem_attempts;
-	unsigned table_warnings;           /* bad lines in the validator range files */
-	const struct collected *findings;  /* NULL when the rules did not run */
-	const struct dnstap_stats *dnstap; /* NULL unless the inputs are dnstap logs */
-	double elapsed_s;                  /* wall time of the analysis */
+	unsigned table_warnings;               /* bad lines in the validator range files */
+	const struct collected *findings;      /* NULL when the rules did not run */
+	const struct cap_dnstap_stats *dnstap; /* NULL unless the inputs are dnstap logs */
+	double elapsed_s;                      /* wall time of the analysis */
 };
 
 /* analyze_collect() reads back from db what the summaries show of run_id:

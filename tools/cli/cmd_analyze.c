@@ -186,7 +186,7 @@ int cmd_analyze(int argc, char **argv)
 	struct analyze_input *inputs = calloc(o.nfiles, sizeof(*inputs));
 	char **input_errors = calloc(o.nfiles, sizeof(*input_errors));
 	char *inputs_text = NULL;
-	struct dnstap_stats tap_stats;
+	struct cap_dnstap_stats tap_stats;
 	memset(&tap_stats, 0, sizeof(tap_stats));
 	if (files == NULL || inputs == NULL || input_errors == NULL) {
 		fprintf(stderr, "dcvscope analyze: out of memory\n");
@@ -275,7 +275,7 @@ int cmd_analyze(int argc, char **argv)
 		inputs[i].frames = input_frames(&files[i]);
 		inputs[i].complete = n == CAP_NEXT_EOF;
 		if (files[i].tap != NULL)
-			dnstap_stats_add(&tap_stats, cap_dnstap_file_stats(files[i].tap));
+			cap_dnstap_stats_add(&tap_stats, cap_dnstap_file_stats(files[i].tap));
 		if (n == CAP_NEXT_ERROR) {
 			input_errors[i] = strdup(input_error(&files[i]));
 			inputs[i].error = input_errors[i];

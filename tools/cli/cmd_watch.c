@@ -554,7 +554,7 @@ int cmd_watch(int argc, char **argv)
 			run_rules(&w);
 		exit_code = loop_rc;
 	}
-	const struct dnstap_stats *tap = cap_live_dnstap_stats(w.cap);
+	const struct cap_dnstap_stats *tap = cap_live_dnstap_stats(w.cap);
 	if (tap != NULL)
 		wlog(&w, LOG_NOTICE,
 		     "dnstap: %llu messages, %llu analyzed, %llu of types not used, %llu without "

@@ -185,7 +185,7 @@ static json_t *tcp_json(const struct run_accounting *a, const struct analyzer_to
 
 /* The dnstap object: what the logs held, what was not used and why, and
  * the figures dnstap cannot give (their zeros elsewhere mean "not seen"). */
-static json_t *dnstap_json(const struct dnstap_stats *st)
+static json_t *dnstap_json(const struct cap_dnstap_stats *st)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "messages", u64(st->payloads));
@@ -193,13 +193,13 @@ static json_t *dnstap_json(const struct dnstap_stats *st)
 	json_t *types = json_object();
 	for (unsigned t = 0; t <= DNSTAP_TYPE_MAX; t++)
 		if (st->by_type[t] != 0)
-			json_object_set_new(types, t ? dnstap_type_name(t) : "unknown",
+			json_object_set_new(types, t ? cap_dnstap_type_name(t) : "unknown",
 			                    u64(st->by_type[t]));
 	json_object_set_new(o, "by_type", types);
 	json_t *protos = json_object();
 	for (unsigned p = 1; p <= DNSTAP_PROTO_MAX; p++)
 		if (st->by_protocol[p] != 0)
-			json_object_set_new(protos, dnstap_protocol_name(p),
+			json_object_set_new(protos, cap_dnstap_protocol_name(p),
 			                    u64(st->by_protocol[p]));
 	json_object_set_new(o, "by_protocol", protos);
 	json_object_set_new(o, "type_not_used", u64(st->not_used));
@@ -207,7 +207,7 @@ static json_t *dnstap_json(const struct dnstap_stats *st)
 	json_t *miss = json_object();
 	for (int f = 0; f < DNSTAP_FIELDS; f++)
 		if (st->missing[f] != 0)
-			json_object_set_new(miss, dnstap_field_name((enum dnstap_field)f),
+			json_object_set_new(miss, cap_dnstap_field_name((enum dnstap_field)f),
 			                    u64(st->missing[f]));
 	json_object_set_new(o, "missing_by_field", miss);
 	json_object_set_new(o, "invalid", u64(st->invalid));
@@ -217,7 +217,7 @@ static json_t *dnstap_json(const struct dnstap_stats *st)
 	json_object_set_new(o, "out_of_order", u64(st->out_of_order));
 	json_object_set_new(o, "released_early", u64(st->released_early));
 	size_t ngaps;
-	const struct dnstap_gap *gaps = dnstap_gaps(&ngaps);
+	const struct cap_dnstap_gap *gaps = cap_dnstap_gaps(&ngaps);
 	json_t *un = json_object();
 	for (size_t i = 0; i < ngaps; i++)
 		json_object_set_new(un, gaps[i].key, json_string(gaps[i].what));

@@ -66,21 +66,22 @@ static void coverage(FILE *out, const struct analyze_report *r)
 }
 
 /* What the dnstap logs held, and what dnstap cannot show. */
-static void dnstap_section(FILE *out, const struct dnstap_stats *st)
+static void dnstap_section(FILE *out, const struct cap_dnstap_stats *st)
 {
 	fprintf(out, "\ndnstap\n");
 	fprintf(out, "  messages          %12llu  (%llu analyzed)\n",
 	        (unsigned long long)st->payloads, (unsigned long long)st->frames);
 	for (unsigned t = 0; t <= DNSTAP_TYPE_MAX; t++)
 		if (st->by_type[t] != 0)
-			fprintf(out, "    %-15s %12llu\n", t ? dnstap_type_name(t) : "unknown type",
+			fprintf(out, "    %-15s %12llu\n",
+			        t ? cap_dnstap_type_name(t) : "unknown type",
 			        (unsigned long long)st->by_type[t]);
 	fprintf(out, "  type not used     %12llu  (resolver, forwarder, stub, tool messages)\n",
 	        (unsigned long long)st->not_used);
 	fprintf(out, "  missing fields    %12llu", (unsigned long long)st->missing_total);
 	for (int f = 0; f < DNSTAP_FIELDS; f++)
 		if (st->missing[f] != 0)
-			fprintf(out, "  %s %llu", dnstap_field_name((enum dnstap_field)f),
+			fprintf(out, "  %s %llu", cap_dnstap_field_name((enum dnstap_field)f),
 			        (unsigned long long)st->missing[f]);
 	fprintf(out,
 	        "\n  malformed         %12llu  (+ %llu invalid values, %llu not a message, "
@@ -94,7 +95,7 @@ static void dnstap_section(FILE *out, const struct dnstap_stats *st)
 		        (unsigned long long)st->released_early);
 	fprintf(out, ")\n");
 	size_t ngaps;
-	const struct dnstap_gap *gaps = dnstap_gaps(&ngaps);
+	const struct cap_dnstap_gap *gaps = cap_dnstap_gaps(&ngaps);
 	fprintf(out, "  not available from dnstap (zeros below mean \"not measured\"):\n");
 	for (size_t i = 0; i < ngaps; i++)
 		fprintf(out, "    - %s\n", gaps[i].what);
