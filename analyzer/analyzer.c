@@ -423,8 +423,12 @@ int analyzer_frame(struct analyzer *a, const struct cap_frame *f)
 	if (pkt.snap_truncated)
 		a->acc.snap_truncated++;
 	if (pkt.proto == DCV_PROTO_UDP) {
-		handle_dns(a, pkt.ts_ns, &pkt.src, &pkt.dst, pkt.sport, pkt.dport,
-		           DCV_TRANSPORT_UDP, pkt.payload, pkt.payload_len, pkt.snap_truncated);
+		/* a message log's stand-in for a message that came over TCP (frame.h):
+		 * counted as TCP, with no session to track */
+		enum dcv_transport tr =
+		    (f->flags & CAP_FRAME_STREAM) ? DCV_TRANSPORT_TCP : DCV_TRANSPORT_UDP;
+		handle_dns(a, pkt.ts_ns, &pkt.src, &pkt.dst, pkt.sport, pkt.dport, tr, pkt.payload,
+		           pkt.payload_len, pkt.snap_truncated);
 	} else {
 		tcp_tracker_packet(a->tcp, &pkt, dport_dns);
 	}

@@ -537,6 +537,7 @@ static int frame_of(struct cap_ebpf *e, const struct dcv_bpf_rec *r, uint32_t le
 	out->caplen = caplen;
 	out->wirelen = r->wirelen;
 	out->linktype = e->linktype;
+	out->flags = 0;
 	if ((r->flags & DCV_REC_F_VLAN_ACCEL) && e->linktype == DLT_EN10MB &&
 	    caplen >= ETH_ADDRS_LEN) {
 		uint16_t tci = htons(r->vlan_tci);

@@ -16,6 +16,13 @@ struct cap_frame {
 	uint32_t caplen;     /* bytes captured (may be less than wirelen) */
 	uint32_t wirelen;    /* bytes on the wire */
 	int linktype;        /* DLT_* / LINKTYPE_* value of the frame */
+	uint32_t flags;      /* CAP_FRAME_* (0 for every packet capture) */
 };
+
+/* flags: the frame is one UDP datagram standing for one whole DNS message
+ * that reached the server over a stream transport (TCP, DoT, DoH, ...). Set
+ * only by sources that log messages rather than packets (dnstap.h): the
+ * analyzer counts the message as TCP and tracks no session for it. */
+#define CAP_FRAME_STREAM 0x1u
 
 #endif

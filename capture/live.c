@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "dnstap_socket.h"
 #include "pcap_live.h"
 #ifdef DCV_HAVE_EBPF
 #include "ebpf_source.h"
@@ -12,6 +14,7 @@
 struct cap_live {
 	enum cap_live_kind kind;
 	struct cap_pcap_live *pcap;
+	struct cap_dnstap_sock *tap;
 #ifdef DCV_HAVE_EBPF
 	struct cap_ebpf *ebpf;
 #endif
@@ -26,6 +29,16 @@ struct cap_live *cap_live_open(const struct cap_live_opts *opts, char *err, size
 	if (l == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
+	if (opts->kind == CAP_LIVE_DNSTAP) {
+		l->tap = cap_dnstap_sock_open(opts->dnstap_path, err, errlen);
+		if (l->tap == NULL) {
+			free(l);
+			return NULL;
+		}
+		l->kind = CAP_LIVE_DNSTAP;
+		snprintf(l->choice, sizeof(l->choice), "dnstap (unix:%.400s)", opts->dnstap_path);
+		return l;
 	}
 	/* eBPF first, unless libpcap was asked for */
 	if (opts->kind != CAP_LIVE_PCAP) {
@@ -72,6 +85,8 @@ const char *cap_live_choice(const struct cap_live *l)
 
 int cap_live_next(struct cap_live *l, struct cap_frame *out, int timeout_ms)
 {
+	if (l->tap)
+		return cap_dnstap_sock_next(l->tap, out, timeout_ms);
 #ifdef DCV_HAVE_EBPF
 	if (l->ebpf)
 		return cap_ebpf_next(l->ebpf, out, timeout_ms);
@@ -81,6 +96,12 @@ int cap_live_next(struct cap_live *l, struct cap_frame *out, int timeout_ms)
 
 int cap_live_get_stats(struct cap_live *l, struct cap_live_stats *out)
 {
+	if (l->tap) {
+		/* the server's dnstap point is after the kernel: no drops to show */
+		memset(out, 0, sizeof(*out));
+		out->received = cap_dnstap_sock_payload_stats(l->tap)->frames;
+		return 0;
+	}
 #ifdef DCV_HAVE_EBPF
 	if (l->ebpf)
 		return cap_ebpf_get_stats(l->ebpf, out);
@@ -100,8 +121,15 @@ int cap_live_sources(struct cap_live *l, cap_src_fn fn, void *ctx)
 	return -2;
 }
 
+const struct cap_dnstap_stats *cap_live_dnstap_stats(const struct cap_live *l)
+{
+	return l->tap ? cap_dnstap_sock_payload_stats(l->tap) : NULL;
+}
+
 const char *cap_live_error(const struct cap_live *l)
 {
+	if (l->tap)
+		return cap_dnstap_sock_error(l->tap);
 #ifdef DCV_HAVE_EBPF
 	if (l->ebpf)
 		return cap_ebpf_error(l->ebpf);
@@ -119,5 +147,6 @@ void cap_live_close(struct cap_live *l)
 	cap_ebpf_close(l->ebpf);
 #endif
 	cap_pcap_live_close(l->pcap);
+	cap_dnstap_sock_close(l->tap);
 	free(l);
 }

@@ -1,8 +1,10 @@
 /*
  * live.h - live capture sources: one interface, frames as they arrive.
  *
- * Two sources implement it: the eBPF TC program with a ring buffer
- * (ebpf_source.h) and live libpcap (pcap_live.h). cap_live_open() picks one
+ * Three sources implement it: the eBPF TC program with a ring buffer
+ * (ebpf_source.h), live libpcap (pcap_live.h), and a dnstap Frame Streams
+ * socket that the DNS server writes to (dnstap_socket.h; asked for by
+ * name, never picked by CAP_LIVE_AUTO). cap_live_open() picks one
  * (CAP_LIVE_AUTO: eBPF when the kernel permits it, else libpcap) and says
  * which, and why, through cap_live_choice().
  *
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dnstap.h"
 #include "frame.h"
 
 #define CAP_LIVE_ERR_MAX      512
@@ -26,6 +29,7 @@ enum cap_live_kind {
 	CAP_LIVE_AUTO = 0, /* eBPF if it can be loaded and attached, else libpcap */
 	CAP_LIVE_EBPF = 1,
 	CAP_LIVE_PCAP = 2,
+	CAP_LIVE_DNSTAP = 3, /* a dnstap socket (opts.dnstap_path), not an interface */
 };
 
 /* How the eBPF source attaches its programs. */
@@ -49,6 +53,8 @@ struct cap_live_opts {
 	uint32_t max_sources;  /* LRU entries for per-source counters; 0 = default */
 	uint32_t wakeup_bytes; /* ring fill that wakes the reader; 0 = default */
 	const char *state_dir; /* tc mode marker files; NULL = CAP_EBPF_STATE_DIR */
+	/* dnstap only */
+	const char *dnstap_path; /* unix socket to listen on */
 };
 
 /* Results of cap_live_next(). */
@@ -107,6 +113,10 @@ int cap_live_get_stats(struct cap_live *l, struct cap_live_stats *out);
  * callback's non-zero return, -1 on error, or -2 when the source keeps none
  * (libpcap). */
 int cap_live_sources(struct cap_live *l, cap_src_fn fn, void *ctx);
+
+/* cap_live_dnstap_stats() returns the payload counters of a dnstap source
+ * (what was not used and why), or NULL for a packet source. */
+const struct cap_dnstap_stats *cap_live_dnstap_stats(const struct cap_live *l);
 
 /* cap_live_error() describes the last error. Never NULL. */
 const char *cap_live_error(const struct cap_live *l);

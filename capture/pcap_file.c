@@ -68,6 +68,7 @@ int cap_file_next(struct cap_file *f, struct cap_frame *out)
 		out->caplen = h->caplen;
 		out->wirelen = h->len;
 		out->linktype = pcap_datalink(f->pcap);
+		out->flags = 0;
 		f->frames++;
 		f->bytes_read += PCAP_RECORD_HEADER_SIZE + h->caplen;
 		return CAP_NEXT_FRAME;

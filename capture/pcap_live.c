@@ -157,6 +157,7 @@ int cap_pcap_live_next(struct cap_pcap_live *p, struct cap_frame *out, int timeo
 			out->caplen = h->caplen;
 			out->wirelen = h->len;
 			out->linktype = p->linktype;
+			out->flags = 0;
 			p->received++;
 			return CAP_LIVE_FRAME;
 		}

@@ -8,10 +8,14 @@ PACKAGES=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libpcap-dev libsqlite3-dev libldns-dev libjansson-dev libbpf-dev libelf-dev zlib1g-dev
   bpftool libmaxminddb-dev libinih-dev
+  # dnstap input: Frame Streams and protobuf-c (protoc-c generates the decoder)
+  libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
   # tests
   libcriterion-dev tshark tcpdump sqlite3 iproute2 time python3
   # live capture tests: a real authoritative server and clients in network namespaces
   knot knot-dnsutils bind9 bind9-dnsutils iputils-ping nftables
+  # dnstap end to end: Knot's dnstap module writes the log
+  knot-module-dnstap
 )
 
 missing=()

@@ -16,13 +16,24 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: dcvscope analyze [OPTIONS] FILE...\n"
+	    "       dcvscope analyze [OPTIONS] --dnstap FILE...\n"
 	    "\n"
 	    "Analyze pcap/pcapng captures (\"-\" reads standard input) of the traffic of an\n"
 	    "authoritative DNS server: decode, match queries with responses, find unanswered\n"
 	    "queries and TCP session problems, store per-source statistics in SQLite, and\n"
 	    "print a summary. All files form one run, in the order given.\n"
 	    "\n"
+	    "With --dnstap the files are dnstap logs (Frame Streams, content type\n"
+	    "protobuf:dnstap.Dnstap, as Knot mod-dnstap, BIND dnstap-output, NSD and Unbound\n"
+	    "write them). AUTH_/CLIENT_/UPDATE_ queries and responses are analyzed like\n"
+	    "captured packets; other message types, messages without the needed fields and\n"
+	    "malformed ones are counted and reported. dnstap cannot show TCP session states\n"
+	    "(SYN/RST, concurrent sessions), packets the server never saw (kernel or\n"
+	    "firewall drops), IP fragments or snap length; the summary says so, and the TCP\n"
+	    "session rules do not fire. DoT/DoH on other ports need --port.\n"
+	    "\n"
 	    "options:\n"
+	    "  --dnstap            the FILEs are dnstap Frame Streams files\n"
 	    "  --db PATH           SQLite database (default %s); created if missing\n"
 	    "  --format FMT        text (default) or json\n"
 	    "  --port N            also treat port N as DNS (repeatable; 53 is always DNS)\n"
@@ -88,7 +99,8 @@ int analyze_opts_parse(int argc, char **argv, struct analyze_opts *o)
 		O_ASNDB,
 		O_NO_RULES,
 		O_RULES_CONFIG,
-		O_FAIL_ON
+		O_FAIL_ON,
+		O_DNSTAP
 	};
 	static const struct option longopts[] = {
 	    {"db", required_argument, NULL, O_DB},
@@ -108,6 +120,7 @@ int analyze_opts_parse(int argc, char **argv, struct analyze_opts *o)
 	    {"no-rules", no_argument, NULL, O_NO_RULES},
 	    {"rules-config", required_argument, NULL, O_RULES_CONFIG},
 	    {"fail-on", required_argument, NULL, O_FAIL_ON},
+	    {"dnstap", no_argument, NULL, O_DNSTAP},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -222,6 +235,9 @@ int analyze_opts_parse(int argc, char **argv, struct analyze_opts *o)
 				    "dcvscope analyze: --fail-on must be critical or warning\n");
 				return CLI_EXIT_USAGE;
 			}
+			break;
+		case O_DNSTAP:
+			o->dnstap = true;
 			break;
 		case 'h':
 			usage(stdout);

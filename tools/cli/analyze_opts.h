@@ -25,6 +25,7 @@ struct analyze_opts {
 	bool no_rules;              /* skip the rules after the analysis */
 	const char *rules_config;   /* NULL = built-in thresholds */
 	int fail_on;                /* -1 = never, else the lowest enum rule_severity that fails */
+	bool dnstap;                /* the files are dnstap Frame Streams logs, not captures */
 	char **files;
 	unsigned nfiles;
 };

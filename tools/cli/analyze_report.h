@@ -13,6 +13,7 @@
 #include "analyzer.h"
 #include "db.h"
 #include "db_summary.h"
+#include "dnstap.h"
 #include "findings_out.h"
 #include "validator_store.h"
 
@@ -20,6 +21,7 @@ struct analyze_input {
 	const char *path;
 	uint64_t frames;
 	int linktype;
+	bool dnstap;       /* a dnstap log (frames synthesized from its messages) */
 	bool complete;     /* read to the end */
 	const char *error; /* NULL, or why reading stopped */
 };
@@ -47,9 +49,10 @@ struct analyze_report {
 	struct db_attempt_totals attempts;
 	struct db_attempt_row *problem_attempts; /* not corroborated, first ones */
 	unsigned nproblem_attempts;
-	unsigned table_warnings;          /* bad lines in the validator range files */
-	const struct collected *findings; /* NULL when the rules did not run */
-	double elapsed_s;                 /* wall time of the analysis */
+	unsigned table_warnings;               /* bad lines in the validator range files */
+	const struct collected *findings;      /* NULL when the rules did not run */
+	const struct cap_dnstap_stats *dnstap; /* NULL unless the inputs are dnstap logs */
+	double elapsed_s;                      /* wall time of the analysis */
 };
 
 /* analyze_collect() reads back from db what the summaries show of run_id:

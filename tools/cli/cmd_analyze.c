@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "db.h"
 #include "db_summary.h"
+#include "dnstap_file.h"
 #include "hash.h"
 #include "pcap_file.h"
 #include "progress.h"
@@ -96,20 +97,62 @@ static uint64_t fingerprint_frame(uint64_t fp, const struct cap_frame *f, uint64
 	return dcv_hash_bytes(f->data, n, fp);
 }
 
+/* ---- inputs: captures, or dnstap logs (--dnstap) ---------------------- */
+
+/* One input file; exactly one of the two is set. */
+struct input {
+	struct cap_file *pcap;
+	struct cap_dnstap_file *tap;
+};
+
+static int input_next(struct input *in, struct cap_frame *f)
+{
+	return in->pcap ? cap_file_next(in->pcap, f) : cap_dnstap_file_next(in->tap, f);
+}
+
+static uint64_t input_frames(const struct input *in)
+{
+	return in->pcap ? cap_file_frames(in->pcap) : cap_dnstap_file_frames(in->tap);
+}
+
+static const char *input_error(const struct input *in)
+{
+	return in->pcap ? cap_file_error(in->pcap) : cap_dnstap_file_error(in->tap);
+}
+
+static void input_close(struct input *in)
+{
+	cap_file_close(in->pcap);
+	cap_dnstap_file_close(in->tap);
+}
+
 /* Open every input before analyzing anything: a typo in the last file name
  * must not leave a partial run behind. */
-static int open_inputs(const struct analyze_opts *o, struct cap_file **files,
+static int open_inputs(const struct analyze_opts *o, struct input *files,
                        struct analyze_input *inputs)
 {
 	char err[CAP_ERR_MAX];
 	for (unsigned i = 0; i < o->nfiles; i++) {
 		inputs[i].path = o->files[i];
-		files[i] = cap_file_open(o->files[i], err, sizeof(err));
-		if (files[i] == NULL) {
+		if (o->dnstap) {
+			/* fstrm opens files by name; standard input has one */
+			const char *path =
+			    strcmp(o->files[i], "-") == 0 ? "/dev/stdin" : o->files[i];
+			files[i].tap = cap_dnstap_file_open(path, err, sizeof(err));
+			if (files[i].tap == NULL) {
+				fprintf(stderr, "dcvscope analyze: cannot read %s\n", err);
+				return CLI_EXIT_INPUT;
+			}
+			inputs[i].linktype = DNSTAP_LINKTYPE;
+			inputs[i].dnstap = true;
+			continue;
+		}
+		files[i].pcap = cap_file_open(o->files[i], err, sizeof(err));
+		if (files[i].pcap == NULL) {
 			fprintf(stderr, "dcvscope analyze: cannot read %s\n", err);
 			return CLI_EXIT_INPUT;
 		}
-		int lt = cap_file_linktype(files[i]);
+		int lt = cap_file_linktype(files[i].pcap);
 		inputs[i].linktype = lt;
 		if (!decode_linktype_supported(lt)) {
 			const char *name = pcap_datalink_val_to_name(lt);
@@ -139,10 +182,12 @@ int cmd_analyze(int argc, char **argv)
 	struct collected found = {0};
 	struct analyze_report rep;
 	memset(&rep, 0, sizeof(rep));
-	struct cap_file **files = calloc(o.nfiles, sizeof(*files));
+	struct input *files = calloc(o.nfiles, sizeof(*files));
 	struct analyze_input *inputs = calloc(o.nfiles, sizeof(*inputs));
 	char **input_errors = calloc(o.nfiles, sizeof(*input_errors));
 	char *inputs_text = NULL;
+	struct cap_dnstap_stats tap_stats;
+	memset(&tap_stats, 0, sizeof(tap_stats));
 	if (files == NULL || inputs == NULL || input_errors == NULL) {
 		fprintf(stderr, "dcvscope analyze: out of memory\n");
 		exit_code = CLI_EXIT_FAILURE;
@@ -214,25 +259,27 @@ int cmd_analyze(int argc, char **argv)
 	for (unsigned i = 0; i < o.nfiles && !interrupted && !db_failed; i++) {
 		struct cap_frame f;
 		int n;
-		while ((n = cap_file_next(files[i], &f)) == CAP_NEXT_FRAME) {
+		while ((n = input_next(&files[i], &f)) == CAP_NEXT_FRAME) {
 			fp = fingerprint_frame(fp, &f, nframes++);
 			if (analyzer_frame(an, &f) != 0) {
 				db_failed = true;
 				break;
 			}
-			if ((cap_file_frames(files[i]) & 0xffff) == 0) {
+			if ((input_frames(&files[i]) & 0xffff) == 0) {
 				progress_update(&prog, o.files[i], analyzer_accounting(an)->frames,
 				                analyzer_get_totals(an)->queries);
 				if (interrupted)
 					break;
 			}
 		}
-		inputs[i].frames = cap_file_frames(files[i]);
+		inputs[i].frames = input_frames(&files[i]);
 		inputs[i].complete = n == CAP_NEXT_EOF;
+		if (files[i].tap != NULL)
+			cap_dnstap_stats_add(&tap_stats, cap_dnstap_file_stats(files[i].tap));
 		if (n == CAP_NEXT_ERROR) {
-			input_errors[i] = strdup(cap_file_error(files[i]));
+			input_errors[i] = strdup(input_error(&files[i]));
 			inputs[i].error = input_errors[i];
-			fprintf(stderr, "dcvscope analyze: %s\n", cap_file_error(files[i]));
+			fprintf(stderr, "dcvscope analyze: %s\n", input_error(&files[i]));
 			complete = false;
 			exit_code = CLI_EXIT_INPUT;
 		}
@@ -246,7 +293,9 @@ int cmd_analyze(int argc, char **argv)
 		db_failed = true;
 
 	char fp_text[32];
-	snprintf(fp_text, sizeof(fp_text), "frames:%016llx", (unsigned long long)fp);
+	/* a dnstap log never stands for the same run as a capture of the same traffic */
+	snprintf(fp_text, sizeof(fp_text), "%s:%016llx", o.dnstap ? "dnstap" : "frames",
+	         (unsigned long long)fp);
 	const struct analyzer_totals *tot = analyzer_get_totals(an);
 	struct db_run_summary sum = {
 	    .finished_ns = wall_ns(),
@@ -280,6 +329,7 @@ int cmd_analyze(int argc, char **argv)
 	rep.run_id = sink_ctx.run_id;
 	rep.replaced_runs = replaced;
 	rep.table_warnings = tables.warnings;
+	rep.dnstap = o.dnstap ? &tap_stats : NULL;
 	if (!o.no_rules) {
 		/* the rules see what was just stored, like `dcvscope rules` would */
 		struct rules_scope scope = {.run_id = sink_ctx.run_id};
@@ -317,7 +367,7 @@ cleanup:
 	if (db != NULL && db_close(db) != 0 && exit_code == CLI_EXIT_OK)
 		exit_code = CLI_EXIT_DB;
 	for (unsigned i = 0; files != NULL && i < o.nfiles; i++)
-		cap_file_close(files[i]);
+		input_close(&files[i]);
 	for (unsigned i = 0; input_errors != NULL && i < o.nfiles; i++)
 		free(input_errors[i]);
 	free(input_errors);

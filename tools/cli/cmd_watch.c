@@ -215,7 +215,11 @@ static int flush_interval(struct watch *w, bool final)
 	};
 	struct db_run_summary sum = {
 	    .first_packet_ns = tot->first_ts_ns, .last_packet_ns = tot->last_ts_ns, .acc = &acc};
-	if (db_flush(w->db) != 0 || db_capture_interval_add(w->db, w->run_id, &iv) != 0 ||
+	/* a dnstap socket has no capture losses to record: the server logs after
+	 * the kernel (what dnstap cannot see is stated by the summaries) */
+	bool dnstap = cap_live_kind_of(w->cap) == CAP_LIVE_DNSTAP;
+	if (db_flush(w->db) != 0 ||
+	    (!dnstap && db_capture_interval_add(w->db, w->run_id, &iv) != 0) ||
 	    (!final && db_run_progress(w->db, w->run_id, &sum) != 0)) {
 		if (!w->db_failing || final)
 			wlog(w, LOG_ERR, "%s: %s (retrying at the next flush)", w->o.db_path,
@@ -267,9 +271,10 @@ static void run_retention(struct watch *w)
  * analyzer's shape); a reload that changes them says so and keeps the old. */
 static bool needs_restart(const struct watch_opts *a, const struct watch_opts *b)
 {
-	return strcmp(a->iface, b->iface) != 0 || strcmp(a->db_path, b->db_path) != 0 ||
-	       a->capture != b->capture || a->snaplen != b->snaplen ||
-	       a->buffer_mb != b->buffer_mb || a->acfg.nports != b->acfg.nports ||
+	return strcmp(watch_input_name(a), watch_input_name(b)) != 0 ||
+	       strcmp(a->db_path, b->db_path) != 0 || a->capture != b->capture ||
+	       a->snaplen != b->snaplen || a->buffer_mb != b->buffer_mb ||
+	       a->acfg.nports != b->acfg.nports ||
 	       memcmp(a->acfg.ports, b->acfg.ports, sizeof(a->acfg.ports)) != 0 ||
 	       a->acfg.timeout_ms != b->acfg.timeout_ms ||
 	       a->acfg.bucket_len_s != b->acfg.bucket_len_s ||
@@ -340,6 +345,7 @@ static int open_capture(struct watch *w)
 	memset(&co, 0, sizeof(co));
 	co.ifname = w->o.iface;
 	co.kind = w->o.capture;
+	co.dnstap_path = w->o.dnstap;
 	for (unsigned i = 0; i < w->o.acfg.nports && i < CAP_LIVE_MAX_PORTS; i++)
 		co.ports[co.n_ports++] = w->o.acfg.ports[i];
 	co.snaplen = w->o.snaplen;
@@ -347,12 +353,13 @@ static int open_capture(struct watch *w)
 	char err[CAP_LIVE_ERR_MAX];
 	w->cap = cap_live_open(&co, err, sizeof(err));
 	if (w->cap == NULL) {
-		wlog(w, LOG_ERR, "cannot capture on %s (%s): %s", w->o.iface,
+		wlog(w, LOG_ERR, "cannot capture on %s (%s): %s", watch_input_name(&w->o),
 		     watch_capture_name(w->o.capture), err);
 		return CLI_EXIT_INPUT;
 	}
-	w->capture = cap_live_kind_of(w->cap) == CAP_LIVE_EBPF ? "ebpf" : "pcap";
-	wlog(w, LOG_NOTICE, "capturing on %s with %s", w->o.iface, cap_live_choice(w->cap));
+	w->capture = watch_capture_name(cap_live_kind_of(w->cap));
+	wlog(w, LOG_NOTICE, "capturing on %s with %s", watch_input_name(&w->o),
+	     cap_live_choice(w->cap));
 	return CLI_EXIT_OK;
 }
 
@@ -474,10 +481,10 @@ int cmd_watch(int argc, char **argv)
 	if (exit_code != CLI_EXIT_OK)
 		goto cleanup;
 	char inputs[256], fp[256];
-	snprintf(inputs, sizeof(inputs), "%s (%s)", w.o.iface, w.capture);
+	snprintf(inputs, sizeof(inputs), "%s (%s)", watch_input_name(&w.o), w.capture);
 	uint64_t started = wall_ns();
-	snprintf(fp, sizeof(fp), "live:%s:%llu:%d", w.o.iface, (unsigned long long)started,
-	         (int)getpid());
+	snprintf(fp, sizeof(fp), "live:%s:%llu:%d", watch_input_name(&w.o),
+	         (unsigned long long)started, (int)getpid());
 	struct db_run_info info = {
 	    .kind = "live",
 	    .inputs = inputs,
@@ -547,6 +554,16 @@ int cmd_watch(int argc, char **argv)
 			run_rules(&w);
 		exit_code = loop_rc;
 	}
+	const struct cap_dnstap_stats *tap = cap_live_dnstap_stats(w.cap);
+	if (tap != NULL)
+		wlog(&w, LOG_NOTICE,
+		     "dnstap: %llu messages, %llu analyzed, %llu of types not used, %llu without "
+		     "needed fields, %llu invalid, %llu malformed, %llu too large; not measured: "
+		     "TCP session states, kernel drops, IP fragments",
+		     (unsigned long long)tap->payloads, (unsigned long long)tap->frames,
+		     (unsigned long long)tap->not_used, (unsigned long long)tap->missing_total,
+		     (unsigned long long)(tap->invalid + tap->not_message),
+		     (unsigned long long)tap->malformed, (unsigned long long)tap->oversize);
 	wlog(&w, LOG_NOTICE,
 	     "stopped: %llu frames, %llu queries, %llu responses, %llu capture drops, %llu "
 	     "evictions",

@@ -67,6 +67,7 @@ static json_t *run_json(const struct analyze_report *r)
 		const char *lt = pcap_datalink_val_to_name(in->linktype);
 		json_t *o = json_object();
 		json_object_set_new(o, "path", json_string(in->path));
+		json_object_set_new(o, "format", json_string(in->dnstap ? "dnstap" : "pcap"));
 		json_object_set_new(o, "frames", u64(in->frames));
 		json_object_set_new(o, "linktype", json_integer(in->linktype));
 		json_object_set_new(o, "linktype_name", lt ? json_string(lt) : json_null());
@@ -182,6 +183,48 @@ static json_t *tcp_json(const struct run_accounting *a, const struct analyzer_to
 	return o;
 }
 
+/* The dnstap object: what the logs held, what was not used and why, and
+ * the figures dnstap cannot give (their zeros elsewhere mean "not seen"). */
+static json_t *dnstap_json(const struct cap_dnstap_stats *st)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "messages", u64(st->payloads));
+	json_object_set_new(o, "analyzed", u64(st->frames));
+	json_t *types = json_object();
+	for (unsigned t = 0; t <= DNSTAP_TYPE_MAX; t++)
+		if (st->by_type[t] != 0)
+			json_object_set_new(types, t ? cap_dnstap_type_name(t) : "unknown",
+			                    u64(st->by_type[t]));
+	json_object_set_new(o, "by_type", types);
+	json_t *protos = json_object();
+	for (unsigned p = 1; p <= DNSTAP_PROTO_MAX; p++)
+		if (st->by_protocol[p] != 0)
+			json_object_set_new(protos, cap_dnstap_protocol_name(p),
+			                    u64(st->by_protocol[p]));
+	json_object_set_new(o, "by_protocol", protos);
+	json_object_set_new(o, "type_not_used", u64(st->not_used));
+	json_object_set_new(o, "missing_fields", u64(st->missing_total));
+	json_t *miss = json_object();
+	for (int f = 0; f < DNSTAP_FIELDS; f++)
+		if (st->missing[f] != 0)
+			json_object_set_new(miss, cap_dnstap_field_name((enum dnstap_field)f),
+			                    u64(st->missing[f]));
+	json_object_set_new(o, "missing_by_field", miss);
+	json_object_set_new(o, "invalid", u64(st->invalid));
+	json_object_set_new(o, "not_message", u64(st->not_message));
+	json_object_set_new(o, "malformed", u64(st->malformed));
+	json_object_set_new(o, "oversize", u64(st->oversize));
+	json_object_set_new(o, "out_of_order", u64(st->out_of_order));
+	json_object_set_new(o, "released_early", u64(st->released_early));
+	size_t ngaps;
+	const struct cap_dnstap_gap *gaps = cap_dnstap_gaps(&ngaps);
+	json_t *un = json_object();
+	for (size_t i = 0; i < ngaps; i++)
+		json_object_set_new(un, gaps[i].key, json_string(gaps[i].what));
+	json_object_set_new(o, "unavailable", un);
+	return o;
+}
+
 static json_t *validators_json(const struct analyze_report *r)
 {
 	json_t *arr = json_array();
@@ -290,6 +333,7 @@ int summary_json(FILE *out, const struct analyze_report *r)
 	json_object_set_new(root, "validator_range_warnings", json_integer(r->table_warnings));
 	json_object_set_new(root, "findings",
 	                    r->findings ? findings_json(r->findings) : json_array());
+	json_object_set_new(root, "dnstap", r->dnstap ? dnstap_json(r->dnstap) : json_null());
 	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);

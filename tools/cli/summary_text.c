@@ -32,11 +32,21 @@ static void coverage(FILE *out, const struct analyze_report *r)
 	        (unsigned long long)(a->not_ip + a->other_proto + a->other_port),
 	        (unsigned long long)a->not_ip, (unsigned long long)a->other_proto,
 	        (unsigned long long)a->other_port);
-	fprintf(out, "  IP fragments      %12llu  (%llu datagrams reassembled)\n",
-	        (unsigned long long)a->fragments, (unsigned long long)a->reassembled);
+	if (r->dnstap != NULL)
+		fprintf(out,
+		        "  IP fragments      %12s  (not measured: dnstap logs whole messages)\n",
+		        "-");
+	else
+		fprintf(out, "  IP fragments      %12llu  (%llu datagrams reassembled)\n",
+		        (unsigned long long)a->fragments, (unsigned long long)a->reassembled);
 	fprintf(out, "  malformed frames  %12llu\n", (unsigned long long)a->malformed_frames);
 	fprintf(out, "  malformed DNS     %12llu\n", (unsigned long long)a->dns_malformed);
-	fprintf(out, "  cut by snap len   %12llu\n", (unsigned long long)a->snap_truncated);
+	if (r->dnstap != NULL)
+		fprintf(out,
+		        "  cut by snap len   %12s  (not measured: dnstap logs whole messages)\n",
+		        "-");
+	else
+		fprintf(out, "  cut by snap len   %12llu\n", (unsigned long long)a->snap_truncated);
 	if (a->unsupported_link)
 		fprintf(out, "  unsupported link  %12llu\n",
 		        (unsigned long long)a->unsupported_link);
@@ -53,6 +63,42 @@ static void coverage(FILE *out, const struct analyze_report *r)
 		fprintf(out, "    %-22s %10llu  %s\n", dcv_error_name(-i),
 		        (unsigned long long)a->malformed[i], dcv_strerror(-i));
 	}
+}
+
+/* What the dnstap logs held, and what dnstap cannot show. */
+static void dnstap_section(FILE *out, const struct cap_dnstap_stats *st)
+{
+	fprintf(out, "\ndnstap\n");
+	fprintf(out, "  messages          %12llu  (%llu analyzed)\n",
+	        (unsigned long long)st->payloads, (unsigned long long)st->frames);
+	for (unsigned t = 0; t <= DNSTAP_TYPE_MAX; t++)
+		if (st->by_type[t] != 0)
+			fprintf(out, "    %-15s %12llu\n",
+			        t ? cap_dnstap_type_name(t) : "unknown type",
+			        (unsigned long long)st->by_type[t]);
+	fprintf(out, "  type not used     %12llu  (resolver, forwarder, stub, tool messages)\n",
+	        (unsigned long long)st->not_used);
+	fprintf(out, "  missing fields    %12llu", (unsigned long long)st->missing_total);
+	for (int f = 0; f < DNSTAP_FIELDS; f++)
+		if (st->missing[f] != 0)
+			fprintf(out, "  %s %llu", cap_dnstap_field_name((enum dnstap_field)f),
+			        (unsigned long long)st->missing[f]);
+	fprintf(out,
+	        "\n  malformed         %12llu  (+ %llu invalid values, %llu not a message, "
+	        "%llu too large)\n",
+	        (unsigned long long)st->malformed, (unsigned long long)st->invalid,
+	        (unsigned long long)st->not_message, (unsigned long long)st->oversize);
+	fprintf(out, "  out of time order %12llu  (put back in order",
+	        (unsigned long long)st->out_of_order);
+	if (st->released_early)
+		fprintf(out, "; %llu released before the window closed",
+		        (unsigned long long)st->released_early);
+	fprintf(out, ")\n");
+	size_t ngaps;
+	const struct cap_dnstap_gap *gaps = cap_dnstap_gaps(&ngaps);
+	fprintf(out, "  not available from dnstap (zeros below mean \"not measured\"):\n");
+	for (size_t i = 0; i < ngaps; i++)
+		fprintf(out, "    - %s\n", gaps[i].what);
 }
 
 static void dns_totals(FILE *out, const struct analyze_report *r)
@@ -97,6 +143,10 @@ static void dns_totals(FILE *out, const struct analyze_report *r)
 		fprintf(out, "  open at the end   %12llu  (too recent to call unanswered)\n",
 		        (unsigned long long)t->pending_at_end);
 
+	if (r->dnstap != NULL) {
+		fprintf(out, "\nTCP (not measured: dnstap has no TCP session states)\n");
+		return;
+	}
 	fprintf(out, "\nTCP\n");
 	fprintf(out, "  sessions          %12llu  (%llu picked up mid-stream)\n",
 	        (unsigned long long)t->tcp_sessions, (unsigned long long)t->tcp_midstream);
@@ -181,6 +231,8 @@ void summary_text(FILE *out, const struct analyze_report *r)
 			        r->inputs[i].error ? r->inputs[i].error : r->inputs[i].path);
 	fprintf(out, "\n");
 	coverage(out, r);
+	if (r->dnstap != NULL)
+		dnstap_section(out, r->dnstap);
 	dns_totals(out, r);
 	sources(out, "Top sources by queries", r->top_queries, r->ntop_queries);
 	sources(out, "Top sources by failures (unanswered, SERVFAIL, REFUSED, TCP rejected)",

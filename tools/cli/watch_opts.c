@@ -41,6 +41,7 @@ enum {
 	O_MAXSRC,
 	O_MAXPEND,
 	O_DURATION,
+	O_DNSTAP,
 };
 
 static const struct option longopts[] = {
@@ -68,6 +69,7 @@ static const struct option longopts[] = {
     {"max-sources", required_argument, NULL, O_MAXSRC},
     {"max-pending", required_argument, NULL, O_MAXPEND},
     {"duration-s", required_argument, NULL, O_DURATION},
+    {"dnstap", required_argument, NULL, O_DNSTAP},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -76,6 +78,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: dcvscope watch -i IFACE [OPTIONS]\n"
+	        "       dcvscope watch --dnstap unix:PATH [OPTIONS]\n"
 	        "\n"
 	        "Capture the DNS traffic of an authoritative server live and analyze it like\n"
 	        "'dcvscope analyze': statistics go to SQLite every flush interval (one run of\n"
@@ -87,7 +90,13 @@ static void usage(FILE *out)
 	        "given on the command line replace the file's list.\n"
 	        "\n"
 	        "options:\n"
-	        "  -i, --interface IFACE  interface to capture on (required)\n"
+	        "  -i, --interface IFACE  interface to capture on (this or --dnstap)\n"
+	        "  --dnstap unix:PATH  instead of capturing, listen on the unix socket PATH for\n"
+	        "                      the server's dnstap writer (Frame Streams, bidirectional\n"
+	        "                      or not; e.g. Knot mod-dnstap sink: unix:PATH). The same\n"
+	        "                      analysis; dnstap has no TCP session states, kernel drops\n"
+	        "                      or fragments to show. The socket is created at start\n"
+	        "                      (a stale one is replaced) and removed at stop\n"
 	        "  --capture MODE      ebpf, pcap or auto (default: eBPF when the kernel permits\n"
 	        "                      it, else libpcap; the choice is logged)\n"
 	        "  --db PATH           SQLite database (default %s)\n"
@@ -126,9 +135,17 @@ static void usage(FILE *out)
 	        AGG_MAX_ENTRIES_DEFAULT, TXN_MAX_PENDING_DEFAULT);
 }
 
+const char *watch_input_name(const struct watch_opts *o)
+{
+	return o->dnstap != NULL ? o->dnstap_label : o->iface;
+}
+
 const char *watch_capture_name(enum cap_live_kind k)
 {
-	return k == CAP_LIVE_EBPF ? "ebpf" : k == CAP_LIVE_PCAP ? "pcap" : "auto";
+	return k == CAP_LIVE_EBPF     ? "ebpf"
+	       : k == CAP_LIVE_PCAP   ? "pcap"
+	       : k == CAP_LIVE_DNSTAP ? "dnstap"
+	                              : "auto";
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -276,7 +293,26 @@ static int opt_set(struct watch_opts *o, int id, const char *name, const char *v
 		return fail(err, errlen, "%s needs a value", name);
 	switch (id) {
 	case O_INTERFACE:
+		/* the command line's input replaces the file's, of either kind */
+		if (from_cli && o->cli_input && o->dnstap != NULL)
+			return fail(err, errlen, "an interface and --dnstap exclude each other");
+		if (from_cli) {
+			o->cli_input = true;
+			free(o->dnstap);
+			o->dnstap = NULL;
+		}
 		return set_str(&o->iface, value, err, errlen);
+	case O_DNSTAP:
+		if (strncmp(value, "unix:", 5) != 0 || value[5] == '\0')
+			return fail(err, errlen, "dnstap needs unix:PATH, got '%s'", value);
+		if (from_cli && o->cli_input && o->iface != NULL)
+			return fail(err, errlen, "an interface and --dnstap exclude each other");
+		if (from_cli) {
+			o->cli_input = true;
+			free(o->iface);
+			o->iface = NULL;
+		}
+		return set_str(&o->dnstap, value + 5, err, errlen);
 	case O_DB:
 		return set_str(&o->db_path, value, err, errlen);
 	case O_CONFIG:
@@ -451,10 +487,19 @@ int watch_opts_load(int argc, char **argv, struct watch_opts *o, char *err, size
 		rc = fail(msg, msglen, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if (o->iface == NULL) {
-		rc = fail(msg, msglen, "no interface (-i IFACE, or interface = in %s)",
+	if (o->iface != NULL && o->dnstap != NULL) {
+		rc = fail(msg, msglen, "an interface and --dnstap exclude each other");
+		goto out;
+	}
+	if (o->iface == NULL && o->dnstap == NULL) {
+		rc = fail(msg, msglen,
+		          "no interface (-i IFACE, or interface = in %s) and no --dnstap unix:PATH",
 		          o->config_path);
 		goto out;
+	}
+	if (o->dnstap != NULL) {
+		o->capture = CAP_LIVE_DNSTAP;
+		snprintf(o->dnstap_label, sizeof(o->dnstap_label), "unix:%s", o->dnstap);
 	}
 	if (o->db_path == NULL)
 		rc = set_str(&o->db_path, DB_PATH_DEFAULT, msg, msglen);
@@ -467,6 +512,7 @@ out:
 void watch_opts_free(struct watch_opts *o)
 {
 	free(o->iface);
+	free(o->dnstap);
 	free(o->db_path);
 	free(o->config_path);
 	free(o->pcap_dir);

@@ -22,7 +22,8 @@
 #define WATCH_ERR_MAX                512
 
 struct watch_opts {
-	char *iface;
+	char *iface;  /* interface to capture on, or NULL with dnstap */
+	char *dnstap; /* unix socket path to listen on for a dnstap writer, or NULL */
 	enum cap_live_kind capture;
 	char *db_path;
 	char *config_path;
@@ -48,6 +49,8 @@ struct watch_opts {
 
 	/* lists the command line replaced (it overrides the file's lists) */
 	bool cli_ports, cli_validators;
+	bool cli_input;         /* -i or --dnstap on the command line (replaces the file's) */
+	char dnstap_label[160]; /* "unix:" + dnstap, for logs and the run's inputs */
 };
 
 /*
@@ -60,10 +63,14 @@ struct watch_opts {
  */
 int watch_opts_load(int argc, char **argv, struct watch_opts *o, char *err, size_t errlen);
 
+/* watch_input_name() returns what the run reads: the interface, or
+ * "unix:PATH" of the dnstap socket (o->dnstap_label's storage). */
+const char *watch_input_name(const struct watch_opts *o);
+
 /* watch_opts_free() frees the strings of o. */
 void watch_opts_free(struct watch_opts *o);
 
-/* watch_capture_name() returns "auto", "ebpf" or "pcap". */
+/* watch_capture_name() returns "auto", "ebpf", "pcap" or "dnstap". */
 const char *watch_capture_name(enum cap_live_kind k);
 
 #endif
