@@ -8,6 +8,7 @@
  * counted.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -203,6 +204,90 @@ Test(watch, quiet_intervals_are_flushed_and_sigterm_stores_the_rest)
 	watch_stop(&w, SIGTERM);
 	cr_assert_eq(watch_wait(&w, 20), 0);
 	check_live_run(w.db, 42);
+}
+
+/* enum bpf_attach_type values of Linux 6.6; Debian 12's UAPI headers
+ * predate them */
+#define ATTACH_TCX_INGRESS 46
+#define ATTACH_TCX_EGRESS  47
+
+/* Programs attached to the server's interface through tcx links, both
+ * directions, counted inside the server namespace (a child joins it). */
+static int server_tcx_programs(void)
+{
+	pid_t child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		char path[128];
+		snprintf(path, sizeof(path), "/var/run/netns/%s", lab.ns_srv);
+		int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0)
+			_exit(255);
+		int ifindex = (int)if_nametoindex(lab.if_srv);
+		if (ifindex <= 0)
+			_exit(255);
+		unsigned n = 0;
+		for (int type = ATTACH_TCX_INGRESS; type <= ATTACH_TCX_EGRESS; type++) {
+			uint32_t ids[16], cnt = 16, flags = 0;
+			if (bpf_prog_query(ifindex, (enum bpf_attach_type)type, 0, &flags, ids,
+			                   &cnt) == 0)
+				n += cnt;
+		}
+		_exit((int)(n > 100 ? 100 : n));
+	}
+	int status;
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 255, "tcx query failed");
+	return WEXITSTATUS(status);
+}
+
+/* SIGTERM in the middle of a stream of queries: every interval flushed
+ * while running is in the database, back to back, the last one ends at the
+ * stop, everything captured is stored, and no eBPF program, filter or clsact
+ * qdisc stays on the interface. */
+Test(watch, sigterm_under_load_keeps_every_interval_and_leaves_nothing_attached)
+{
+	struct watch_proc w;
+	watch_start(&lab, &w, "load", "--capture ebpf --flush-s 1 --timeout-ms 500");
+	cr_assert(server_tcx_programs() == 2 ||
+	              lab_sh("ip netns exec %s tc filter show dev %s ingress | grep -q bpf",
+	                     lab.ns_srv, lab.if_srv) == 0,
+	          "the capture is attached (tcx links or tc filters)");
+	/* far more queries than dig sends in the time before the stop */
+	pid_t traffic = lab_mix_start(&lab, 30000, 10000, 40);
+	usleep(2500000);
+	cr_assert_eq(waitpid(traffic, NULL, WNOHANG), 0, "the load still runs at the stop");
+	watch_stop(&w, SIGTERM);
+	cr_assert_eq(watch_wait(&w, 20), 0);
+	kill(traffic, SIGKILL);
+	waitpid(traffic, NULL, 0);
+
+	long long intervals = sql_int(w.db, "SELECT count(*) FROM capture_intervals");
+	cr_assert_geq(intervals, 2, "one interval per flush while running (2.5 s at --flush-s 1)");
+	cr_assert_eq(sql_int(w.db,
+	                     "SELECT count(*) FROM capture_intervals a WHERE a.start_ns > "
+	                     "(SELECT min(start_ns) FROM capture_intervals) AND NOT EXISTS "
+	                     "(SELECT 1 FROM capture_intervals b WHERE b.end_ns = a.start_ns)"),
+	             0, "the intervals follow each other without a gap");
+	cr_assert_eq(sql_int(w.db,
+	                     "SELECT count(*) FROM runs r WHERE r.finished_ns IS NOT NULL AND "
+	                     "(SELECT max(end_ns) FROM capture_intervals) >= r.finished_ns - "
+	                     "1000000000"),
+	             1, "the last interval reaches the stop");
+	long long queries = sql_int(w.db, "SELECT queries FROM runs");
+	cr_assert_gt(queries, 0);
+	cr_assert_eq(sql_int(w.db, "SELECT sum(queries) FROM source_stats"), queries,
+	             "every query counted is stored");
+	cr_assert_eq(sql_int(w.db, "SELECT sum(ringbuf_dropped + kernel_dropped) FROM "
+	                           "capture_intervals"),
+	             0);
+	cr_assert_eq(server_tcx_programs(), 0, "no tcx program left attached");
+	cr_assert_neq(lab_sh("ip netns exec %s tc qdisc show dev %s | grep -q clsact", lab.ns_srv,
+	                     lab.if_srv),
+	              0, "no clsact qdisc left behind");
+	cr_assert_neq(lab_sh("ip netns exec %s tc filter show dev %s ingress | grep -q .",
+	                     lab.ns_srv, lab.if_srv),
+	              0, "no tc filter left behind");
 }
 
 /* SIGHUP re-reads the file and the validator ranges: 192.0.2.2 becomes a
