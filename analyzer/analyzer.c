@@ -320,8 +320,9 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 		    .udp_size = m->has_edns ? m->edns_udp_size : 0,
 		    .edns_version = m->has_edns ? m->edns_version : 0,
 		    .cookie = m->has_edns && m->edns_cookie,
-		    .unknown_option = m->has_edns && m->edns_options > m->edns_nsid + m->edns_ecs +
-		                                                           m->edns_cookie + m->edns_ede,
+		    .unknown_option =
+		        m->has_edns &&
+		        m->edns_options > m->edns_nsid + m->edns_ecs + m->edns_cookie + m->edns_ede,
 		};
 		if (txn_query(a->txn, &k, ts, &qi)) {
 			row->retransmits++;
@@ -543,8 +544,8 @@ struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct an
 	a->mpic = mpic_new(&a->cfg.mpic, &mc);
 	a->source_cache = calloc(SOURCE_CACHE_SLOTS, sizeof(*a->source_cache));
 	a->depth = depth_new(&a->cfg.depth);
-	if (a->depth == NULL || a->decoder == NULL || a->tcp == NULL || a->txn == NULL || a->agg == NULL ||
-	    a->mpic == NULL || a->source_cache == NULL) {
+	if (a->depth == NULL || a->decoder == NULL || a->tcp == NULL || a->txn == NULL ||
+	    a->agg == NULL || a->mpic == NULL || a->source_cache == NULL) {
 		analyzer_free(a);
 		return NULL;
 	}

@@ -24,7 +24,7 @@ int caa_record_from_rr(const ldns_rr *rr, struct caa_record *out)
 	if (rr == NULL || ldns_rr_get_type(rr) != LDNS_RR_TYPE_CAA || ldns_rr_rd_count(rr) != 3)
 		return -1;
 	const ldns_rdf *flags = ldns_rr_rdf(rr, 0), *tag = ldns_rr_rdf(rr, 1),
-	                *value = ldns_rr_rdf(rr, 2);
+	               *value = ldns_rr_rdf(rr, 2);
 	if (ldns_rdf_size(flags) != 1 || ldns_rdf_size(tag) < 2)
 		return -1;
 	out->flags = ldns_rdf_data(flags)[0];
@@ -86,7 +86,7 @@ int caa_issue_parse(const char *value, struct caa_issue *out)
 		while (*s > 0x20 && *s < 0x7f && *s != ';')
 			s++;
 		size_t vlen = (size_t)(s - v);
-		char *dst = strcmp(name, "accounturi") == 0        ? out->accounturi
+		char *dst = strcmp(name, "accounturi") == 0          ? out->accounturi
 		            : strcmp(name, "validationmethods") == 0 ? out->methods
 		                                                     : NULL;
 		if (dst != NULL)
@@ -125,10 +125,10 @@ void caa_decide(const struct caa_record *rrs, size_t n, const char *ca,
 	memset(out, 0, sizeof(*out));
 	out->deciding = -1;
 	for (size_t i = 0; i < n; i++) {
-		bool known = strcmp(rrs[i].tag, "issue") == 0 || strcmp(rrs[i].tag, "issuewild") == 0 ||
-		             strcmp(rrs[i].tag, "iodef") == 0 ||
-		             strcmp(rrs[i].tag, "contactemail") == 0 ||
-		             strcmp(rrs[i].tag, "contactphone") == 0;
+		bool known =
+		    strcmp(rrs[i].tag, "issue") == 0 || strcmp(rrs[i].tag, "issuewild") == 0 ||
+		    strcmp(rrs[i].tag, "iodef") == 0 || strcmp(rrs[i].tag, "contactemail") == 0 ||
+		    strcmp(rrs[i].tag, "contactphone") == 0;
 		if (!known && (rrs[i].flags & CAA_FLAG_CRITICAL)) {
 			snprintf(out->why, sizeof(out->why),
 			         "critical property '%s' is unknown to CAs: no CA may issue",
@@ -149,6 +149,7 @@ void caa_decide(const struct caa_record *rrs, size_t n, const char *ca,
 		snprintf(out->why, sizeof(out->why), "issue \"%.160s\" names %.32s",
 		         rrs[issue].value, ca != NULL ? ca : "the CA");
 	else
-		snprintf(out->why, sizeof(out->why), "no issue property names an issuer domain of %s",
+		snprintf(out->why, sizeof(out->why),
+		         "no issue property names an issuer domain of %s",
 		         ca != NULL ? ca : "the CA");
 }

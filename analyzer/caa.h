@@ -20,8 +20,8 @@
 
 #include <ldns/ldns.h>
 
-#define CAA_TAG_MAX      16  /* longest tag kept (RFC 8659 4.1 allows 15) */
-#define CAA_VALUE_MAX    256 /* value bytes kept; longer values are cut */
+#define CAA_TAG_MAX       16  /* longest tag kept (RFC 8659 4.1 allows 15) */
+#define CAA_VALUE_MAX     256 /* value bytes kept; longer values are cut */
 #define CAA_FLAG_CRITICAL 128
 
 /* One CAA property. */
@@ -54,10 +54,10 @@ int caa_issue_parse(const char *value, struct caa_issue *out);
 
 /* The decision for one CA over one RRset. */
 struct caa_decision {
-	bool allowed;       /* the CA may issue (non-wildcard) */
-	bool wild_allowed;  /* the CA may issue a wildcard */
-	int deciding;       /* index of the record that allowed, or -1 */
-	char why[256];      /* in words */
+	bool allowed;      /* the CA may issue (non-wildcard) */
+	bool wild_allowed; /* the CA may issue a wildcard */
+	int deciding;      /* index of the record that allowed, or -1 */
+	char why[256];     /* in words */
 };
 
 /*

@@ -21,7 +21,7 @@ struct depth_msg {
 	bool do_bit;
 	int32_t rcode;
 	char ca[DEPTH_CA_MAX];
-	char *qname;  /* owned */
+	char *qname;   /* owned */
 	uint8_t *wire; /* owned; NULL when unanswered */
 	uint32_t len;
 };
@@ -91,7 +91,8 @@ static bool msg_equal(const struct depth_msg *m, const struct depth_txn *t)
 	uint32_t len = t->wire != NULL ? t->len : 0;
 	const char *ca = t->ca != NULL ? t->ca : "";
 	if (m->qtype != t->qtype || m->do_bit != t->do_bit || m->rcode != t->rcode ||
-	    m->len != len || strcmp(m->qname, t->qname) != 0 || strncmp(m->ca, ca, DEPTH_CA_MAX) != 0)
+	    m->len != len || strcmp(m->qname, t->qname) != 0 ||
+	    strncmp(m->ca, ca, DEPTH_CA_MAX) != 0)
 		return false;
 	/* the DNS id (first two bytes) differs between equal answers */
 	return len <= 2 || memcmp(m->wire + 2, t->wire + 2, len - 2) == 0;
@@ -358,13 +359,15 @@ static int judge_caa(struct depth *d, const struct validators *v, ldns_pkt **pkt
 	}
 	for (uint32_t i = 0; i < d->nmsgs && rc == 0; i++) {
 		const struct depth_msg *m = &d->msgs[i];
-		if (m->qtype != DNS_TYPE_CAA || m->ca[0] == '\0' || caa_set_of(sets, nsets, m->qname) == NULL)
+		if (m->qtype != DNS_TYPE_CAA || m->ca[0] == '\0' ||
+		    caa_set_of(sets, nsets, m->qname) == NULL)
 			continue;
 		/* one decision per (CA, name): merge equal ones, skip the names the
 		 * CA only climbed through on the way from a deeper name */
 		bool skip = false;
 		for (size_t k = 0; k < d->ncaa && !skip; k++)
-			if (strcmp(d->caa[k].ca, m->ca) == 0 && strcmp(d->caa[k].name, m->qname) == 0) {
+			if (strcmp(d->caa[k].ca, m->ca) == 0 &&
+			    strcmp(d->caa[k].name, m->qname) == 0) {
 				d->caa[k].queries += m->count;
 				if (m->first_ns < d->caa[k].first_ns)
 					d->caa[k].first_ns = m->first_ns;
@@ -373,7 +376,8 @@ static int judge_caa(struct depth *d, const struct validators *v, ldns_pkt **pkt
 				skip = true;
 			}
 		for (uint32_t k = 0; k < d->nmsgs && !skip; k++)
-			skip = d->msgs[k].qtype == DNS_TYPE_CAA && strcmp(d->msgs[k].ca, m->ca) == 0 &&
+			skip = d->msgs[k].qtype == DNS_TYPE_CAA &&
+			       strcmp(d->msgs[k].ca, m->ca) == 0 &&
 			       is_subdomain(d->msgs[k].qname, m->qname);
 		if (!skip)
 			rc = caa_decide_one(d, v, m, sets, nsets);
@@ -390,6 +394,7 @@ int depth_finish(struct depth *d, const struct validators *v)
 		return 0;
 	d->finished = true;
 	edns_checker_finish(d->edns);
+	d->stats.edns_dropped = edns_checker_dropped(d->edns);
 	ldns_pkt **pkts = calloc(d->nmsgs ? d->nmsgs : 1, sizeof(*pkts));
 	if (pkts == NULL)
 		return -1;

@@ -30,8 +30,8 @@
 #define DEPTH_RRSET_TEXT_MAX       1024
 
 struct depth_config {
-	uint32_t max_messages;                 /* 0 = DEPTH_MAX_MESSAGES_DEFAULT */
-	const struct dnssec_anchors *anchors;  /* not owned; may be NULL */
+	uint32_t max_messages;                /* 0 = DEPTH_MAX_MESSAGES_DEFAULT */
+	const struct dnssec_anchors *anchors; /* not owned; may be NULL */
 };
 
 /* One ended transaction handed over. */
@@ -61,7 +61,7 @@ struct depth_dnssec {
 struct depth_caa {
 	char ca[DEPTH_CA_MAX];
 	char name[DNS_NAME_TEXT_MAX];
-	char owner[DNS_NAME_TEXT_MAX];  /* owner of the relevant RRset; "" when none */
+	char owner[DNS_NAME_TEXT_MAX];    /* owner of the relevant RRset; "" when none */
 	char rrset[DEPTH_RRSET_TEXT_MAX]; /* its records, "0 issue \"x\"; ..." */
 	bool allowed, wild_allowed;
 	char why[256];
@@ -71,12 +71,13 @@ struct depth_caa {
 };
 
 struct depth_stats {
-	uint64_t handed;     /* transactions handed over */
-	uint64_t kept;       /* distinct answers kept */
-	uint64_t duplicates; /* answers equal to a kept one */
-	uint64_t dropped;    /* distinct answers not kept: the table was full */
-	uint64_t unparsable; /* answers ldns could not parse */
-	uint64_t incomplete; /* answers cut by the snap length: not judged */
+	uint64_t handed;       /* transactions handed over */
+	uint64_t kept;         /* distinct answers kept */
+	uint64_t duplicates;   /* answers equal to a kept one */
+	uint64_t dropped;      /* distinct answers not kept: the table was full */
+	uint64_t unparsable;   /* answers ldns could not parse */
+	uint64_t incomplete;   /* answers cut by the snap length: not judged */
+	uint64_t edns_dropped; /* EDNS servers and names that did not fit */
 };
 
 struct depth;

@@ -266,8 +266,10 @@ static const ldns_rdf *zone_of(const struct dnssec_keys *keys, const ldns_rdf *n
 	for (int l = 0; l < 2; l++)
 		for (size_t i = 0; lists[l] != NULL && i < ldns_rr_list_rr_count(lists[l]); i++) {
 			const ldns_rdf *o = ldns_rr_owner(ldns_rr_list_rr(lists[l], i));
-			if ((ldns_dname_compare(o, name) == 0 || ldns_dname_is_subdomain(name, o)) &&
-			    (best == NULL || ldns_dname_label_count(o) > ldns_dname_label_count(best)))
+			if ((ldns_dname_compare(o, name) == 0 ||
+			     ldns_dname_is_subdomain(name, o)) &&
+			    (best == NULL ||
+			     ldns_dname_label_count(o) > ldns_dname_label_count(best)))
 				best = o;
 		}
 	for (size_t i = 0; i < keys->nempty; i++) {
@@ -331,8 +333,7 @@ static void time_text(uint64_t ns, char *buf, size_t len)
  * the verdict set (missing RRSIG, missing key, expired, failing).
  */
 static bool verify_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
-                         const ldns_rr_list *zone_keys, uint64_t ts_ns,
-                         struct dnssec_verdict *v)
+                         const ldns_rr_list *zone_keys, uint64_t ts_ns, struct dnssec_verdict *v)
 {
 	const ldns_rr *first = ldns_rr_list_rr(rrset, 0);
 	ldns_rr_type type = ldns_rr_get_type(first);
@@ -381,16 +382,16 @@ static bool verify_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 	case LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED:
 		time_text(rrsig_time_ns(ldns_rr_rrsig_inception(worst_sig), now_s), when,
 		          sizeof(when));
-		set_verdict(v, DNSSEC_BOGUS, DNSSEC_ERR_BOGUS,
-		            "RRSIG %s %s is not valid before %s", owner, tname, when);
+		set_verdict(v, DNSSEC_BOGUS, DNSSEC_ERR_BOGUS, "RRSIG %s %s is not valid before %s",
+		            owner, tname, when);
 		break;
 	case LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY:
 	case LDNS_STATUS_CRYPTO_NO_DNSKEY:
-		set_verdict(v, DNSSEC_BOGUS, DNSSEC_ERR_DNSKEY_MISSING,
-		            "RRSIG %s %s is made with key tag %u, which is not in the zone's DNSKEY "
-		            "RRset",
-		            owner, tname,
-		            (unsigned)ldns_rdf2native_int16(ldns_rr_rrsig_keytag(worst_sig)));
+		set_verdict(
+		    v, DNSSEC_BOGUS, DNSSEC_ERR_DNSKEY_MISSING,
+		    "RRSIG %s %s is made with key tag %u, which is not in the zone's DNSKEY "
+		    "RRset",
+		    owner, tname, (unsigned)ldns_rdf2native_int16(ldns_rr_rrsig_keytag(worst_sig)));
 		break;
 	default:
 		set_verdict(v, DNSSEC_BOGUS, DNSSEC_ERR_BOGUS, "RRSIG %s %s does not verify: %s",
@@ -404,8 +405,7 @@ static bool verify_rrset(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
  * their glue are not signed, RFC 4035 2.2). Returns false at the first
  * RRset that does not verify (verdict set). */
 static bool verify_section(const ldns_rr_list *section, const ldns_rdf *zone,
-                           const ldns_rr_list *zone_keys, uint64_t ts_ns,
-                           struct dnssec_verdict *v)
+                           const ldns_rr_list *zone_keys, uint64_t ts_ns, struct dnssec_verdict *v)
 {
 	bool ok = true;
 	ldns_rr_list *sigs = ldns_rr_list_new();

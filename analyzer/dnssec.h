@@ -76,9 +76,9 @@ void dnssec_anchors_free(struct dnssec_anchors *a);
 
 /* The keys known for the zones of one run. */
 struct dnssec_keys {
-	ldns_rr_list *dnskeys;    /* owned: every DNSKEY seen or given */
-	ldns_rr_list *ds;         /* not owned: the anchors' DS records */
-	ldns_rdf **empty; /* owned: names whose DNSKEY query was answered without one */
+	ldns_rr_list *dnskeys; /* owned: every DNSKEY seen or given */
+	ldns_rr_list *ds;      /* not owned: the anchors' DS records */
+	ldns_rdf **empty;      /* owned: names whose DNSKEY query was answered without one */
 	size_t nempty, cap_empty;
 };
 

@@ -7,7 +7,7 @@
 
 #include "hash.h"
 
-#define EDNS_PLAIN_UDP_MAX 512 /* RFC 1035 4.2.1: the size without EDNS */
+#define EDNS_PLAIN_UDP_MAX 512  /* RFC 1035 4.2.1: the size without EDNS */
 #define EDNS_PENDING_MAX   1024 /* EDNS error answers awaiting the comparison */
 
 /* An EDNS error answer waiting for the end of input: was the same name and
@@ -149,8 +149,7 @@ void edns_checker_txn(struct edns_checker *c, const struct edns_txn *t)
 		if (rcode != DNS_RCODE_BADVERS || !r->has_edns || r->edns_version != 0) {
 			snprintf(what, sizeof(what),
 			         "EDNS version %u answered %s%s, not BADVERS with OPT version 0",
-			         t->q_version, rc_name(rcode),
-			         r->has_edns ? "" : " without OPT");
+			         t->q_version, rc_name(rcode), r->has_edns ? "" : " without OPT");
 			fail(s, EDNS_CHK_BADVERS, t, what);
 		}
 		return; /* the other checks are about EDNS(0) */

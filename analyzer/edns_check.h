@@ -29,8 +29,8 @@
 #include "addr.h"
 #include "dns_parse.h"
 
-#define EDNS_MAX_SERVERS 64     /* server addresses judged; one nameserver has few */
-#define EDNS_NAME_SLOTS  16384  /* (server, name, type) kept per kind of answer */
+#define EDNS_MAX_SERVERS 64    /* server addresses judged; one nameserver has few */
+#define EDNS_NAME_SLOTS  16384 /* (server, name, type) kept per kind of answer */
 #define EDNS_EXAMPLE_MAX 300
 
 enum edns_check {
@@ -64,9 +64,9 @@ struct edns_txn {
 /* What one server did. */
 struct edns_server {
 	struct dcv_addr server;
-	uint64_t edns_queries;            /* answered EDNS queries */
-	uint64_t fail[EDNS_CHECK_COUNT];  /* failures per check */
-	uint64_t first_ns, last_ns;       /* span of the failures */
+	uint64_t edns_queries;                            /* answered EDNS queries */
+	uint64_t fail[EDNS_CHECK_COUNT];                  /* failures per check */
+	uint64_t first_ns, last_ns;                       /* span of the failures */
 	char example[EDNS_CHECK_COUNT][EDNS_EXAMPLE_MAX]; /* first failing query, in words */
 	uint64_t cookie_answers, cookie_echoed;           /* answers to COOKIE queries */
 };
