@@ -177,9 +177,10 @@ static void feed_mpic(struct analyzer *a, const struct txn_result *r,
 	mpic_on_txn(a->mpic, &t);
 }
 
-/* Hands the transaction to the deeper look (depth.h): DO=1, DNSKEY and
- * CAA queries with their complete answer, and every answer to the EDNS
- * checks. The answer is the message being handled when a response ended it. */
+/* Hands the transaction to the deeper look (depth.h): the DO=1 and CAA
+ * queries of CA validators (sources the range table lists) and every DNSKEY
+ * query, with their complete answer; and every answer to the EDNS checks. The answer is the message
+ * being handled when a response ended it. */
 static void feed_depth(struct analyzer *a, const struct txn_result *r)
 {
 	bool answered = r->rcode >= 0 && a->resp_wire != NULL;
@@ -202,7 +203,11 @@ static void feed_depth(struct analyzer *a, const struct txn_result *r)
 	}
 	if (!r->query.do_bit && r->key->qtype != DNS_TYPE_DNSKEY && r->key->qtype != DNS_TYPE_CAA)
 		return;
+	/* DNSSEC and CAA are judged from what CA validators got; the keys of a
+	 * zone come from any DNSKEY answer */
 	const struct source_info *si = source_info_of(a, &r->key->client);
+	if (si->listed_ca == NULL && r->key->qtype != DNS_TYPE_DNSKEY)
+		return;
 	struct depth_txn dt = {
 	    .ts_ns = r->rcode >= 0 ? r->end_ts_ns : r->query_ts_ns,
 	    .qname = r->key->qname,

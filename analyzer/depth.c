@@ -101,7 +101,9 @@ static bool msg_equal(const struct depth_msg *m, const struct depth_txn *t)
 void depth_txn(struct depth *d, const struct depth_txn *t)
 {
 	d->stats.handed++;
-	if (t->rcode >= 0 && t->wire == NULL) {
+	/* TC=1 answers are not final: the resolver asks again over TCP */
+	bool tc = t->wire != NULL && t->len > 2 && (t->wire[2] & 0x02);
+	if ((t->rcode >= 0 && t->wire == NULL) || tc) {
 		d->stats.incomplete++;
 		return;
 	}
@@ -213,8 +215,9 @@ static int judge_dnssec(struct depth *d, ldns_pkt **pkts)
 			rc = -1;
 	for (uint32_t i = 0; i < d->nmsgs; i++) {
 		const struct depth_msg *m = &d->msgs[i];
-		if (!m->do_bit || (m->wire != NULL && pkts[i] == NULL))
-			continue;
+		if (!m->do_bit || m->ca[0] == '\0' || (m->wire != NULL && pkts[i] == NULL))
+			continue; /* validators' DO=1 answers only (DNSKEY answers of others give
+			             keys) */
 		struct dnssec_verdict v;
 		dnssec_judge(&keys, d->cfg.anchors, m->qname, m->qtype, pkts[i], m->last_ns, &v);
 		/* a signature not yet valid shows at the first answer, not the last */
@@ -318,6 +321,9 @@ static int caa_decide_one(struct depth *d, const struct validators *v, const str
 		         m->qname);
 		return caa_add(d, &c);
 	}
+	const char *issuer = validators_issuer_of_ca(v, m->ca);
+	if (issuer == NULL)
+		return 0; /* no issuer domain of the CA is known: nothing to decide with */
 	snprintf(c.owner, sizeof(c.owner), "%s", rel->owner);
 	rrset_text(rel, c.rrset, sizeof(c.rrset));
 	struct caa_decision dec;
@@ -325,11 +331,8 @@ static int caa_decide_one(struct depth *d, const struct validators *v, const str
 	c.allowed = dec.allowed;
 	c.wild_allowed = dec.wild_allowed;
 	snprintf(c.why, sizeof(c.why), "%s", dec.why);
-	if (!c.allowed) {
-		const char *issuer = validators_issuer_of_ca(v, m->ca);
-		snprintf(c.fix, sizeof(c.fix), "%s. CAA 0 issue \"%s\"", rel->owner,
-		         issuer != NULL ? issuer : m->ca);
-	}
+	if (!c.allowed)
+		snprintf(c.fix, sizeof(c.fix), "%s. CAA 0 issue \"%s\"", rel->owner, issuer);
 	return caa_add(d, &c);
 }
 

@@ -3,8 +3,10 @@
  * DNSSEC status of names (dnssec.h), the CAA decisions for the CAs whose
  * validators asked (caa.h), and the server's EDNS compliance (edns_check.h).
  *
- * The analyzer hands over every ended transaction it selects (DO=1 queries,
- * DNSKEY and CAA queries, answered or not) with the complete answer. Equal
+ * The analyzer hands over every ended transaction it selects (the DO=1 and
+ * CAA queries of CA validators, every DNSKEY query; answered or not) with
+ * the complete answer. DNSSEC is judged for the validators' DO=1 answers
+ * (ca set), CAA for the validators' CAA answers. Equal
  * answers to equal questions (the same bytes apart from the DNS id) are kept
  * once, with a count and their first and last time: the perspectives of an
  * MPIC attempt usually get the same answer. At most max_messages distinct
@@ -43,7 +45,8 @@ struct depth_txn {
 	const char *ca;      /* the validator's CA id (range table), or NULL */
 	int32_t rcode;       /* -1 when unanswered */
 	const uint8_t *wire; /* the complete answer; NULL when unanswered, or when
-	                        the answer was cut short (counted as incomplete) */
+	                        the answer was cut short (counted as incomplete,
+	                        as are TC=1 answers) */
 	uint32_t len;
 };
 
@@ -97,7 +100,8 @@ void depth_edns(struct depth *d, const struct edns_txn *t);
 /*
  * depth_finish() judges what was kept: DNSKEYs first, then every DO=1
  * answer, then the CAA climbs with the CAA issuer domains of v (may be
- * NULL: no CA is then authorized by name). Call once, after the input
+ * NULL). A CA without any issuer domain in v gets no decision where a
+ * CAA RRset applies: it cannot be told apart from a CA the RRset denies. Call once, after the input
  * ended. Returns 0, or -1 on allocation failure (results are then partial).
  */
 int depth_finish(struct depth *d, const struct validators *v);

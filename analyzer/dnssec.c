@@ -482,8 +482,12 @@ void dnssec_judge(const struct dnssec_keys *keys, const struct dnssec_anchors *a
 	}
 	if (zone == NULL)
 		zone = zone_of(keys, name);
-	if (zone != NULL)
+	if (zone != NULL) {
 		rdf_text(zone, out->zone, sizeof(out->zone));
+		for (char *c = out->zone; *c; c++) /* 0x20-encoded signer names */
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+	}
 	if (zone != NULL)
 		zone_keys = select_rrs(keys->dnskeys, zone, LDNS_RR_TYPE_DNSKEY);
 	size_t nkeys = zone_keys != NULL ? ldns_rr_list_rr_count(zone_keys) : 0;

@@ -348,7 +348,8 @@ int db_rule_dnssec_errors(struct db *db, const struct rules_scope *scope, const 
 	    db, op,
 	    "SELECT d.name, max(d.detail), max(d.status), min(d.qtype), sum(d.responses),"
 	    " min(d.first_ns), max(d.last_ns) FROM dnssec_names d WHERE " SCOPE(
-	        "d.run_id", "d.last_ns") " AND d.error = ?4 GROUP BY d.name ORDER BY d.name",
+	        "d.run_id", "d.last_ns") " AND d.error = ?4 AND d.status = 'BOGUS' GROUP BY d.name"
+	                                 " ORDER BY d.name",
 	    scope);
 	if (st != NULL)
 		sqlite3_bind_text(st, 4, error, -1, SQLITE_TRANSIENT);

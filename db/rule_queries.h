@@ -125,8 +125,8 @@ int64_t db_rule_latest_run(struct db *db);
  * of a run still going) of all runs, 0 when none, or -1 on error. */
 int64_t db_rule_newest_packet(struct db *db);
 
-/* db_rule_dnssec_errors() groups the DO=1 names of the scope whose DNSSEC
- * error kind is error ("DNSSEC_BOGUS", "RSIGS_MISSING", ...), by name.
+/* db_rule_dnssec_errors() groups the DO=1 names of the scope that are
+ * BOGUS with the DNSSEC error kind error ("DNSSEC_BOGUS", "RSIGS_MISSING", ...), by name.
  * t = {name, detail of one of them, status}; n = {qtype, responses,
  * first_ns, last_ns}. */
 int db_rule_dnssec_errors(struct db *db, const struct rules_scope *scope, const char *error,

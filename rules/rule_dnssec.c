@@ -6,9 +6,11 @@
  * Data: table dnssec_names (analyzer/dnssec.h judged every DO=1 answer,
  * verifying the signatures at the answer's capture time against the DNSKEYs
  * of the capture and of --dnskeys).
- * Test, per name: fires when any answer had the rule's error kind; critical
- * (a CA gets "DNSSEC: bogus"), except DNSKEY_MISSING when the keys were
- * merely not seen (INDETERMINATE): warning.
+ * Test, per name: fires when any answer was BOGUS with the rule's error
+ * kind; critical (a CA gets "DNSSEC: bogus"). An INDETERMINATE
+ * DNSKEY_MISSING (the capture holds no DNSKEY answer and --dnskeys gave
+ * none) is a gap of the capture, not of the server: it stays in the
+ * dnssec table without a finding.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,9 +31,8 @@ struct dnssec_arg {
 static int on_name(void *arg, const struct db_rule_row *r)
 {
 	struct dnssec_arg *a = arg;
-	bool bogus = strcmp(r->t[2], "BOGUS") == 0;
 	struct finding f;
-	rule_finding_init(&f, a->rule->id, bogus ? RULE_CRITICAL : RULE_WARNING, "name", r->t[0]);
+	rule_finding_init(&f, a->rule->id, RULE_CRITICAL, "name", r->t[0]);
 	f.first_seen_ns = (uint64_t)r->n[2];
 	f.last_seen_ns = (uint64_t)r->n[3];
 	rule_append(f.evidence, sizeof(f.evidence),

@@ -411,6 +411,23 @@ Test(dnssec, kept_answers_are_judged_after_their_dnskey_and_counted_once)
 	ldns_key_deep_free(key);
 }
 
+Test(dnssec, answers_of_sources_that_are_no_validator_are_not_judged)
+{
+	struct depth *d = depth_new(NULL);
+	cr_assert_not_null(d);
+	struct depth_txn t = {.ts_ns = NOW_S * NS,
+	                      .qname = "www.example.test",
+	                      .qtype = LDNS_RR_TYPE_A,
+	                      .do_bit = true,
+	                      .rcode = -1};
+	depth_txn(d, &t);
+	cr_assert_eq(depth_finish(d, NULL), 0);
+	size_t n;
+	depth_dnssec_results(d, &n);
+	cr_expect_eq(n, 0);
+	depth_free(d);
+}
+
 Test(dnssec, a_full_table_counts_what_it_drops)
 {
 	struct depth_config cfg = {.max_messages = 2};
@@ -423,6 +440,7 @@ Test(dnssec, a_full_table_counts_what_it_drops)
 		                      .qname = names[i],
 		                      .qtype = LDNS_RR_TYPE_A,
 		                      .do_bit = true,
+		                      .ca = "letsencrypt",
 		                      .rcode = -1};
 		depth_txn(d, &t);
 	}
