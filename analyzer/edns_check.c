@@ -201,7 +201,7 @@ void edns_checker_finish(struct edns_checker *c)
 		struct edns_server *s = &c->servers[p->server];
 		if (s->fail[EDNS_CHK_ERROR_RCODE]++ == 0)
 			snprintf(s->example[EDNS_CHK_ERROR_RCODE], EDNS_EXAMPLE_MAX,
-			         "%s, fine without EDNS", p->example);
+			         "%.260s, fine without EDNS", p->example);
 		if (s->first_ns == 0 || p->ts_ns < s->first_ns)
 			s->first_ns = p->ts_ns;
 		if (p->ts_ns > s->last_ns)
