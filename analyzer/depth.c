@@ -211,7 +211,7 @@ static int judge_dnssec(struct depth *d, ldns_pkt **pkts)
 	int rc = 0;
 	for (uint32_t i = 0; i < d->nmsgs; i++)
 		if (d->msgs[i].qtype == DNS_TYPE_DNSKEY && pkts[i] != NULL &&
-		    dnssec_keys_add_answer(&keys, d->cfg.anchors, d->msgs[i].qname, pkts[i]) != 0)
+		    dnssec_keys_add_answer(&keys, d->msgs[i].qname, pkts[i]) != 0)
 			rc = -1;
 	for (uint32_t i = 0; i < d->nmsgs; i++) {
 		const struct depth_msg *m = &d->msgs[i];
@@ -219,12 +219,11 @@ static int judge_dnssec(struct depth *d, ldns_pkt **pkts)
 			continue; /* validators' DO=1 answers only (DNSKEY answers of others give
 			             keys) */
 		struct dnssec_verdict v;
-		dnssec_judge(&keys, d->cfg.anchors, m->qname, m->qtype, pkts[i], m->last_ns, &v);
+		dnssec_judge(&keys, m->qname, m->qtype, pkts[i], m->last_ns, &v);
 		/* a signature not yet valid shows at the first answer, not the last */
 		if (v.status != DNSSEC_BOGUS && m->first_ns != m->last_ns) {
 			struct dnssec_verdict early;
-			dnssec_judge(&keys, d->cfg.anchors, m->qname, m->qtype, pkts[i],
-			             m->first_ns, &early);
+			dnssec_judge(&keys, m->qname, m->qtype, pkts[i], m->first_ns, &early);
 			if (early.status > v.status)
 				v = early;
 		}

@@ -185,10 +185,8 @@ static bool name_listed(ldns_rdf *const *names, size_t n, const ldns_rdf *name)
 	return false;
 }
 
-int dnssec_keys_add_answer(struct dnssec_keys *keys, const struct dnssec_anchors *anchors,
-                           const char *qname, const ldns_pkt *pkt)
+int dnssec_keys_add_answer(struct dnssec_keys *keys, const char *qname, const ldns_pkt *pkt)
 {
-	(void)anchors;
 	int rc = -1;
 	ldns_rdf *owner = ldns_dname_new_frm_str(qname);
 	ldns_rr_list *found = NULL, *sigs = NULL, *ds = NULL, *trusted = NULL;
@@ -446,11 +444,9 @@ static size_t count_type(const ldns_rr_list *l, ldns_rr_type t)
 	return n;
 }
 
-void dnssec_judge(const struct dnssec_keys *keys, const struct dnssec_anchors *anchors,
-                  const char *qname, uint16_t qtype, const ldns_pkt *pkt, uint64_t ts_ns,
-                  struct dnssec_verdict *out)
+void dnssec_judge(const struct dnssec_keys *keys, const char *qname, uint16_t qtype,
+                  const ldns_pkt *pkt, uint64_t ts_ns, struct dnssec_verdict *out)
 {
-	(void)anchors;
 	memset(out, 0, sizeof(*out));
 	if (pkt == NULL) {
 		set_verdict(out, DNSSEC_INDETERMINATE, DNSSEC_ERR_IO,

@@ -94,12 +94,11 @@ struct dnssec_verdict {
 /*
  * dnssec_keys_add_answer() adds the DNSKEY RRset of an answer to a DNSKEY
  * query for qname (owner in presentation form) to keys; an answer without
- * DNSKEY marks the name as having none. When anchors hold DS records for
- * the owner, only the keys matching one of them, and the keys their RRset's
- * signature vouches for, are kept. Returns 0, or -1 on allocation failure.
+ * DNSKEY marks the name as having none. When the anchors given to
+ * dnssec_keys_init() hold DS records for the owner, only the keys matching one of them, and the
+ * keys their RRset's signature vouches for, are kept. Returns 0, or -1 on allocation failure.
  */
-int dnssec_keys_add_answer(struct dnssec_keys *keys, const struct dnssec_anchors *anchors,
-                           const char *qname, const ldns_pkt *pkt);
+int dnssec_keys_add_answer(struct dnssec_keys *keys, const char *qname, const ldns_pkt *pkt);
 
 /* dnssec_keys_init() starts an empty key set with the anchors' DNSKEYs
  * (anchors may be NULL). Returns 0 or -1 (allocation). */
@@ -113,8 +112,7 @@ void dnssec_keys_free(struct dnssec_keys *keys);
  * for qname/qtype captured at ts_ns, with the zone keys in keys. Fills *out;
  * cannot fail (allocation failures make the verdict INDETERMINATE).
  */
-void dnssec_judge(const struct dnssec_keys *keys, const struct dnssec_anchors *anchors,
-                  const char *qname, uint16_t qtype, const ldns_pkt *pkt, uint64_t ts_ns,
-                  struct dnssec_verdict *out);
+void dnssec_judge(const struct dnssec_keys *keys, const char *qname, uint16_t qtype,
+                  const ldns_pkt *pkt, uint64_t ts_ns, struct dnssec_verdict *out);
 
 #endif

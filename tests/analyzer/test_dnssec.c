@@ -91,14 +91,14 @@ static void keys_of(struct dnssec_keys *keys, ldns_key *key)
 	if (key == NULL)
 		return;
 	ldns_pkt *p = dnskey_answer(key);
-	cr_assert_eq(dnssec_keys_add_answer(keys, NULL, ZONE, p), 0);
+	cr_assert_eq(dnssec_keys_add_answer(keys, ZONE, p), 0);
 	ldns_pkt_free(p);
 }
 
 static void judge(const struct dnssec_keys *keys, const char *qname, ldns_rr_type t,
                   const ldns_pkt *p, struct dnssec_verdict *v)
 {
-	dnssec_judge(keys, NULL, qname, (uint16_t)t, p, (uint64_t)NOW_S * NS, v);
+	dnssec_judge(keys, qname, (uint16_t)t, p, (uint64_t)NOW_S * NS, v);
 }
 
 Test(dnssec, signed_answer_with_published_key_is_secure_with_its_expiry)
@@ -258,7 +258,7 @@ Test(dnssec, zone_answering_rrsigs_but_no_dnskey_is_bogus_dnskey_missing)
 	struct dnssec_keys keys;
 	keys_of(&keys, NULL);
 	ldns_pkt *empty = answer(ZONE, LDNS_RR_TYPE_DNSKEY, LDNS_RCODE_NOERROR);
-	cr_assert_eq(dnssec_keys_add_answer(&keys, NULL, ZONE, empty), 0);
+	cr_assert_eq(dnssec_keys_add_answer(&keys, ZONE, empty), 0);
 	ldns_pkt_free(empty);
 	ldns_pkt *p = answer("www." ZONE, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
 	add_rrset(p, LDNS_SECTION_ANSWER, one("www." ZONE " 300 IN A 192.0.2.1"), key);
@@ -320,17 +320,15 @@ Test(dnssec, ds_anchor_makes_an_unsigned_answer_rrsig_missing)
 	ldns_pkt *p = answer("www." ZONE, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
 	add_rrset(p, LDNS_SECTION_ANSWER, one("www." ZONE " 300 IN A 192.0.2.1"), NULL);
 	struct dnssec_verdict v;
-	dnssec_judge(&keys, &anchors, "www.example.test", LDNS_RR_TYPE_A, p, (uint64_t)NOW_S * NS,
-	             &v);
+	dnssec_judge(&keys, "www.example.test", LDNS_RR_TYPE_A, p, (uint64_t)NOW_S * NS, &v);
 	/* DS but no DNSKEY seen: the zone should be signed and publishes no key */
 	cr_expect_eq(v.status, DNSSEC_BOGUS, "%s", v.detail);
 	cr_expect_eq(v.error, DNSSEC_ERR_DNSKEY_MISSING, "%s", v.detail);
 	/* the DNSKEY matching the DS: now the missing RRSIG is the error */
 	ldns_pkt *k = dnskey_answer(key);
-	cr_assert_eq(dnssec_keys_add_answer(&keys, &anchors, ZONE, k), 0);
+	cr_assert_eq(dnssec_keys_add_answer(&keys, ZONE, k), 0);
 	ldns_pkt_free(k);
-	dnssec_judge(&keys, &anchors, "www.example.test", LDNS_RR_TYPE_A, p, (uint64_t)NOW_S * NS,
-	             &v);
+	dnssec_judge(&keys, "www.example.test", LDNS_RR_TYPE_A, p, (uint64_t)NOW_S * NS, &v);
 	cr_expect_eq(v.error, DNSSEC_ERR_RSIGS_MISSING, "%s", v.detail);
 	ldns_pkt_free(p);
 	dnssec_keys_free(&keys);
