@@ -2,7 +2,8 @@
  * depth.c - kept answers and their judgement (depth.h).
  *
  * Invariants:
- *  1. nmsgs <= max_messages; every kept answer is in index[] exactly once.
+ *  1. nmsgs <= max_messages, bytes <= DEPTH_MAX_BYTES; every kept answer
+ *     is in index[] exactly once.
  *  2. results are built only by depth_finish(), from msgs[] alone.
  */
 #include "depth.h"
@@ -30,6 +31,7 @@ struct depth {
 	struct depth_config cfg;
 	struct depth_msg *msgs;
 	uint32_t nmsgs;
+	uint64_t bytes;  /* answer bytes kept, <= DEPTH_MAX_BYTES */
 	uint32_t *index; /* open addressing over msgs, UINT32_MAX = empty */
 	uint32_t index_mask;
 	struct edns_checker *edns;
@@ -129,7 +131,7 @@ void depth_txn(struct depth *d, const struct depth_txn *t)
 		}
 		slot = (slot + 1) & d->index_mask;
 	}
-	if (d->nmsgs == d->cfg.max_messages) {
+	if (d->nmsgs == d->cfg.max_messages || d->bytes + len > DEPTH_MAX_BYTES) {
 		d->stats.dropped++;
 		return;
 	}
@@ -147,6 +149,7 @@ void depth_txn(struct depth *d, const struct depth_txn *t)
 	if (len > 0)
 		memcpy(m->wire, t->wire, len);
 	m->len = len;
+	d->bytes += len;
 	m->hash = h;
 	m->first_ns = m->last_ns = t->ts_ns;
 	m->count = 1;

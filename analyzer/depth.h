@@ -10,7 +10,8 @@
  * answers to equal questions (the same bytes apart from the DNS id) are kept
  * once, with a count and their first and last time: the perspectives of an
  * MPIC attempt usually get the same answer. At most max_messages distinct
- * answers are kept; later ones are counted as dropped, never judged. The
+ * answers, and DEPTH_MAX_BYTES bytes of them, are kept; later ones are
+ * counted as dropped, never judged. The
  * judgement runs once, at depth_finish(), because a DNSKEY answer may come
  * after the answers it signs.
  */
@@ -27,7 +28,8 @@
 #include "edns_check.h"
 #include "validators.h"
 
-#define DEPTH_MAX_MESSAGES_DEFAULT 4096 /* distinct answers kept (each at most 64 KiB) */
+#define DEPTH_MAX_MESSAGES_DEFAULT 4096        /* distinct answers kept (each at most 64 KiB) */
+#define DEPTH_MAX_BYTES            (64u << 20) /* and at most this many answer bytes */
 #define DEPTH_CA_MAX               32
 #define DEPTH_RRSET_TEXT_MAX       1024
 
