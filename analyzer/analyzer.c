@@ -34,6 +34,7 @@ struct analyzer {
 	struct txn_table *txn;
 	struct agg *agg;
 	struct mpic *mpic;
+	struct depth *depth;
 	struct source_info *source_cache; /* SOURCE_CACHE_SLOTS entries */
 
 	struct run_accounting acc;
@@ -43,11 +44,20 @@ struct analyzer {
 	int failed; /* a sink callback failed */
 
 	struct dns_msg msg; /* scratch: the message being handled */
+	/* the response being matched, while txn_response() reports it */
+	const uint8_t *resp_wire;
+	uint32_t resp_len;
+	bool resp_udp;
 };
 
 const struct mpic *analyzer_mpic(const struct analyzer *a)
 {
 	return a->mpic;
+}
+
+const struct depth *analyzer_depth(const struct analyzer *a)
+{
+	return a->depth;
 }
 
 void analyzer_set_validators(struct analyzer *a, const struct validators *v)
@@ -167,6 +177,50 @@ static void feed_mpic(struct analyzer *a, const struct txn_result *r,
 	mpic_on_txn(a->mpic, &t);
 }
 
+/* Hands the transaction to the deeper look (depth.h): the DO=1 and CAA
+ * queries of CA validators (sources the range table lists) and every DNSKEY
+ * query, with their complete answer; and every answer to the EDNS checks. The answer is the message
+ * being handled when a response ended it. */
+static void feed_depth(struct analyzer *a, const struct txn_result *r)
+{
+	bool answered = r->rcode >= 0 && a->resp_wire != NULL;
+	if (answered) {
+		struct edns_txn et = {
+		    .server = r->key->server,
+		    .ts_ns = r->query_ts_ns,
+		    .qname = r->key->qname,
+		    .qtype = r->key->qtype,
+		    .udp = a->resp_udp,
+		    .q_edns = r->query.edns,
+		    .q_version = r->query.edns_version,
+		    .q_udp_size = r->query.udp_size,
+		    .q_cookie = r->query.cookie,
+		    .q_unknown_option = r->query.unknown_option,
+		    .resp = &a->msg,
+		    .resp_len = a->resp_len,
+		};
+		depth_edns(a->depth, &et);
+	}
+	if (!r->query.do_bit && r->key->qtype != DNS_TYPE_DNSKEY && r->key->qtype != DNS_TYPE_CAA)
+		return;
+	/* DNSSEC and CAA are judged from what CA validators got; the keys of a
+	 * zone come from any DNSKEY answer */
+	const struct source_info *si = source_info_of(a, &r->key->client);
+	if (si->listed_ca == NULL && r->key->qtype != DNS_TYPE_DNSKEY)
+		return;
+	struct depth_txn dt = {
+	    .ts_ns = r->rcode >= 0 ? r->end_ts_ns : r->query_ts_ns,
+	    .qname = r->key->qname,
+	    .qtype = r->key->qtype,
+	    .do_bit = r->query.do_bit,
+	    .ca = si->listed_ca,
+	    .rcode = r->rcode,
+	    .wire = a->resp_wire,
+	    .len = a->resp_wire != NULL ? a->resp_len : 0,
+	};
+	depth_txn(a->depth, &dt);
+}
+
 /* A transaction ended: fold it into the query's bucket, store it if notable
  * or validation-shaped, and hand it to validator recognition. */
 static void on_txn_done(void *ctx, const struct txn_result *r)
@@ -176,6 +230,7 @@ static void on_txn_done(void *ctx, const struct txn_result *r)
 	dcv_shape_classify(r->key->qname, r->key->qname_len, r->key->qtype, &shape);
 	bool validation = dcv_shape_is_validation(shape.shape);
 	feed_mpic(a, r, &shape);
+	feed_depth(a, r);
 	struct source_bucket *row = agg_get(a->agg, &r->key->client, r->query_ts_ns);
 	if (r->rcode < 0) {
 		row->unanswered++;
@@ -268,6 +323,11 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 		    .do_bit = m->has_edns && m->edns_do,
 		    .mixed_case = m->has_question && m->qname_mixed_case,
 		    .udp_size = m->has_edns ? m->edns_udp_size : 0,
+		    .edns_version = m->has_edns ? m->edns_version : 0,
+		    .cookie = m->has_edns && m->edns_cookie,
+		    .unknown_option =
+		        m->has_edns &&
+		        m->edns_options > m->edns_nsid + m->edns_ecs + m->edns_cookie + m->edns_ede,
 		};
 		if (txn_query(a->txn, &k, ts, &qi)) {
 			row->retransmits++;
@@ -294,8 +354,13 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 	    .answers = m->answer_qtype_matches, /* as far as a snap-cut message goes */
 	    .ttl = m->answer_min_ttl,
 	};
+	/* a snap-cut answer is not complete: the deeper look skips it */
+	a->resp_wire = rc >= 0 ? p : NULL;
+	a->resp_len = len;
+	a->resp_udp = transport == DCV_TRANSPORT_UDP;
 	if (!txn_response(a->txn, &k, ts, &ai))
 		a->totals.unmatched_responses++;
+	a->resp_wire = NULL;
 }
 
 static void on_attempt(void *ctx, const struct mpic_attempt *at)
@@ -443,6 +508,8 @@ int analyzer_finish(struct analyzer *a)
 	mpic_finish(a->mpic);
 	if (agg_flush(a->agg) != 0)
 		a->failed = 1;
+	if (depth_finish(a->depth, a->cfg.validators) != 0)
+		a->failed = 1;
 	return a->failed ? -1 : 0;
 }
 
@@ -485,8 +552,9 @@ struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct an
 	struct mpic_callbacks mc = {.ctx = a, .on_attempt = on_attempt};
 	a->mpic = mpic_new(&a->cfg.mpic, &mc);
 	a->source_cache = calloc(SOURCE_CACHE_SLOTS, sizeof(*a->source_cache));
-	if (a->decoder == NULL || a->tcp == NULL || a->txn == NULL || a->agg == NULL ||
-	    a->mpic == NULL || a->source_cache == NULL) {
+	a->depth = depth_new(&a->cfg.depth);
+	if (a->depth == NULL || a->decoder == NULL || a->tcp == NULL || a->txn == NULL ||
+	    a->agg == NULL || a->mpic == NULL || a->source_cache == NULL) {
 		analyzer_free(a);
 		return NULL;
 	}
@@ -502,6 +570,7 @@ void analyzer_free(struct analyzer *a)
 	txn_free(a->txn);
 	agg_free(a->agg);
 	mpic_free(a->mpic);
+	depth_free(a->depth);
 	free(a->source_cache);
 	free(a);
 }

@@ -20,6 +20,7 @@
 #include "../capture/frame.h"
 #include "agg.h"
 #include "decode.h"
+#include "depth.h"
 #include "geo.h"
 #include "mpic.h"
 #include "validators.h"
@@ -40,6 +41,7 @@ struct analyzer_config {
 	struct decoder_config decoder;
 	struct tcp_config tcp;
 	struct mpic_config mpic;
+	struct depth_config depth; /* kept answers and trust anchors (depth.h) */
 	/* optional, not owned; must outlive the analyzer */
 	const struct validators *validators; /* CA validator ranges */
 	const struct geo *geo;               /* country / ASN databases */
@@ -97,6 +99,10 @@ const struct analyzer_totals *analyzer_get_totals(struct analyzer *a);
 /* analyzer_mpic() returns the validator recognition state, for storing the
  * validator sources (mpic_foreach_source()) once the input has ended. */
 const struct mpic *analyzer_mpic(const struct analyzer *a);
+
+/* analyzer_depth() returns the DNSSEC, CAA and EDNS judgements; complete
+ * once analyzer_finish() has run. */
+const struct depth *analyzer_depth(const struct analyzer *a);
 
 /* analyzer_advance() moves the analyzer's clock to now_ns when no frame
  * has (a live capture in a quiet moment): transactions older than the

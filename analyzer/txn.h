@@ -44,6 +44,9 @@ struct txn_query_info {
 	bool edns, do_bit;
 	bool mixed_case;   /* 0x20 encoding */
 	uint16_t udp_size; /* EDNS UDP payload size; 0 without EDNS */
+	uint8_t edns_version;
+	bool cookie;         /* a COOKIE option (RFC 7873) */
+	bool unknown_option; /* an option other than NSID, ECS, COOKIE, EDE */
 };
 
 /* What the response said. */

@@ -738,3 +738,13 @@ void validators_stats(const struct validators *v, struct validators_stats *out)
 		out->cas += i == 0 || strcmp(ids[i - 1], ids[i]) != 0;
 	free(ids);
 }
+
+const char *validators_issuer_of_ca(const struct validators *v, const char *ca)
+{
+	if (v == NULL || ca == NULL)
+		return NULL;
+	for (size_t i = 0; i < v->nissuers; i++)
+		if (strcmp(v->issuers[i].ca, ca) == 0)
+			return v->issuers[i].domain;
+	return NULL;
+}

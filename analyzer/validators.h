@@ -126,6 +126,10 @@ void validators_stats(const struct validators *v, struct validators_stats *out);
  * domain (case-insensitive), or NULL. */
 const char *validators_ca_of_issuer(const struct validators *v, const char *domain);
 
+/* validators_issuer_of_ca() returns a CAA issuer domain naming the CA id ca
+ * (the first in domain order), or NULL when the table has none. */
+const char *validators_issuer_of_ca(const struct validators *v, const char *ca);
+
 /* validators_count() returns the number of prefix rows (IPv4 + IPv6 + AS). */
 size_t validators_count(const struct validators *v);
 

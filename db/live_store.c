@@ -85,6 +85,16 @@ int64_t db_retention_purge(struct db *db, uint64_t cutoff_ns, int64_t keep_run_i
 	    "DELETE FROM validator_sources WHERE last_ns < ?1",
 	    "DELETE FROM findings WHERE last_seen_ns < ?1",
 	    "DELETE FROM capture_intervals WHERE end_ns < ?1",
+	    "DELETE FROM dnssec_names WHERE last_ns < ?1",
+	    "DELETE FROM caa_decisions WHERE last_ns < ?1",
+	    "DELETE FROM edns_checks WHERE last_ns < ?1",
+	    "DELETE FROM depth_accounting WHERE run_id IN (SELECT id FROM runs r WHERE "
+	    "r.finished_ns IS NOT NULL AND r.id <> ?2"
+	    " AND NOT EXISTS (SELECT 1 FROM source_stats WHERE run_id = r.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM transactions WHERE run_id = r.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM dnssec_names WHERE run_id = r.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM caa_decisions WHERE run_id = r.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM edns_checks WHERE run_id = r.id))",
 	    /* finished runs left without any row */
 	    "DELETE FROM run_malformed WHERE run_id IN (SELECT id FROM runs r WHERE "
 	    "r.finished_ns IS NOT NULL AND r.id <> ?2"
@@ -94,7 +104,11 @@ int64_t db_retention_purge(struct db *db, uint64_t cutoff_ns, int64_t keep_run_i
 	    " AND NOT EXISTS (SELECT 1 FROM attempts WHERE run_id = r.id)"
 	    " AND NOT EXISTS (SELECT 1 FROM validator_sources WHERE run_id = r.id)"
 	    " AND NOT EXISTS (SELECT 1 FROM findings WHERE run_id = r.id)"
-	    " AND NOT EXISTS (SELECT 1 FROM capture_intervals WHERE run_id = r.id))",
+	    " AND NOT EXISTS (SELECT 1 FROM capture_intervals WHERE run_id = r.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM dnssec_names WHERE run_id = r.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM caa_decisions WHERE run_id = r.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM edns_checks WHERE run_id = r.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM depth_accounting WHERE run_id = r.id))",
 	    "DELETE FROM runs WHERE finished_ns IS NOT NULL AND id <> ?2"
 	    " AND NOT EXISTS (SELECT 1 FROM source_stats WHERE run_id = runs.id)"
 	    " AND NOT EXISTS (SELECT 1 FROM source_seconds WHERE run_id = runs.id)"
@@ -103,7 +117,11 @@ int64_t db_retention_purge(struct db *db, uint64_t cutoff_ns, int64_t keep_run_i
 	    " AND NOT EXISTS (SELECT 1 FROM validator_sources WHERE run_id = runs.id)"
 	    " AND NOT EXISTS (SELECT 1 FROM findings WHERE run_id = runs.id)"
 	    " AND NOT EXISTS (SELECT 1 FROM capture_intervals WHERE run_id = runs.id)"
-	    " AND NOT EXISTS (SELECT 1 FROM run_malformed WHERE run_id = runs.id)",
+	    " AND NOT EXISTS (SELECT 1 FROM run_malformed WHERE run_id = runs.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM dnssec_names WHERE run_id = runs.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM caa_decisions WHERE run_id = runs.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM edns_checks WHERE run_id = runs.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM depth_accounting WHERE run_id = runs.id)",
 	};
 	if (db == NULL)
 		return -1;

@@ -342,6 +342,77 @@ int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t tt
 	return run_rows(db, op, st, 1, fn, ctx);
 }
 
+int db_rule_dnssec_errors(struct db *db, const struct rules_scope *scope, const char *error,
+                          db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "rules: DNSSEC errors";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT d.name, max(d.detail), max(d.status), min(d.qtype), sum(d.responses),"
+	    " min(d.first_ns), max(d.last_ns) FROM dnssec_names d WHERE " SCOPE(
+	        "d.run_id", "d.last_ns") " AND d.error = ?4 AND d.status = 'BOGUS' GROUP BY d.name"
+	                                 " ORDER BY d.name",
+	    scope);
+	if (st != NULL)
+		sqlite3_bind_text(st, 4, error, -1, SQLITE_TRANSIENT);
+	return run_rows(db, op, st, 3, fn, ctx);
+}
+
+int db_rule_dnssec_expiring(struct db *db, const struct rules_scope *scope, uint64_t within_ns,
+                            db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "rules: expiring DNSSEC signatures";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "WITH newest AS (SELECT max(coalesce(r.last_packet_ns, r.started_ns)) AS ns FROM runs r"
+	    " WHERE " SCOPE(
+	        "r.id",
+	        "r.last_packet_ns") ")"
+	                            " SELECT d.name, max(d.zone), max(d.detail), min(d.qtype), "
+	                            "min(d.expires_ns),"
+	                            " (SELECT ns FROM newest), min(d.first_ns), max(d.last_ns) "
+	                            "FROM dnssec_names d WHERE " SCOPE(
+	                                "d.run_id",
+	                                "d.last_ns") " AND d.status = 'SECURE' AND d.expires_ns IS "
+	                                             "NOT NULL"
+	                                             " GROUP BY d.name HAVING min(d.expires_ns) < "
+	                                             "(SELECT ns FROM newest) + ?4"
+	                                             " ORDER BY min(d.expires_ns), d.name",
+	    scope);
+	if (st != NULL)
+		db_bind_u64(st, 4, within_ns);
+	return run_rows(db, op, st, 3, fn, ctx);
+}
+
+int db_rule_caa_denials(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                        void *ctx)
+{
+	const char *op = "rules: CAA denials";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT c.ca || ' ' || c.name, c.owner || ': ' || max(c.rrset), max(c.fix),"
+	    " sum(c.queries), min(c.first_ns), max(c.last_ns), max(c.wild_allowed)"
+	    " FROM caa_decisions c WHERE " SCOPE(
+	        "c.run_id", "c.last_ns") " AND c.allowed = 0"
+	                                 " GROUP BY c.ca, c.name ORDER BY c.ca, c.name",
+	    scope);
+	return run_rows(db, op, st, 3, fn, ctx);
+}
+
+int db_rule_edns_failures(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                          void *ctx)
+{
+	const char *op = "rules: EDNS failures";
+	sqlite3_stmt *st = prepare_scoped(
+	    db, op,
+	    "SELECT e.server, e.check_name, min(e.example), sum(e.failures), sum(e.edns_queries),"
+	    " min(e.first_ns), max(e.last_ns) FROM edns_checks e WHERE " SCOPE(
+	        "e.run_id", "e.last_ns") " GROUP BY e.server, e.check_name"
+	                                 " ORDER BY e.server, e.check_name",
+	    scope);
+	return run_rows(db, op, st, 3, fn, ctx);
+}
+
 static int64_t single_int(struct db *db, const char *op, const char *sql)
 {
 	if (db == NULL || db_flush(db) != 0)

@@ -125,4 +125,31 @@ int64_t db_rule_latest_run(struct db *db);
  * of a run still going) of all runs, 0 when none, or -1 on error. */
 int64_t db_rule_newest_packet(struct db *db);
 
+/* db_rule_dnssec_errors() groups the DO=1 names of the scope that are
+ * BOGUS with the DNSSEC error kind error ("DNSSEC_BOGUS", "RSIGS_MISSING", ...), by name.
+ * t = {name, detail of one of them, status}; n = {qtype, responses,
+ * first_ns, last_ns}. */
+int db_rule_dnssec_errors(struct db *db, const struct rules_scope *scope, const char *error,
+                          db_rule_row_fn fn, void *ctx);
+
+/* db_rule_dnssec_expiring() gives the SECURE names of the scope whose
+ * earliest RRSIG expiry is less than within_ns after the newest packet of
+ * the scope's runs, soonest first.
+ * t = {name, zone, detail}; n = {qtype, expires_ns, newest_packet_ns,
+ * first_ns, last_ns}. */
+int db_rule_dnssec_expiring(struct db *db, const struct rules_scope *scope, uint64_t within_ns,
+                            db_rule_row_fn fn, void *ctx);
+
+/* db_rule_caa_denials() gives the CAA decisions of the scope that deny the
+ * asking CA. t = {"ca name", rrset (with its owner first: "owner: ..."), fix};
+ * n = {queries, first_ns, last_ns, wild_allowed}. */
+int db_rule_caa_denials(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                        void *ctx);
+
+/* db_rule_edns_failures() gives the failing EDNS checks of the scope, by
+ * server then check. t = {server, check, example}; n = {failures,
+ * edns_queries, first_ns, last_ns}. */
+int db_rule_edns_failures(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                          void *ctx);
+
 #endif

@@ -130,6 +130,14 @@ static int write_malformed(struct db *db, int64_t run_id, const struct run_accou
 static int replace_earlier(struct db *db, int64_t run_id)
 {
 	static const char *const deletes[] = {
+	    "DELETE FROM dnssec_names WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "
+	    "r.id = ?1 AND e.fingerprint = r.fingerprint AND e.id < r.id)",
+	    "DELETE FROM caa_decisions WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "
+	    "r.id = ?1 AND e.fingerprint = r.fingerprint AND e.id < r.id)",
+	    "DELETE FROM edns_checks WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "
+	    "r.id = ?1 AND e.fingerprint = r.fingerprint AND e.id < r.id)",
+	    "DELETE FROM depth_accounting WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "
+	    "r.id = ?1 AND e.fingerprint = r.fingerprint AND e.id < r.id)",
 	    "DELETE FROM findings WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "
 	    "r.id = ?1 AND e.fingerprint = r.fingerprint AND e.id < r.id)",
 	    "DELETE FROM source_seconds WHERE run_id IN (SELECT e.id FROM runs e, runs r WHERE "

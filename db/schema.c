@@ -230,6 +230,46 @@
  * finished_ns stays NULL until the watch stops).
  *   Index capture_intervals_time (end_ns): retention.
  *
+ * Version 5 adds the deeper look at selected answers (analyzer/depth.h):
+ * DNSSEC status per name, CAA decisions per CA and name, EDNS compliance per
+ * server, written once per run by db_depth_store() (depth_store.h).
+ *
+ * Table dnssec_names: one row per (run, name, qtype) asked with DO=1.
+ * PRIMARY KEY (run_id, name, qtype), WITHOUT ROWID.
+ *   name, qtype        the question (lowercase presentation form, type number).
+ *   zone               the signer / closest zone with keys; "" when unsigned.
+ *   status             SECURE | INSECURE | INDETERMINATE | BOGUS, the worst
+ *                      over the answers.
+ *   error              "" | DNSKEY_MISSING | RSIGS_MISSING | NSEC_MISSING |
+ *                      DNSSEC_BOGUS | IO_EXCEPTION (analyzer/dnssec.h).
+ *   detail             why, in words (e.g. the expiry of an expired RRSIG).
+ *   ca                 a CA whose validators got such an answer; "" none.
+ *   responses          answers (and unanswered queries) judged.
+ *   first_ns, last_ns  span of those answers.
+ *   expires_ns         earliest expiry of the verified RRSIGs; NULL none.
+ *
+ * Table caa_decisions: one row per (run, CA, name) a CA's validators asked
+ * CAA for (names only climbed through are left out). PRIMARY KEY
+ * (run_id, ca, name), WITHOUT ROWID.
+ *   owner              owner of the relevant RRset (RFC 8659 3); "" none.
+ *   rrset              its records as text ("0 issue \"ca.example\"; ...").
+ *   allowed            1 when the CA may issue; wild_allowed for wildcards.
+ *   reason             why, in words.
+ *   fix                the record that would allow the CA; "" when allowed.
+ *   queries, first_ns, last_ns   the CA's CAA queries for the name.
+ *
+ * Table edns_checks: one row per (run, server, failing check).
+ * PRIMARY KEY (run_id, server, check_name), WITHOUT ROWID.
+ *   check_name         analyzer/edns_check.h ("no_opt", "badvers", ...).
+ *   failures           answers failing the check; edns_queries: answered
+ *                      EDNS queries of the server.
+ *   example            the first failing query, in words.
+ *   first_ns, last_ns  span of the server's failures.
+ *
+ * Table depth_accounting: one row per run, what the deeper look kept and
+ * lost (struct depth_stats): handed, kept, duplicates, dropped, unparsable,
+ * incomplete, edns_dropped.
+ *
  * RETENTION
  *
  * db_retention_purge() (live_store.h) deletes rows whose time is before a
@@ -473,6 +513,62 @@ static const struct db_migration migrations[] = {
                               " PRIMARY KEY (run_id, start_ns)"
                               ") WITHOUT ROWID;"
                               "CREATE INDEX capture_intervals_time ON capture_intervals (end_ns);"},
+    /* version 5: DNSSEC status per name, CAA decisions, EDNS compliance */
+    {"add dnssec_names, caa_decisions, edns_checks and depth_accounting",
+     "CREATE TABLE dnssec_names ("
+     " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+     " name TEXT NOT NULL,"
+     " qtype INTEGER NOT NULL,"
+     " zone TEXT NOT NULL,"
+     " status TEXT NOT NULL CHECK (status IN ('SECURE', 'INSECURE', 'INDETERMINATE', 'BOGUS')),"
+     " error TEXT NOT NULL,"
+     " detail TEXT NOT NULL,"
+     " ca TEXT NOT NULL,"
+     " responses INTEGER NOT NULL,"
+     " first_ns INTEGER NOT NULL,"
+     " last_ns INTEGER NOT NULL,"
+     " expires_ns INTEGER,"
+     " PRIMARY KEY (run_id, name, qtype)"
+     ") WITHOUT ROWID;"
+     "CREATE TABLE caa_decisions ("
+     " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+     " ca TEXT NOT NULL,"
+     " name TEXT NOT NULL,"
+     " owner TEXT NOT NULL,"
+     " rrset TEXT NOT NULL,"
+     " allowed INTEGER NOT NULL,"
+     " wild_allowed INTEGER NOT NULL,"
+     " reason TEXT NOT NULL,"
+     " fix TEXT NOT NULL,"
+     " queries INTEGER NOT NULL,"
+     " first_ns INTEGER NOT NULL,"
+     " last_ns INTEGER NOT NULL,"
+     " PRIMARY KEY (run_id, ca, name)"
+     ") WITHOUT ROWID;"
+     "CREATE TABLE edns_checks ("
+     " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+     " server TEXT NOT NULL,"
+     " check_name TEXT NOT NULL,"
+     " failures INTEGER NOT NULL,"
+     " edns_queries INTEGER NOT NULL,"
+     " example TEXT NOT NULL,"
+     " first_ns INTEGER NOT NULL,"
+     " last_ns INTEGER NOT NULL,"
+     " PRIMARY KEY (run_id, server, check_name)"
+     ") WITHOUT ROWID;"
+     "CREATE TABLE depth_accounting ("
+     " run_id INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,"
+     " handed INTEGER NOT NULL,"
+     " kept INTEGER NOT NULL,"
+     " duplicates INTEGER NOT NULL,"
+     " dropped INTEGER NOT NULL,"
+     " unparsable INTEGER NOT NULL,"
+     " incomplete INTEGER NOT NULL,"
+     " edns_dropped INTEGER NOT NULL"
+     ");"
+     "CREATE INDEX dnssec_names_time ON dnssec_names (last_ns);"
+     "CREATE INDEX caa_decisions_time ON caa_decisions (last_ns);"
+     "CREATE INDEX edns_checks_time ON edns_checks (last_ns);"},
 };
 
 /* The schema version this build writes: one per migration step. */

@@ -90,5 +90,12 @@ int rule_mpic_quorum_at_risk(struct rule_ctx *c);
 int rule_caa_burst(struct rule_ctx *c);
 int rule_acme_txt_ttl_high(struct rule_ctx *c);
 int rule_acme_txt_missing(struct rule_ctx *c);
+int rule_dnssec_bogus(struct rule_ctx *c);
+int rule_dnssec_rrsig_missing(struct rule_ctx *c);
+int rule_dnssec_nsec_missing(struct rule_ctx *c);
+int rule_dnssec_dnskey_missing(struct rule_ctx *c);
+int rule_dnssec_expiring(struct rule_ctx *c);
+int rule_caa_denies_ca(struct rule_ctx *c);
+int rule_edns_noncompliant(struct rule_ctx *c);
 
 #endif

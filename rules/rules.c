@@ -32,6 +32,13 @@ static const struct rule_entry catalogue[] = {
     {"CAA_BURST", rule_caa_burst},
     {"ACME_TXT_TTL_HIGH", rule_acme_txt_ttl_high},
     {"ACME_TXT_MISSING", rule_acme_txt_missing},
+    {"DNSSEC_BOGUS", rule_dnssec_bogus},
+    {"DNSSEC_RRSIG_MISSING", rule_dnssec_rrsig_missing},
+    {"DNSSEC_NSEC_MISSING", rule_dnssec_nsec_missing},
+    {"DNSSEC_DNSKEY_MISSING", rule_dnssec_dnskey_missing},
+    {"DNSSEC_EXPIRING", rule_dnssec_expiring},
+    {"CAA_DENIES_CA", rule_caa_denies_ca},
+    {"EDNS_NONCOMPLIANT", rule_edns_noncompliant},
 };
 #define CATALOGUE_SIZE (sizeof(catalogue) / sizeof(catalogue[0]))
 

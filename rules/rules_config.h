@@ -73,7 +73,9 @@
 	X(RC_ACME_TTL_MAX, "acme_txt_ttl_max", 300,                                                \
 	  "_acme-challenge TXT TTL above this (seconds) keeps stale tokens cached")                \
 	X(RC_ACME_MISSING_MIN_SOURCES, "acme_missing_min_sources", 2,                              \
-	  "distinct validator sources getting NXDOMAIN for one challenge name")
+	  "distinct validator sources getting NXDOMAIN for one challenge name")                    \
+	X(RC_DNSSEC_EXPIRING_DAYS, "dnssec_expiring_days", 3,                                      \
+	  "RRSIGs expiring within this many days of the newest packet make DNSSEC_EXPIRING")
 
 enum rules_config_key {
 #define RC_ENUM(id, key, def, doc) id,

@@ -16,6 +16,8 @@ PACKAGES=(
   knot knot-dnsutils bind9 bind9-dnsutils iputils-ping nftables
   # dnstap end to end: Knot's dnstap module writes the log
   knot-module-dnstap
+  # DNSSEC lab: zone keys and signing (ldns-keygen, ldns-signzone)
+  ldnsutils
 )
 
 missing=()

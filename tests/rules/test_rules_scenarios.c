@@ -225,6 +225,27 @@ Test(scenarios, fault_clean_gives_no_warning)
 {
 	check_fault("fault-clean");
 }
+
+/* The DNSSEC, CAA and EDNS rules, at any severity. */
+static const char *const depth_rules[] = {
+    "DNSSEC_BOGUS",    "DNSSEC_RRSIG_MISSING", "DNSSEC_NSEC_MISSING", "DNSSEC_DNSKEY_MISSING",
+    "DNSSEC_EXPIRING", "CAA_DENIES_CA",        "EDNS_NONCOMPLIANT",
+};
+
+Test(scenarios, clean_and_demo_captures_make_no_dnssec_caa_or_edns_finding)
+{
+	const char *const scenarios[] = {"fault-clean", "demo"};
+	for (size_t s = 0; s < sizeof(scenarios) / sizeof(scenarios[0]); s++) {
+		json_t *root;
+		json_t *arr = findings_of(scenarios[s], &root, NULL);
+		for (size_t r = 0; r < sizeof(depth_rules) / sizeof(depth_rules[0]); r++) {
+			json_t *f = find(arr, depth_rules[r], NULL);
+			cr_expect_null(f, "%s: %s %s: %s", scenarios[s], depth_rules[r],
+			               f ? str(f, "subject") : "", f ? str(f, "evidence") : "");
+		}
+		json_decref(root);
+	}
+}
 Test(scenarios, fault_busy_gives_no_warning)
 {
 	check_fault("fault-busy");

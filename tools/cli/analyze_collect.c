@@ -44,6 +44,21 @@ static int push_ca_region(void *ctx, const struct db_ca_region_row *c)
 	return push(ctx, c);
 }
 
+static int push_dnssec(void *ctx, const struct db_dnssec_row *d)
+{
+	return push(ctx, d);
+}
+
+static int push_caa(void *ctx, const struct db_caa_row *c)
+{
+	return push(ctx, c);
+}
+
+static int push_edns(void *ctx, const struct db_edns_row *e)
+{
+	return push(ctx, e);
+}
+
 static int push_attempt(void *ctx, const struct db_attempt_row *a)
 {
 	return push(ctx, a);
@@ -56,13 +71,20 @@ int analyze_collect(struct db *db, int64_t run_id, unsigned top, struct analyze_
 	struct grow_list v = {.size = sizeof(struct db_validator_row)};
 	struct grow_list c = {.size = sizeof(struct db_ca_region_row)};
 	struct grow_list a = {.size = sizeof(struct db_attempt_row)};
+	struct grow_list ds = {.size = sizeof(struct db_dnssec_row)};
+	struct grow_list ca = {.size = sizeof(struct db_caa_row)};
+	struct grow_list ed = {.size = sizeof(struct db_edns_row)};
 	int rc = 0;
 	if (db_top_sources(db, run_id, DB_TOP_BY_QUERIES, top, push_source, &q) < 0 ||
 	    db_top_sources(db, run_id, DB_TOP_BY_FAILURES, top, push_source, &f) < 0 ||
 	    db_validators_read(db, run_id, "medium", 0, push_validator, &v) < 0 ||
 	    db_ca_region_read(db, run_id, push_ca_region, &c) < 0 ||
 	    db_attempt_totals(db, run_id, &r->attempts) < 0 ||
-	    db_attempts_read(db, run_id, true, ANALYZE_PROBLEM_ATTEMPTS_MAX, push_attempt, &a) < 0)
+	    db_attempts_read(db, run_id, true, ANALYZE_PROBLEM_ATTEMPTS_MAX, push_attempt, &a) <
+	        0 ||
+	    db_dnssec_read(db, run_id, push_dnssec, &ds) < 0 ||
+	    db_caa_read(db, run_id, push_caa, &ca) < 0 ||
+	    db_edns_read(db, run_id, push_edns, &ed) < 0)
 		rc = -1;
 	r->source_count = rc == 0 ? db_source_count(db, run_id) : -1;
 	r->top_queries = q.items;
@@ -75,6 +97,12 @@ int analyze_collect(struct db *db, int64_t run_id, unsigned top, struct analyze_
 	r->nca_regions = c.n;
 	r->problem_attempts = a.items;
 	r->nproblem_attempts = a.n;
+	r->dnssec = ds.items;
+	r->ndnssec = ds.n;
+	r->caa = ca.items;
+	r->ncaa = ca.n;
+	r->edns = ed.items;
+	r->nedns = ed.n;
 	return rc == 0 && r->source_count >= 0 ? 0 : -1;
 }
 
@@ -85,6 +113,12 @@ void analyze_collect_free(struct analyze_report *r)
 	free(r->validators);
 	free(r->ca_regions);
 	free(r->problem_attempts);
+	free(r->dnssec);
+	free(r->caa);
+	free(r->edns);
+	r->dnssec = NULL;
+	r->caa = NULL;
+	r->edns = NULL;
 	r->top_queries = r->top_failures = NULL;
 	r->validators = NULL;
 	r->ca_regions = NULL;

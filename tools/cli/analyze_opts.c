@@ -51,6 +51,10 @@ static void usage(FILE *out)
 	    "                      validators.d/*.tsv are read from it when present)\n"
 	    "  --geoip FILE        MaxMind-format country database (regions of unlisted sources)\n"
 	    "  --asn-db FILE       MaxMind-format ASN database (AS<n> rows of the ranges)\n"
+	    "  --dnskeys FILE      DNSKEY and DS records (zone-file syntax) the DNSSEC check\n"
+	    "                      trusts besides the DNSKEY answers in the capture\n"
+	    "  --max-depth-messages N  distinct DO=1/DNSKEY/CAA answers kept for the DNSSEC\n"
+	    "                      and CAA checks (default %u); later ones are counted as dropped\n"
 	    "  --no-rules          do not run the rules after the analysis\n"
 	    "  --rules-config FILE thresholds of the rules ([rules] section; see\n"
 	    "                      'dcvscope rules --print-config')\n"
@@ -63,7 +67,7 @@ static void usage(FILE *out)
 	    "be read (nothing is analyzed) or was read only in part (what was read is stored\n"
 	    "and reported), 4 database error\n",
 	    DB_PATH_DEFAULT, TXN_TIMEOUT_MS_DEFAULT, AGG_BUCKET_LEN_S_DEFAULT, ANALYZE_TOP_DEFAULT,
-	    AGG_MAX_ENTRIES_DEFAULT, TXN_MAX_PENDING_DEFAULT);
+	    AGG_MAX_ENTRIES_DEFAULT, TXN_MAX_PENDING_DEFAULT, DEPTH_MAX_MESSAGES_DEFAULT);
 }
 
 /* parse_uint() parses a decimal in [min, max]; false on anything else. */
@@ -100,7 +104,9 @@ int analyze_opts_parse(int argc, char **argv, struct analyze_opts *o)
 		O_NO_RULES,
 		O_RULES_CONFIG,
 		O_FAIL_ON,
-		O_DNSTAP
+		O_DNSTAP,
+		O_DNSKEYS,
+		O_MAX_DEPTH
 	};
 	static const struct option longopts[] = {
 	    {"db", required_argument, NULL, O_DB},
@@ -121,6 +127,8 @@ int analyze_opts_parse(int argc, char **argv, struct analyze_opts *o)
 	    {"rules-config", required_argument, NULL, O_RULES_CONFIG},
 	    {"fail-on", required_argument, NULL, O_FAIL_ON},
 	    {"dnstap", no_argument, NULL, O_DNSTAP},
+	    {"dnskeys", required_argument, NULL, O_DNSKEYS},
+	    {"max-depth-messages", required_argument, NULL, O_MAX_DEPTH},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -220,6 +228,18 @@ int analyze_opts_parse(int argc, char **argv, struct analyze_opts *o)
 			break;
 		case O_NO_RULES:
 			o->no_rules = true;
+			break;
+		case O_DNSKEYS:
+			o->dnskeys = optarg;
+			break;
+		case O_MAX_DEPTH:
+			if (!parse_uint(optarg, 1, 1u << 20, &v)) {
+				fprintf(stderr,
+				        "dcvscope analyze: --max-depth-messages needs 1..%u\n",
+				        1u << 20);
+				return CLI_EXIT_USAGE;
+			}
+			o->acfg.depth.max_messages = (uint32_t)v;
 			break;
 		case O_RULES_CONFIG:
 			o->rules_config = optarg;

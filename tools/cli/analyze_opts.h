@@ -24,6 +24,7 @@ struct analyze_opts {
 	const char *geoip, *asn_db; /* NULL = none */
 	bool no_rules;              /* skip the rules after the analysis */
 	const char *rules_config;   /* NULL = built-in thresholds */
+	const char *dnskeys;        /* --dnskeys: DNSKEY/DS trust anchors; NULL = none */
 	int fail_on;                /* -1 = never, else the lowest enum rule_severity that fails */
 	bool dnstap;                /* the files are dnstap Frame Streams logs, not captures */
 	char **files;

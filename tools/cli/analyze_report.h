@@ -14,6 +14,7 @@
 #include "db.h"
 #include "db_summary.h"
 #include "dnstap.h"
+#include "depth_store.h"
 #include "findings_out.h"
 #include "validator_store.h"
 
@@ -52,7 +53,14 @@ struct analyze_report {
 	unsigned table_warnings;               /* bad lines in the validator range files */
 	const struct collected *findings;      /* NULL when the rules did not run */
 	const struct cap_dnstap_stats *dnstap; /* NULL unless the inputs are dnstap logs */
-	double elapsed_s;                      /* wall time of the analysis */
+	/* the deeper look: DNSSEC per name, CAA decisions, failing EDNS checks */
+	struct db_dnssec_row *dnssec;
+	unsigned ndnssec;
+	struct db_caa_row *caa;
+	unsigned ncaa;
+	struct db_edns_row *edns;
+	unsigned nedns;
+	double elapsed_s; /* wall time of the analysis */
 };
 
 /* analyze_collect() reads back from db what the summaries show of run_id:

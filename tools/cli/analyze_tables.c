@@ -42,6 +42,14 @@ int analyze_tables_load(const struct analyze_opts *o, struct analyze_tables *t)
 			return CLI_EXIT_INPUT;
 		}
 	}
+	if (o->dnskeys != NULL) {
+		char err[512];
+		if (dnssec_anchors_load(&t->anchors, o->dnskeys, err, sizeof(err)) != 0) {
+			fprintf(stderr, "dcvscope analyze: --dnskeys %s\n", err);
+			return CLI_EXIT_INPUT;
+		}
+		t->have_anchors = true;
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -49,6 +57,8 @@ void analyze_tables_free(struct analyze_tables *t)
 {
 	validators_free(t->validators);
 	geo_close(t->geo);
+	dnssec_anchors_free(&t->anchors);
+	t->have_anchors = false;
 	t->validators = NULL;
 	t->geo = NULL;
 }

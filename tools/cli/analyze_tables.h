@@ -6,12 +6,15 @@
 #define DCV_ANALYZE_TABLES_H
 
 #include "analyze_opts.h"
+#include "dnssec.h"
 #include "geo.h"
 #include "validators.h"
 
 struct analyze_tables {
 	struct validators *validators;
-	struct geo *geo;   /* NULL without --geoip / --asn-db */
+	struct geo *geo;               /* NULL without --geoip / --asn-db */
+	struct dnssec_anchors anchors; /* --dnskeys; empty without */
+	bool have_anchors;
 	unsigned warnings; /* bad lines skipped (printed as file:line) */
 };
 

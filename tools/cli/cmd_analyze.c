@@ -29,6 +29,7 @@
 #include "db.h"
 #include "db_summary.h"
 #include "dnstap_file.h"
+#include "depth_store.h"
 #include "hash.h"
 #include "pcap_file.h"
 #include "progress.h"
@@ -200,6 +201,7 @@ int cmd_analyze(int argc, char **argv)
 		goto cleanup;
 	o.acfg.validators = tables.validators;
 	o.acfg.geo = tables.geo;
+	o.acfg.depth.anchors = tables.have_anchors ? &tables.anchors : NULL;
 
 	char err[512];
 	if (db_open(&db, o.db_path, err, sizeof(err)) != 0) {
@@ -314,6 +316,7 @@ int cmd_analyze(int argc, char **argv)
 	/* every source judged a validator, even at low confidence: the report
 	 * filters, the database keeps the evidence */
 	if (db_validator_sources_store(db, sink_ctx.run_id, analyzer_mpic(an), MPIC_CONF_LOW) < 0 ||
+	    db_depth_store(db, sink_ctx.run_id, analyzer_depth(an)) < 0 ||
 	    analyze_collect(db, sink_ctx.run_id, o.top, &rep) != 0) {
 		fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
 		exit_code = CLI_EXIT_DB;

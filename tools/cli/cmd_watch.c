@@ -33,7 +33,9 @@
  *             lag), so queries older than the timeout by then count as
  *             unanswered; then a last flush and interval row, db_run_finish() with
  *             complete = 1 (0 when the capture failed), the validator
- *             sources, a last rules pass. Exit 0.
+ *             sources, the DNSSEC/CAA/EDNS results (judged once, at the
+ *             end: a DNSKEY answer may follow the answers it signs), a
+ *             last rules pass. Exit 0.
  *
  * A kill -9 leaves the run with finished_ns NULL and everything up to the
  * last flush stored.
@@ -53,6 +55,7 @@
 #include "analyzer.h"
 #include "cli.h"
 #include "db.h"
+#include "depth_store.h"
 #include "live.h"
 #include "live_store.h"
 #include "validator_store.h"
@@ -546,7 +549,8 @@ int cmd_watch(int argc, char **argv)
 	    .complete = loop_rc == CLI_EXIT_OK,
 	};
 	if (!db_ok || db_run_finish(w.db, w.run_id, &sum) < 0 ||
-	    db_validator_sources_store(w.db, w.run_id, analyzer_mpic(w.an), MPIC_CONF_LOW) < 0) {
+	    db_validator_sources_store(w.db, w.run_id, analyzer_mpic(w.an), MPIC_CONF_LOW) < 0 ||
+	    db_depth_store(w.db, w.run_id, analyzer_depth(w.an)) < 0) {
 		wlog(&w, LOG_ERR, "%s: %s", w.o.db_path, db_errmsg(w.db));
 		exit_code = CLI_EXIT_DB;
 	} else {

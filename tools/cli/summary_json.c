@@ -307,6 +307,69 @@ static json_t *attempts_json(const struct analyze_report *r)
 	return o;
 }
 
+/* DNSSEC status per name asked with DO=1 (worst first). */
+static json_t *dnssec_json(const struct analyze_report *r)
+{
+	json_t *list = json_array();
+	for (unsigned i = 0; i < r->ndnssec; i++) {
+		const struct db_dnssec_row *d = &r->dnssec[i];
+		json_t *j = json_object();
+		json_object_set_new(j, "name", json_string(d->name));
+		json_object_set_new(j, "qtype", json_string(d->qtype));
+		json_object_set_new(j, "zone", json_string(d->zone));
+		json_object_set_new(j, "status", json_string(d->status));
+		json_object_set_new(j, "error", d->error[0] ? json_string(d->error) : json_null());
+		json_object_set_new(j, "detail", json_string(d->detail));
+		json_object_set_new(j, "ca", d->ca[0] ? json_string(d->ca) : json_null());
+		json_object_set_new(j, "responses", u64(d->responses));
+		json_object_set_new(j, "first", iso_time(d->first_ns));
+		json_object_set_new(j, "last", iso_time(d->last_ns));
+		json_object_set_new(j, "expires",
+		                    d->expires_ns ? iso_time(d->expires_ns) : json_null());
+		json_array_append_new(list, j);
+	}
+	return list;
+}
+
+/* CAA decisions per (CA, name), denials first. */
+static json_t *caa_json(const struct analyze_report *r)
+{
+	json_t *list = json_array();
+	for (unsigned i = 0; i < r->ncaa; i++) {
+		const struct db_caa_row *c = &r->caa[i];
+		json_t *j = json_object();
+		json_object_set_new(j, "ca", json_string(c->ca));
+		json_object_set_new(j, "name", json_string(c->name));
+		json_object_set_new(j, "allowed", json_boolean(c->allowed));
+		json_object_set_new(j, "wildcard_allowed", json_boolean(c->wild_allowed));
+		json_object_set_new(j, "rrset_owner",
+		                    c->owner[0] ? json_string(c->owner) : json_null());
+		json_object_set_new(j, "rrset", json_string(c->rrset));
+		json_object_set_new(j, "reason", json_string(c->reason));
+		json_object_set_new(j, "fix", c->fix[0] ? json_string(c->fix) : json_null());
+		json_object_set_new(j, "queries", u64(c->queries));
+		json_array_append_new(list, j);
+	}
+	return list;
+}
+
+/* Failing EDNS checks per server. */
+static json_t *edns_json(const struct analyze_report *r)
+{
+	json_t *list = json_array();
+	for (unsigned i = 0; i < r->nedns; i++) {
+		const struct db_edns_row *e = &r->edns[i];
+		json_t *j = json_object();
+		json_object_set_new(j, "server", json_string(e->server));
+		json_object_set_new(j, "check", json_string(e->check));
+		json_object_set_new(j, "failures", u64(e->failures));
+		json_object_set_new(j, "edns_queries", u64(e->edns_queries));
+		json_object_set_new(j, "example", json_string(e->example));
+		json_array_append_new(list, j);
+	}
+	return list;
+}
+
 int summary_json(FILE *out, const struct analyze_report *r)
 {
 	json_t *root = json_object();
@@ -331,6 +394,9 @@ int summary_json(FILE *out, const struct analyze_report *r)
 	json_object_set_new(root, "validator_stats", validator_stats_json(r));
 	json_object_set_new(root, "attempts", attempts_json(r));
 	json_object_set_new(root, "validator_range_warnings", json_integer(r->table_warnings));
+	json_object_set_new(root, "dnssec", dnssec_json(r));
+	json_object_set_new(root, "caa", caa_json(r));
+	json_object_set_new(root, "edns", edns_json(r));
 	json_object_set_new(root, "findings",
 	                    r->findings ? findings_json(r->findings) : json_array());
 	json_object_set_new(root, "dnstap", r->dnstap ? dnstap_json(r->dnstap) : json_null());

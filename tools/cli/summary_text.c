@@ -213,6 +213,44 @@ static void validation(FILE *out, const struct analyze_report *r)
 	}
 }
 
+/* DNSSEC, CAA and EDNS: counts, then what is wrong (a few lines each). */
+static void depth(FILE *out, const struct analyze_report *r)
+{
+	if (r->ndnssec + r->ncaa + r->nedns == 0)
+		return;
+	enum { SHOWN = 10 };
+	unsigned st[4] = {0};
+	static const char *const words[4] = {"SECURE", "INSECURE", "INDETERMINATE", "BOGUS"};
+	for (unsigned i = 0; i < r->ndnssec; i++)
+		for (unsigned k = 0; k < 4; k++)
+			st[k] += strcmp(r->dnssec[i].status, words[k]) == 0;
+	fprintf(out, "\nDNSSEC, CAA and EDNS\n");
+	fprintf(
+	    out,
+	    "  DNSSEC (DO=1)     %u names: %u secure, %u insecure, %u indeterminate, %u bogus\n",
+	    r->ndnssec, st[0], st[1], st[2], st[3]);
+	for (unsigned i = 0, shown = 0; i < r->ndnssec && shown < SHOWN; i++) {
+		const struct db_dnssec_row *d = &r->dnssec[i];
+		if (strcmp(d->status, "BOGUS") != 0 && strcmp(d->status, "INDETERMINATE") != 0)
+			continue;
+		fprintf(out, "    %s %s %s %s: %s\n", d->name, d->qtype, d->status, d->error,
+		        d->detail);
+		shown++;
+	}
+	unsigned denied = 0;
+	for (unsigned i = 0; i < r->ncaa; i++)
+		denied += !r->caa[i].allowed;
+	fprintf(out, "  CAA decisions     %u (CA, name): %u denied\n", r->ncaa, denied);
+	for (unsigned i = 0; i < r->ncaa && i < SHOWN; i++)
+		if (!r->caa[i].allowed)
+			fprintf(out, "    %s may not issue for %s (%s); add: %s\n", r->caa[i].ca,
+			        r->caa[i].name, r->caa[i].rrset, r->caa[i].fix);
+	fprintf(out, "  EDNS checks       %u failing\n", r->nedns);
+	for (unsigned i = 0; i < r->nedns && i < SHOWN; i++)
+		fprintf(out, "    %s %s x%llu: %s\n", r->edns[i].server, r->edns[i].check,
+		        (unsigned long long)r->edns[i].failures, r->edns[i].example);
+}
+
 void summary_text(FILE *out, const struct analyze_report *r)
 {
 	char from[32] = "-", to[32] = "-";
@@ -238,6 +276,7 @@ void summary_text(FILE *out, const struct analyze_report *r)
 	sources(out, "Top sources by failures (unanswered, SERVFAIL, REFUSED, TCP rejected)",
 	        r->top_failures, r->ntop_failures);
 	validation(out, r);
+	depth(out, r);
 	if (r->findings != NULL) {
 		fprintf(out, "\n");
 		findings_print_text(out, r->findings, "this run");

@@ -1,5 +1,6 @@
 /* gen_dns.c - queries and authoritative answers for the generated traffic. */
 #include "gen_dns.h"
+#include "gen_sign.h"
 
 #include <string.h>
 
@@ -11,6 +12,7 @@ enum {
 	T_TXT = 16,
 	T_AAAA = 28,
 	T_RRSIG = 46,
+	T_NSEC = 47,
 	T_DNSKEY = 48,
 	T_CAA = 257,
 	C_IN = 1,
@@ -117,6 +119,28 @@ static void add_soa(struct dnsb *m, const char *zone, bool do_bit)
 		add_rrsig(m, DNSB_AUTHORITY, zone, T_SOA, zone);
 }
 
+/* The NSEC record proving a negative answer in a signed zone (RFC 4035
+ * 3.1.3): at the name itself for NODATA (its types: RRSIG and NSEC only),
+ * at the apex for NXDOMAIN, pointing just past the name asked for. */
+static void add_nsec(struct dnsb *m, const char *qname, const char *zone, bool nxdomain)
+{
+	uint8_t rd[2 + 256 + 8];
+	size_t n;
+	if (nxdomain) {
+		rd[0] = 1; /* the label "\000": the first name after qname in canonical order */
+		rd[1] = 0;
+		n = 2 + dnsb_name(qname, rd + 2);
+	} else {
+		n = dnsb_name(zone, rd); /* the last name of the zone: the chain wraps */
+	}
+	/* type bitmap window 0: RRSIG (46) and NSEC (47) */
+	const uint8_t bitmap[8] = {0, 6, 0, 0, 0, 0, 0, 0x03};
+	memcpy(rd + n, bitmap, sizeof(bitmap));
+	const char *owner = nxdomain ? zone : qname;
+	dnsb_rr(m, DNSB_AUTHORITY, owner, T_NSEC, C_IN, 300, rd, (uint16_t)(n + sizeof(bitmap)));
+	add_rrsig(m, DNSB_AUTHORITY, owner, T_NSEC, zone);
+}
+
 static void add_name_rr(struct dnsb *m, const char *owner, uint16_t type, uint16_t pref,
                         const char *label, const char *zone)
 {
@@ -173,9 +197,14 @@ static bool add_answer(struct dnsb *m, const struct gen_query *q, const char *zo
 		if (!is_apex(q->qname))
 			return false; /* CAA lives at the apex: clients climb the tree (RFC 8659 3)
 			               */
-		static const char caa[] = "\x00\x05issueletsencrypt.org";
-		dnsb_rr(m, DNSB_ANSWER, q->qname, T_CAA, C_IN, TTL, (const uint8_t *)caa,
-		        sizeof(caa) - 1);
+		/* one issue record per CA the generator simulates (gen_ca.c), so
+		 * that each of them may issue (RFC 8659 4.2) */
+		static const char *const caa[] = {
+		    "\x00\x05issueletsencrypt.org", "\x00\x05issuedigicert.com",
+		    "\x00\x05issuesectigo.com", "\x00\x05issueglobalsign.com"};
+		for (size_t i = 0; i < sizeof(caa) / sizeof(caa[0]); i++)
+			dnsb_rr(m, DNSB_ANSWER, q->qname, T_CAA, C_IN, TTL, (const uint8_t *)caa[i],
+			        (uint16_t)(strlen(caa[i] + 1) + 1));
 		return true;
 	}
 	case T_DNSKEY: {
@@ -219,12 +248,17 @@ void gen_dns_response(struct dnsb *m, const struct gen_query *q, int rcode, size
 				add_rrsig(m, DNSB_ANSWER, q->qname, q->qtype, zone);
 		} else {
 			add_soa(m, zone, q->do_bit);
+			if (q->do_bit && gen_sign_on())
+				add_nsec(m, q->qname, zone, false);
 		}
 	} else if (rcode == GEN_NXDOMAIN) {
 		add_soa(m, zone, q->do_bit);
+		if (q->do_bit && gen_sign_on())
+			add_nsec(m, q->qname, zone, true);
 	}
 	if (q->edns)
 		dnsb_opt(m, GEN_SERVER_UDP_SIZE, 0, 0, q->do_bit, NULL, 0);
+	gen_sign_message(m);
 	if (max_len == 0 || m->len <= max_len)
 		return;
 	dnsb_init(m, q->id, flags | DNSB_TC);

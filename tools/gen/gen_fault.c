@@ -1,5 +1,6 @@
 /* gen_fault.c - the shared world of the fault-* scenarios (see gen_fault.h). */
 #include "gen_fault.h"
+#include "gen_sign.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,8 +382,10 @@ static enum gen_outcome ask(struct fw *w, unsigned ca, unsigned site, unsigned a
 	uint64_t lat = gen_rng_range(&g->rng, 80000, 900000);
 	gen_vdns_response(&g->msg, &q, v->kind, ntxt, f.rcode, gen_dns_udp_limit(&q));
 	bool tc = g->msg.buf[2] & 0x02;
-	if (f.ttl_high && !tc)
+	if (f.ttl_high && !tc) {
 		set_answer_ttl(&g->msg, GEN_FAULT_ACME_TTL_S);
+		gen_sign_message(&g->msg); /* the original TTL is signed */
+	}
 	gen_udp(g, t + lat, &fl, false, &g->msg);
 	gen_answered(g);
 	*last = t + lat;
@@ -424,8 +427,10 @@ static enum gen_outcome ask(struct fw *w, unsigned ca, unsigned site, unsigned a
 	gen_dns_query(&g->msg, &q);
 	gen_tcp_dns(g, ack + 50000, &tcp, true, &g->msg);
 	gen_vdns_response(&g->msg, &q, v->kind, ntxt, f.rcode, 0);
-	if (f.ttl_high)
+	if (f.ttl_high) {
 		set_answer_ttl(&g->msg, GEN_FAULT_ACME_TTL_S);
+		gen_sign_message(&g->msg); /* the original TTL is signed */
+	}
 	gen_tcp_dns(g, ack + 50000 + lat, &tcp, false, &g->msg);
 	gen_answered(g);
 	*last = gen_tcp_close(g, ack + 50000 + lat + rtt / 2, &tcp, false, rtt / 2);

@@ -1,5 +1,6 @@
 /* gen_vdns.c - answers to validation questions, and 0x20 case randomisation. */
 #include "gen_vdns.h"
+#include "gen_sign.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +131,7 @@ void gen_vdns_response(struct dnsb *m, const struct gen_query *q, enum gen_vrec 
 		add_rrsig(m, q->qname, q->qtype, zone);
 	if (q->edns)
 		dnsb_opt(m, GEN_SERVER_UDP_SIZE, 0, 0, q->do_bit, NULL, 0);
+	gen_sign_message(m);
 	if (max_len == 0 || m->len <= max_len)
 		return;
 	dnsb_init(m, q->id, flags | DNSB_TC);

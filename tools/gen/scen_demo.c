@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "gen_scenarios.h"
+#include "gen_sign.h"
 #include "gen_txn.h"
 
 #define DEMO_END_NS     (20 * GEN_NS_PER_S)
@@ -218,6 +219,7 @@ static void tcp_resolver(struct gen_ctx *g, const struct dcv_addr *src, uint64_t
 int scen_demo(struct gen_ctx *g, const struct gen_options *o)
 {
 	(void)o;
+	gen_sign_enable(true); /* the demo answers DNSKEY queries: signatures must verify */
 	const struct dcv_addr refused = gen_v4(192, 0, 2, 99);
 	const struct dcv_addr retrans = gen_v4(192, 0, 2, 10);
 	const struct dcv_addr frag = gen_v4(192, 0, 2, 12);
