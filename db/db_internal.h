@@ -39,6 +39,7 @@
 #include <stdbool.h>
 
 #include "db.h"
+#include "rule_queries.h"
 
 /* Longest error message kept; longer ones are cut. */
 #define DB_ERRMSG_MAX 512
@@ -223,6 +224,18 @@ int db_step_done(struct db *db, const char *op, sqlite3_stmt *st, int bind_rc);
 /* db_bind_u64() binds an unsigned counter, clamped to INT64_MAX (SQLite
  * integers are signed 64-bit). */
 int db_bind_u64(sqlite3_stmt *st, int idx, uint64_t v);
+
+/* db_prepare_scoped() flushes queued rows, prepares sql and binds a
+ * struct rules_scope as ?1 run id (0 = a time span), ?2 from_ns, ?3 to_ns
+ * (rule_queries.h). Returns the statement, or NULL (db_errmsg()). */
+sqlite3_stmt *db_prepare_scoped(struct db *db, const char *op, const char *sql,
+                                const struct rules_scope *scope);
+
+/* db_rows_run() steps st (NULL: returns -1) to the end, the first ntext
+ * columns into r.t and the rest into r.n of a struct db_rule_row, calling fn
+ * for each (non-zero stops). Finalizes st. Returns the rows, or -1. */
+int db_rows_run(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_rule_row_fn fn,
+                void *ctx);
 
 /* db_schema_migrate() brings the open file to DB_SCHEMA_VERSION (schema.c).
  * Returns 0 or -1; refuses a newer file and a foreign, non-empty one. */

@@ -17,8 +17,8 @@
 /* Shapes of challenge-record queries (dcv_shape_name()). */
 #define CHALLENGE_SHAPES "('acme_dns01', 'acme_account01', 'persist01', 'dnsauth')"
 
-static sqlite3_stmt *prepare_scoped(struct db *db, const char *op, const char *sql,
-                                    const struct rules_scope *scope)
+sqlite3_stmt *db_prepare_scoped(struct db *db, const char *op, const char *sql,
+                                const struct rules_scope *scope)
 {
 	if (db == NULL || scope == NULL || db_flush(db) != 0)
 		return NULL;
@@ -39,9 +39,8 @@ static void copy_text(char *dst, size_t len, const unsigned char *src)
 	snprintf(dst, len, "%s", src != NULL ? (const char *)src : "");
 }
 
-/* Steps st to the end: the first ntext columns into r.t, the rest into r.n. */
-static int run_rows(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_rule_row_fn fn,
-                    void *ctx)
+int db_rows_run(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_rule_row_fn fn,
+                void *ctx)
 {
 	if (st == NULL)
 		return -1;
@@ -71,7 +70,7 @@ int db_rule_sources(struct db *db, const struct rules_scope *scope,
                     int (*fn)(void *ctx, const struct db_rule_source *s), void *ctx)
 {
 	const char *op = "rules: read source totals";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT s.source, coalesce(max(v.ca), ''), coalesce(max(v.region), ''),"
 	    " sum(s.queries), sum(s.queries_udp), sum(s.queries_tcp), sum(s.responses),"
@@ -139,7 +138,7 @@ int db_rule_seconds(struct db *db, const struct rules_scope *scope,
                     int (*fn)(void *ctx, const struct db_rule_second *s), void *ctx)
 {
 	const char *op = "rules: read busy seconds";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT s.source, EXISTS (SELECT 1 FROM validator_sources v WHERE v.run_id = s.run_id"
 	    " AND v.source = s.source AND v.confidence <> 'low'), s.second_ns, s.queries,"
@@ -174,7 +173,7 @@ int db_rule_validator_names(struct db *db, const struct rules_scope *scope, int 
                             db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: read validator transactions by name";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT v.ca, t.qname, count(*), min(t.query_ts_ns), max(t.query_ts_ns),"
 	    " count(DISTINCT t.client) FROM transactions t" VALIDATOR_JOIN(
@@ -189,14 +188,14 @@ int db_rule_validator_names(struct db *db, const struct rules_scope *scope, int 
 	    scope);
 	if (st != NULL)
 		sqlite3_bind_int(st, 4, rcode);
-	return run_rows(db, op, st, 2, fn, ctx);
+	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
 int db_rule_tc_retries(struct db *db, const struct rules_scope *scope, uint64_t window_ns,
                        db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: read truncated answers and their TCP retries";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "WITH tc AS (SELECT v.ca AS ca, t.client AS client, t.qname AS qname,"
 	    " t.query_ts_ns AS ts, NOT EXISTS (SELECT 1 FROM transactions u WHERE"
@@ -214,14 +213,14 @@ int db_rule_tc_retries(struct db *db, const struct rules_scope *scope, uint64_t 
 	    scope);
 	if (st != NULL)
 		db_bind_u64(st, 4, window_ns);
-	return run_rows(db, op, st, 2, fn, ctx);
+	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
 int db_rule_attempt_cas(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                         void *ctx)
 {
 	const char *op = "rules: read attempts per CA";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT a.ca, count(*), sum(a.status = 'at_risk'), sum(a.status = 'failed'),"
 	    " min(CASE WHEN a.status <> 'corroborated' THEN a.first_ns END),"
@@ -229,14 +228,14 @@ int db_rule_attempt_cas(struct db *db, const struct rules_scope *scope, db_rule_
 	    " FROM attempts a WHERE " SCOPE("a.run_id",
 	                                    "a.first_ns") " GROUP BY a.ca ORDER BY a.ca",
 	    scope);
-	return run_rows(db, op, st, 1, fn, ctx);
+	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
 int db_rule_attempt_failures(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                              void *ctx)
 {
 	const char *op = "rules: read failed perspectives";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT a.ca, p.region, p.outcome, count(*), count(DISTINCT p.source)"
 	    " FROM attempts a JOIN attempt_perspectives p ON p.attempt_id = a.id"
@@ -246,27 +245,27 @@ int db_rule_attempt_failures(struct db *db, const struct rules_scope *scope, db_
 	                                  " GROUP BY a.ca, p.region, p.outcome ORDER BY a.ca, "
 	                                  "count(*) DESC, p.region",
 	    scope);
-	return run_rows(db, op, st, 3, fn, ctx);
+	return db_rows_run(db, op, st, 3, fn, ctx);
 }
 
 int db_rule_attempt_names(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                           void *ctx)
 {
 	const char *op = "rules: read names of attempts at risk";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT a.ca, a.name, count(*) FROM attempts a WHERE " SCOPE(
 	        "a.run_id", "a.first_ns") " AND a.status <> 'corroborated' GROUP BY a.ca, a.name"
 	                                  " ORDER BY a.ca, count(*) DESC, a.name",
 	    scope);
-	return run_rows(db, op, st, 2, fn, ctx);
+	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
 int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned min_labels,
                        db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: read failed CAA lookups in tree-climbing bursts";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT a.name, count(DISTINCT t.id), count(DISTINCT a.id), max(a.caa_labels),"
 	    " min(t.query_ts_ns), max(t.query_ts_ns), count(DISTINCT t.client),"
@@ -284,14 +283,14 @@ int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned 
 	    scope);
 	if (st != NULL)
 		sqlite3_bind_int64(st, 4, min_labels);
-	return run_rows(db, op, st, 1, fn, ctx);
+	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
 int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                           void *ctx)
 {
 	const char *op = "rules: read NXDOMAIN for challenge names";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT t.qname, group_concat(DISTINCT v.ca), count(*), count(DISTINCT "
 	    "t.client),"
@@ -301,7 +300,7 @@ int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rul
 	                                     " AND t.kind = 'answered' AND t.rcode = 3"
 	                                     " GROUP BY t.qname ORDER BY count(*) DESC, t.qname",
 	    scope);
-	return run_rows(db, op, st, 2, fn, ctx);
+	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
 int db_rule_has_answer_ttl(struct db *db)
@@ -325,7 +324,7 @@ int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t tt
                      db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: read challenge TXT TTLs";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT t.qname, count(*), max(t.answer_ttl), min(t.query_ts_ns),"
 	    " max(t.query_ts_ns) FROM transactions t WHERE " SCOPE(
@@ -337,7 +336,7 @@ int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t tt
 	    scope);
 	if (st != NULL)
 		db_bind_u64(st, 4, ttl_max);
-	return run_rows(db, op, st, 1, fn, ctx);
+	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
 static int64_t single_int(struct db *db, const char *op, const char *sql)
