@@ -184,6 +184,10 @@ static int summarize_attempts(struct report *r)
 		a->corroborated += (uint64_t)row->n[3];
 		a->at_risk += (uint64_t)row->n[4];
 		a->failed += (uint64_t)row->n[5];
+		if (row->n[0] == row->n[1]) {
+			a->all_usable += (uint64_t)row->n[2];
+			continue;
+		}
 		size_t used = strlen(a->usable);
 		if (used + 40 < sizeof(a->usable))
 			snprintf(a->usable + used, sizeof(a->usable) - used, "%s%lld of %lld: %lld",
@@ -316,6 +320,38 @@ enum report_change report_finding_change(const struct report *r, unsigned i)
 int report_finding_resolved(const struct report *r, unsigned i)
 {
 	return same_finding(&r->cur.findings, &r->prev.findings.f[i]) == NULL;
+}
+
+unsigned report_finding_rank(const struct report *r, unsigned i)
+{
+	unsigned rank = 0;
+	for (unsigned k = 0; k < i; k++)
+		rank += strcmp(r->cur.findings.f[k].rule, r->cur.findings.f[i].rule) == 0;
+	return rank;
+}
+
+unsigned report_finding_more(const struct report *r, unsigned i, char *buf, size_t len)
+{
+	const struct collected *c = &r->cur.findings;
+	if (len > 0)
+		buf[0] = '\0';
+	if (report_finding_rank(r, i) != REPORT_FINDINGS_PER_RULE)
+		return 0;
+	unsigned n = 0;
+	size_t used = 0;
+	for (unsigned k = i; k < c->n; k++) {
+		if (strcmp(c->f[k].rule, c->f[i].rule) != 0)
+			continue;
+		if (n < REPORT_MORE_SUBJECTS && used < len) {
+			int w = snprintf(buf + used, len - used, "%s%s", n ? ", " : "",
+			                 c->f[k].subject);
+			used += w > 0 ? (size_t)w : 0;
+		}
+		n++;
+	}
+	if (n > REPORT_MORE_SUBJECTS && used < len)
+		snprintf(buf + used, len - used, " and %u more", n - REPORT_MORE_SUBJECTS);
+	return n;
 }
 
 unsigned report_severity_count(const struct report *r, enum rule_severity s)

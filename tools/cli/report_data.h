@@ -25,6 +25,11 @@
 #define REPORT_SECOND_POINTS 180
 /* SESSION_CAP / RATE_LIMITED findings that get a chart of their own. */
 #define REPORT_CAP_CHARTS 4
+/* Findings of one rule shown in full; the others of the same rule are
+ * listed by subject only (a fault often fires one rule for many names). */
+#define REPORT_FINDINGS_PER_RULE 3
+/* Subjects listed on the "more findings" line. */
+#define REPORT_MORE_SUBJECTS 12
 /* A success rate changed by less than this (fraction) is "same". */
 #define REPORT_CHANGE_EPS 0.005
 
@@ -65,7 +70,8 @@ struct report_period {
 struct report_attempt_ca {
 	char ca[64];
 	uint64_t attempts, corroborated, at_risk, failed;
-	char usable[256]; /* "5 of 5: 118, 4 of 5: 2" (cut when long) */
+	uint64_t all_usable; /* attempts in which every perspective got a usable answer */
+	char usable[256];    /* the others: "4 of 5: 2, 0 of 2: 7" (cut when long) */
 };
 
 struct report {
@@ -130,6 +136,17 @@ enum report_change report_finding_change(const struct report *r, unsigned i);
 /* report_finding_resolved() returns 1 when finding i of the previous period
  * (same rule and subject) is absent from the current one. */
 int report_finding_resolved(const struct report *r, unsigned i);
+
+/* report_finding_rank() returns how many findings of the same rule come
+ * before current finding i (shown in full while < REPORT_FINDINGS_PER_RULE). */
+unsigned report_finding_rank(const struct report *r, unsigned i);
+
+/* report_finding_more() writes, for the finding of rank
+ * REPORT_FINDINGS_PER_RULE of its rule, the subjects of it and the rule's
+ * later findings ("a, b, c and 7 more") into buf and returns how many
+ * findings that line stands for (0 for any other finding). The subjects are
+ * data: renderers escape buf. */
+unsigned report_finding_more(const struct report *r, unsigned i, char *buf, size_t len);
 
 /* report_severity_count() counts the current findings of one severity. */
 unsigned report_severity_count(const struct report *r, enum rule_severity s);

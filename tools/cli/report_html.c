@@ -56,22 +56,28 @@ static const char STYLE[] =
     "white-space:nowrap}\n"
     "th:first-child,td:first-child{text-align:left}\n"
     "td.name{text-align:left;white-space:normal;word-break:break-all}\n"
-    "th{background:#eef1f4}\n"
+    "th{background:#eef1f4;white-space:normal}\n"
     "td.bad{color:var(--crit);font-weight:600}\n"
-    ".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:12px}\n"
+    ".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,480px),1fr));"
+    "gap:12px}\n"
     "figure{margin:0}figcaption{font-weight:600;margin:.3rem 0}\n"
     "svg.chart{width:100%;height:auto;display:block}\n"
     "svg .grid{stroke:#e6e9ed}svg .axis{stroke:#8a949e}\n"
-    "svg text{font:12px system-ui,sans-serif;fill:#3a424a}\n"
-    "svg .unit,svg .legend{font-size:12px;fill:#5b6570}\n"
+    "svg text{font:14px system-ui,sans-serif;fill:#3a424a}\n"
+    "svg .unit,svg .legend{font-size:14px;fill:#5b6570}\n"
     "svg .limit{fill:var(--crit);font-weight:600}\n"
     "svg .c-ok{fill:var(--bar)}svg .c-fail{fill:var(--crit)}\n"
-    "svg polyline.c-line{fill:none;stroke:var(--info);stroke-width:2}\n"
-    "svg polyline.c-line2{fill:none;stroke:var(--ok);stroke-width:2}\n"
-    "svg rect.c-line{fill:var(--info)}svg rect.c-line2{fill:var(--ok)}\n"
+    "svg polyline.c-line{fill:none;stroke:var(--crit);stroke-width:3}\n"
+    "svg polyline.c-line2{fill:none;stroke:var(--ok);stroke-width:3}\n"
+    "svg rect.c-line{fill:var(--crit)}svg rect.c-line2{fill:var(--ok)}\n"
     "svg line.c-limit{stroke:var(--crit);stroke-width:2;stroke-dasharray:6 4}\n"
     "svg rect.c-limit{fill:var(--crit)}\n"
     ".note{color:var(--muted)}\n"
+    ".stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:8px}\n"
+    ".stat{border:1px solid var(--line);border-radius:6px;padding:4px 8px;font-size:.85rem;"
+    "color:var(--muted)}\n.stat b{display:block;font-size:1.05rem;color:var(--ink)}\n"
+    ".stat.bad{border-color:var(--crit)}.stat.bad b{color:var(--crit)}\n"
+    ".more{margin:8px 0 8px 6px}\n"
     ".loss{color:var(--crit);font-weight:600}\n"
     "footer{color:var(--muted);font-size:.8rem;text-align:center;margin:20px 0}\n"
     "@media (max-width:600px){main{padding:8px}section{padding:10px}"
@@ -145,22 +151,22 @@ static void coverage(FILE *out, const struct report *r)
 		fprintf(out,
 		        "<span class=\"loss\">Some traffic was not analyzed</span>: the numbers "
 		        "below undercount it.</p>\n");
-	fprintf(out, "<div class=\"scroll\"><table>\n<tr><th>What</th><th>Packets</th></tr>\n");
+	fprintf(out, "<div class=\"stats\">\n");
 	struct report_coverage_line lines[REPORT_COVERAGE_LINES];
 	unsigned n = report_coverage_lines(r, lines);
 	for (unsigned i = 0; i < n; i++) {
 		char v[32];
 		report_format_count(lines[i].value, v, sizeof(v));
-		fprintf(out, "<tr><td>%s</td><td%s>%s</td></tr>\n", lines[i].label,
-		        lines[i].loss && lines[i].value ? " class=\"bad\"" : "", v);
+		fprintf(out, "<div class=\"stat%s\"><b>%s</b>%s</div>\n",
+		        lines[i].loss && lines[i].value ? " bad" : "", v, lines[i].label);
 	}
 	for (unsigned i = 0; i < r->malformed.n; i++) {
-		fprintf(out, "<tr><td>malformed: ");
-		esc(out, r->malformed.r[i].t[0]);
-		fprintf(out, "</td><td class=\"bad\">%lld</td></tr>\n",
+		fprintf(out, "<div class=\"stat bad\"><b>%lld</b>malformed: ",
 		        (long long)r->malformed.r[i].n[0]);
+		esc(out, r->malformed.r[i].t[0]);
+		fprintf(out, "</div>\n");
 	}
-	fprintf(out, "</table></div>\n</section>\n");
+	fprintf(out, "</div>\n</section>\n");
 }
 
 static void finding_html(FILE *out, const struct finding *f, enum report_change ch)
@@ -195,9 +201,25 @@ static void findings(FILE *out, const struct report *r)
 		        "<p class=\"note\">None: nothing the rules check for went wrong in this "
 		        "period.</p>\n");
 	for (int sev = RULE_CRITICAL; sev >= RULE_INFO; sev--)
-		for (unsigned i = 0; i < c->n; i++)
-			if ((int)c->f[i].severity == sev)
+		for (unsigned i = 0; i < c->n; i++) {
+			if ((int)c->f[i].severity != sev)
+				continue;
+			char more[REPORT_MORE_SUBJECTS * FINDING_SUBJECT_MAX];
+			unsigned nmore = report_finding_more(r, i, more, sizeof(more));
+			if (nmore > 0) {
+				const char *name = rule_severity_name(c->f[i].severity);
+				fprintf(
+				    out,
+				    "<p class=\"more\"><span class=\"sev %s\">%s</span>%u more ",
+				    name, name, nmore);
+				esc(out, c->f[i].rule);
+				fprintf(out, " findings: ");
+				esc(out, more);
+				fprintf(out, "</p>\n");
+			}
+			if (report_finding_rank(r, i) < REPORT_FINDINGS_PER_RULE)
 				finding_html(out, &c->f[i], report_finding_change(r, i));
+		}
 	const struct collected *p = &r->prev.findings;
 	for (unsigned i = 0; i < p->n; i++) {
 		if (!report_finding_resolved(r, i))
@@ -308,15 +330,13 @@ static void limit_chart(FILE *out, const struct report *r, const struct report_c
 	snprintf(title, sizeof(title), "%s of %s against the inferred limit of %g",
 	         session ? "Concurrent TCP sessions" : "Queries per second", c->source, c->cap);
 	snprintf(capl, sizeof(capl), "inferred %s %g", session ? "cap" : "limit", c->cap);
-	struct svg_series ser[] = {{session ? "TCP connections failed" : "queries/s",
-	                            session ? "c-fail" : "c-ok", SVG_BARS, x, b, n},
-	                           {session ? "max concurrent sessions" : "usable answers/s",
-	                            "c-line", SVG_LINE, x, a, n}};
-	if (!session) {
-		ser[0].y = a;
-		ser[1].y = b;
-		ser[1].css_class = "c-line2";
-	}
+	/* sessions: bars of concurrent sessions against the cap, failed
+	 * connections as a line; rate: bars of queries/s, usable answers/s as a
+	 * line that flattens at the limit */
+	struct svg_series ser[] = {
+	    {session ? "max concurrent sessions" : "queries/s", "c-ok", SVG_BARS, x, a, n},
+	    {session ? "TCP connections failed" : "usable answers/s",
+	     session ? "c-line" : "c-line2", SVG_LINE, x, b, n}};
 	struct svg_chart ch = {.title = title,
 	                       .y_label =
 	                           session ? "sessions / connections" : "per second (busiest)",
@@ -343,7 +363,10 @@ static void charts(FILE *out, const struct report *r)
 {
 	if (r->cur.cas.n == 0 && r->ncharts == 0)
 		return;
-	fprintf(out, "<section id=\"charts\">\n<h2>Over time</h2>\n");
+	fprintf(out,
+	        "<section id=\"charts\">\n<h2>Over time</h2>\n<p class=\"note\">Times in UTC; "
+	        "one bar per %llu s of validator traffic.</p>\n",
+	        (unsigned long long)(r->step_ns / 1000000000ull));
 	if (r->cur.cas.n > 0) {
 		fprintf(out,
 		        "<h3>Validator queries and failures per CA</h3>\n<div class=\"grid2\">\n");
@@ -406,17 +429,19 @@ static void attempts(FILE *out, const struct report *r)
 	}
 	fprintf(out, "<div class=\"scroll\"><table>\n<tr><th>CA</th><th>Attempts</th>"
 	             "<th>Corroborated</th><th>At risk</th><th>Failed</th>"
-	             "<th>Usable perspectives (of) : attempts</th></tr>\n");
+	             "<th>All perspectives usable</th><th>Others (usable of all: attempts)</th>"
+	             "</tr>\n");
 	for (unsigned i = 0; i < r->nacas; i++) {
 		const struct report_attempt_ca *a = &r->acas[i];
 		fprintf(out, "<tr><td>");
 		esc(out, a->ca);
 		fprintf(out,
-		        "</td><td>%llu</td><td>%llu</td><td%s>%llu</td><td%s>%llu</td>"
+		        "</td><td>%llu</td><td>%llu</td><td%s>%llu</td><td%s>%llu</td><td>%llu</td>"
 		        "<td class=\"name\">",
 		        (unsigned long long)a->attempts, (unsigned long long)a->corroborated,
 		        a->at_risk ? " class=\"bad\"" : "", (unsigned long long)a->at_risk,
-		        a->failed ? " class=\"bad\"" : "", (unsigned long long)a->failed);
+		        a->failed ? " class=\"bad\"" : "", (unsigned long long)a->failed,
+		        (unsigned long long)a->all_usable);
 		esc(out, a->usable);
 		fprintf(out, "</td></tr>\n");
 	}

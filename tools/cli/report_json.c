@@ -92,6 +92,7 @@ static json_t *attempts_json(const struct report *r)
 		json_object_set_new(o, "corroborated", json_integer((json_int_t)a->corroborated));
 		json_object_set_new(o, "at_risk", json_integer((json_int_t)a->at_risk));
 		json_object_set_new(o, "failed", json_integer((json_int_t)a->failed));
+		json_object_set_new(o, "all_usable", json_integer((json_int_t)a->all_usable));
 		for (unsigned k = 0; k < r->attempts.n; k++) {
 			const struct db_rule_row *row = &r->attempts.r[k];
 			if (strcmp(row->t[0], a->ca) != 0)

@@ -69,6 +69,16 @@ static void findings(FILE *out, const struct report *r)
 			const struct finding *f = &c->f[i];
 			if ((int)f->severity != sev)
 				continue;
+			char more[REPORT_MORE_SUBJECTS * FINDING_SUBJECT_MAX];
+			unsigned nmore = report_finding_more(r, i, more, sizeof(more));
+			if (nmore > 0) {
+				fprintf(out, "- %u more `%s` findings (%s): ", nmore, f->rule,
+				        rule_severity_name(f->severity));
+				md(out, more);
+				fprintf(out, "\n\n");
+			}
+			if (report_finding_rank(r, i) >= REPORT_FINDINGS_PER_RULE)
+				continue;
 			char a[32], b[32];
 			findings_format_time(f->first_seen_ns, a, sizeof(a));
 			findings_format_time(f->last_seen_ns, b, sizeof(b));
@@ -131,15 +141,17 @@ static void attempts(FILE *out, const struct report *r)
 		fprintf(out, "No validation attempts in this period.\n");
 		return;
 	}
-	fprintf(out, "| CA | Attempts | Corroborated | At risk | Failed | Usable perspectives |\n"
-	             "|---|---:|---:|---:|---:|---|\n");
+	fprintf(out, "| CA | Attempts | Corroborated | At risk | Failed | All perspectives usable "
+	             "| Others: usable of all: attempts |\n"
+	             "|---|---:|---:|---:|---:|---:|---|\n");
 	for (unsigned i = 0; i < r->nacas; i++) {
 		const struct report_attempt_ca *a = &r->acas[i];
 		fputs("| ", out);
 		md(out, a->ca);
-		fprintf(out, " | %llu | %llu | %llu | %llu | %s |\n",
+		fprintf(out, " | %llu | %llu | %llu | %llu | %llu | %s |\n",
 		        (unsigned long long)a->attempts, (unsigned long long)a->corroborated,
-		        (unsigned long long)a->at_risk, (unsigned long long)a->failed, a->usable);
+		        (unsigned long long)a->at_risk, (unsigned long long)a->failed,
+		        (unsigned long long)a->all_usable, a->usable);
 	}
 }
 

@@ -7,14 +7,18 @@
 
 /* Geometry of a time chart in viewBox units; the page scales it. */
 #define SVG_W       720
-#define SVG_H       260
+#define SVG_H       280
 #define SVG_LEFT    64
-#define SVG_RIGHT   16
-#define SVG_TOP     34
+#define SVG_RIGHT   24
+#define SVG_TOP     52
 #define SVG_BOTTOM  36
 #define SVG_Y_TICKS 4
-#define SVG_X_TICKS 6
-#define NS_PER_S    1000000000ull
+/* The legend's row, above the unit label; its width is estimated from an
+ * average character width of the 14px legend font. */
+#define SVG_LEGEND_Y 16
+#define SVG_CHAR_W   8.0
+#define SVG_X_TICKS  6
+#define NS_PER_S     1000000000ull
 
 void report_html_escape(FILE *out, const char *s)
 {
@@ -113,39 +117,40 @@ static void axes(FILE *out, const struct frame *f, const struct svg_chart *c)
 		uint64_t t = f->t0 + span / SVG_X_TICKS * (uint64_t)i;
 		char lab[32];
 		format_time(t, span, lab, sizeof(lab));
-		fprintf(
-		    out,
-		    "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-		    "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-		    px(f, t), f->y1, px(f, t), f->y1 + 5, px(f, t), f->y1 + 18, lab);
+		fprintf(out,
+		        "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+		        "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>\n",
+		        px(f, t), f->y1, px(f, t), f->y1 + 5, px(f, t), f->y1 + 18,
+		        i == SVG_X_TICKS ? "end"
+		        : i == 0         ? "start"
+		                         : "middle",
+		        lab);
 	}
 	fprintf(out,
 	        "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
 	        "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
 	        f->x0, f->y1, f->x1, f->y1, f->x0, f->y0, f->x0, f->y1);
-	fprintf(out, "<text class=\"unit\" x=\"%.1f\" y=\"%d\">", f->x0, SVG_TOP - 22);
+	fprintf(out, "<text class=\"unit\" x=\"%.1f\" y=\"%d\">", f->x0 - 6, SVG_TOP - 12);
 	report_html_escape(out, c->y_label ? c->y_label : "");
-	fprintf(out,
-	        "</text><text class=\"unit\" x=\"%.1f\" y=\"%d\" text-anchor=\"end\">UTC</text>\n",
-	        f->x1, SVG_H - 4);
+	fprintf(out, "</text>\n");
 }
 
 static void legend(FILE *out, const struct svg_chart *c)
 {
 	double x = SVG_W - SVG_RIGHT;
-	/* right-aligned, last entry first: about 7 units per character */
+	/* right-aligned, last entry first */
 	for (int i = (int)c->nseries + (c->has_limit ? 0 : -1); i >= 0; i--) {
 		const char *label = i == (int)c->nseries ? c->limit_label : c->series[i].label;
 		const char *cls = i == (int)c->nseries ? "c-limit" : c->series[i].css_class;
 		if (label == NULL)
 			label = "";
-		x -= 7.0 * (double)strlen(label) + 12;
-		fprintf(out, "<text class=\"legend\" x=\"%.1f\" y=\"%d\">", x, SVG_TOP - 22);
+		x -= SVG_CHAR_W * (double)strlen(label) + 12;
+		fprintf(out, "<text class=\"legend\" x=\"%.1f\" y=\"%d\">", x, SVG_LEGEND_Y);
 		report_html_escape(out, label);
 		fprintf(
 		    out,
 		    "</text><rect class=\"%s\" x=\"%.1f\" y=\"%d\" width=\"10\" height=\"10\"/>\n",
-		    cls, x - 14, SVG_TOP - 31);
+		    cls, x - 14, SVG_LEGEND_Y - 10);
 		x -= 22;
 	}
 }
@@ -177,6 +182,14 @@ void svg_time_chart(FILE *out, const struct svg_chart *c)
 	report_html_escape(out, c->title ? c->title : "");
 	fprintf(out, "</title>\n");
 	axes(out, &f, c);
+	if (c->has_limit) {
+		fprintf(
+		    out,
+		    "<line class=\"c-limit\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+		    "<text class=\"limit\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
+		    f.x0, py(&f, c->limit), f.x1, py(&f, c->limit), f.x1 - 4, py(&f, c->limit) - 5,
+		    c->limit);
+	}
 	double bw = px(&f, f.t0 + c->bar_ns) - f.x0;
 	double gap = bw > 4 ? bw * 0.15 : 0;
 	for (unsigned s = 0; s < c->nseries; s++) {
@@ -198,14 +211,6 @@ void svg_time_chart(FILE *out, const struct svg_chart *c)
 				        px(&f, se->x[i] + c->bar_ns / 2), py(&f, se->y[i]));
 			fprintf(out, "\"/>\n");
 		}
-	}
-	if (c->has_limit) {
-		fprintf(
-		    out,
-		    "<line class=\"c-limit\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-		    "<text class=\"limit\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
-		    f.x0, py(&f, c->limit), f.x1, py(&f, c->limit), f.x1 - 4, py(&f, c->limit) - 5,
-		    c->limit);
 	}
 	legend(out, c);
 	fprintf(out, "</svg>\n");

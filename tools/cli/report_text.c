@@ -66,6 +66,16 @@ static void findings(FILE *out, const struct report *r)
 			const struct finding *f = &c->f[i];
 			if ((int)f->severity != sev)
 				continue;
+			char more[REPORT_MORE_SUBJECTS * FINDING_SUBJECT_MAX];
+			unsigned nmore = report_finding_more(r, i, more, sizeof(more));
+			if (nmore > 0) {
+				fprintf(out, "[%s] %u more %s findings: ",
+				        rule_severity_name(f->severity), nmore, f->rule);
+				report_put_clean(out, more);
+				fputc('\n', out);
+			}
+			if (report_finding_rank(r, i) >= REPORT_FINDINGS_PER_RULE)
+				continue;
 			char a[32], b[32];
 			findings_format_time(f->first_seen_ns, a, sizeof(a));
 			findings_format_time(f->last_seen_ns, b, sizeof(b));
@@ -127,9 +137,11 @@ static void attempts(FILE *out, const struct report *r)
 		report_put_clean(out, a->ca);
 		fprintf(out,
 		        ": %llu attempt(s): %llu corroborated, %llu at risk, %llu failed; "
-		        "perspectives usable: %s\n",
+		        "every perspective usable in %llu%s%s\n",
 		        (unsigned long long)a->attempts, (unsigned long long)a->corroborated,
-		        (unsigned long long)a->at_risk, (unsigned long long)a->failed, a->usable);
+		        (unsigned long long)a->at_risk, (unsigned long long)a->failed,
+		        (unsigned long long)a->all_usable, a->usable[0] ? "; usable of all: " : "",
+		        a->usable);
 	}
 }
 
