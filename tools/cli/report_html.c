@@ -61,7 +61,7 @@ static const char STYLE[] =
     ".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,480px),1fr));"
     "gap:12px}\n"
     "figure{margin:0}figcaption{font-weight:600;margin:.3rem 0}\n"
-    "svg.chart{width:100%;height:auto;display:block}\n"
+    "svg.chart{width:100%;height:auto;display:block}\nsvg.bars{max-width:760px}\n"
     "svg .grid{stroke:#e6e9ed}svg .axis{stroke:#8a949e}\n"
     "svg text{font:14px system-ui,sans-serif;fill:#3a424a}\n"
     "svg .unit,svg .legend{font-size:14px;fill:#5b6570}\n"
@@ -298,10 +298,13 @@ static void region_chart(FILE *out, const struct report *r)
 		for (unsigned i = 0; i < n; i++) {
 			const struct db_report_group *g = &r->cur.regions.g[i];
 			labels[i] = g->key;
-			v[i] = report_rate(g->queries - report_good(g), g->queries);
+			/* lookups that failed: queries without a usable answer and TCP
+			 * connections that never carried one (as REGION_ASYMMETRY counts) */
+			uint64_t tcp = g->tcp_rejected + g->tcp_filtered;
+			v[i] = report_rate(g->queries - report_good(g) + tcp, g->queries + tcp);
 		}
 		fprintf(out, "<figure><figcaption>Failure rate per region (queries without a "
-		             "usable answer)</figcaption>\n");
+		             "usable answer, failed TCP connections)</figcaption>\n");
 		svg_fraction_bars(out, "Failure rate per region", labels, v, n, REPORT_ALERT_RATE);
 		fprintf(out, "</figure>\n");
 	}
