@@ -225,9 +225,24 @@ int db_step_done(struct db *db, const char *op, sqlite3_stmt *st, int bind_rc);
  * integers are signed 64-bit). */
 int db_bind_u64(sqlite3_stmt *st, int idx, uint64_t v);
 
+/*
+ * DB_SCOPE(run, t) selects the rows of a struct rules_scope bound by
+ * db_prepare_scoped(): rows of the runs that can hold rows of the scope
+ * (?1 itself, or with ?1 = 0 the runs whose packets overlap [?2, ?3); a
+ * bucket may start up to one bucket before its run's first packet) whose
+ * time t lies in [?2, ?3). A run scope binds ?2 = 0 and ?3 = INT64_MAX.
+ * Written so that the (run_id, time) keys of every table serve it: a time
+ * span reads its range of each run instead of scanning the whole table.
+ */
+#define DB_SCOPE(run, t)                                                                           \
+	"(" run " IN (SELECT id FROM runs WHERE (?1 > 0 AND id = ?1) OR (?1 = 0 AND"               \
+	" (last_packet_ns IS NULL OR last_packet_ns >= ?2) AND (first_packet_ns IS NULL OR"        \
+	" first_packet_ns < ?3 + bucket_len_s * 1000000000))) AND " t " >= ?2 AND " t " < ?3)"
+
 /* db_prepare_scoped() flushes queued rows, prepares sql and binds a
  * struct rules_scope as ?1 run id (0 = a time span), ?2 from_ns, ?3 to_ns
- * (rule_queries.h). Returns the statement, or NULL (db_errmsg()). */
+ * (0 and INT64_MAX for a run), as DB_SCOPE() reads them. Returns the
+ * statement, or NULL (db_errmsg()). */
 sqlite3_stmt *db_prepare_scoped(struct db *db, const char *op, const char *sql,
                                 const struct rules_scope *scope);
 

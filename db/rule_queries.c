@@ -6,8 +6,8 @@
 
 #include "db_internal.h"
 
-/* The scope condition: ?1 run id, ?2 from, ?3 to (rule_queries.h). */
-#define SCOPE(run, t) "((?1 > 0 AND " run " = ?1) OR (?1 = 0 AND " t " >= ?2 AND " t " < ?3))"
+/* The scope condition (db_internal.h). */
+#define SCOPE(run, t) DB_SCOPE(run, t)
 
 /* Validator sources: medium confidence or above, as the summaries count them. */
 #define VALIDATOR_JOIN(run, src)                                                                   \
@@ -28,9 +28,10 @@ sqlite3_stmt *db_prepare_scoped(struct db *db, const char *op, const char *sql,
 		db_sql_fail(db, op, rc);
 		return NULL;
 	}
-	sqlite3_bind_int64(st, 1, scope->run_id > 0 ? scope->run_id : 0);
-	db_bind_u64(st, 2, scope->from_ns);
-	db_bind_u64(st, 3, scope->to_ns);
+	int run = scope->run_id > 0;
+	sqlite3_bind_int64(st, 1, run ? scope->run_id : 0);
+	db_bind_u64(st, 2, run ? 0 : scope->from_ns);
+	db_bind_u64(st, 3, run ? UINT64_MAX : scope->to_ns); /* clamped to INT64_MAX */
 	return st;
 }
 

@@ -24,6 +24,18 @@ struct rule_ctx {
 	void *priv; /* the runner's */
 };
 
+/* Sources of the scope kept by rule_sources() for the rules after the first
+ * (one row is about 400 bytes); beyond this many every rule reads them again. */
+#define RULE_SOURCES_CACHE_MAX 250000
+
+/* rule_sources() calls fn for every source of the scope, as
+ * db_rule_sources() does and in the same order, but reads them from the
+ * database only once per rules_run() (the rules that need per-source totals
+ * would otherwise each group the scope's buckets again). Returns how many
+ * rows were delivered, or -1. */
+int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_source *s),
+                 void *ctx);
+
 /* The threshold k of c's configuration. */
 double rule_cfg(const struct rule_ctx *c, enum rules_config_key k);
 

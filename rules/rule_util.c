@@ -131,7 +131,7 @@ static int group_cmp(const void *x, const void *y)
 int rule_groups_read(struct rule_ctx *c, struct rule_group **out, size_t *n)
 {
 	struct groups_acc a = {0};
-	if (db_rule_sources(c->db, c->scope, on_source, &a) < 0 || a.oom) {
+	if (rule_sources(c, on_source, &a) < 0 || a.oom) {
 		free(a.g);
 		return -1;
 	}
