@@ -6,8 +6,8 @@
 
 #include "db_internal.h"
 
-/* The scope condition: ?1 run id, ?2 from, ?3 to (as in rule_queries.c). */
-#define SCOPE(run, t) "((?1 > 0 AND " run " = ?1) OR (?1 = 0 AND " t " >= ?2 AND " t " < ?3))"
+/* The scope condition (db_internal.h). */
+#define SCOPE(run, t) DB_SCOPE(run, t)
 
 /* Runs overlapping the scope: the run itself, or runs whose packet span
  * (started_ns until the first packet is known) meets [from, to). */
@@ -102,9 +102,10 @@ int db_report_malformed(struct db *db, const struct rules_scope *scope, db_rule_
 	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
-/* The columns of struct db_report_group after key, in order. */
-#define GROUP_COLUMNS                                                                              \
-	" count(DISTINCT s.source), coalesce(sum(s.queries), 0), coalesce(sum(s.responses), 0),"   \
+/* The columns of struct db_report_group after key, in order: the distinct
+ * sources, then the sums. */
+#define GROUP_SUMS                                                                                 \
+	" coalesce(sum(s.queries), 0), coalesce(sum(s.responses), 0),"                             \
 	" coalesce(sum(s.noerror), 0), coalesce(sum(s.nxdomain), 0),"                              \
 	" coalesce(sum(s.servfail), 0), coalesce(sum(s.refused), 0),"                              \
 	" coalesce(sum(s.formerr + s.notimp + s.other_rcode), 0),"                                 \
@@ -112,6 +113,7 @@ int db_report_malformed(struct db *db, const struct rules_scope *scope, db_rule_
 	" coalesce(sum(s.tcp_sessions), 0), coalesce(sum(s.tcp_rejected), 0),"                     \
 	" coalesce(sum(s.tcp_filtered), 0), coalesce(max(s.peak_qps), 0),"                         \
 	" coalesce(max(s.max_concurrent_tcp), 0)"
+#define GROUP_COLUMNS " count(DISTINCT s.source)," GROUP_SUMS
 
 #define GROUP_BY_VALIDATOR(col)                                                                    \
 	"SELECT " col "," GROUP_COLUMNS                                                            \
@@ -127,6 +129,8 @@ int db_report_groups(struct db *db, const struct rules_scope *scope, enum db_rep
 	    [DB_REPORT_BY_REGION] = GROUP_BY_VALIDATOR("v.region"),
 	    [DB_REPORT_ALL] = "SELECT ''," GROUP_COLUMNS
 	                      " FROM source_stats s WHERE " SCOPE("s.run_id", "s.bucket_start_ns"),
+	    [DB_REPORT_ALL_TOTALS] = "SELECT '', 0," GROUP_SUMS " FROM source_stats s WHERE " SCOPE(
+	        "s.run_id", "s.bucket_start_ns"),
 	};
 	const char *op = "report: read per-group totals";
 	if ((unsigned)by >= sizeof(sql) / sizeof(sql[0]))

@@ -54,13 +54,15 @@ struct db_report_group {
 };
 
 enum db_report_by {
-	DB_REPORT_BY_CA,     /* validators, one row per CA */
-	DB_REPORT_BY_REGION, /* validators, one row per region */
-	DB_REPORT_ALL,       /* every source, one row (key "") */
+	DB_REPORT_BY_CA,      /* validators, one row per CA */
+	DB_REPORT_BY_REGION,  /* validators, one row per region */
+	DB_REPORT_ALL,        /* every source, one row (key "") */
+	DB_REPORT_ALL_TOTALS, /* the same without counting distinct sources (sources
+	                         = 0): a fraction of the cost on a long period */
 };
 
 /* db_report_groups() calls fn for each group of the scope, most queries
- * first (DB_REPORT_ALL: exactly one row, zero when the scope is empty).
+ * first (DB_REPORT_ALL*: exactly one row, zero when the scope is empty).
  * Returns how many, or -1. */
 int db_report_groups(struct db *db, const struct rules_scope *scope, enum db_report_by by,
                      int (*fn)(void *ctx, const struct db_report_group *g), void *ctx);

@@ -12,6 +12,8 @@ PACKAGES=(
   libcriterion-dev tshark tcpdump sqlite3 iproute2 time python3
   # live capture tests: a real authoritative server and clients in network namespaces
   knot knot-dnsutils bind9 bind9-dnsutils iputils-ping nftables
+  # the HTML report in a real browser (tests/e2e/test_report_browser.c)
+  chromium
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "../rules/rules_fixture.h"
 
@@ -538,6 +539,65 @@ Test(report_cli, output_file_holds_what_stdout_shows)
 	cr_expect_not_null(strstr(file, "`SESSION_CAP` source 198\\.51\\.100\\.7"));
 	cr_expect_str_eq(strstr(file, "## Coverage"), strstr(out, "## Coverage"));
 	free(file);
+	free(out);
+	db_close(x.db);
+}
+
+/* The nightly mail (tools/dcvscope-report-mail.sh) with a sendmail that
+ * keeps the message: the reports are written, and the mail is MIME with a
+ * text part and the HTML page inline and attached, decoding to the files. */
+Test(report_cli, the_mail_script_writes_the_reports_and_a_mime_mail)
+{
+	struct fx x;
+	fx_open(&x);
+	capped(&x, "198.51.100.7", 0);
+	finish(&x, 60);
+	char dir[300], cmd[4096], *out = NULL;
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "printf '#!/bin/sh\\n[ \"$1\" = -t ] || exit 9\\ncat > %s/mail.eml\\n' > %s/sendmail"
+	    " && chmod +x %s/sendmail",
+	    dir, dir, dir);
+	cr_assert_eq(test_run(cmd, NULL), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "DCVSCOPE=%s DCVSCOPE_DB=%s REPORT_DIR=%s/reports MAILTO=dns@example.com "
+	         "MAILFROM=dcvscope@example.com SENDMAIL=%s/sendmail sh "
+	         "%s/tools/dcvscope-report-mail.sh",
+	         DCV_BINARY, x.path, dir, dir, DCV_SOURCE_DIR);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	static const char *const ext[] = {"html", "md", "txt", "json"};
+	for (size_t i = 0; i < 4; i++) {
+		char path[600];
+		snprintf(path, sizeof(path), "%s/reports/report-latest.%s", dir, ext[i]);
+		char *body = test_read_file(path, NULL);
+		cr_assert_not_null(body, "%s missing", path);
+		cr_expect_not_null(strstr(body, "SESSION_CAP"), "%s", path);
+		free(body);
+	}
+	/* parse it as a mail reader would */
+	snprintf(cmd, sizeof(cmd),
+	         "python3 -c \"import email,sys; m=email.message_from_file(open('%s/mail.eml'));"
+	         " print(m['To']); print(m['Subject']);"
+	         " [print(p.get_content_type(), p.get_filename(),"
+	         " p.get_payload(decode=True) == open('%s/reports/report-latest.'"
+	         " + ('txt' if p.get_content_type() == 'text/plain' else 'html'), 'rb').read())"
+	         " for p in m.walk() if not p.is_multipart()]\"",
+	         dir, dir);
+	cr_assert_eq(test_run(cmd, &out), 0);
+	char day[16], want[512];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	snprintf(want, sizeof(want),
+	         "dns@example.com\n"
+	         "dcvscope report %s: 1 critical, 0 warning, 0 info finding(s)\n"
+	         "text/plain None True\n"
+	         "text/html None True\n"
+	         "text/html dcvscope-report-%s.html True\n",
+	         day, day);
+	cr_expect_str_eq(out, want);
 	free(out);
 	db_close(x.db);
 }

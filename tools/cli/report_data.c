@@ -72,15 +72,17 @@ static int checked(int got, unsigned kept, struct db *db, char *err, size_t errl
 	return 0;
 }
 
-static int collect_period(struct db *db, const struct rules_config *cfg, struct report_period *p,
-                          char *err, size_t errlen)
+static int collect_period(struct db *db, const struct rules_config *cfg, struct report *r,
+                          struct report_period *p, char *err, size_t errlen)
 {
 	char a[32], b[32];
 	findings_format_time(p->scope.from_ns, a, sizeof(a));
 	findings_format_time(p->scope.to_ns, b, sizeof(b));
 	snprintf(p->text, sizeof(p->text), "%s .. %s", a, b);
+	/* the previous period shows no source count: skip counting them */
+	enum db_report_by all = p == &r->prev ? DB_REPORT_ALL_TOTALS : DB_REPORT_ALL;
 	if (db_report_coverage(db, &p->scope, &p->cov) != 0 ||
-	    db_report_groups(db, &p->scope, DB_REPORT_ALL, set_total, &p->total) < 0) {
+	    db_report_groups(db, &p->scope, all, set_total, &p->total) < 0) {
 		snprintf(err, errlen, "%s", db_errmsg(db));
 		return -1;
 	}
@@ -208,10 +210,10 @@ int report_collect(struct db *db, const struct rules_scope *scope, const struct 
 	uint64_t len = scope->to_ns - scope->from_ns;
 	r->prev.scope.to_ns = scope->from_ns;
 	r->prev.scope.from_ns = scope->from_ns > len ? scope->from_ns - len : 0;
-	if (collect_period(db, cfg, &r->cur, err, errlen) != 0)
+	if (collect_period(db, cfg, r, &r->cur, err, errlen) != 0)
 		return -1;
 	if (r->prev.scope.to_ns > r->prev.scope.from_ns &&
-	    collect_period(db, cfg, &r->prev, err, errlen) != 0)
+	    collect_period(db, cfg, r, &r->prev, err, errlen) != 0)
 		return -1;
 	r->step_ns = series_step(r);
 	int n = db_report_malformed(db, scope, add_row, &r->malformed);
