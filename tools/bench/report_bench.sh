@@ -11,9 +11,10 @@
 #   --bucket-s S     bucket length (default 300 s), --active PERCENT share of
 #                    buckets in which a source sends (default 10)
 #   --keep           keep the temporary directory (the database, the reports)
-# Prints the database size and, per format, the wall time and peak memory of
-# `dcvscope report --since 24h` (the default period) and of `--since 7d`.
-# The target is under 2 s per report at the defaults.
+# Prints the database size and, per format, the wall time, the CPU time
+# (user + system: what the report costs on an idle machine when the machine
+# is shared) and peak memory of `dcvscope report --since 24h` (the default
+# period) and of `--since 7d`. The target is under 2 s per 24 h report.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,17 +64,18 @@ echo "database: $(du -h "$TMP/bench.db" | cut -f1) (load average $(cut -d' ' -f1
 slow=0
 for since in 24h 7d; do
 	for fmt in text markdown json html; do
-		/usr/bin/time -f "%e %M" -o "$TMP/time" \
+		/usr/bin/time -f "%e %U %S %M" -o "$TMP/time" \
 			"$DCVSCOPE" report --db "$TMP/bench.db" --since "$since" --format "$fmt" \
 			-o "$TMP/report.$fmt"
-		read -r secs kib <"$TMP/time"
-		printf 'report --since %-3s --format %-8s %6.2f s  %6d KiB peak  %8d bytes\n' \
-			"$since" "$fmt" "$secs" "$kib" "$(stat -c %s "$TMP/report.$fmt")"
-		if [ "$since" = 24h ] && awk -v s="$secs" -v t="$TARGET_S" 'BEGIN { exit !(s > t) }'; then
+		read -r secs user sys kib <"$TMP/time"
+		cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+		printf 'report --since %-3s --format %-8s %6.2f s wall  %6.2f s CPU  %6d KiB peak  %8d bytes\n' \
+			"$since" "$fmt" "$secs" "$cpu" "$kib" "$(stat -c %s "$TMP/report.$fmt")"
+		if [ "$since" = 24h ] && awk -v s="$cpu" -v t="$TARGET_S" 'BEGIN { exit !(s > t) }'; then
 			slow=1
 		fi
 	done
 done
 if [ "$slow" -eq 1 ]; then
-	echo "report_bench.sh: a 24h report took longer than ${TARGET_S} s" >&2
+	echo "report_bench.sh: a 24h report took more than ${TARGET_S} s of CPU" >&2
 fi

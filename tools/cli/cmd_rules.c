@@ -105,22 +105,14 @@ int cmd_rules(int argc, char **argv)
 			}
 			break;
 		case O_SINCE:
-			if (scope_parse_duration(optarg, &so.since_ns) != 0 || so.since_ns == 0) {
-				fprintf(stderr,
-				        "dcvscope rules: --since: bad duration '%s' (24h, 7d)\n",
-				        optarg);
-				return CLI_EXIT_USAGE;
-			}
-			so.have_since = 1;
-			break;
 		case O_FROM:
 		case O_TO:
-			if (scope_parse_time(optarg, c == O_FROM ? &so.from_ns : &so.to_ns) != 0) {
-				fprintf(stderr, "dcvscope rules: %s: bad time '%s'\n",
-				        c == O_FROM ? "--from" : "--to", optarg);
+			if (scope_opts_set(&so,
+			                   c == O_SINCE  ? SCOPE_OPT_SINCE
+			                   : c == O_FROM ? SCOPE_OPT_FROM
+			                                 : SCOPE_OPT_TO,
+			                   optarg, "dcvscope rules") != 0)
 				return CLI_EXIT_USAGE;
-			}
-			*(c == O_FROM ? &so.have_from : &so.have_to) = 1;
 			break;
 		case O_CONFIG:
 			config = optarg;
@@ -133,15 +125,8 @@ int cmd_rules(int argc, char **argv)
 			json = strcmp(optarg, "json") == 0;
 			break;
 		case O_FAIL_ON:
-			if (strcmp(optarg, "critical") == 0)
-				fail_on = RULE_CRITICAL;
-			else if (strcmp(optarg, "warning") == 0)
-				fail_on = RULE_WARNING;
-			else {
-				fprintf(stderr,
-				        "dcvscope rules: --fail-on must be critical or warning\n");
+			if (findings_parse_fail_on(optarg, &fail_on, "dcvscope rules") != 0)
 				return CLI_EXIT_USAGE;
-			}
 			break;
 		case O_PRINT_CONFIG:
 			print_config = 1;

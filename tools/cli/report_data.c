@@ -356,6 +356,43 @@ unsigned report_finding_more(const struct report *r, unsigned i, char *buf, size
 	return n;
 }
 
+void report_findings_each(const struct report *r,
+                          void (*fn)(void *ctx, const struct report_finding_item *it), void *ctx)
+{
+	const struct collected *c = &r->cur.findings;
+	char more[REPORT_MORE_SUBJECTS * FINDING_SUBJECT_MAX];
+	for (int sev = RULE_CRITICAL; sev >= RULE_INFO; sev--)
+		for (unsigned i = 0; i < c->n; i++) {
+			if ((int)c->f[i].severity != sev)
+				continue;
+			struct report_finding_item it = {&c->f[i], report_finding_change(r, i), 0,
+			                                 more};
+			it.more = report_finding_more(r, i, more, sizeof(more));
+			if (it.more > 0 || report_finding_rank(r, i) < REPORT_FINDINGS_PER_RULE)
+				fn(ctx, &it);
+		}
+	for (unsigned i = 0; i < r->prev.findings.n; i++)
+		if (report_finding_resolved(r, i)) {
+			struct report_finding_item it = {&r->prev.findings.f[i], REPORT_RESOLVED, 0,
+			                                 ""};
+			fn(ctx, &it);
+		}
+}
+
+void report_headline(const struct report *r, struct report_headline *h)
+{
+	const struct db_report_group *now = &r->cur.total, *before = &r->prev.total;
+	report_format_count(now->queries, h->queries, sizeof(h->queries));
+	report_format_count(now->sources, h->sources, sizeof(h->sources));
+	report_format_pct(report_good(now), now->queries, h->answered, sizeof(h->answered));
+	report_format_count(before->queries, h->prev_queries, sizeof(h->prev_queries));
+	report_format_pct(report_good(before), before->queries, h->prev_answered,
+	                  sizeof(h->prev_answered));
+	h->critical = report_severity_count(r, RULE_CRITICAL);
+	h->warning = report_severity_count(r, RULE_WARNING);
+	h->info = report_severity_count(r, RULE_INFO);
+}
+
 unsigned report_severity_count(const struct report *r, enum rule_severity s)
 {
 	unsigned n = 0;

@@ -148,6 +148,33 @@ unsigned report_finding_rank(const struct report *r, unsigned i);
  * data: renderers escape buf. */
 unsigned report_finding_more(const struct report *r, unsigned i, char *buf, size_t len);
 
+/* One entry of the findings section, in the order every format shows it. */
+struct report_finding_item {
+	const struct finding *f;
+	enum report_change change; /* against the previous period (REPORT_RESOLVED: f
+	                              is a finding of the previous period gone now) */
+	unsigned more;             /* > 0: one line standing for f and the rule's later
+	                              findings, whose subjects are in more_subjects */
+	const char *more_subjects; /* data: escape it */
+};
+
+/* report_findings_each() calls fn for the findings section: most severe
+ * first, each rule's first REPORT_FINDINGS_PER_RULE findings in full and
+ * one "more" item for the rest of the rule, then the previous period's
+ * findings that are resolved. */
+void report_findings_each(const struct report *r,
+                          void (*fn)(void *ctx, const struct report_finding_item *it), void *ctx);
+
+/* The headline numbers, formatted for people. */
+struct report_headline {
+	char queries[32], sources[32], answered[32]; /* this period */
+	char prev_queries[32], prev_answered[32];    /* the previous period */
+	unsigned critical, warning, info;
+};
+
+/* report_headline() fills h. */
+void report_headline(const struct report *r, struct report_headline *h);
+
 /* report_severity_count() counts the current findings of one severity. */
 unsigned report_severity_count(const struct report *r, enum rule_severity s);
 

@@ -114,19 +114,17 @@ static void summary(FILE *out, const struct report *r)
 	fprintf(out, "<header>\n<h1>DNS validation report</h1>\n<p class=\"sub\">");
 	esc(out, r->cur.text);
 	fprintf(out, " &middot; generated %s by dcvscope</p>\n<div class=\"badges\">\n", gen);
+	struct report_headline h;
+	report_headline(r, &h);
 	char v[32];
-	unsigned crit = report_severity_count(r, RULE_CRITICAL);
-	unsigned warn = report_severity_count(r, RULE_WARNING);
-	snprintf(v, sizeof(v), "%u", crit);
-	badge(out, crit ? "crit" : "okay", v, "critical");
-	snprintf(v, sizeof(v), "%u", warn);
-	badge(out, warn ? "warn" : "okay", v, "warning");
-	snprintf(v, sizeof(v), "%u", report_severity_count(r, RULE_INFO));
+	snprintf(v, sizeof(v), "%u", h.critical);
+	badge(out, h.critical ? "crit" : "okay", v, "critical");
+	snprintf(v, sizeof(v), "%u", h.warning);
+	badge(out, h.warning ? "warn" : "okay", v, "warning");
+	snprintf(v, sizeof(v), "%u", h.info);
 	badge(out, "info", v, "info");
-	report_format_count(r->cur.total.queries, v, sizeof(v));
-	badge(out, "", v, "queries");
-	report_format_pct(report_good(&r->cur.total), r->cur.total.queries, v, sizeof(v));
-	badge(out, "", v, "answered");
+	badge(out, "", h.queries, "queries");
+	badge(out, "", h.answered, "answered");
 	report_format_count(report_lost(r), v, sizeof(v));
 	badge(out, report_lost(r) ? "crit" : "okay", v, "packets lost");
 	fprintf(out, "</div>\n</header>\n");
@@ -169,9 +167,28 @@ static void coverage(FILE *out, const struct report *r)
 	fprintf(out, "</div>\n</section>\n");
 }
 
-static void finding_html(FILE *out, const struct finding *f, enum report_change ch)
+static void finding_item(void *ctx, const struct report_finding_item *it)
 {
+	FILE *out = ctx;
+	const struct finding *f = it->f;
 	const char *sev = rule_severity_name(f->severity);
+	if (it->change == REPORT_RESOLVED) {
+		fprintf(out, "<p><span class=\"chg resolved\">resolved</span> ");
+		esc(out, f->rule);
+		fprintf(out, " <code>");
+		esc(out, f->subject);
+		fprintf(out, "</code>: seen in the previous period, not in this one</p>\n");
+		return;
+	}
+	if (it->more > 0) {
+		fprintf(out, "<p class=\"more\"><span class=\"sev %s\">%s</span>%u more ", sev, sev,
+		        it->more);
+		esc(out, f->rule);
+		fprintf(out, " findings: ");
+		esc(out, it->more_subjects);
+		fprintf(out, "</p>\n");
+		return;
+	}
 	char a[32], b[32];
 	findings_format_time(f->first_seen_ns, a, sizeof(a));
 	findings_format_time(f->last_seen_ns, b, sizeof(b));
@@ -183,8 +200,8 @@ static void finding_html(FILE *out, const struct finding *f, enum report_change 
 	esc(out, f->subject_kind);
 	fprintf(out, " <code>");
 	esc(out, f->subject);
-	fprintf(out, "</code><span class=\"chg %s\">%s</span></div>\n", report_change_name(ch),
-	        report_change_name(ch));
+	const char *ch = report_change_name(it->change);
+	fprintf(out, "</code><span class=\"chg %s\">%s</span></div>\n", ch, ch);
 	fprintf(out, "<div class=\"when\">%s .. %s</div>\n<dl><dt>Evidence</dt><dd>", a, b);
 	esc(out, f->evidence);
 	fprintf(out, "</dd><dt>Fix</dt><dd>");
@@ -194,42 +211,12 @@ static void finding_html(FILE *out, const struct finding *f, enum report_change 
 
 static void findings(FILE *out, const struct report *r)
 {
-	const struct collected *c = &r->cur.findings;
 	fprintf(out, "<section id=\"findings\">\n<h2>Findings</h2>\n");
-	if (c->n == 0)
+	if (r->cur.findings.n == 0)
 		fprintf(out,
 		        "<p class=\"note\">None: nothing the rules check for went wrong in this "
 		        "period.</p>\n");
-	for (int sev = RULE_CRITICAL; sev >= RULE_INFO; sev--)
-		for (unsigned i = 0; i < c->n; i++) {
-			if ((int)c->f[i].severity != sev)
-				continue;
-			char more[REPORT_MORE_SUBJECTS * FINDING_SUBJECT_MAX];
-			unsigned nmore = report_finding_more(r, i, more, sizeof(more));
-			if (nmore > 0) {
-				const char *name = rule_severity_name(c->f[i].severity);
-				fprintf(
-				    out,
-				    "<p class=\"more\"><span class=\"sev %s\">%s</span>%u more ",
-				    name, name, nmore);
-				esc(out, c->f[i].rule);
-				fprintf(out, " findings: ");
-				esc(out, more);
-				fprintf(out, "</p>\n");
-			}
-			if (report_finding_rank(r, i) < REPORT_FINDINGS_PER_RULE)
-				finding_html(out, &c->f[i], report_finding_change(r, i));
-		}
-	const struct collected *p = &r->prev.findings;
-	for (unsigned i = 0; i < p->n; i++) {
-		if (!report_finding_resolved(r, i))
-			continue;
-		fprintf(out, "<p><span class=\"chg resolved\">resolved</span> ");
-		esc(out, p->f[i].rule);
-		fprintf(out, " <code>");
-		esc(out, p->f[i].subject);
-		fprintf(out, "</code>: seen in the previous period, not in this one</p>\n");
-	}
+	report_findings_each(r, finding_item, out);
 	fprintf(out, "</section>\n");
 }
 
@@ -480,24 +467,21 @@ static void names(FILE *out, const struct report *r)
 static void change(FILE *out, const struct report *r)
 {
 	fprintf(out, "<section id=\"change\">\n<h2>Against the previous period</h2>\n");
-	const struct db_report_group *now = &r->cur.total, *before = &r->prev.total;
-	if (before->queries == 0) {
+	if (r->prev.total.queries == 0) {
 		fprintf(out, "<p class=\"note\">No traffic stored for the previous period (");
 		esc(out, r->prev.text);
 		fprintf(out, ").</p>\n</section>\n");
 		return;
 	}
-	char a[32], b[32], qa[32], qb[32];
-	report_format_pct(report_good(now), now->queries, a, sizeof(a));
-	report_format_pct(report_good(before), before->queries, b, sizeof(b));
-	report_format_count(now->queries, qa, sizeof(qa));
-	report_format_count(before->queries, qb, sizeof(qb));
+	struct report_headline h;
+	report_headline(r, &h);
 	fprintf(out,
 	        "<div class=\"scroll\"><table>\n<tr><th></th><th>This period</th>"
 	        "<th>Previous period</th></tr>\n<tr><td>Queries</td><td>%s</td><td>%s</td></tr>\n"
 	        "<tr><td>Answered</td><td>%s</td><td>%s</td></tr>\n"
 	        "<tr><td>Findings</td><td>%u</td><td>%u</td></tr>\n</table></div>\n</section>\n",
-	        qa, qb, a, b, r->cur.findings.n, r->prev.findings.n);
+	        h.queries, h.prev_queries, h.answered, h.prev_answered, r->cur.findings.n,
+	        r->prev.findings.n);
 }
 
 int report_render_html(FILE *out, const struct report *r)

@@ -58,53 +58,46 @@ static void groups(FILE *out, const char *title, const char *first, const struct
 	}
 }
 
+static void finding_item(void *ctx, const struct report_finding_item *it)
+{
+	FILE *out = ctx;
+	const struct finding *f = it->f;
+	if (it->change == REPORT_RESOLVED) {
+		fprintf(out, "- Resolved since the previous period: `%s` %s ", f->rule,
+		        f->subject_kind);
+		md(out, f->subject);
+		fputc('\n', out);
+		return;
+	}
+	if (it->more > 0) {
+		fprintf(out, "- %u more `%s` findings (%s): ", it->more, f->rule,
+		        rule_severity_name(f->severity));
+		md(out, it->more_subjects);
+		fprintf(out, "\n\n");
+		return;
+	}
+	char a[32], b[32];
+	findings_format_time(f->first_seen_ns, a, sizeof(a));
+	findings_format_time(f->last_seen_ns, b, sizeof(b));
+	fprintf(out, "### %s: `%s` %s ",
+	        f->severity == RULE_CRITICAL  ? "🔴 CRITICAL"
+	        : f->severity == RULE_WARNING ? "🟠 WARNING"
+	                                      : "🔵 INFO",
+	        f->rule, f->subject_kind);
+	md(out, f->subject);
+	fprintf(out, "\n\n%s .. %s (%s)\n\n- **Evidence:** ", a, b, report_change_name(it->change));
+	md(out, f->evidence);
+	fprintf(out, "\n- **Fix:** ");
+	md(out, f->recommendation);
+	fprintf(out, "\n\n");
+}
+
 static void findings(FILE *out, const struct report *r)
 {
-	const struct collected *c = &r->cur.findings;
 	fprintf(out, "\n## Findings\n\n");
-	if (c->n == 0)
+	if (r->cur.findings.n == 0)
 		fprintf(out, "None: nothing the rules check for went wrong in this period.\n");
-	for (int sev = RULE_CRITICAL; sev >= RULE_INFO; sev--) {
-		for (unsigned i = 0; i < c->n; i++) {
-			const struct finding *f = &c->f[i];
-			if ((int)f->severity != sev)
-				continue;
-			char more[REPORT_MORE_SUBJECTS * FINDING_SUBJECT_MAX];
-			unsigned nmore = report_finding_more(r, i, more, sizeof(more));
-			if (nmore > 0) {
-				fprintf(out, "- %u more `%s` findings (%s): ", nmore, f->rule,
-				        rule_severity_name(f->severity));
-				md(out, more);
-				fprintf(out, "\n\n");
-			}
-			if (report_finding_rank(r, i) >= REPORT_FINDINGS_PER_RULE)
-				continue;
-			char a[32], b[32];
-			findings_format_time(f->first_seen_ns, a, sizeof(a));
-			findings_format_time(f->last_seen_ns, b, sizeof(b));
-			fprintf(out, "### %s: `%s` %s ",
-			        sev == RULE_CRITICAL  ? "🔴 CRITICAL"
-			        : sev == RULE_WARNING ? "🟠 WARNING"
-			                              : "🔵 INFO",
-			        f->rule, f->subject_kind);
-			md(out, f->subject);
-			fprintf(out, "\n\n%s .. %s (%s)\n\n- **Evidence:** ", a, b,
-			        report_change_name(report_finding_change(r, i)));
-			md(out, f->evidence);
-			fprintf(out, "\n- **Fix:** ");
-			md(out, f->recommendation);
-			fprintf(out, "\n\n");
-		}
-	}
-	const struct collected *p = &r->prev.findings;
-	for (unsigned i = 0; i < p->n; i++) {
-		if (!report_finding_resolved(r, i))
-			continue;
-		fprintf(out, "- Resolved since the previous period: `%s` %s ", p->f[i].rule,
-		        p->f[i].subject_kind);
-		md(out, p->f[i].subject);
-		fputc('\n', out);
-	}
+	report_findings_each(r, finding_item, out);
 }
 
 static void coverage(FILE *out, const struct report *r)
@@ -179,20 +172,17 @@ static void names(FILE *out, const struct report *r)
 static void change(FILE *out, const struct report *r)
 {
 	fprintf(out, "\n## Against the previous period\n\n");
-	const struct db_report_group *now = &r->cur.total, *before = &r->prev.total;
-	if (before->queries == 0) {
+	if (r->prev.total.queries == 0) {
 		fprintf(out, "No traffic stored for the previous period (%s).\n", r->prev.text);
 		return;
 	}
-	char a[32], b[32], qa[32], qb[32];
-	report_format_pct(report_good(now), now->queries, a, sizeof(a));
-	report_format_pct(report_good(before), before->queries, b, sizeof(b));
-	report_format_count(now->queries, qa, sizeof(qa));
-	report_format_count(before->queries, qb, sizeof(qb));
+	struct report_headline h;
+	report_headline(r, &h);
 	fprintf(out,
 	        "| | This period | Previous period |\n|---|---:|---:|\n"
 	        "| Queries | %s | %s |\n| Answered | %s | %s |\n| Findings | %u | %u |\n",
-	        qa, qb, a, b, r->cur.findings.n, r->prev.findings.n);
+	        h.queries, h.prev_queries, h.answered, h.prev_answered, r->cur.findings.n,
+	        r->prev.findings.n);
 }
 
 int report_render_markdown(FILE *out, const struct report *r)
@@ -206,15 +196,12 @@ int report_render_markdown(FILE *out, const struct report *r)
 		coverage(out, r);
 		return ferror(out) ? -1 : 0;
 	}
-	char q[32], s[32], ok[32];
-	report_format_count(r->cur.total.queries, q, sizeof(q));
-	report_format_count(r->cur.total.sources, s, sizeof(s));
-	report_format_pct(report_good(&r->cur.total), r->cur.total.queries, ok, sizeof(ok));
+	struct report_headline h;
+	report_headline(r, &h);
 	fprintf(out,
 	        "\n**%u critical, %u warning, %u info** finding(s); %s queries from %s "
 	        "source(s), %s answered.\n",
-	        report_severity_count(r, RULE_CRITICAL), report_severity_count(r, RULE_WARNING),
-	        report_severity_count(r, RULE_INFO), q, s, ok);
+	        h.critical, h.warning, h.info, h.queries, h.sources, h.answered);
 	coverage(out, r);
 	findings(out, r);
 	groups(out, "Certificate authorities", "CA", &r->cur.cas, &r->prev.cas);

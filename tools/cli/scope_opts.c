@@ -66,6 +66,27 @@ int scope_parse_time(const char *s, uint64_t *out)
 	return -1;
 }
 
+int scope_opts_set(struct scope_opts *o, enum scope_opt which, const char *arg, const char *cmd)
+{
+	if (which == SCOPE_OPT_SINCE) {
+		uint64_t v = 0;
+		if (scope_parse_duration(arg, &v) != 0 || v == 0) {
+			fprintf(stderr, "%s: --since: bad duration '%s' (24h, 7d)\n", cmd, arg);
+			return -1;
+		}
+		o->since_ns = v;
+		o->have_since = 1;
+		return 0;
+	}
+	int from = which == SCOPE_OPT_FROM;
+	if (scope_parse_time(arg, from ? &o->from_ns : &o->to_ns) != 0) {
+		fprintf(stderr, "%s: %s: bad time '%s'\n", cmd, from ? "--from" : "--to", arg);
+		return -1;
+	}
+	*(from ? &o->have_from : &o->have_to) = 1;
+	return 0;
+}
+
 int scope_opts_given(const struct scope_opts *o)
 {
 	return o->have_since || o->have_from || o->have_to;

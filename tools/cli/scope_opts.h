@@ -26,6 +26,14 @@ int scope_parse_duration(const char *s, uint64_t *out);
  * into ns. Returns 0, or -1 with *out unchanged. */
 int scope_parse_time(const char *s, uint64_t *out);
 
+/* Which of the three options. */
+enum scope_opt { SCOPE_OPT_SINCE, SCOPE_OPT_FROM, SCOPE_OPT_TO };
+
+/* scope_opts_set() parses the value of --since (a duration > 0), --from or
+ * --to into o. On a bad value it prints "CMD: --since: bad duration ..."
+ * on stderr and returns -1 with o unchanged; else 0. */
+int scope_opts_set(struct scope_opts *o, enum scope_opt which, const char *arg, const char *cmd);
+
 /* scope_opts_given() returns 1 when any of --since/--from/--to was given. */
 int scope_opts_given(const struct scope_opts *o);
 
