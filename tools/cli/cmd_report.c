@@ -54,14 +54,14 @@ static void usage(FILE *out)
 	        "at or above --fail-on\n");
 }
 
-enum report_format { FMT_TEXT, FMT_MARKDOWN, FMT_JSON, FMT_HTML };
+enum report_fmt { FMT_TEXT, FMT_MARKDOWN, FMT_JSON, FMT_HTML };
 
-static int parse_format(const char *s, enum report_format *out)
+static int parse_format(const char *s, enum report_fmt *out)
 {
 	static const char *const names[] = {"text", "markdown", "json", "html"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(s, names[i]) == 0) {
-			*out = (enum report_format)i;
+			*out = (enum report_fmt)i;
 			return 0;
 		}
 	if (strcmp(s, "md") == 0) {
@@ -71,7 +71,7 @@ static int parse_format(const char *s, enum report_format *out)
 	return -1;
 }
 
-static int render(FILE *out, enum report_format fmt, const struct report *r)
+static int render(FILE *out, enum report_fmt fmt, const struct report *r)
 {
 	switch (fmt) {
 	case FMT_MARKDOWN:
@@ -89,7 +89,7 @@ static int render(FILE *out, enum report_format fmt, const struct report *r)
 /* Writes the report to path through a temporary file in the same directory
  * renamed over it, so a reader (a web server, a mailer) never sees half a
  * report. Returns 0 or -1 (message on stderr). */
-static int write_file(const char *path, enum report_format fmt, const struct report *r)
+static int write_file(const char *path, enum report_fmt fmt, const struct report *r)
 {
 	size_t len = strlen(path) + 32;
 	char *tmp = malloc(len);
@@ -131,7 +131,7 @@ int cmd_report(int argc, char **argv)
 	                                         {NULL, 0, NULL, 0}};
 	const char *db_path = DB_PATH_DEFAULT, *config = NULL, *output = NULL;
 	struct scope_opts so = {0};
-	enum report_format fmt = FMT_TEXT;
+	enum report_fmt fmt = FMT_TEXT;
 	int fail_on = -1; /* severity, or -1 */
 	int c;
 	optind = 1;

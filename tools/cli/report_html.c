@@ -484,25 +484,37 @@ static void change(FILE *out, const struct report *r)
 	        r->prev.findings.n);
 }
 
-int report_render_html(FILE *out, const struct report *r)
+static void top(FILE *out, const struct report *r)
 {
 	head(out, r);
 	summary(out, r);
-	if (report_is_empty(r)) {
-		fprintf(out, "<section><h2>Nothing to report</h2><p>No DNS traffic is stored for "
-		             "this period.</p></section>\n");
-		coverage(out, r);
-	} else {
-		coverage(out, r);
-		findings(out, r);
-		charts(out, r);
-		groups(out, "cas", "Certificate authorities", "CA", &r->cur.cas, &r->prev.cas);
-		groups(out, "regions", "Regions", "Region", &r->cur.regions, &r->prev.regions);
-		attempts(out, r);
-		names(out, r);
-		change(out, r);
-	}
+}
+
+static void empty(FILE *out, const struct report *r)
+{
+	(void)r;
+	fprintf(out, "<section><h2>Nothing to report</h2><p>No DNS traffic is stored for "
+	             "this period.</p></section>\n");
+}
+
+static void bottom(FILE *out, const struct report *r)
+{
+	(void)r;
 	fprintf(out, "<footer>dcvscope &middot; why do certificate authorities fail to validate "
 	             "my domains?</footer>\n</main>\n</body>\n</html>\n");
-	return ferror(out) ? -1 : 0;
+}
+
+int report_render_html(FILE *out, const struct report *r)
+{
+	static const struct report_format html = {.top = top,
+	                                          .empty = empty,
+	                                          .coverage = coverage,
+	                                          .findings = findings,
+	                                          .charts = charts,
+	                                          .groups = groups,
+	                                          .attempts = attempts,
+	                                          .names = names,
+	                                          .change = change,
+	                                          .bottom = bottom};
+	return report_render_sections(out, r, &html);
 }

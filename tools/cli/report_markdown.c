@@ -31,9 +31,10 @@ static void md(FILE *out, const char *s)
 	}
 }
 
-static void groups(FILE *out, const char *title, const char *first, const struct report_groups *gs,
-                   const struct report_groups *prev)
+static void groups(FILE *out, const char *id, const char *title, const char *first,
+                   const struct report_groups *gs, const struct report_groups *prev)
 {
+	(void)id; /* HTML anchors only */
 	fprintf(out, "\n## %s\n\n", title);
 	if (gs->n == 0) {
 		fprintf(out, "No validator traffic in this period.\n");
@@ -185,29 +186,36 @@ static void change(FILE *out, const struct report *r)
 	        r->prev.findings.n);
 }
 
-int report_render_markdown(FILE *out, const struct report *r)
+static void top(FILE *out, const struct report *r)
 {
 	char gen[32];
 	findings_format_time(r->generated_ns, gen, sizeof(gen));
 	fprintf(out, "# dcvscope report\n\n%s (generated %s)\n", r->cur.text, gen);
-	if (report_is_empty(r)) {
-		fprintf(out,
-		        "\n**No DNS traffic is stored for this period: nothing to report.**\n");
-		coverage(out, r);
-		return ferror(out) ? -1 : 0;
-	}
+	if (report_is_empty(r))
+		return;
 	struct report_headline h;
 	report_headline(r, &h);
 	fprintf(out,
 	        "\n**%u critical, %u warning, %u info** finding(s); %s queries from %s "
 	        "source(s), %s answered.\n",
 	        h.critical, h.warning, h.info, h.queries, h.sources, h.answered);
-	coverage(out, r);
-	findings(out, r);
-	groups(out, "Certificate authorities", "CA", &r->cur.cas, &r->prev.cas);
-	groups(out, "Regions", "Region", &r->cur.regions, &r->prev.regions);
-	attempts(out, r);
-	names(out, r);
-	change(out, r);
-	return ferror(out) ? -1 : 0;
+}
+
+static void empty(FILE *out, const struct report *r)
+{
+	(void)r;
+	fprintf(out, "\n**No DNS traffic is stored for this period: nothing to report.**\n");
+}
+
+int report_render_markdown(FILE *out, const struct report *r)
+{
+	static const struct report_format markdown = {.top = top,
+	                                              .empty = empty,
+	                                              .coverage = coverage,
+	                                              .findings = findings,
+	                                              .groups = groups,
+	                                              .attempts = attempts,
+	                                              .names = names,
+	                                              .change = change};
+	return report_render_sections(out, r, &markdown);
 }

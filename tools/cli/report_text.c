@@ -4,12 +4,6 @@
 
 #include "report_render.h"
 
-void report_put_clean(FILE *out, const char *s)
-{
-	for (; *s; s++)
-		fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, out);
-}
-
 static void section(FILE *out, const char *title)
 {
 	fprintf(out, "\n%s\n", title);
@@ -18,9 +12,10 @@ static void section(FILE *out, const char *title)
 	fputc('\n', out);
 }
 
-static void groups(FILE *out, const char *title, const char *first, const struct report_groups *gs,
-                   const struct report_groups *prev)
+static void groups(FILE *out, const char *id, const char *title, const char *first,
+                   const struct report_groups *gs, const struct report_groups *prev)
 {
+	(void)id; /* HTML anchors only */
 	section(out, title);
 	if (gs->n == 0) {
 		fprintf(out, "no validator traffic in this period\n");
@@ -180,28 +175,36 @@ static void change(FILE *out, const struct report *r)
 	}
 }
 
-int report_render_text(FILE *out, const struct report *r)
+static void top(FILE *out, const struct report *r)
 {
 	char gen[32];
 	findings_format_time(r->generated_ns, gen, sizeof(gen));
 	fprintf(out, "dcvscope report: %s\n(generated %s)\n", r->cur.text, gen);
-	if (report_is_empty(r)) {
-		fprintf(out, "\nNo DNS traffic is stored for this period: nothing to report.\n");
-		coverage(out, r);
-		return ferror(out) ? -1 : 0;
-	}
+	if (report_is_empty(r))
+		return;
 	struct report_headline h;
 	report_headline(r, &h);
 	fprintf(out,
 	        "\n%u critical, %u warning, %u info finding(s); %s queries from %s source(s), %s "
 	        "answered\n",
 	        h.critical, h.warning, h.info, h.queries, h.sources, h.answered);
-	coverage(out, r);
-	findings(out, r);
-	groups(out, "Certificate authorities", "CA", &r->cur.cas, &r->prev.cas);
-	groups(out, "Regions", "Region", &r->cur.regions, &r->prev.regions);
-	attempts(out, r);
-	names(out, r);
-	change(out, r);
-	return ferror(out) ? -1 : 0;
+}
+
+static void empty(FILE *out, const struct report *r)
+{
+	(void)r;
+	fprintf(out, "\nNo DNS traffic is stored for this period: nothing to report.\n");
+}
+
+int report_render_text(FILE *out, const struct report *r)
+{
+	static const struct report_format text = {.top = top,
+	                                          .empty = empty,
+	                                          .coverage = coverage,
+	                                          .findings = findings,
+	                                          .groups = groups,
+	                                          .attempts = attempts,
+	                                          .names = names,
+	                                          .change = change};
+	return report_render_sections(out, r, &text);
 }
