@@ -220,7 +220,11 @@ int cmd_report(int argc, char **argv)
 		exit_code = sr == SCOPE_EMPTY ? CLI_EXIT_USAGE : CLI_EXIT_DB;
 		goto cleanup;
 	}
-	if (report_collect(db, &scope, &cfg, &rep, err, sizeof(err)) != 0) {
+	struct progress prog;
+	progress_init(&prog, false);
+	int rc = report_collect(db, &scope, &cfg, &prog, &rep, err, sizeof(err));
+	progress_done(&prog);
+	if (rc != 0) {
 		fprintf(stderr, "dcvscope report: %s\n", err);
 		exit_code = strcmp(err, "out of memory") == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_DB;
 		goto cleanup;

@@ -199,8 +199,14 @@ static int summarize_attempts(struct report *r)
 	return 0;
 }
 
+static void step(struct progress *prog, const char *what)
+{
+	if (prog != NULL)
+		progress_step(prog, what);
+}
+
 int report_collect(struct db *db, const struct rules_scope *scope, const struct rules_config *cfg,
-                   struct report *r, char *err, size_t errlen)
+                   struct progress *prog, struct report *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
 	struct timespec now;
@@ -210,12 +216,15 @@ int report_collect(struct db *db, const struct rules_scope *scope, const struct 
 	uint64_t len = scope->to_ns - scope->from_ns;
 	r->prev.scope.to_ns = scope->from_ns;
 	r->prev.scope.from_ns = scope->from_ns > len ? scope->from_ns - len : 0;
+	step(prog, "report: reading the period and running the rules");
 	if (collect_period(db, cfg, r, &r->cur, err, errlen) != 0)
 		return -1;
+	step(prog, "report: the same over the previous period");
 	if (r->prev.scope.to_ns > r->prev.scope.from_ns &&
 	    collect_period(db, cfg, r, &r->prev, err, errlen) != 0)
 		return -1;
 	r->step_ns = series_step(r);
+	step(prog, "report: attempts, failing names and time series");
 	int n = db_report_malformed(db, scope, add_row, &r->malformed);
 	if (checked(n, r->malformed.n, db, err, errlen) != 0)
 		return -1;

@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "findings_out.h"
+#include "progress.h"
 #include "report_queries.h"
 #include "rules_config.h"
 
@@ -89,12 +90,13 @@ struct report {
 /*
  * report_collect() reads the report of scope (a time span, run_id 0) and of
  * the span of the same length just before it, running the rules (cfg) over
- * both; nothing is written to the database. Returns 0, or -1 with a message
- * in err (database error or out of memory); *r must be released with
- * report_free() either way.
+ * both; nothing is written to the database. Each step is shown on prog (a
+ * progress line; NULL = none). Returns 0, or -1 with a message in err
+ * (database error or out of memory); *r must be released with report_free()
+ * either way.
  */
 int report_collect(struct db *db, const struct rules_scope *scope, const struct rules_config *cfg,
-                   struct report *r, char *err, size_t errlen);
+                   struct progress *prog, struct report *r, char *err, size_t errlen);
 
 /* report_free() releases what report_collect() allocated. */
 void report_free(struct report *r);
