@@ -301,6 +301,58 @@ Test(report_scenarios, region_silence_shows_the_silent_region)
 	rm_dir(dir);
 }
 
+Test(report_scenarios, rate_limit_is_charted_against_its_inferred_limit)
+{
+	char dir[300], db[400];
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	snprintf(db, sizeof(db), "%s/s.db", dir);
+	json_t *expect;
+	scenario_db("fault-rate-limit", dir, &expect);
+	json_t *r = report_json(db);
+	json_t *charts = json_object_get(r, "limit_charts"),
+	       *findings = json_object_get(r, "findings");
+	cr_assert_geq(count_rule(findings, "RATE_LIMITED", NULL), 1);
+	size_t i;
+	json_t *f;
+	json_array_foreach(findings, i, f)
+	{
+		if (strcmp(json_string_value(json_object_get(f, "rule")), "RATE_LIMITED") != 0)
+			continue;
+		const char *src = json_string_value(json_object_get(f, "subject"));
+		json_t *ch = find_by(charts, "source", src);
+		cr_assert_not_null(ch, "no chart for %s", src);
+		cr_expect_str_eq(json_string_value(json_object_get(ch, "rule")), "RATE_LIMITED");
+		cr_expect_eq(json_real_value(json_object_get(ch, "inferred_cap")),
+		             json_real_value(json_object_get(json_object_get(f, "metrics"),
+		                                             "inferred_qps_cap")));
+		/* the busiest seconds, as stored */
+		json_int_t maxq = 0, maxa = 0;
+		size_t k;
+		json_t *p;
+		json_array_foreach(json_object_get(ch, "series"), k, p)
+		{
+			maxq = jint(p, "queries") > maxq ? jint(p, "queries") : maxq;
+			maxa = jint(p, "answered") > maxa ? jint(p, "answered") : maxa;
+		}
+		cr_expect_eq(
+		    maxq,
+		    sql_int(db, "SELECT max(queries) FROM source_seconds WHERE source = ?1", src));
+		cr_expect_eq(maxa, sql_int(db,
+		                           "SELECT max(noerror + nxdomain) FROM source_seconds"
+		                           " WHERE source = ?1",
+		                           src));
+		cr_expect_gt(maxq, maxa, "%s: more queries than answers in its busiest second",
+		             src);
+	}
+	char *html = report_text(db, "html");
+	cr_expect_not_null(strstr(html, "Rate limit: 198.51.100.25"));
+	cr_expect_not_null(strstr(html, "inferred limit 50"));
+	free(html);
+	json_decref(r);
+	json_decref(expect);
+	rm_dir(dir);
+}
+
 Test(report_scenarios, a_clean_capture_reports_no_finding)
 {
 	char dir[300], db[400];
