@@ -102,64 +102,6 @@ int db_report_malformed(struct db *db, const struct rules_scope *scope, db_rule_
 	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
-/* The columns of struct db_report_group after key, in order: the distinct
- * sources, then the sums. */
-#define GROUP_SUMS                                                                                 \
-	" coalesce(sum(s.queries), 0), coalesce(sum(s.responses), 0),"                             \
-	" coalesce(sum(s.noerror), 0), coalesce(sum(s.nxdomain), 0),"                              \
-	" coalesce(sum(s.servfail), 0), coalesce(sum(s.refused), 0),"                              \
-	" coalesce(sum(s.formerr + s.notimp + s.other_rcode), 0),"                                 \
-	" coalesce(sum(s.truncated), 0), coalesce(sum(s.unanswered), 0),"                          \
-	" coalesce(sum(s.tcp_sessions), 0), coalesce(sum(s.tcp_rejected), 0),"                     \
-	" coalesce(sum(s.tcp_filtered), 0), coalesce(max(s.peak_qps), 0),"                         \
-	" coalesce(max(s.max_concurrent_tcp), 0)"
-#define GROUP_COLUMNS " count(DISTINCT s.source)," GROUP_SUMS
-
-#define GROUP_BY_VALIDATOR(col)                                                                    \
-	"SELECT " col "," GROUP_COLUMNS                                                            \
-	" FROM source_stats s" VALIDATOR_JOIN("s.run_id", "s.source") "WHERE " SCOPE(              \
-	    "s.run_id", "s.bucket_start_ns") " GROUP BY " col                                      \
-	                                     " ORDER BY sum(s.queries) DESC, " col
-
-int db_report_groups(struct db *db, const struct rules_scope *scope, enum db_report_by by,
-                     int (*fn)(void *ctx, const struct db_report_group *g), void *ctx)
-{
-	static const char *const sql[] = {
-	    [DB_REPORT_BY_CA] = GROUP_BY_VALIDATOR("v.ca"),
-	    [DB_REPORT_BY_REGION] = GROUP_BY_VALIDATOR("v.region"),
-	    [DB_REPORT_ALL] = "SELECT ''," GROUP_COLUMNS
-	                      " FROM source_stats s WHERE " SCOPE("s.run_id", "s.bucket_start_ns"),
-	    [DB_REPORT_ALL_TOTALS] = "SELECT '', 0," GROUP_SUMS " FROM source_stats s WHERE " SCOPE(
-	        "s.run_id", "s.bucket_start_ns"),
-	};
-	const char *op = "report: read per-group totals";
-	if ((unsigned)by >= sizeof(sql) / sizeof(sql[0]))
-		return db_set_err(db, "%s: unknown grouping %d", op, (int)by);
-	sqlite3_stmt *st = db_prepare_scoped(db, op, sql[by], scope);
-	if (st == NULL)
-		return -1;
-	int n = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct db_report_group g;
-		memset(&g, 0, sizeof(g));
-		copy_text(g.key, sizeof(g.key), sqlite3_column_text(st, 0));
-		uint64_t *const out[] = {&g.sources,      &g.queries,      &g.responses,
-		                         &g.noerror,      &g.nxdomain,     &g.servfail,
-		                         &g.refused,      &g.other_rcode,  &g.truncated,
-		                         &g.unanswered,   &g.tcp_sessions, &g.tcp_rejected,
-		                         &g.tcp_filtered, &g.peak_qps,     &g.max_concurrent_tcp};
-		for (size_t c = 0; c < sizeof(out) / sizeof(out[0]); c++)
-			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 1);
-		n++;
-		if (fn(ctx, &g) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_sql_fail(db, op, rc);
-	return n;
-}
-
 /* Steps a series statement: key, t_ns, then the numbers of struct
  * db_report_point in order. */
 static int run_points(struct db *db, const char *op, sqlite3_stmt *st, db_report_point_fn fn,

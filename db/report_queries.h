@@ -43,30 +43,6 @@ int db_report_coverage(struct db *db, const struct rules_scope *scope,
 int db_report_malformed(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                         void *ctx);
 
-/* One row of the per-CA / per-region tables (sums over the scope's buckets;
- * maxima for peak_qps and max_concurrent_tcp). */
-struct db_report_group {
-	char key[64]; /* the CA id, the region, or "" for all traffic */
-	uint64_t sources, queries, responses, noerror, nxdomain, servfail, refused;
-	uint64_t other_rcode, truncated, unanswered;
-	uint64_t tcp_sessions, tcp_rejected, tcp_filtered;
-	uint64_t peak_qps, max_concurrent_tcp;
-};
-
-enum db_report_by {
-	DB_REPORT_BY_CA,      /* validators, one row per CA */
-	DB_REPORT_BY_REGION,  /* validators, one row per region */
-	DB_REPORT_ALL,        /* every source, one row (key "") */
-	DB_REPORT_ALL_TOTALS, /* the same without counting distinct sources (sources
-	                         = 0): a fraction of the cost on a long period */
-};
-
-/* db_report_groups() calls fn for each group of the scope, most queries
- * first (DB_REPORT_ALL*: exactly one row, zero when the scope is empty).
- * Returns how many, or -1. */
-int db_report_groups(struct db *db, const struct rules_scope *scope, enum db_report_by by,
-                     int (*fn)(void *ctx, const struct db_report_group *g), void *ctx);
-
 /* One step of a time series. */
 struct db_report_point {
 	char key[64];      /* CA id or source address */

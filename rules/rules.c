@@ -50,10 +50,13 @@ struct runner {
 	struct finding *pending; /* the current rule's findings */
 	size_t npending, cap;
 	int oom;
-	/* rule_sources(): the scope's sources once read (cached = 1), or
+	/* rule_sources(): the scope's sources once read into src (owned) or
+	 * given by the caller; view/nview is what is replayed (cached = 1), or
 	 * too_many = 1 when they exceed RULE_SOURCES_CACHE_MAX */
 	struct db_rule_source *src;
 	size_t nsrc, capsrc;
+	const struct db_rule_source *view;
+	size_t nview;
 	int cached, too_many;
 };
 
@@ -86,6 +89,8 @@ int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_s
 		if (db_rule_sources(c->db, c->scope, keep_source, r) < 0)
 			return -1;
 		r->cached = !r->too_many;
+		r->view = r->src;
+		r->nview = r->nsrc;
 		if (r->too_many) {
 			free(r->src);
 			r->src = NULL;
@@ -95,9 +100,9 @@ int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_s
 	if (!r->cached)
 		return db_rule_sources(c->db, c->scope, fn, ctx);
 	int n = 0;
-	for (size_t i = 0; i < r->nsrc; i++) {
+	for (size_t i = 0; i < r->nview; i++) {
 		n++;
-		if (fn(ctx, &r->src[i]) != 0)
+		if (fn(ctx, &r->view[i]) != 0)
 			break;
 	}
 	return n;
@@ -128,9 +133,21 @@ static int same_subject(const struct finding *a, const struct finding *b)
 int rules_run(struct db *db, const struct rules_scope *scope, const struct rules_config *cfg,
               finding_fn fn, void *ctx)
 {
+	return rules_run_with_sources(db, scope, cfg, NULL, 0, fn, ctx);
+}
+
+int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
+                           const struct rules_config *cfg, const struct db_rule_source *src,
+                           size_t nsrc, finding_fn fn, void *ctx)
+{
 	if (db == NULL || scope == NULL)
 		return -1;
 	struct runner r = {0};
+	if (src != NULL) {
+		r.view = src;
+		r.nview = nsrc;
+		r.cached = 1;
+	}
 	struct rule_ctx c = {.db = db, .scope = scope, .cfg = cfg, .emit = collect, .priv = &r};
 	int total = 0;
 	for (size_t i = 0; i < CATALOGUE_SIZE; i++) {

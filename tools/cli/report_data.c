@@ -24,7 +24,7 @@ static int grow(void **arr, unsigned *cap, unsigned n, size_t size)
 	return 0;
 }
 
-static int add_group(void *ctx, const struct db_report_group *g)
+static int add_group(void *ctx, const struct report_group *g)
 {
 	struct report_groups *gs = ctx;
 	if (grow((void **)&gs->g, &gs->cap, gs->n, sizeof(*gs->g)) != 0)
@@ -51,12 +51,6 @@ static int add_row(void *ctx, const struct db_rule_row *r)
 	return 0;
 }
 
-static int set_total(void *ctx, const struct db_report_group *g)
-{
-	*(struct db_report_group *)ctx = *g;
-	return 0;
-}
-
 /* The callbacks above stop a query by returning -1 only when memory ran
  * out: a query that delivered fewer rows than it found means that. */
 static int checked(int got, unsigned kept, struct db *db, char *err, size_t errlen)
@@ -72,31 +66,116 @@ static int checked(int got, unsigned kept, struct db *db, char *err, size_t errl
 	return 0;
 }
 
-static int collect_period(struct db *db, const struct rules_config *cfg, struct report *r,
-                          struct report_period *p, char *err, size_t errlen)
+/* The per-source totals of a period folded into its tables, and kept for
+ * the rules (up to REPORT_SOURCES_KEPT of them). */
+struct period_fold {
+	struct report_period *p;
+	struct db_rule_source *src;
+	unsigned n, cap;
+	int too_many, oom;
+};
+
+/* Adds one source's totals to a group row. */
+static void group_add(struct report_group *g, const struct db_rule_source *s)
+{
+	g->sources++;
+	g->queries += s->queries;
+	g->responses += s->responses;
+	g->noerror += s->noerror;
+	g->nxdomain += s->nxdomain;
+	g->servfail += s->servfail;
+	g->refused += s->refused;
+	g->other_rcode += s->other_rcode;
+	g->truncated += s->truncated;
+	g->unanswered += s->unanswered;
+	g->tcp_sessions += s->tcp_sessions;
+	g->tcp_rejected += s->tcp_rejected;
+	g->tcp_filtered += s->tcp_filtered;
+	if (s->peak_qps > g->peak_qps)
+		g->peak_qps = s->peak_qps;
+	if (s->max_concurrent_tcp > g->max_concurrent_tcp)
+		g->max_concurrent_tcp = s->max_concurrent_tcp;
+}
+
+/* Adds s to the group of gs named key (a new one when there is none). */
+static int group_fold(struct report_groups *gs, const char *key, const struct db_rule_source *s)
+{
+	unsigned i = 0;
+	while (i < gs->n && strcmp(gs->g[i].key, key) != 0)
+		i++;
+	if (i == gs->n) {
+		struct report_group g;
+		memset(&g, 0, sizeof(g));
+		snprintf(g.key, sizeof(g.key), "%s", key);
+		if (add_group(gs, &g) != 0)
+			return -1;
+	}
+	group_add(&gs->g[i], s);
+	return 0;
+}
+
+static int fold_source(void *ctx, const struct db_rule_source *s)
+{
+	struct period_fold *f = ctx;
+	group_add(&f->p->total, s);
+	/* validators (medium confidence or above) have a CA and a region */
+	if (s->ca[0] != '\0' && (group_fold(&f->p->cas, s->ca, s) != 0 ||
+	                         group_fold(&f->p->regions, s->region, s) != 0)) {
+		f->oom = 1;
+		return 1;
+	}
+	if (f->too_many)
+		return 0;
+	if (f->n == REPORT_SOURCES_KEPT ||
+	    grow((void **)&f->src, &f->cap, f->n, sizeof(*f->src)) != 0) {
+		f->too_many = 1; /* the rules read them themselves */
+		return 0;
+	}
+	f->src[f->n++] = *s;
+	return 0;
+}
+
+/* Most queries first, then by name. */
+static int group_cmp(const void *x, const void *y)
+{
+	const struct report_group *a = x, *b = y;
+	if (a->queries != b->queries)
+		return a->queries > b->queries ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+static int collect_period(struct db *db, const struct rules_config *cfg, struct report_period *p,
+                          char *err, size_t errlen)
 {
 	char a[32], b[32];
 	findings_format_time(p->scope.from_ns, a, sizeof(a));
 	findings_format_time(p->scope.to_ns, b, sizeof(b));
 	snprintf(p->text, sizeof(p->text), "%s .. %s", a, b);
-	/* the previous period shows no source count: skip counting them */
-	enum db_report_by all = p == &r->prev ? DB_REPORT_ALL_TOTALS : DB_REPORT_ALL;
-	if (db_report_coverage(db, &p->scope, &p->cov) != 0 ||
-	    db_report_groups(db, &p->scope, all, set_total, &p->total) < 0) {
+	if (db_report_coverage(db, &p->scope, &p->cov) != 0) {
 		snprintf(err, errlen, "%s", db_errmsg(db));
 		return -1;
 	}
-	int n = db_report_groups(db, &p->scope, DB_REPORT_BY_CA, add_group, &p->cas);
-	if (checked(n, p->cas.n, db, err, errlen) != 0)
-		return -1;
-	n = db_report_groups(db, &p->scope, DB_REPORT_BY_REGION, add_group, &p->regions);
-	if (checked(n, p->regions.n, db, err, errlen) != 0)
-		return -1;
-	if (rules_run(db, &p->scope, cfg, findings_collect, &p->findings) < 0 || p->findings.oom) {
-		snprintf(err, errlen, "%s", p->findings.oom ? "out of memory" : db_errmsg(db));
-		return -1;
+	/* one read of the per-source totals serves the tables and the rules */
+	struct period_fold f = {.p = p};
+	int rc = -1;
+	if (db_rule_sources(db, &p->scope, fold_source, &f) < 0 || f.oom) {
+		snprintf(err, errlen, "%s", f.oom ? "out of memory" : db_errmsg(db));
+		goto cleanup;
 	}
-	return 0;
+	if (p->cas.n > 1)
+		qsort(p->cas.g, p->cas.n, sizeof(*p->cas.g), group_cmp);
+	if (p->regions.n > 1)
+		qsort(p->regions.g, p->regions.n, sizeof(*p->regions.g), group_cmp);
+	if (rules_run_with_sources(db, &p->scope, cfg, f.too_many ? NULL : f.src, f.n,
+	                           findings_collect, &p->findings) < 0 ||
+	    p->findings.oom) {
+		snprintf(err, errlen, "%s", p->findings.oom ? "out of memory" : db_errmsg(db));
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(f.src);
+	return rc;
 }
 
 /* The span the data of the period covers (the period itself when the
@@ -217,11 +296,11 @@ int report_collect(struct db *db, const struct rules_scope *scope, const struct 
 	r->prev.scope.to_ns = scope->from_ns;
 	r->prev.scope.from_ns = scope->from_ns > len ? scope->from_ns - len : 0;
 	step(prog, "report: reading the period and running the rules");
-	if (collect_period(db, cfg, r, &r->cur, err, errlen) != 0)
+	if (collect_period(db, cfg, &r->cur, err, errlen) != 0)
 		return -1;
 	step(prog, "report: the same over the previous period");
 	if (r->prev.scope.to_ns > r->prev.scope.from_ns &&
-	    collect_period(db, cfg, r, &r->prev, err, errlen) != 0)
+	    collect_period(db, cfg, &r->prev, err, errlen) != 0)
 		return -1;
 	r->step_ns = series_step(r);
 	step(prog, "report: attempts, failing names and time series");
@@ -270,7 +349,7 @@ int report_is_empty(const struct report *r)
 	return r->cur.total.queries == 0 && r->cur.total.sources == 0 && r->cur.findings.n == 0;
 }
 
-uint64_t report_good(const struct db_report_group *g)
+uint64_t report_good(const struct report_group *g)
 {
 	return g->noerror + g->nxdomain;
 }
@@ -286,7 +365,7 @@ const char *report_change_name(enum report_change c)
 	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
 }
 
-const struct db_report_group *report_group_find(const struct report_groups *gs, const char *key)
+const struct report_group *report_group_find(const struct report_groups *gs, const char *key)
 {
 	for (unsigned i = 0; i < gs->n; i++)
 		if (strcmp(gs->g[i].key, key) == 0)
@@ -294,10 +373,10 @@ const struct db_report_group *report_group_find(const struct report_groups *gs, 
 	return NULL;
 }
 
-enum report_change report_group_change(const struct db_report_group *g,
+enum report_change report_group_change(const struct report_group *g,
                                        const struct report_groups *prev)
 {
-	const struct db_report_group *p = report_group_find(prev, g->key);
+	const struct report_group *p = report_group_find(prev, g->key);
 	if (p == NULL || p->queries == 0)
 		return REPORT_NEW;
 	double now = report_rate(report_good(g), g->queries);
@@ -390,7 +469,7 @@ void report_findings_each(const struct report *r,
 
 void report_headline(const struct report *r, struct report_headline *h)
 {
-	const struct db_report_group *now = &r->cur.total, *before = &r->prev.total;
+	const struct report_group *now = &r->cur.total, *before = &r->prev.total;
 	report_format_count(now->queries, h->queries, sizeof(h->queries));
 	report_format_count(now->sources, h->sources, sizeof(h->sources));
 	report_format_pct(report_good(now), now->queries, h->answered, sizeof(h->answered));
@@ -450,7 +529,7 @@ const char *report_group_header(enum report_group_col col)
 	return (unsigned)col < RG_COLS ? h[col] : "";
 }
 
-void report_group_cells(const struct db_report_group *g, const struct report_groups *prev,
+void report_group_cells(const struct report_group *g, const struct report_groups *prev,
                         char cells[RG_COLS][REPORT_CELL_MAX])
 {
 	snprintf(cells[RG_NAME], REPORT_CELL_MAX, "%s", g->key);

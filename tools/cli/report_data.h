@@ -31,11 +31,25 @@
 #define REPORT_FINDINGS_PER_RULE 3
 /* Subjects listed on the "more findings" line. */
 #define REPORT_MORE_SUBJECTS 12
+/* Per-source totals kept in memory for the rules (about 400 bytes each);
+ * beyond this many the rules read them again themselves. */
+#define REPORT_SOURCES_KEPT 250000
 /* A success rate changed by less than this (fraction) is "same". */
 #define REPORT_CHANGE_EPS 0.005
 
+/* One row of the per-CA / per-region tables, or the total of every source:
+ * sums of the per-source totals (db_rule_sources()), maxima for peak_qps and
+ * max_concurrent_tcp. */
+struct report_group {
+	char key[64]; /* the CA id, the region, or "" for all traffic */
+	uint64_t sources, queries, responses, noerror, nxdomain, servfail, refused;
+	uint64_t other_rcode, truncated, unanswered;
+	uint64_t tcp_sessions, tcp_rejected, tcp_filtered;
+	uint64_t peak_qps, max_concurrent_tcp;
+};
+
 struct report_groups {
-	struct db_report_group *g;
+	struct report_group *g;
 	unsigned n, cap;
 };
 
@@ -62,7 +76,7 @@ struct report_period {
 	struct rules_scope scope;
 	char text[128]; /* "FROM .. TO" */
 	struct db_report_coverage cov;
-	struct db_report_group total; /* every source */
+	struct report_group total; /* every source */
 	struct collected findings;
 	struct report_groups cas, regions;
 };
@@ -105,7 +119,7 @@ void report_free(struct report *r);
 int report_is_empty(const struct report *r);
 
 /* report_good() returns a group's usable answers (NOERROR + NXDOMAIN). */
-uint64_t report_good(const struct db_report_group *g);
+uint64_t report_good(const struct report_group *g);
 
 /* report_rate() returns part / whole as a fraction (0 when whole is 0). */
 double report_rate(uint64_t part, uint64_t whole);
@@ -124,11 +138,11 @@ const char *report_change_name(enum report_change c);
 
 /* report_group_change() compares a group's success rate with the group of
  * the same key in prev (NULL: REPORT_NEW). */
-enum report_change report_group_change(const struct db_report_group *g,
+enum report_change report_group_change(const struct report_group *g,
                                        const struct report_groups *prev);
 
 /* report_group_find() returns the group with this key, or NULL. */
-const struct db_report_group *report_group_find(const struct report_groups *gs, const char *key);
+const struct report_group *report_group_find(const struct report_groups *gs, const char *key);
 
 /* report_finding_change() says whether finding i of the current period is
  * REPORT_NEW, or was there before (REPORT_WORSE: more severe now,
@@ -210,7 +224,7 @@ const char *report_group_header(enum report_group_col col);
 
 /* report_group_cells() formats g's row; prev is the previous period's
  * groups of the same kind (for the change column). */
-void report_group_cells(const struct db_report_group *g, const struct report_groups *prev,
+void report_group_cells(const struct report_group *g, const struct report_groups *prev,
                         char cells[RG_COLS][REPORT_CELL_MAX]);
 
 /* One line of the coverage section. */

@@ -283,7 +283,7 @@ static void region_chart(FILE *out, const struct report *r)
 	double *v = malloc((n ? n : 1) * sizeof(*v));
 	if (labels != NULL && v != NULL) {
 		for (unsigned i = 0; i < n; i++) {
-			const struct db_report_group *g = &r->cur.regions.g[i];
+			const struct report_group *g = &r->cur.regions.g[i];
 			labels[i] = g->key;
 			/* lookups that failed: queries without a usable answer and TCP
 			 * connections that never carried one (as REGION_ASYMMETRY counts) */
@@ -390,7 +390,7 @@ static void groups(FILE *out, const char *id, const char *title, const char *fir
 	fprintf(out, "</tr>\n");
 	char cells[RG_COLS][REPORT_CELL_MAX];
 	for (unsigned i = 0; i < gs->n; i++) {
-		const struct db_report_group *g = &gs->g[i];
+		const struct report_group *g = &gs->g[i];
 		report_group_cells(g, prev, cells);
 		fprintf(out, "<tr>");
 		for (int c = 0; c < RG_COLS; c++) {

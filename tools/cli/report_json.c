@@ -18,7 +18,7 @@ static json_t *period_json(const struct report_period *p)
 	return o;
 }
 
-static json_t *group_json(const struct db_report_group *g, const struct report_groups *prev,
+static json_t *group_json(const struct report_group *g, const struct report_groups *prev,
                           const char *keyname)
 {
 	json_t *o = json_object();
