@@ -5,7 +5,8 @@
  * Scopes are those of rule_queries.h: run_id > 0 reads one run; run_id 0
  * reads the rows whose time falls in [from_ns, to_ns) across runs. As in the
  * rules, validators are the sources of validator_sources at confidence
- * medium or above.
+ * medium or above. The report's per-CA, per-region and total tables fold
+ * db_rule_sources() (rule_queries.h), the per-source totals the rules read.
  */
 #ifndef DCV_REPORT_QUERIES_H
 #define DCV_REPORT_QUERIES_H

@@ -138,8 +138,8 @@ static void coverage(FILE *out, const struct report *r)
 		fprintf(out, "<p class=\"note\">No capture covered this period.</p>\n</section>\n");
 		return;
 	}
-	fprintf(out, "<p>%llu run(s), %llu live%s. ", (unsigned long long)c->runs,
-	        (unsigned long long)c->runs_live,
+	fprintf(out, "<p>%llu run(s), %llu live%s; packet counts of whole runs. ",
+	        (unsigned long long)c->runs, (unsigned long long)c->runs_live,
 	        c->runs_incomplete
 	            ? "; <span class=\"loss\">some inputs were read only in part</span>"
 	            : "");

@@ -109,7 +109,9 @@ static void coverage(FILE *out, const struct report *r)
 		fprintf(out, "No capture covered this period.\n");
 		return;
 	}
-	fprintf(out, "%llu run(s), %llu live%s.\n\n| What | Packets |\n|---|---:|\n",
+	fprintf(out,
+	        "%llu run(s), %llu live%s; packet counts of whole runs.\n\n| What | Packets "
+	        "|\n|---|---:|\n",
 	        (unsigned long long)c->runs, (unsigned long long)c->runs_live,
 	        c->runs_incomplete ? "; some inputs were read only in part" : "");
 	struct report_coverage_line lines[REPORT_COVERAGE_LINES];

@@ -95,8 +95,8 @@ static void coverage(FILE *out, const struct report *r)
 		fprintf(out, "no capture covered this period\n");
 		return;
 	}
-	fprintf(out, "%llu run(s) (%llu live%s)\n", (unsigned long long)c->runs,
-	        (unsigned long long)c->runs_live,
+	fprintf(out, "%llu run(s) (%llu live%s); packet counts of whole runs\n",
+	        (unsigned long long)c->runs, (unsigned long long)c->runs_live,
 	        c->runs_incomplete ? ", some inputs read only in part" : "");
 	struct report_coverage_line lines[REPORT_COVERAGE_LINES];
 	unsigned n = report_coverage_lines(r, lines);
