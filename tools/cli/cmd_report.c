@@ -6,6 +6,7 @@
  * period of the same length before it, for the comparison) but their
  * findings are not stored; `dcvscope rules` stores them.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,19 +97,27 @@ static int write_file(const char *path, enum report_fmt fmt, const struct report
 	if (tmp == NULL)
 		return -1;
 	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-	int rc = -1;
+	int rc = -1, err = 0;
 	FILE *f = fopen(tmp, "w");
-	if (f == NULL)
+	if (f == NULL) {
+		err = errno;
 		goto cleanup;
-	int wrc = render(f, fmt, r);
-	if (fclose(f) != 0 || wrc != 0)
+	}
+	errno = 0;
+	int wrc = render(f, fmt, r), werr = errno;
+	if (fclose(f) != 0 || wrc != 0) {
+		err = wrc != 0 ? werr : errno;
 		goto cleanup;
-	if (rename(tmp, path) != 0)
+	}
+	if (rename(tmp, path) != 0) {
+		err = errno;
 		goto cleanup;
+	}
 	rc = 0;
 cleanup:
 	if (rc != 0) {
-		perror(path);
+		fprintf(stderr, "dcvscope report: cannot write %s: %s\n", path,
+		        err ? strerror(err) : "write error");
 		unlink(tmp);
 	}
 	free(tmp);
