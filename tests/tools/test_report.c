@@ -200,6 +200,10 @@ Test(report_scenarios, session_cap_shows_its_numbers_in_every_format)
 	json_t *digicert = find_by(cas, "ca", "digicert");
 	cr_assert_not_null(digicert);
 	cr_expect_eq(jint(digicert, "tcp_rejected"), 180, "all resets hit digicert's validators");
+	/* nothing stored before the capture: no comparison, not "new" */
+	cr_expect_str_eq(json_string_value(json_object_get(digicert, "change")), "n/a");
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(findings, 0), "change")),
+	                 "n/a");
 	cr_expect_eq(jint(digicert, "max_concurrent_tcp"), 25);
 
 	/* attempts: the stored attempts, split by status */

@@ -361,7 +361,7 @@ double report_rate(uint64_t part, uint64_t whole)
 
 const char *report_change_name(enum report_change c)
 {
-	static const char *const names[] = {"same", "better", "worse", "new", "resolved"};
+	static const char *const names[] = {"same", "better", "worse", "new", "resolved", "n/a"};
 	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
 }
 
@@ -376,6 +376,8 @@ const struct report_group *report_group_find(const struct report_groups *gs, con
 enum report_change report_group_change(const struct report_group *g,
                                        const struct report_groups *prev)
 {
+	if (prev->n == 0)
+		return REPORT_NO_DATA;
 	const struct report_group *p = report_group_find(prev, g->key);
 	if (p == NULL || p->queries == 0)
 		return REPORT_NEW;
@@ -399,6 +401,8 @@ static const struct finding *same_finding(const struct collected *c, const struc
 enum report_change report_finding_change(const struct report *r, unsigned i)
 {
 	const struct finding *f = &r->cur.findings.f[i];
+	if (r->prev.total.queries == 0)
+		return REPORT_NO_DATA;
 	const struct finding *p = same_finding(&r->prev.findings, f);
 	if (p == NULL)
 		return REPORT_NEW;

@@ -131,13 +131,15 @@ enum report_change {
 	REPORT_WORSE,
 	REPORT_NEW,      /* absent in the previous period */
 	REPORT_RESOLVED, /* a finding of the previous period that is gone */
+	REPORT_NO_DATA,  /* nothing stored for the previous period to compare with */
 };
 
-/* report_change_name() returns "same", "better", "worse", "new" or "resolved". */
+/* report_change_name() returns "same", "better", "worse", "new", "resolved"
+ * or "n/a". */
 const char *report_change_name(enum report_change c);
 
 /* report_group_change() compares a group's success rate with the group of
- * the same key in prev (NULL: REPORT_NEW). */
+ * the same key in prev (absent: REPORT_NEW; prev empty: REPORT_NO_DATA). */
 enum report_change report_group_change(const struct report_group *g,
                                        const struct report_groups *prev);
 
@@ -146,7 +148,8 @@ const struct report_group *report_group_find(const struct report_groups *gs, con
 
 /* report_finding_change() says whether finding i of the current period is
  * REPORT_NEW, or was there before (REPORT_WORSE: more severe now,
- * REPORT_BETTER: less severe, REPORT_SAME). */
+ * REPORT_BETTER: less severe, REPORT_SAME); REPORT_NO_DATA when the
+ * previous period holds no traffic. */
 enum report_change report_finding_change(const struct report *r, unsigned i);
 
 /* report_finding_resolved() returns 1 when finding i of the previous period
