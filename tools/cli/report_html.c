@@ -201,7 +201,8 @@ static void finding_item(void *ctx, const struct report_finding_item *it)
 	fprintf(out, " <code>");
 	esc(out, f->subject);
 	const char *ch = report_change_name(it->change);
-	fprintf(out, "</code><span class=\"chg %s\">%s</span></div>\n", ch, ch);
+	fprintf(out, "</code><span class=\"chg %s\">%s</span></div>\n",
+	        it->change == REPORT_NO_DATA ? "na" : ch, ch);
 	fprintf(out, "<div class=\"when\">%s .. %s</div>\n<dl><dt>Evidence</dt><dd>", a, b);
 	esc(out, f->evidence);
 	fprintf(out, "</dd><dt>Fix</dt><dd>");
