@@ -161,13 +161,28 @@ int db_report_ca_series(struct db *db, const struct rules_scope *scope, uint64_t
 	return run_points(db, op, st, fn, ctx);
 }
 
+/* Prepares a per-source series statement: ?4 the step, ?5 the source. */
+static sqlite3_stmt *prepare_source(struct db *db, const char *op, const char *sql,
+                                    const struct rules_scope *scope, const char *source,
+                                    uint64_t step_ns)
+{
+	if (step_ns == 0 || source == NULL) {
+		db_set_err(db, "%s: step must be > 0 and a source given", op);
+		return NULL;
+	}
+	sqlite3_stmt *st = db_prepare_scoped(db, op, sql, scope);
+	if (st != NULL) {
+		db_bind_u64(st, 4, step_ns);
+		sqlite3_bind_text(st, 5, source, -1, SQLITE_TRANSIENT);
+	}
+	return st;
+}
+
 int db_report_source_series(struct db *db, const struct rules_scope *scope, const char *source,
                             uint64_t step_ns, db_report_point_fn fn, void *ctx)
 {
 	const char *op = "report: read the time series of a source";
-	if (step_ns == 0 || source == NULL)
-		return db_set_err(db, "%s: step must be > 0 and a source given", op);
-	sqlite3_stmt *st = db_prepare_scoped(
+	sqlite3_stmt *st = prepare_source(
 	    db, op,
 	    "SELECT s.source, " STEP(
 	        "s.bucket_start_ns") " AS step," SERIES_COLUMNS
@@ -175,11 +190,7 @@ int db_report_source_series(struct db *db, const struct rules_scope *scope, cons
 	                                 "s.run_id",
 	                                 "s.bucket_start_ns") " AND s.source = ?5 GROUP BY step "
 	                                                      "ORDER BY step",
-	    scope);
-	if (st != NULL) {
-		db_bind_u64(st, 4, step_ns);
-		sqlite3_bind_text(st, 5, source, -1, SQLITE_TRANSIENT);
-	}
+	    scope, source, step_ns);
 	return run_points(db, op, st, fn, ctx);
 }
 
@@ -187,9 +198,7 @@ int db_report_source_seconds(struct db *db, const struct rules_scope *scope, con
                              uint64_t step_ns, db_report_point_fn fn, void *ctx)
 {
 	const char *op = "report: read the busy seconds of a source";
-	if (step_ns == 0 || source == NULL)
-		return db_set_err(db, "%s: step must be > 0 and a source given", op);
-	sqlite3_stmt *st = db_prepare_scoped(
+	sqlite3_stmt *st = prepare_source(
 	    db, op,
 	    "SELECT s.source, " STEP(
 	        "s.second_ns") " AS step, max(s.queries),"
@@ -198,11 +207,7 @@ int db_report_source_seconds(struct db *db, const struct rules_scope *scope, con
 	                       " 0, 0 FROM source_seconds s WHERE " SCOPE(
 	                           "s.run_id",
 	                           "s.second_ns") " AND s.source = ?5 GROUP BY step ORDER BY step",
-	    scope);
-	if (st != NULL) {
-		db_bind_u64(st, 4, step_ns);
-		sqlite3_bind_text(st, 5, source, -1, SQLITE_TRANSIENT);
-	}
+	    scope, source, step_ns);
 	return run_points(db, op, st, fn, ctx);
 }
 

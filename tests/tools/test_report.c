@@ -13,17 +13,6 @@
 
 #define VALIDATORS DCV_CAPTURES_DIR "/validators-test.tsv"
 
-/* A generated scenario analyzed into dir/s.db, its expectations in *expect. */
-static void scenario_db(const char *scen, const char *dir, json_t **expect)
-{
-	test_scenario_db(scen, VALIDATORS, dir);
-	char path[600];
-	snprintf(path, sizeof(path), "%s/s.json", dir);
-	json_error_t e;
-	*expect = json_load_file(path, 0, &e);
-	cr_assert_not_null(*expect, "%s", e.text);
-}
-
 static int report(const char *args, char **out)
 {
 	char cmd[4096];
@@ -133,14 +122,39 @@ static void rm_dir(const char *dir)
 	cr_assert_eq(test_run(cmd, NULL), 0);
 }
 
+/* A generated scenario analyzed into its own directory: the database, the
+ * generator's expectations and the report as JSON. */
+struct scen {
+	char dir[300], db[400];
+	json_t *expect, *report;
+};
+
+static void scen_open(struct scen *x, const char *scenario)
+{
+	snprintf(x->dir, sizeof(x->dir), "%s", test_tmpdir());
+	snprintf(x->db, sizeof(x->db), "%s/s.db", x->dir);
+	test_scenario_db(scenario, VALIDATORS, x->dir);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/s.json", x->dir);
+	json_error_t e;
+	x->expect = json_load_file(path, 0, &e);
+	cr_assert_not_null(x->expect, "%s", e.text);
+	x->report = report_json(x->db);
+}
+
+static void scen_close(struct scen *x)
+{
+	json_decref(x->report);
+	json_decref(x->expect);
+	rm_dir(x->dir);
+}
+
 Test(report_scenarios, session_cap_shows_its_numbers_in_every_format)
 {
-	char dir[300], db[400];
-	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
-	snprintf(db, sizeof(db), "%s/s.db", dir);
-	json_t *expect;
-	scenario_db("fault-session-cap", dir, &expect);
-	json_t *r = report_json(db);
+	struct scen x;
+	scen_open(&x, "fault-session-cap");
+	const char *db = x.db;
+	json_t *r = x.report, *expect = x.expect;
 
 	/* coverage and totals: the generator's own counts */
 	json_t *cov = json_object_get(r, "coverage");
@@ -248,19 +262,15 @@ Test(report_scenarios, session_cap_shows_its_numbers_in_every_format)
 	cr_expect_eq(report(args, NULL), 5);
 	snprintf(args, sizeof(args), "--db %s --fail-on warning --format html", db);
 	cr_expect_eq(report(args, NULL), 5);
-	json_decref(r);
-	json_decref(expect);
-	rm_dir(dir);
+	scen_close(&x);
 }
 
 Test(report_scenarios, region_silence_shows_the_silent_region)
 {
-	char dir[300], db[400];
-	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
-	snprintf(db, sizeof(db), "%s/s.db", dir);
-	json_t *expect;
-	scenario_db("fault-region-silence", dir, &expect);
-	json_t *r = report_json(db);
+	struct scen x;
+	scen_open(&x, "fault-region-silence");
+	const char *db = x.db;
+	json_t *r = x.report;
 	json_t *regions = json_object_get(r, "regions");
 	json_t *ripe = find_by(regions, "region", "ripe");
 	cr_assert_not_null(ripe);
@@ -300,19 +310,15 @@ Test(report_scenarios, region_silence_shows_the_silent_region)
 	                   "the silent region's bar is drawn in the failure colour");
 	cr_expect_not_null(strstr(html, "100.00%"));
 	free(html);
-	json_decref(r);
-	json_decref(expect);
-	rm_dir(dir);
+	scen_close(&x);
 }
 
 Test(report_scenarios, rate_limit_is_charted_against_its_inferred_limit)
 {
-	char dir[300], db[400];
-	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
-	snprintf(db, sizeof(db), "%s/s.db", dir);
-	json_t *expect;
-	scenario_db("fault-rate-limit", dir, &expect);
-	json_t *r = report_json(db);
+	struct scen x;
+	scen_open(&x, "fault-rate-limit");
+	const char *db = x.db;
+	json_t *r = x.report;
 	json_t *charts = json_object_get(r, "limit_charts"),
 	       *findings = json_object_get(r, "findings");
 	cr_assert_geq(count_rule(findings, "RATE_LIMITED", NULL), 1);
@@ -352,19 +358,15 @@ Test(report_scenarios, rate_limit_is_charted_against_its_inferred_limit)
 	cr_expect_not_null(strstr(html, "Rate limit: 198.51.100.25"));
 	cr_expect_not_null(strstr(html, "inferred limit 50"));
 	free(html);
-	json_decref(r);
-	json_decref(expect);
-	rm_dir(dir);
+	scen_close(&x);
 }
 
 Test(report_scenarios, a_clean_capture_reports_no_finding)
 {
-	char dir[300], db[400];
-	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
-	snprintf(db, sizeof(db), "%s/s.db", dir);
-	json_t *expect;
-	scenario_db("fault-clean", dir, &expect);
-	json_t *r = report_json(db);
+	struct scen x;
+	scen_open(&x, "fault-clean");
+	const char *db = x.db;
+	json_t *r = x.report, *expect = x.expect;
 	cr_expect_eq(json_array_size(json_object_get(r, "findings")), 0);
 	cr_expect_eq(json_array_size(json_object_get(r, "limit_charts")), 0);
 	cr_expect_eq(json_array_size(json_object_get(r, "failing_names")), 0);
@@ -380,9 +382,7 @@ Test(report_scenarios, a_clean_capture_reports_no_finding)
 	cr_expect_not_null(strstr(text, "none: nothing the rules check for went wrong"));
 	cr_expect_not_null(strstr(text, "no failed queries in this period"));
 	free(text);
-	json_decref(r);
-	json_decref(expect);
-	rm_dir(dir);
+	scen_close(&x);
 }
 
 /* An empty dcvscope database (schema only). */
