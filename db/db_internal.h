@@ -39,6 +39,7 @@
 #include <stdbool.h>
 
 #include "db.h"
+#include "rule_queries.h"
 
 /* Longest error message kept; longer ones are cut. */
 #define DB_ERRMSG_MAX 512
@@ -223,6 +224,33 @@ int db_step_done(struct db *db, const char *op, sqlite3_stmt *st, int bind_rc);
 /* db_bind_u64() binds an unsigned counter, clamped to INT64_MAX (SQLite
  * integers are signed 64-bit). */
 int db_bind_u64(sqlite3_stmt *st, int idx, uint64_t v);
+
+/*
+ * DB_SCOPE(run, t) selects the rows of a struct rules_scope bound by
+ * db_prepare_scoped(): rows of the runs that can hold rows of the scope
+ * (?1 itself, or with ?1 = 0 the runs whose packets overlap [?2, ?3); a
+ * bucket may start up to one bucket before its run's first packet) whose
+ * time t lies in [?2, ?3). A run scope binds ?2 = 0 and ?3 = INT64_MAX.
+ * Written so that the (run_id, time) keys of every table serve it: a time
+ * span reads its range of each run instead of scanning the whole table.
+ */
+#define DB_SCOPE(run, t)                                                                           \
+	"(" run " IN (SELECT id FROM runs WHERE (?1 > 0 AND id = ?1) OR (?1 = 0 AND"               \
+	" (last_packet_ns IS NULL OR last_packet_ns >= ?2) AND (first_packet_ns IS NULL OR"        \
+	" first_packet_ns < ?3 + bucket_len_s * 1000000000))) AND " t " >= ?2 AND " t " < ?3)"
+
+/* db_prepare_scoped() flushes queued rows, prepares sql and binds a
+ * struct rules_scope as ?1 run id (0 = a time span), ?2 from_ns, ?3 to_ns
+ * (0 and INT64_MAX for a run), as DB_SCOPE() reads them. Returns the
+ * statement, or NULL (db_errmsg()). */
+sqlite3_stmt *db_prepare_scoped(struct db *db, const char *op, const char *sql,
+                                const struct rules_scope *scope);
+
+/* db_rows_run() steps st (NULL: returns -1) to the end, the first ntext
+ * columns into r.t and the rest into r.n of a struct db_rule_row, calling fn
+ * for each (non-zero stops). Finalizes st. Returns the rows, or -1. */
+int db_rows_run(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_rule_row_fn fn,
+                void *ctx);
 
 /* db_schema_migrate() brings the open file to DB_SCHEMA_VERSION (schema.c).
  * Returns 0 or -1; refuses a newer file and a foreign, non-empty one. */

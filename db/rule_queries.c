@@ -6,8 +6,8 @@
 
 #include "db_internal.h"
 
-/* The scope condition: ?1 run id, ?2 from, ?3 to (rule_queries.h). */
-#define SCOPE(run, t) "((?1 > 0 AND " run " = ?1) OR (?1 = 0 AND " t " >= ?2 AND " t " < ?3))"
+/* The scope condition (db_internal.h). */
+#define SCOPE(run, t) DB_SCOPE(run, t)
 
 /* Validator sources: medium confidence or above, as the summaries count them. */
 #define VALIDATOR_JOIN(run, src)                                                                   \
@@ -17,8 +17,8 @@
 /* Shapes of challenge-record queries (dcv_shape_name()). */
 #define CHALLENGE_SHAPES "('acme_dns01', 'acme_account01', 'persist01', 'dnsauth')"
 
-static sqlite3_stmt *prepare_scoped(struct db *db, const char *op, const char *sql,
-                                    const struct rules_scope *scope)
+sqlite3_stmt *db_prepare_scoped(struct db *db, const char *op, const char *sql,
+                                const struct rules_scope *scope)
 {
 	if (db == NULL || scope == NULL || db_flush(db) != 0)
 		return NULL;
@@ -28,9 +28,10 @@ static sqlite3_stmt *prepare_scoped(struct db *db, const char *op, const char *s
 		db_sql_fail(db, op, rc);
 		return NULL;
 	}
-	sqlite3_bind_int64(st, 1, scope->run_id > 0 ? scope->run_id : 0);
-	db_bind_u64(st, 2, scope->from_ns);
-	db_bind_u64(st, 3, scope->to_ns);
+	int run = scope->run_id > 0;
+	sqlite3_bind_int64(st, 1, run ? scope->run_id : 0);
+	db_bind_u64(st, 2, run ? 0 : scope->from_ns);
+	db_bind_u64(st, 3, run ? UINT64_MAX : scope->to_ns); /* clamped to INT64_MAX */
 	return st;
 }
 
@@ -39,9 +40,8 @@ static void copy_text(char *dst, size_t len, const unsigned char *src)
 	snprintf(dst, len, "%s", src != NULL ? (const char *)src : "");
 }
 
-/* Steps st to the end: the first ntext columns into r.t, the rest into r.n. */
-static int run_rows(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_rule_row_fn fn,
-                    void *ctx)
+int db_rows_run(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_rule_row_fn fn,
+                void *ctx)
 {
 	if (st == NULL)
 		return -1;
@@ -71,7 +71,7 @@ int db_rule_sources(struct db *db, const struct rules_scope *scope,
                     int (*fn)(void *ctx, const struct db_rule_source *s), void *ctx)
 {
 	const char *op = "rules: read source totals";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT s.source, coalesce(max(v.ca), ''), coalesce(max(v.region), ''),"
 	    " sum(s.queries), sum(s.queries_udp), sum(s.queries_tcp), sum(s.responses),"
@@ -139,7 +139,7 @@ int db_rule_seconds(struct db *db, const struct rules_scope *scope,
                     int (*fn)(void *ctx, const struct db_rule_second *s), void *ctx)
 {
 	const char *op = "rules: read busy seconds";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT s.source, EXISTS (SELECT 1 FROM validator_sources v WHERE v.run_id = s.run_id"
 	    " AND v.source = s.source AND v.confidence <> 'low'), s.second_ns, s.queries,"
@@ -174,7 +174,7 @@ int db_rule_validator_names(struct db *db, const struct rules_scope *scope, int 
                             db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: read validator transactions by name";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT v.ca, t.qname, count(*), min(t.query_ts_ns), max(t.query_ts_ns),"
 	    " count(DISTINCT t.client) FROM transactions t" VALIDATOR_JOIN(
@@ -189,14 +189,14 @@ int db_rule_validator_names(struct db *db, const struct rules_scope *scope, int 
 	    scope);
 	if (st != NULL)
 		sqlite3_bind_int(st, 4, rcode);
-	return run_rows(db, op, st, 2, fn, ctx);
+	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
 int db_rule_tc_retries(struct db *db, const struct rules_scope *scope, uint64_t window_ns,
                        db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: read truncated answers and their TCP retries";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "WITH tc AS (SELECT v.ca AS ca, t.client AS client, t.qname AS qname,"
 	    " t.query_ts_ns AS ts, NOT EXISTS (SELECT 1 FROM transactions u WHERE"
@@ -214,14 +214,14 @@ int db_rule_tc_retries(struct db *db, const struct rules_scope *scope, uint64_t 
 	    scope);
 	if (st != NULL)
 		db_bind_u64(st, 4, window_ns);
-	return run_rows(db, op, st, 2, fn, ctx);
+	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
 int db_rule_attempt_cas(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                         void *ctx)
 {
 	const char *op = "rules: read attempts per CA";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT a.ca, count(*), sum(a.status = 'at_risk'), sum(a.status = 'failed'),"
 	    " min(CASE WHEN a.status <> 'corroborated' THEN a.first_ns END),"
@@ -229,14 +229,14 @@ int db_rule_attempt_cas(struct db *db, const struct rules_scope *scope, db_rule_
 	    " FROM attempts a WHERE " SCOPE("a.run_id",
 	                                    "a.first_ns") " GROUP BY a.ca ORDER BY a.ca",
 	    scope);
-	return run_rows(db, op, st, 1, fn, ctx);
+	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
 int db_rule_attempt_failures(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                              void *ctx)
 {
 	const char *op = "rules: read failed perspectives";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT a.ca, p.region, p.outcome, count(*), count(DISTINCT p.source)"
 	    " FROM attempts a JOIN attempt_perspectives p ON p.attempt_id = a.id"
@@ -246,27 +246,27 @@ int db_rule_attempt_failures(struct db *db, const struct rules_scope *scope, db_
 	                                  " GROUP BY a.ca, p.region, p.outcome ORDER BY a.ca, "
 	                                  "count(*) DESC, p.region",
 	    scope);
-	return run_rows(db, op, st, 3, fn, ctx);
+	return db_rows_run(db, op, st, 3, fn, ctx);
 }
 
 int db_rule_attempt_names(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                           void *ctx)
 {
 	const char *op = "rules: read names of attempts at risk";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT a.ca, a.name, count(*) FROM attempts a WHERE " SCOPE(
 	        "a.run_id", "a.first_ns") " AND a.status <> 'corroborated' GROUP BY a.ca, a.name"
 	                                  " ORDER BY a.ca, count(*) DESC, a.name",
 	    scope);
-	return run_rows(db, op, st, 2, fn, ctx);
+	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
 int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned min_labels,
                        db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: read failed CAA lookups in tree-climbing bursts";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT a.name, count(DISTINCT t.id), count(DISTINCT a.id), max(a.caa_labels),"
 	    " min(t.query_ts_ns), max(t.query_ts_ns), count(DISTINCT t.client),"
@@ -286,14 +286,14 @@ int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned 
 	    scope);
 	if (st != NULL)
 		sqlite3_bind_int64(st, 4, min_labels);
-	return run_rows(db, op, st, 1, fn, ctx);
+	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
 int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                           void *ctx)
 {
 	const char *op = "rules: read NXDOMAIN for challenge names";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT t.qname, group_concat(DISTINCT v.ca), count(*), count(DISTINCT "
 	    "t.client),"
@@ -303,7 +303,7 @@ int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rul
 	                                     " AND t.kind = 'answered' AND t.rcode = 3"
 	                                     " GROUP BY t.qname ORDER BY count(*) DESC, t.qname",
 	    scope);
-	return run_rows(db, op, st, 2, fn, ctx);
+	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
 int db_rule_has_answer_ttl(struct db *db)
@@ -327,7 +327,7 @@ int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t tt
                      db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: read challenge TXT TTLs";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT t.qname, count(*), max(t.answer_ttl), min(t.query_ts_ns),"
 	    " max(t.query_ts_ns) FROM transactions t WHERE " SCOPE(
@@ -339,14 +339,14 @@ int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t tt
 	    scope);
 	if (st != NULL)
 		db_bind_u64(st, 4, ttl_max);
-	return run_rows(db, op, st, 1, fn, ctx);
+	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
 int db_rule_dnssec_errors(struct db *db, const struct rules_scope *scope, const char *error,
                           db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: DNSSEC errors";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT d.name, max(d.detail), max(d.status), min(d.qtype), sum(d.responses),"
 	    " min(d.first_ns), max(d.last_ns) FROM dnssec_names d WHERE " SCOPE(
@@ -355,14 +355,14 @@ int db_rule_dnssec_errors(struct db *db, const struct rules_scope *scope, const 
 	    scope);
 	if (st != NULL)
 		sqlite3_bind_text(st, 4, error, -1, SQLITE_TRANSIENT);
-	return run_rows(db, op, st, 3, fn, ctx);
+	return db_rows_run(db, op, st, 3, fn, ctx);
 }
 
 int db_rule_dnssec_expiring(struct db *db, const struct rules_scope *scope, uint64_t within_ns,
                             db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: expiring DNSSEC signatures";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "WITH newest AS (SELECT max(coalesce(r.last_packet_ns, r.started_ns)) AS ns FROM runs r"
 	    " WHERE " SCOPE(
@@ -381,14 +381,14 @@ int db_rule_dnssec_expiring(struct db *db, const struct rules_scope *scope, uint
 	    scope);
 	if (st != NULL)
 		db_bind_u64(st, 4, within_ns);
-	return run_rows(db, op, st, 3, fn, ctx);
+	return db_rows_run(db, op, st, 3, fn, ctx);
 }
 
 int db_rule_caa_denials(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                         void *ctx)
 {
 	const char *op = "rules: CAA denials";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT c.ca || ' ' || c.name, c.owner || ': ' || max(c.rrset), max(c.fix),"
 	    " sum(c.queries), min(c.first_ns), max(c.last_ns), max(c.wild_allowed)"
@@ -396,21 +396,21 @@ int db_rule_caa_denials(struct db *db, const struct rules_scope *scope, db_rule_
 	        "c.run_id", "c.last_ns") " AND c.allowed = 0"
 	                                 " GROUP BY c.ca, c.name ORDER BY c.ca, c.name",
 	    scope);
-	return run_rows(db, op, st, 3, fn, ctx);
+	return db_rows_run(db, op, st, 3, fn, ctx);
 }
 
 int db_rule_edns_failures(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                           void *ctx)
 {
 	const char *op = "rules: EDNS failures";
-	sqlite3_stmt *st = prepare_scoped(
+	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT e.server, e.check_name, min(e.example), sum(e.failures), sum(e.edns_queries),"
 	    " min(e.first_ns), max(e.last_ns) FROM edns_checks e WHERE " SCOPE(
 	        "e.run_id", "e.last_ns") " GROUP BY e.server, e.check_name"
 	                                 " ORDER BY e.server, e.check_name",
 	    scope);
-	return run_rows(db, op, st, 3, fn, ctx);
+	return db_rows_run(db, op, st, 3, fn, ctx);
 }
 
 static int64_t single_int(struct db *db, const char *op, const char *sql)

@@ -22,12 +22,19 @@ struct rule_ctx {
 	const struct rules_config *cfg; /* NULL = defaults */
 	int (*emit)(struct rule_ctx *c, const struct finding *f);
 	void *priv; /* the runner's */
-	/* validator totals per (CA, region), read once per run of the
-	 * catalogue by rule_groups_read() and freed by the runner */
-	struct rule_group *groups;
-	size_t ngroups;
-	int groups_ready;
 };
+
+/* Sources of the scope kept by rule_sources() for the rules after the first
+ * (one row is about 400 bytes); beyond this many every rule reads them again. */
+#define RULE_SOURCES_CACHE_MAX 250000
+
+/* rule_sources() calls fn for every source of the scope, as
+ * db_rule_sources() does and in the same order, but reads them from the
+ * database only once per rules_run() (the rules that need per-source totals
+ * would otherwise each group the scope's buckets again). Returns how many
+ * rows were delivered, or -1. */
+int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_source *s),
+                 void *ctx);
 
 /* The threshold k of c's configuration. */
 double rule_cfg(const struct rule_ctx *c, enum rules_config_key k);
@@ -55,8 +62,7 @@ struct rule_group {
 
 /* rule_groups_read() sums the validator sources of the scope per (CA,
  * region) into *out (malloc'd, caller frees), sorted by CA then region.
- * The database is read on the first call of a run only; later calls copy
- * what it gave. Returns 0 or -1. */
+ * Returns 0 or -1. */
 int rule_groups_read(struct rule_ctx *c, struct rule_group **out, size_t *n);
 
 /* rule_group_add() adds b's counters into a (keeps a's names). */

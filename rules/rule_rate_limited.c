@@ -216,7 +216,7 @@ static int on_source(void *arg, const struct db_rule_source *s)
 int rule_rate_limited(struct rule_ctx *c)
 {
 	struct rate_ctx x = {.c = c};
-	int rc = db_rule_sources(c->db, c->scope, on_source, &x) < 0 ? -1 : 0;
+	int rc = rule_sources(c, on_source, &x) < 0 ? -1 : 0;
 	if (rc == 0 && db_rule_seconds(c->db, c->scope, on_second, &x) < 0)
 		rc = -1;
 	if (rc == 0 && x.rc == 0 && x.cur.n > 0 && judge(&x) != 0)

@@ -84,7 +84,7 @@ static int on_source(void *arg, const struct db_rule_source *s)
 int rule_session_cap(struct rule_ctx *c)
 {
 	struct cap_ctx x = {.c = c};
-	if (db_rule_sources(c->db, c->scope, on_source, &x) < 0)
+	if (rule_sources(c, on_source, &x) < 0)
 		return -1;
 	return x.rc;
 }

@@ -130,26 +130,15 @@ static int group_cmp(const void *x, const void *y)
 
 int rule_groups_read(struct rule_ctx *c, struct rule_group **out, size_t *n)
 {
-	if (!c->groups_ready) {
-		struct groups_acc a = {0};
-		if (db_rule_sources(c->db, c->scope, on_source, &a) < 0 || a.oom) {
-			free(a.g);
-			return -1;
-		}
-		if (a.n > 1)
-			qsort(a.g, a.n, sizeof(*a.g), group_cmp);
-		c->groups = a.g;
-		c->ngroups = a.n;
-		c->groups_ready = 1;
-	}
-	/* a copy: callers own and free what they get */
-	struct rule_group *g = malloc((c->ngroups ? c->ngroups : 1) * sizeof(*g));
-	if (g == NULL)
+	struct groups_acc a = {0};
+	if (rule_sources(c, on_source, &a) < 0 || a.oom) {
+		free(a.g);
 		return -1;
-	if (c->ngroups > 0)
-		memcpy(g, c->groups, c->ngroups * sizeof(*g));
-	*out = g;
-	*n = c->ngroups;
+	}
+	if (a.n > 1)
+		qsort(a.g, a.n, sizeof(*a.g), group_cmp);
+	*out = a.g;
+	*n = a.n;
 	return 0;
 }
 

@@ -57,7 +57,63 @@ struct runner {
 	struct finding *pending; /* the current rule's findings */
 	size_t npending, cap;
 	int oom;
+	/* rule_sources(): the scope's sources once read into src (owned) or
+	 * given by the caller; view/nview is what is replayed (cached = 1), or
+	 * too_many = 1 when they exceed RULE_SOURCES_CACHE_MAX */
+	struct db_rule_source *src;
+	size_t nsrc, capsrc;
+	const struct db_rule_source *view;
+	size_t nview;
+	int cached, too_many;
 };
+
+static int keep_source(void *ctx, const struct db_rule_source *s)
+{
+	struct runner *r = ctx;
+	if (r->nsrc == RULE_SOURCES_CACHE_MAX) {
+		r->too_many = 1;
+		return 1;
+	}
+	if (r->nsrc == r->capsrc) {
+		size_t cap = r->capsrc ? r->capsrc * 2 : 256;
+		struct db_rule_source *p = realloc(r->src, cap * sizeof(*p));
+		if (p == NULL) {
+			r->too_many = 1; /* read them each time instead */
+			return 1;
+		}
+		r->src = p;
+		r->capsrc = cap;
+	}
+	r->src[r->nsrc++] = *s;
+	return 0;
+}
+
+int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_source *s),
+                 void *ctx)
+{
+	struct runner *r = c->priv;
+	if (!r->cached && !r->too_many) {
+		if (db_rule_sources(c->db, c->scope, keep_source, r) < 0)
+			return -1;
+		r->cached = !r->too_many;
+		r->view = r->src;
+		r->nview = r->nsrc;
+		if (r->too_many) {
+			free(r->src);
+			r->src = NULL;
+			r->nsrc = r->capsrc = 0;
+		}
+	}
+	if (!r->cached)
+		return db_rule_sources(c->db, c->scope, fn, ctx);
+	int n = 0;
+	for (size_t i = 0; i < r->nview; i++) {
+		n++;
+		if (fn(ctx, &r->view[i]) != 0)
+			break;
+	}
+	return n;
+}
 
 static int collect(struct rule_ctx *c, const struct finding *f)
 {
@@ -84,16 +140,28 @@ static int same_subject(const struct finding *a, const struct finding *b)
 int rules_run(struct db *db, const struct rules_scope *scope, const struct rules_config *cfg,
               finding_fn fn, void *ctx)
 {
+	return rules_run_with_sources(db, scope, cfg, NULL, 0, fn, ctx);
+}
+
+int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
+                           const struct rules_config *cfg, const struct db_rule_source *src,
+                           size_t nsrc, finding_fn fn, void *ctx)
+{
 	if (db == NULL || scope == NULL)
 		return -1;
 	struct runner r = {0};
+	if (src != NULL) {
+		r.view = src;
+		r.nview = nsrc;
+		r.cached = 1;
+	}
 	struct rule_ctx c = {.db = db, .scope = scope, .cfg = cfg, .emit = collect, .priv = &r};
 	int total = 0;
 	for (size_t i = 0; i < CATALOGUE_SIZE; i++) {
 		r.npending = 0;
 		if (catalogue[i].run(&c) != 0 || r.oom) {
 			free(r.pending);
-			free(c.groups);
+			free(r.src);
 			return -1;
 		}
 		/* stable: insertion sort by severity, most severe first */
@@ -115,12 +183,12 @@ int rules_run(struct db *db, const struct rules_scope *scope, const struct rules
 			total++;
 			if (fn != NULL && fn(ctx, &r.pending[k]) != 0) {
 				free(r.pending);
-				free(c.groups);
+				free(r.src);
 				return total;
 			}
 		}
 	}
 	free(r.pending);
-	free(c.groups);
+	free(r.src);
 	return total;
 }

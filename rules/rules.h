@@ -18,6 +18,7 @@
 
 #include "db.h"
 #include "finding.h"
+#include "rule_queries.h"
 
 struct rules_config; /* rules_config.h */
 
@@ -31,6 +32,16 @@ typedef int (*finding_fn)(void *ctx, const struct finding *f);
  */
 int rules_run(struct db *db, const struct rules_scope *scope, const struct rules_config *cfg,
               finding_fn fn, void *ctx);
+
+/*
+ * rules_run_with_sources() is rules_run() for a caller that has already
+ * read the scope's per-source totals (db_rule_sources(), all of them, in its
+ * order): the rules use src[0..nsrc) instead of reading them again. src
+ * stays the caller's. src NULL = read them (rules_run()).
+ */
+int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
+                           const struct rules_config *cfg, const struct db_rule_source *src,
+                           size_t nsrc, finding_fn fn, void *ctx);
 
 /* rules_catalogue_size() returns how many rules this build knows. */
 unsigned rules_catalogue_size(void);

@@ -18,6 +18,8 @@ PACKAGES=(
   knot-module-dnstap
   # DNSSEC lab: zone keys and signing (ldns-keygen, ldns-signzone)
   ldnsutils
+  # the HTML report in a real browser (tests/e2e/test_report_browser.c)
+  chromium
 )
 
 missing=()

@@ -75,3 +75,23 @@ char *test_read_file(const char *path, size_t *len)
 		*len = (size_t)size;
 	return buf;
 }
+
+void test_scenario_db(const char *scenario, const char *validators, const char *dir)
+{
+	char cmd[2048], vopt[700] = "";
+	snprintf(cmd, sizeof(cmd), "%s %s -o %s/s.pcap --expect %s/s.json", DCV_GEN_BINARY,
+	         scenario, dir, dir);
+	if (test_run(cmd, NULL) != 0) {
+		fprintf(stderr, "failed: %s\n", cmd);
+		abort();
+	}
+	if (validators != NULL)
+		snprintf(vopt, sizeof(vopt), "--no-default-validators --validators %s", validators);
+	snprintf(cmd, sizeof(cmd),
+	         "%s analyze --db %s/s.db %s --no-progress %s/s.pcap >/dev/null 2>&1", DCV_BINARY,
+	         dir, vopt, dir);
+	if (test_run(cmd, NULL) != 0) {
+		fprintf(stderr, "failed: %s\n", cmd);
+		abort();
+	}
+}

@@ -19,4 +19,10 @@ int test_run(const char *cmdline, char **out);
 /* test_read_file() returns the file's bytes (malloc'd, NUL-terminated) or NULL. */
 char *test_read_file(const char *path, size_t *len);
 
+/* test_scenario_db() writes the generated scenario to dir/s.pcap (its
+ * expectations to dir/s.json) and analyzes it into dir/s.db with the
+ * validator table validators (a TSV file; NULL = the built-in table).
+ * Aborts the test when either step fails. */
+void test_scenario_db(const char *scenario, const char *validators, const char *dir);
+
 #endif

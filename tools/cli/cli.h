@@ -9,9 +9,10 @@ enum cli_exit {
 	CLI_EXIT_OK = 0,       /* success */
 	CLI_EXIT_FAILURE = 1,  /* internal failure (out of memory, ...) */
 	CLI_EXIT_USAGE = 2,    /* bad command line */
-	CLI_EXIT_INPUT = 3,    /* an input could not be read, or was read only in part */
+	CLI_EXIT_INPUT = 3,    /* an input could not be read, or was read only in part
+	                          (report: the output could not be written) */
 	CLI_EXIT_DB = 4,       /* the database could not be opened or written */
-	CLI_EXIT_FINDINGS = 5, /* analyze: findings at or above --fail-on */
+	CLI_EXIT_FINDINGS = 5, /* analyze, report: findings at or above --fail-on */
 };
 
 /* cmd_analyze() runs `dcvscope analyze`; argv[0] is "analyze". Returns an exit code. */
@@ -25,6 +26,11 @@ int cmd_validators(int argc, char **argv);
  * stored and printed; argv[0] is "rules". Returns the exit code its --help
  * documents (1 = findings at or above --fail-on). */
 int cmd_rules(int argc, char **argv);
+
+/* cmd_report() runs `dcvscope report`: the nightly report of a period as
+ * text, Markdown, JSON or HTML; argv[0] is "report". Returns the exit code
+ * its --help documents (5 = findings at or above --fail-on). */
+int cmd_report(int argc, char **argv);
 
 /* cmd_watch() runs `dcvscope watch -i IFACE`, the live sidecar; argv[0] is
  * "watch". Returns the exit code its --help documents. */

@@ -18,8 +18,7 @@
 #include "rule_queries.h"
 #include "rules.h"
 #include "rules_config.h"
-
-#define NS_PER_S 1000000000ull
+#include "scope_opts.h"
 
 static void usage(FILE *out)
 {
@@ -47,62 +46,6 @@ static void usage(FILE *out)
 	    "\n"
 	    "exit codes: 0 ok (no finding at or above --fail-on), 1 findings at or above\n"
 	    "--fail-on, 2 usage error, 4 database error\n");
-}
-
-/* Parses "24h", "7d", "90m", "30s" or "3600" (seconds) into ns. */
-static int parse_duration(const char *s, uint64_t *out)
-{
-	char *end = NULL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || s[0] == '-')
-		return -1;
-	uint64_t mult = 1;
-	if (*end == 's' || *end == '\0')
-		mult = 1;
-	else if (*end == 'm')
-		mult = 60;
-	else if (*end == 'h')
-		mult = 3600;
-	else if (*end == 'd')
-		mult = 86400;
-	else
-		return -1;
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > UINT64_MAX / NS_PER_S / mult)
-		return -1;
-	*out = v * mult * NS_PER_S;
-	return 0;
-}
-
-/* Parses Unix seconds or a UTC date/time into ns. */
-static int parse_time(const char *s, uint64_t *out)
-{
-	char *end = NULL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno == 0 && end != s && *end == '\0' && s[0] != '-') {
-		if (v > UINT64_MAX / NS_PER_S)
-			return -1;
-		*out = v * NS_PER_S;
-		return 0;
-	}
-	static const char *const formats[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
-	                                      "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		struct tm tm;
-		memset(&tm, 0, sizeof(tm));
-		const char *rest = strptime(s, formats[i], &tm);
-		if (rest == NULL || (*rest != '\0' && strcmp(rest, "Z") != 0))
-			continue;
-		time_t t = timegm(&tm);
-		if (t < 0)
-			return -1;
-		*out = (uint64_t)t * NS_PER_S;
-		return 0;
-	}
-	return -1;
 }
 
 static int print_json(const struct collected *c, const struct rules_scope *scope)
@@ -142,8 +85,8 @@ int cmd_rules(int argc, char **argv)
 	    {NULL, 0, NULL, 0}};
 	const char *db_path = DB_PATH_DEFAULT, *config = NULL;
 	int64_t run_id = 0;
-	uint64_t since = 0, from = 0, to = 0;
-	int have_since = 0, have_from = 0, have_to = 0, json = 0, print_config = 0;
+	struct scope_opts so = {0};
+	int json = 0, print_config = 0;
 	int fail_on = -1; /* severity, or -1 */
 	int c;
 	optind = 1;
@@ -162,22 +105,14 @@ int cmd_rules(int argc, char **argv)
 			}
 			break;
 		case O_SINCE:
-			if (parse_duration(optarg, &since) != 0 || since == 0) {
-				fprintf(stderr,
-				        "dcvscope rules: --since: bad duration '%s' (24h, 7d)\n",
-				        optarg);
-				return CLI_EXIT_USAGE;
-			}
-			have_since = 1;
-			break;
 		case O_FROM:
 		case O_TO:
-			if (parse_time(optarg, c == O_FROM ? &from : &to) != 0) {
-				fprintf(stderr, "dcvscope rules: %s: bad time '%s'\n",
-				        c == O_FROM ? "--from" : "--to", optarg);
+			if (scope_opts_set(&so,
+			                   c == O_SINCE  ? SCOPE_OPT_SINCE
+			                   : c == O_FROM ? SCOPE_OPT_FROM
+			                                 : SCOPE_OPT_TO,
+			                   optarg, "dcvscope rules") != 0)
 				return CLI_EXIT_USAGE;
-			}
-			*(c == O_FROM ? &have_from : &have_to) = 1;
 			break;
 		case O_CONFIG:
 			config = optarg;
@@ -190,15 +125,8 @@ int cmd_rules(int argc, char **argv)
 			json = strcmp(optarg, "json") == 0;
 			break;
 		case O_FAIL_ON:
-			if (strcmp(optarg, "critical") == 0)
-				fail_on = RULE_CRITICAL;
-			else if (strcmp(optarg, "warning") == 0)
-				fail_on = RULE_WARNING;
-			else {
-				fprintf(stderr,
-				        "dcvscope rules: --fail-on must be critical or warning\n");
+			if (findings_parse_fail_on(optarg, &fail_on, "dcvscope rules") != 0)
 				return CLI_EXIT_USAGE;
-			}
 			break;
 		case O_PRINT_CONFIG:
 			print_config = 1;
@@ -215,7 +143,7 @@ int cmd_rules(int argc, char **argv)
 		fprintf(stderr, "dcvscope rules: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if ((run_id > 0) + have_since + (have_from || have_to) > 1) {
+	if ((run_id > 0) + so.have_since + (so.have_from || so.have_to) > 1) {
 		fprintf(stderr, "dcvscope rules: give one of --run, --since, --from/--to\n");
 		return CLI_EXIT_USAGE;
 	}
@@ -243,27 +171,20 @@ int cmd_rules(int argc, char **argv)
 	struct collected col = {0};
 	struct rules_scope scope = {0};
 	char scope_text[128];
-	if (have_since || have_from || have_to) {
-		int64_t newest = db_rule_newest_packet(db);
-		if (newest < 0) {
+	if (scope_opts_given(&so)) {
+		enum scope_resolve r =
+		    scope_opts_resolve(&so, db, &scope, scope_text, sizeof(scope_text));
+		if (r == SCOPE_DB_ERROR) {
 			fprintf(stderr, "dcvscope rules: %s\n", db_errmsg(db));
 			exit_code = CLI_EXIT_DB;
 			goto out;
 		}
-		scope.to_ns = have_to ? to : (uint64_t)newest + 1;
-		if (!have_to && have_from && from >= scope.to_ns)
-			scope.to_ns = from + 1; /* after all data: an empty span, not an error */
-		scope.from_ns = have_since ? (scope.to_ns > since ? scope.to_ns - since : 0) : from;
-		if (scope.from_ns >= scope.to_ns) {
+		if (r == SCOPE_EMPTY) {
 			fprintf(stderr,
 			        "dcvscope rules: the time span is empty (--from >= --to)\n");
 			exit_code = CLI_EXIT_USAGE;
 			goto out;
 		}
-		char a[32], b[32];
-		findings_format_time(scope.from_ns, a, sizeof(a));
-		findings_format_time(scope.to_ns, b, sizeof(b));
-		snprintf(scope_text, sizeof(scope_text), "%s .. %s", a, b);
 	} else {
 		scope.run_id = run_id > 0 ? run_id : db_rule_latest_run(db);
 		if (scope.run_id < 0) {

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define NS_PER_S 1000000000ULL
@@ -16,6 +17,19 @@ void findings_format_time(uint64_t ns, char *buf, size_t len)
 		return;
 	}
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int findings_parse_fail_on(const char *arg, int *sev, const char *cmd)
+{
+	if (strcmp(arg, "critical") == 0)
+		*sev = RULE_CRITICAL;
+	else if (strcmp(arg, "warning") == 0)
+		*sev = RULE_WARNING;
+	else {
+		fprintf(stderr, "%s: --fail-on must be critical or warning\n", cmd);
+		return -1;
+	}
+	return 0;
 }
 
 int findings_collect(void *ctx, const struct finding *f)

@@ -32,6 +32,11 @@ json_t *findings_json(const struct collected *c);
 /* findings_at_least() counts the findings at severity min or above. */
 unsigned findings_at_least(const struct collected *c, enum rule_severity min);
 
+/* findings_parse_fail_on() parses the value of --fail-on (critical or
+ * warning) into *sev. Otherwise it prints "CMD: --fail-on must be critical
+ * or warning" on stderr and returns -1 with *sev unchanged. */
+int findings_parse_fail_on(const char *arg, int *sev, const char *cmd);
+
 /* findings_format_time() writes ns as "YYYY-MM-DDTHH:MM:SSZ" ("-" for 0). */
 void findings_format_time(uint64_t ns, char *buf, size_t len);
 

@@ -19,6 +19,7 @@ static void usage(FILE *out)
 	        "commands:\n"
 	        "  analyze FILE...   analyze pcap/pcapng captures into the database\n"
 	        "  rules             run the rules over the database and print the findings\n"
+	        "  report            the nightly report: text, Markdown, JSON or HTML\n"
 	        "  watch -i IFACE    capture live beside the nameserver (sidecar)\n"
 	        "  validators lookup ADDRESS | check FILE...\n"
 	        "                    ask or check the CA validator range table\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 		return cmd_analyze(argc - 1, argv + 1);
 	if (strcmp(cmd, "rules") == 0)
 		return cmd_rules(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "watch") == 0)
 		return cmd_watch(argc - 1, argv + 1);
 	if (strcmp(cmd, "validators") == 0)

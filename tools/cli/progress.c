@@ -36,6 +36,14 @@ void progress_update(struct progress *p, const char *what, uint64_t frames, uint
 	fflush(stderr);
 }
 
+void progress_step(struct progress *p, const char *what)
+{
+	if (!p->enabled)
+		return;
+	fprintf(stderr, "\r\033[K%s ...", what);
+	fflush(stderr);
+}
+
 void progress_done(struct progress *p)
 {
 	if (p->enabled)

@@ -20,6 +20,10 @@ void progress_init(struct progress *p, bool force_off);
 /* progress_update() redraws at most 4 times a second. Cheap when it does not redraw. */
 void progress_update(struct progress *p, const char *what, uint64_t frames, uint64_t queries);
 
+/* progress_step() shows what a command is doing now ("running the rules")
+ * in place of the line; for commands made of a few long steps. */
+void progress_step(struct progress *p, const char *what);
+
 /* progress_done() clears the line. */
 void progress_done(struct progress *p);
 

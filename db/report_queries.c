@@ -1,0 +1,246 @@
+/* report_queries.c - the nightly report's read queries (report_queries.h). */
+#include "report_queries.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+/* The scope condition (db_internal.h). */
+#define SCOPE(run, t) DB_SCOPE(run, t)
+
+/* Runs overlapping the scope: the run itself, or runs whose packet span
+ * (started_ns until the first packet is known) meets [from, to). */
+#define RUN_IN_SCOPE(r)                                                                            \
+	"((?1 > 0 AND " r ".id = ?1) OR (?1 = 0 AND coalesce(" r ".first_packet_ns, " r            \
+	".started_ns) < ?3 AND coalesce(" r ".last_packet_ns, " r ".started_ns) >= ?2))"
+
+/* Validator sources: medium confidence or above, as in the rules. */
+#define VALIDATOR_JOIN(run, src)                                                                   \
+	" JOIN validator_sources v ON v.run_id = " run " AND v.source = " src                      \
+	" AND v.confidence <> 'low' "
+
+/* What a step of a series counts as failed. */
+#define FAILURES "(s.unanswered + s.servfail + s.refused + s.tcp_rejected + s.tcp_filtered)"
+
+static void copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	snprintf(dst, len, "%s", src != NULL ? (const char *)src : "");
+}
+
+/* Steps st to the end, every column after the first ntext into out[]. */
+static int step_numbers(struct db *db, const char *op, sqlite3_stmt *st, uint64_t *const *out,
+                        size_t nout, int first)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		for (size_t c = 0; c < nout; c++)
+			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + first);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_sql_fail(db, op, rc);
+	return rc == SQLITE_ROW;
+}
+
+int db_report_coverage(struct db *db, const struct rules_scope *scope,
+                       struct db_report_coverage *out)
+{
+	const char *op = "report: read coverage";
+	struct db_report_coverage c;
+	memset(&c, 0, sizeof(c));
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "SELECT count(*), coalesce(sum(kind = 'live'), 0),"
+	    " coalesce(sum(complete = 0 AND finished_ns IS NOT NULL), 0),"
+	    " coalesce(min(first_packet_ns), 0), coalesce(max(last_packet_ns), 0),"
+	    " coalesce(max(bucket_len_s), 0), coalesce(sum(frames), 0),"
+	    " coalesce(sum(dns_frames), 0), coalesce(sum(not_ip + other_proto + other_port), 0),"
+	    " coalesce(sum(queries), 0), coalesce(sum(responses), 0),"
+	    " coalesce(sum(kernel_dropped), 0), coalesce(sum(snap_truncated), 0),"
+	    " coalesce(sum(malformed_frames), 0), coalesce(sum(dns_malformed), 0),"
+	    " coalesce(sum(unsupported_link), 0), coalesce(sum(evictions), 0)"
+	    " FROM runs r WHERE " RUN_IN_SCOPE("r"),
+	    scope);
+	if (st == NULL)
+		return -1;
+	uint64_t *const runs[] = {
+	    &c.runs,           &c.runs_live,        &c.runs_incomplete, &c.first_packet_ns,
+	    &c.last_packet_ns, &c.bucket_len_s,     &c.frames,          &c.dns_frames,
+	    &c.not_dns,        &c.queries,          &c.responses,       &c.kernel_dropped,
+	    &c.snap_truncated, &c.malformed_frames, &c.dns_malformed,   &c.unsupported_link,
+	    &c.evictions};
+	int rc = step_numbers(db, op, st, runs, sizeof(runs) / sizeof(runs[0]), 0);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	st = db_prepare_scoped(db, op,
+	                       "SELECT count(*), coalesce(sum(frames), 0),"
+	                       " coalesce(sum(kernel_dropped), 0), coalesce(sum(if_dropped), 0),"
+	                       " coalesce(sum(ringbuf_dropped), 0), coalesce(sum(truncated), 0)"
+	                       " FROM capture_intervals i WHERE " SCOPE("i.run_id", "i.end_ns"),
+	                       scope);
+	if (st == NULL)
+		return -1;
+	uint64_t *const iv[] = {&c.intervals,     &c.iv_frames,          &c.iv_kernel_dropped,
+	                        &c.iv_if_dropped, &c.iv_ringbuf_dropped, &c.iv_truncated};
+	rc = step_numbers(db, op, st, iv, sizeof(iv) / sizeof(iv[0]), 0);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	*out = c;
+	return 0;
+}
+
+int db_report_malformed(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                        void *ctx)
+{
+	const char *op = "report: read malformed packets by reason";
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "SELECT m.reason, sum(m.count) FROM run_malformed m JOIN runs r ON r.id = m.run_id"
+	    " WHERE " RUN_IN_SCOPE("r") " GROUP BY m.reason ORDER BY sum(m.count) DESC, m.reason",
+	    scope);
+	return db_rows_run(db, op, st, 1, fn, ctx);
+}
+
+/* Steps a series statement: key, t_ns, then the numbers of struct
+ * db_report_point in order. */
+static int run_points(struct db *db, const char *op, sqlite3_stmt *st, db_report_point_fn fn,
+                      void *ctx)
+{
+	if (st == NULL)
+		return -1;
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_report_point p;
+		memset(&p, 0, sizeof(p));
+		copy_text(p.key, sizeof(p.key), sqlite3_column_text(st, 0));
+		uint64_t *const out[] = {&p.t_ns,      &p.queries,  &p.answered,
+		                         &p.failures,  &p.peak_qps, &p.max_concurrent_tcp,
+		                         &p.tcp_failed};
+		for (size_t c = 0; c < sizeof(out) / sizeof(out[0]); c++)
+			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 1);
+		n++;
+		if (fn(ctx, &p) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_sql_fail(db, op, rc);
+	return n;
+}
+
+/* The step a row falls in: ?4 is the step in ns. */
+#define STEP(t) "((" t " / ?4) * ?4)"
+
+#define SERIES_COLUMNS                                                                             \
+	" sum(s.queries), sum(s.noerror + s.nxdomain), sum(" FAILURES "), max(s.peak_qps),"        \
+	" max(s.max_concurrent_tcp), sum(s.tcp_rejected + s.tcp_filtered)"
+
+int db_report_ca_series(struct db *db, const struct rules_scope *scope, uint64_t step_ns,
+                        db_report_point_fn fn, void *ctx)
+{
+	const char *op = "report: read the time series per CA";
+	if (step_ns == 0)
+		return db_set_err(db, "%s: step must be > 0", op);
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "SELECT v.ca, " STEP(
+	        "s.bucket_start_ns") " AS step," SERIES_COLUMNS
+	                             " FROM source_stats s" VALIDATOR_JOIN(
+	                                 "s.run_id",
+	                                 "s.source") "WHERE " SCOPE("s.run_id",
+	                                                            "s.bucket_start_ns") " GROUP "
+	                                                                                 "BY v.ca, "
+	                                                                                 "step "
+	                                                                                 "ORDER BY "
+	                                                                                 "v.ca, "
+	                                                                                 "step",
+	    scope);
+	if (st != NULL)
+		db_bind_u64(st, 4, step_ns);
+	return run_points(db, op, st, fn, ctx);
+}
+
+/* Prepares a per-source series statement: ?4 the step, ?5 the source. */
+static sqlite3_stmt *prepare_source(struct db *db, const char *op, const char *sql,
+                                    const struct rules_scope *scope, const char *source,
+                                    uint64_t step_ns)
+{
+	if (step_ns == 0 || source == NULL) {
+		db_set_err(db, "%s: step must be > 0 and a source given", op);
+		return NULL;
+	}
+	sqlite3_stmt *st = db_prepare_scoped(db, op, sql, scope);
+	if (st != NULL) {
+		db_bind_u64(st, 4, step_ns);
+		sqlite3_bind_text(st, 5, source, -1, SQLITE_TRANSIENT);
+	}
+	return st;
+}
+
+int db_report_source_series(struct db *db, const struct rules_scope *scope, const char *source,
+                            uint64_t step_ns, db_report_point_fn fn, void *ctx)
+{
+	const char *op = "report: read the time series of a source";
+	sqlite3_stmt *st = prepare_source(
+	    db, op,
+	    "SELECT s.source, " STEP(
+	        "s.bucket_start_ns") " AS step," SERIES_COLUMNS
+	                             " FROM source_stats s WHERE " SCOPE(
+	                                 "s.run_id",
+	                                 "s.bucket_start_ns") " AND s.source = ?5 GROUP BY step "
+	                                                      "ORDER BY step",
+	    scope, source, step_ns);
+	return run_points(db, op, st, fn, ctx);
+}
+
+int db_report_source_seconds(struct db *db, const struct rules_scope *scope, const char *source,
+                             uint64_t step_ns, db_report_point_fn fn, void *ctx)
+{
+	const char *op = "report: read the busy seconds of a source";
+	sqlite3_stmt *st = prepare_source(
+	    db, op,
+	    "SELECT s.source, " STEP(
+	        "s.second_ns") " AS step, max(s.queries),"
+	                       " max(s.noerror + s.nxdomain), sum(s.queries - s.noerror - "
+	                       "s.nxdomain), max(s.queries),"
+	                       " 0, 0 FROM source_seconds s WHERE " SCOPE(
+	                           "s.run_id",
+	                           "s.second_ns") " AND s.source = ?5 GROUP BY step ORDER BY step",
+	    scope, source, step_ns);
+	return run_points(db, op, st, fn, ctx);
+}
+
+int db_report_attempts(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "report: read validation attempts";
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "SELECT a.ca, a.perspectives, a.usable, count(*), sum(a.status = 'corroborated'),"
+	    " sum(a.status = 'at_risk'), sum(a.status = 'failed') FROM attempts a WHERE " SCOPE(
+	        "a.run_id", "a.first_ns") " GROUP BY a.ca, a.perspectives, a.usable"
+	                                  " ORDER BY a.ca, a.perspectives DESC, a.usable DESC",
+	    scope);
+	return db_rows_run(db, op, st, 1, fn, ctx);
+}
+
+int db_report_failing_names(struct db *db, const struct rules_scope *scope, unsigned limit,
+                            db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "report: read the names that failed most";
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "SELECT t.qname, coalesce(group_concat(DISTINCT v.ca), ''), count(*),"
+	    " sum(t.kind = 'unanswered'), sum(t.rcode = 2), sum(t.rcode = 5),"
+	    " sum(t.kind = 'answered' AND t.rcode NOT IN (0, 2, 3, 5)), count(DISTINCT t.client),"
+	    " count(v.ca) FROM transactions t LEFT JOIN validator_sources v ON v.run_id = t.run_id"
+	    " AND v.source = t.client AND v.confidence <> 'low'"
+	    " WHERE " SCOPE("t.run_id", "t.query_ts_ns") " AND (t.kind = 'unanswered'"
+	                                                 " OR t.rcode NOT IN (0, 3)) GROUP BY "
+	                                                 "t.qname ORDER BY count(*) DESC, t.qname"
+	                                                 " LIMIT ?4",
+	    scope);
+	if (st != NULL)
+		sqlite3_bind_int64(st, 4, limit);
+	return db_rows_run(db, op, st, 2, fn, ctx);
+}

@@ -1,0 +1,258 @@
+/*
+ * cmd_report.c - `dcvscope report`: the nightly report of a period from the
+ * database, as text, Markdown, JSON or a self-contained HTML page.
+ *
+ * The report only reads: the rules run over the period (and over the
+ * period of the same length before it, for the comparison) but their
+ * findings are not stored; `dcvscope rules` stores them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "db.h"
+#include "report_data.h"
+#include "report_render.h"
+#include "rules_config.h"
+#include "scope_opts.h"
+
+/* The period when no --since/--from/--to is given: one day back from the
+ * newest stored data. */
+#define REPORT_SINCE_DEFAULT_NS (86400ull * 1000000000ull)
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: dcvscope report [--db FILE] [--since DURATION | --from T --to T]\n"
+	        "                       [--format text|markdown|json|html] [-o FILE]\n"
+	        "                       [--fail-on critical|warning] [--config FILE] [--help]\n"
+	        "\n"
+	        "The report of a period from the database: coverage (what was seen and lost),\n"
+	        "findings with evidence and fix, per-CA and per-region tables, validation\n"
+	        "attempts, the names that failed most, and the change against the period of\n"
+	        "the same length before it. Reads only: findings are not stored.\n"
+	        "\n"
+	        "options:\n"
+	        "  --db FILE          SQLite database (default dcvscope.db); must exist\n"
+	        "  --since DURATION   the last DURATION before the newest stored data:\n"
+	        "                     N followed by s, m, h or d (default 24h)\n"
+	        "  --from T, --to T   a time span: Unix seconds or UTC YYYY-MM-DD[THH:MM[:SS]]\n"
+	        "                     (--to defaults to the newest data)\n"
+	        "  --format FMT       text (default), markdown, json (one object; keys are only\n"
+	        "                     ever added) or html (one self-contained page with charts)\n"
+	        "  -o, --output FILE  write the report to FILE (replaced atomically) instead of\n"
+	        "                     standard output\n"
+	        "  --fail-on SEV      exit 5 when a finding is at or above SEV (critical|warning)\n"
+	        "  --config FILE      rule thresholds from the [rules] section of an INI file\n"
+	        "  -h, --help         this help\n"
+	        "\n"
+	        "exit codes: 0 ok, 1 internal failure, 2 usage error, 3 the output file could\n"
+	        "not be written, 4 database error (also: the file does not exist), 5 findings\n"
+	        "at or above --fail-on\n");
+}
+
+enum report_fmt { FMT_TEXT, FMT_MARKDOWN, FMT_JSON, FMT_HTML };
+
+static int parse_format(const char *s, enum report_fmt *out)
+{
+	static const char *const names[] = {"text", "markdown", "json", "html"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum report_fmt)i;
+			return 0;
+		}
+	if (strcmp(s, "md") == 0) {
+		*out = FMT_MARKDOWN;
+		return 0;
+	}
+	return -1;
+}
+
+static int render(FILE *out, enum report_fmt fmt, const struct report *r)
+{
+	switch (fmt) {
+	case FMT_MARKDOWN:
+		return report_render_markdown(out, r);
+	case FMT_JSON:
+		return report_render_json(out, r);
+	case FMT_HTML:
+		return report_render_html(out, r);
+	case FMT_TEXT:
+		break;
+	}
+	return report_render_text(out, r);
+}
+
+/* Writes the report to path through a temporary file in the same directory
+ * renamed over it, so a reader (a web server, a mailer) never sees half a
+ * report. Returns 0 or -1 (message on stderr). */
+static int write_file(const char *path, enum report_fmt fmt, const struct report *r)
+{
+	size_t len = strlen(path) + 32;
+	char *tmp = malloc(len);
+	if (tmp == NULL)
+		return -1;
+	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+	int rc = -1, err = 0;
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL) {
+		err = errno;
+		goto cleanup;
+	}
+	errno = 0;
+	int wrc = render(f, fmt, r), werr = errno;
+	if (fclose(f) != 0 || wrc != 0) {
+		err = wrc != 0 ? werr : errno;
+		goto cleanup;
+	}
+	if (rename(tmp, path) != 0) {
+		err = errno;
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (rc != 0) {
+		fprintf(stderr, "dcvscope report: cannot write %s: %s\n", path,
+		        err ? strerror(err) : "write error");
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+enum { O_DB = 1000, O_SINCE, O_FROM, O_TO, O_CONFIG, O_FORMAT, O_FAIL_ON };
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"db", required_argument, NULL, O_DB},
+	                                         {"since", required_argument, NULL, O_SINCE},
+	                                         {"from", required_argument, NULL, O_FROM},
+	                                         {"to", required_argument, NULL, O_TO},
+	                                         {"config", required_argument, NULL, O_CONFIG},
+	                                         {"format", required_argument, NULL, O_FORMAT},
+	                                         {"output", required_argument, NULL, 'o'},
+	                                         {"fail-on", required_argument, NULL, O_FAIL_ON},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
+	const char *db_path = DB_PATH_DEFAULT, *config = NULL, *output = NULL;
+	struct scope_opts so = {0};
+	enum report_fmt fmt = FMT_TEXT;
+	int fail_on = -1; /* severity, or -1 */
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_DB:
+			db_path = optarg;
+			break;
+		case O_SINCE:
+		case O_FROM:
+		case O_TO:
+			if (scope_opts_set(&so,
+			                   c == O_SINCE  ? SCOPE_OPT_SINCE
+			                   : c == O_FROM ? SCOPE_OPT_FROM
+			                                 : SCOPE_OPT_TO,
+			                   optarg, "dcvscope report") != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case O_CONFIG:
+			config = optarg;
+			break;
+		case O_FORMAT:
+			if (parse_format(optarg, &fmt) != 0) {
+				fprintf(stderr, "dcvscope report: --format must be text, markdown, "
+				                "json or html\n");
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case O_FAIL_ON:
+			if (findings_parse_fail_on(optarg, &fail_on, "dcvscope report") != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dcvscope report: unexpected argument '%s'\n", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (so.have_since && (so.have_from || so.have_to)) {
+		fprintf(stderr, "dcvscope report: give --since or --from/--to, not both\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (so.have_from && so.have_to && so.from_ns >= so.to_ns) {
+		fprintf(stderr, "dcvscope report: the time span is empty (--from >= --to)\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (!scope_opts_given(&so)) {
+		so.since_ns = REPORT_SINCE_DEFAULT_NS;
+		so.have_since = 1;
+	}
+	struct rules_config cfg;
+	rules_config_defaults(&cfg);
+	char err[512];
+	if (config != NULL && rules_config_load(&cfg, config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dcvscope report: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	/* a report reads: a missing file is an error, not a new empty database */
+	if (access(db_path, F_OK) != 0) {
+		fprintf(stderr, "dcvscope report: %s: no such database\n", db_path);
+		return CLI_EXIT_DB;
+	}
+	struct db *db = NULL;
+	if (db_open(&db, db_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dcvscope report: %s\n", err);
+		return CLI_EXIT_DB;
+	}
+	int exit_code = CLI_EXIT_OK;
+	struct report rep;
+	memset(&rep, 0, sizeof(rep));
+	struct rules_scope scope;
+	enum scope_resolve sr = scope_opts_resolve(&so, db, &scope, NULL, 0);
+	if (sr != SCOPE_OK) {
+		fprintf(stderr, "dcvscope report: %s\n",
+		        sr == SCOPE_EMPTY ? "the time span is empty (--from >= --to)"
+		                          : db_errmsg(db));
+		exit_code = sr == SCOPE_EMPTY ? CLI_EXIT_USAGE : CLI_EXIT_DB;
+		goto cleanup;
+	}
+	struct progress prog;
+	progress_init(&prog, false);
+	int rc = report_collect(db, &scope, &cfg, &prog, &rep, err, sizeof(err));
+	progress_done(&prog);
+	if (rc != 0) {
+		fprintf(stderr, "dcvscope report: %s\n", err);
+		exit_code = strcmp(err, "out of memory") == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_DB;
+		goto cleanup;
+	}
+	if (output != NULL) {
+		if (write_file(output, fmt, &rep) != 0) {
+			exit_code = CLI_EXIT_INPUT;
+			goto cleanup;
+		}
+	} else if (render(stdout, fmt, &rep) != 0 || fflush(stdout) != 0) {
+		perror("dcvscope report: standard output");
+		exit_code = CLI_EXIT_INPUT;
+		goto cleanup;
+	}
+	if (fail_on >= 0 && findings_at_least(&rep.cur.findings, (enum rule_severity)fail_on) > 0)
+		exit_code = CLI_EXIT_FINDINGS;
+cleanup:
+	report_free(&rep);
+	if (db_close(db) != 0 && exit_code == CLI_EXIT_OK)
+		exit_code = CLI_EXIT_DB;
+	return exit_code;
+}

@@ -1,0 +1,223 @@
+/* report_markdown.c - the nightly report as Markdown (GitHub-flavoured tables). */
+#include <stdio.h>
+#include <string.h>
+
+#include "report_render.h"
+
+/* Writes text from the data as Markdown that shows it literally: every
+ * punctuation mark Markdown gives a meaning to is backslash-escaped, the
+ * characters HTML would take as markup become entities (a table cell may
+ * hold "<script>"), and line breaks and control characters, which would end
+ * a table row or a list item, become spaces and '?'. */
+static void md(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '<')
+			fputs("&lt;", out);
+		else if (ch == '>')
+			fputs("&gt;", out);
+		else if (ch == '&')
+			fputs("&amp;", out);
+		else if (ch == '\n' || ch == '\r' || ch == '\t')
+			fputc(' ', out);
+		else if (ch < 0x20 || ch == 0x7f)
+			fputc('?', out);
+		else {
+			if (strchr("\\`*_{}[]()#+-.!|~", ch) != NULL)
+				fputc('\\', out);
+			fputc(ch, out);
+		}
+	}
+}
+
+static void groups(FILE *out, const char *id, const char *title, const char *first,
+                   const struct report_groups *gs, const struct report_groups *prev)
+{
+	(void)id; /* HTML anchors only */
+	fprintf(out, "\n## %s\n\n", title);
+	if (gs->n == 0) {
+		fprintf(out, "No validator traffic in this period.\n");
+		return;
+	}
+	for (int c = 0; c < RG_COLS; c++)
+		fprintf(out, "| %s ",
+		        c == RG_NAME ? first : report_group_header((enum report_group_col)c));
+	fprintf(out, "|\n");
+	for (int c = 0; c < RG_COLS; c++)
+		fprintf(out, "|%s", c == RG_NAME || c == RG_CHANGE ? "---" : "---:");
+	fprintf(out, "|\n");
+	char cells[RG_COLS][REPORT_CELL_MAX];
+	for (unsigned i = 0; i < gs->n; i++) {
+		report_group_cells(&gs->g[i], prev, cells);
+		for (int c = 0; c < RG_COLS; c++) {
+			fputs("| ", out);
+			md(out, cells[c]);
+			fputc(' ', out);
+		}
+		fprintf(out, "|\n");
+	}
+}
+
+static void finding_item(void *ctx, const struct report_finding_item *it)
+{
+	FILE *out = ctx;
+	const struct finding *f = it->f;
+	if (it->change == REPORT_RESOLVED) {
+		fprintf(out, "- Resolved since the previous period: `%s` %s ", f->rule,
+		        f->subject_kind);
+		md(out, f->subject);
+		fputc('\n', out);
+		return;
+	}
+	if (it->more > 0) {
+		fprintf(out, "- %u more `%s` findings (%s): ", it->more, f->rule,
+		        rule_severity_name(f->severity));
+		md(out, it->more_subjects);
+		fprintf(out, "\n\n");
+		return;
+	}
+	char a[32], b[32];
+	findings_format_time(f->first_seen_ns, a, sizeof(a));
+	findings_format_time(f->last_seen_ns, b, sizeof(b));
+	fprintf(out, "### %s: `%s` %s ",
+	        f->severity == RULE_CRITICAL  ? "🔴 CRITICAL"
+	        : f->severity == RULE_WARNING ? "🟠 WARNING"
+	                                      : "🔵 INFO",
+	        f->rule, f->subject_kind);
+	md(out, f->subject);
+	fprintf(out, "\n\n%s .. %s (%s)\n\n- **Evidence:** ", a, b, report_change_name(it->change));
+	md(out, f->evidence);
+	fprintf(out, "\n- **Fix:** ");
+	md(out, f->recommendation);
+	fprintf(out, "\n\n");
+}
+
+static void findings(FILE *out, const struct report *r)
+{
+	fprintf(out, "\n## Findings\n\n");
+	if (r->cur.findings.n == 0)
+		fprintf(out, "None: nothing the rules check for went wrong in this period.\n");
+	report_findings_each(r, finding_item, out);
+}
+
+static void coverage(FILE *out, const struct report *r)
+{
+	const struct db_report_coverage *c = &r->cur.cov;
+	fprintf(out, "\n## Coverage\n\n");
+	if (c->runs == 0) {
+		fprintf(out, "No capture covered this period.\n");
+		return;
+	}
+	fprintf(out,
+	        "%llu run(s), %llu live%s; packet counts of whole runs.\n\n| What | Packets "
+	        "|\n|---|---:|\n",
+	        (unsigned long long)c->runs, (unsigned long long)c->runs_live,
+	        c->runs_incomplete ? "; some inputs were read only in part" : "");
+	struct report_coverage_line lines[REPORT_COVERAGE_LINES];
+	unsigned n = report_coverage_lines(r, lines);
+	for (unsigned i = 0; i < n; i++) {
+		char v[32];
+		report_format_count(lines[i].value, v, sizeof(v));
+		fprintf(out, "| %s | %s%s%s |\n", lines[i].label,
+		        lines[i].loss && lines[i].value ? "**" : "", v,
+		        lines[i].loss && lines[i].value ? "**" : "");
+	}
+	for (unsigned i = 0; i < r->malformed.n; i++) {
+		fprintf(out, "| malformed: ");
+		md(out, r->malformed.r[i].t[0]);
+		fprintf(out, " | %lld |\n", (long long)r->malformed.r[i].n[0]);
+	}
+}
+
+static void attempts(FILE *out, const struct report *r)
+{
+	fprintf(out, "\n## Validation attempts (MPIC)\n\n");
+	if (r->nacas == 0) {
+		fprintf(out, "No validation attempts in this period.\n");
+		return;
+	}
+	fprintf(out, "| CA | Attempts | Corroborated | At risk | Failed | All perspectives usable "
+	             "| Others: usable of all: attempts |\n"
+	             "|---|---:|---:|---:|---:|---:|---|\n");
+	for (unsigned i = 0; i < r->nacas; i++) {
+		const struct report_attempt_ca *a = &r->acas[i];
+		fputs("| ", out);
+		md(out, a->ca);
+		fprintf(out, " | %llu | %llu | %llu | %llu | %llu | %s |\n",
+		        (unsigned long long)a->attempts, (unsigned long long)a->corroborated,
+		        (unsigned long long)a->at_risk, (unsigned long long)a->failed,
+		        (unsigned long long)a->all_usable, a->usable);
+	}
+}
+
+static void names(FILE *out, const struct report *r)
+{
+	fprintf(out, "\n## Top failing names\n\n");
+	if (r->names.n == 0) {
+		fprintf(out, "No failed queries in this period.\n");
+		return;
+	}
+	fprintf(out, "| Name | Failed | Unanswered | SERVFAIL | REFUSED | Sources | CAs |\n"
+	             "|---|---:|---:|---:|---:|---:|---|\n");
+	for (unsigned i = 0; i < r->names.n; i++) {
+		const struct db_rule_row *n = &r->names.r[i];
+		fputs("| ", out);
+		md(out, n->t[0]);
+		fprintf(out, " | %lld | %lld | %lld | %lld | %lld | ", (long long)n->n[0],
+		        (long long)n->n[1], (long long)n->n[2], (long long)n->n[3],
+		        (long long)n->n[5]);
+		md(out, n->t[1]);
+		fprintf(out, " |\n");
+	}
+}
+
+static void change(FILE *out, const struct report *r)
+{
+	fprintf(out, "\n## Against the previous period\n\n");
+	if (r->prev.total.queries == 0) {
+		fprintf(out, "No traffic stored for the previous period (%s).\n", r->prev.text);
+		return;
+	}
+	struct report_headline h;
+	report_headline(r, &h);
+	fprintf(out,
+	        "| | This period | Previous period |\n|---|---:|---:|\n"
+	        "| Queries | %s | %s |\n| Answered | %s | %s |\n| Findings | %u | %u |\n",
+	        h.queries, h.prev_queries, h.answered, h.prev_answered, r->cur.findings.n,
+	        r->prev.findings.n);
+}
+
+static void top(FILE *out, const struct report *r)
+{
+	char gen[32];
+	findings_format_time(r->generated_ns, gen, sizeof(gen));
+	fprintf(out, "# dcvscope report\n\n%s (generated %s)\n", r->cur.text, gen);
+	if (report_is_empty(r))
+		return;
+	struct report_headline h;
+	report_headline(r, &h);
+	fprintf(out,
+	        "\n**%u critical, %u warning, %u info** finding(s); %s queries from %s "
+	        "source(s), %s answered.\n",
+	        h.critical, h.warning, h.info, h.queries, h.sources, h.answered);
+}
+
+static void empty(FILE *out, const struct report *r)
+{
+	(void)r;
+	fprintf(out, "\n**No DNS traffic is stored for this period: nothing to report.**\n");
+}
+
+int report_render_markdown(FILE *out, const struct report *r)
+{
+	static const struct report_format markdown = {.top = top,
+	                                              .empty = empty,
+	                                              .coverage = coverage,
+	                                              .findings = findings,
+	                                              .groups = groups,
+	                                              .attempts = attempts,
+	                                              .names = names,
+	                                              .change = change};
+	return report_render_sections(out, r, &markdown);
+}
