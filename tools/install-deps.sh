@@ -7,11 +7,13 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libpcap-dev libsqlite3-dev libldns-dev libjansson-dev libbpf-dev libelf-dev zlib1g-dev
-  bpftool libmaxminddb-dev libinih-dev
+  bpftool libmaxminddb-dev libinih-dev libcurl4-openssl-dev
   # tests
   libcriterion-dev tshark tcpdump sqlite3 iproute2 time python3
   # live capture tests: a real authoritative server and clients in network namespaces
   knot knot-dnsutils bind9 bind9-dnsutils iputils-ping nftables
+  # fleet shipping tests: a real ClickHouse server (and curl to query it)
+  clickhouse-server curl
 )
 
 missing=()

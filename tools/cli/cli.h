@@ -12,6 +12,7 @@ enum cli_exit {
 	CLI_EXIT_INPUT = 3,    /* an input could not be read, or was read only in part */
 	CLI_EXIT_DB = 4,       /* the database could not be opened or written */
 	CLI_EXIT_FINDINGS = 5, /* analyze: findings at or above --fail-on */
+	CLI_EXIT_SPOOLED = 6,  /* ship: ClickHouse unreachable, batches kept in the spool */
 };
 
 /* cmd_analyze() runs `dcvscope analyze`; argv[0] is "analyze". Returns an exit code. */
@@ -25,6 +26,11 @@ int cmd_validators(int argc, char **argv);
  * stored and printed; argv[0] is "rules". Returns the exit code its --help
  * documents (1 = findings at or above --fail-on). */
 int cmd_rules(int argc, char **argv);
+
+/* cmd_ship() runs `dcvscope ship --clickhouse URL`: what the database holds
+ * and ClickHouse does not, sent; argv[0] is "ship". Returns the exit code
+ * its --help documents. */
+int cmd_ship(int argc, char **argv);
 
 /* cmd_watch() runs `dcvscope watch -i IFACE`, the live sidecar; argv[0] is
  * "watch". Returns the exit code its --help documents. */
