@@ -102,7 +102,7 @@ static const struct ch_migration ch_migrations[] = {
          " rcode Nullable(Int32), tc UInt8, query_edns UInt8, query_do UInt8,"
          " shape String, answer_ttl Nullable(UInt32), shipped_ns UInt64, " CH_DAY(
              "query_ts_ns") ")" CH_ENGINE "ORDER BY (server, run_fp, query_ts_ns, client, "
-                                          "client_port, msg_id, qtype, qname,"
+                            "client_port, msg_id, qtype, qname,"
                             " transport)",
 
          "CREATE TABLE IF NOT EXISTS validator_sources (" CH_IDENTITY
@@ -123,7 +123,7 @@ static const struct ch_migration ch_migrations[] = {
          " attempt_method String, source String, region String, confidence String,"
          " outcome String, queries UInt32, failures UInt32, shipped_ns UInt64, " CH_DAY(
              "attempt_first_ns") ")" CH_ENGINE "ORDER BY (server, run_fp, attempt_first_ns, "
-                                               "attempt_ca, attempt_name,"
+                                 "attempt_ca, attempt_name,"
                                  " attempt_method, source)",
 
          "CREATE TABLE IF NOT EXISTS findings (" CH_IDENTITY
