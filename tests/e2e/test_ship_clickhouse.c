@@ -252,3 +252,31 @@ Test(ship_clickhouse, clickhouse_killed_while_shipping_loses_and_doubles_nothing
 	assert_counts_equal(db, "ns-killed");
 	remove_dir(dir);
 }
+
+Test(ship_clickhouse, watch_ships_at_every_flush_and_at_stop, .timeout = 120)
+{
+	char dir[256], db[300], cmd[2048];
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	snprintf(db, sizeof(db), "%s/live.db", dir);
+	/* libpcap on loopback; a few queries nobody answers make source rows */
+	snprintf(cmd, sizeof(cmd),
+	         "%s watch -i lo --capture pcap --config /dev/null --db %s --flush-s 1 "
+	         "--rules-s 0 --duration-s 5 --timeout-ms 500 --clickhouse %s --server ns-live "
+	         "--site lab --spool %s/spool > %s/watch.out 2> %s/watch.err &"
+	         " for i in 1 2 3 4 5 6; do sleep 0.5; "
+	         "kdig @127.0.0.1 -p 53 +notcp +timeout=1 +retry=0 ship-test.example. A "
+	         ">/dev/null 2>&1; done; wait",
+	         DCV_BINARY, db, ch_url(CH_DB), dir, dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	/* shipped while running: more than one pass reached ClickHouse */
+	cr_assert_gt(sqlite_number(db, "SELECT count(*) FROM capture_intervals"), 3);
+	cr_assert_gt(sqlite_number(db, "SELECT count(*) FROM source_stats"), 0);
+	cr_assert_eq(sqlite_number(db, "SELECT count(*) FROM ship_watermarks WHERE tbl = 'runs' "
+	                               "AND mark = 2"),
+	             1, "the finished run was shipped completely");
+	assert_counts_equal(db, "ns-live");
+	cr_assert_eq(ch_number("SELECT count() FROM " CH_DB ".runs FINAL WHERE server = "
+	                       "'ns-live' AND finished_ns > 0 AND site = 'lab'"),
+	             1);
+	remove_dir(dir);
+}
