@@ -280,3 +280,61 @@ Test(ship_clickhouse, watch_ships_at_every_flush_and_at_stop, .timeout = 120)
 	             1);
 	remove_dir(dir);
 }
+
+/* The SITE_ASYMMETRY findings of `dcvscope rules --clickhouse` on database
+ * db (owned by *root). */
+static json_t *fleet_findings(const char *db, json_t **root)
+{
+	char cmd[1024], *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s rules --clickhouse %s --format json", DCV_BINARY,
+	         ch_url(db));
+	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+	json_error_t e;
+	*root = json_loads(out ? out : "", 0, &e);
+	cr_assert_not_null(*root, "%s: %s", e.text, out);
+	free(out);
+	json_t *arr = json_object_get(*root, "findings");
+	cr_assert(json_is_array(arr));
+	return arr;
+}
+
+Test(ship_clickhouse, a_region_silent_at_one_site_only_is_site_asymmetry_there, .timeout = 300)
+{
+	char dir[256], a[300], b[300], cmd[1024];
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	analyze_scenario(dir, "fault-clean", "clean");
+	analyze_scenario(dir, "fault-region-silence", "silence");
+	snprintf(a, sizeof(a), "%s/clean.db", dir);
+	snprintf(b, sizeof(b), "%s/silence.db", dir);
+	/* a database of its own: the other tests ship silent regions too */
+	for (int i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd),
+		         "%s ship --db %s --clickhouse %s --server %s --site %s >/dev/null",
+		         DCV_BINARY, i ? b : a, ch_url("sites"), i ? "ns-west" : "ns-east",
+		         i ? "west" : "east");
+		cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	}
+	json_t *root = NULL;
+	json_t *arr = fleet_findings("sites", &root);
+	cr_assert_eq(json_array_size(arr), 1, "one finding: the silent region at west");
+	json_t *f = json_array_get(arr, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(f, "rule")), "SITE_ASYMMETRY");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "subject_kind")), "site/region");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "subject")), "west/ripe");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "severity")), "critical");
+	json_decref(root);
+
+	/* the same silence at both sites is not a site's fault */
+	snprintf(cmd, sizeof(cmd),
+	         "%s ship --db %s --clickhouse %s --server ns-east2 --site east >/dev/null",
+	         DCV_BINARY, b, ch_url("both"));
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	snprintf(cmd, sizeof(cmd),
+	         "%s ship --db %s --clickhouse %s --server ns-west --site west >/dev/null",
+	         DCV_BINARY, b, ch_url("both"));
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	arr = fleet_findings("both", &root);
+	cr_assert_eq(json_array_size(arr), 0);
+	json_decref(root);
+	remove_dir(dir);
+}
