@@ -243,6 +243,7 @@ Test(ship_clickhouse, clickhouse_killed_while_shipping_loses_and_doubles_nothing
 	free(rc_text);
 	cr_assert(first_rc == 6 || first_rc == 0, "exit %d: spooled (or done before the kill)",
 	          first_rc);
+	cr_log_info("the kill came %s", first_rc == 6 ? "while shipping" : "after shipping ended");
 
 	cr_assert_eq(ch_start(), 0, "clickhouse-server restarts");
 	json_t *rep = NULL;
