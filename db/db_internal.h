@@ -272,4 +272,16 @@ void db_writer_quiesce(struct db *db);
 /* db_writer_stop() ends the background writer thread (after quiescing). */
 void db_writer_stop(struct db *db);
 
+/* ---- ClickHouse (clickhouse.c, ch_schema.c) ---------------------------- */
+
+struct db_ch;
+
+/* db_ch_schema_apply() creates the database and runs the migration steps
+ * the server lacks (ch_schema.c). Returns a db_ch_result. */
+int db_ch_schema_apply(struct db_ch *ch);
+
+/* db_ch_fail() records msg as the handle's error (prefixed with the target)
+ * and returns result. */
+int db_ch_fail(struct db_ch *ch, int result, const char *msg);
+
 #endif

@@ -270,6 +270,24 @@
  * lost (struct depth_stats): handed, kept, duplicates, dropped, unparsable,
  * incomplete, edns_dropped.
  *
+ * Version 6 adds what `dcvscope ship` has sent to ClickHouse (db/ship.c,
+ * db/CLICKHOUSE.md).
+ *
+ * Table ship_watermarks: one row per (ClickHouse target, table, run): how
+ * far the run's rows of that table have been delivered (or spooled).
+ * PRIMARY KEY (target, tbl, run_id), WITHOUT ROWID.
+ *   target             "host:port/database" of the ClickHouse server (no
+ *                      credentials): each target has its own watermarks.
+ *   tbl                the ClickHouse table ("source_stats", "runs", ...).
+ *   run_id             runs.id (no foreign key: marks of runs deleted by
+ *                      replacement or retention are pruned by the shipper).
+ *   mark               the table's key shipped so far: a row id (rows with a
+ *                      larger id are not shipped yet), a time in ns (rows
+ *                      at or after it may still change and are sent again),
+ *                      or, for tbl "runs", the run's state: 1 shipped while
+ *                      running, 2 finished and shipped completely.
+ *   updated_ns         wall clock of the last change.
+ *
  * RETENTION
  *
  * db_retention_purge() (live_store.h) deletes rows whose time is before a
@@ -569,6 +587,15 @@ static const struct db_migration migrations[] = {
      "CREATE INDEX dnssec_names_time ON dnssec_names (last_ns);"
      "CREATE INDEX caa_decisions_time ON caa_decisions (last_ns);"
      "CREATE INDEX edns_checks_time ON edns_checks (last_ns);"},
+    /* version 6: how far each table has been shipped to ClickHouse */
+    {"add ship_watermarks", "CREATE TABLE ship_watermarks ("
+                            " target TEXT NOT NULL,"
+                            " tbl TEXT NOT NULL,"
+                            " run_id INTEGER NOT NULL,"
+                            " mark INTEGER NOT NULL,"
+                            " updated_ns INTEGER NOT NULL,"
+                            " PRIMARY KEY (target, tbl, run_id)"
+                            ") WITHOUT ROWID;"},
 };
 
 /* The schema version this build writes: one per migration step. */

@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libpcap-dev libsqlite3-dev libldns-dev libjansson-dev libbpf-dev libelf-dev zlib1g-dev
-  bpftool libmaxminddb-dev libinih-dev
+  bpftool libmaxminddb-dev libinih-dev libcurl4-openssl-dev
   # dnstap input: Frame Streams and protobuf-c (protoc-c generates the decoder)
   libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
   # tests
@@ -20,6 +20,8 @@ PACKAGES=(
   ldnsutils
   # the HTML report in a real browser (tests/e2e/test_report_browser.c)
   chromium
+  # fleet shipping tests: a real ClickHouse server (and curl to query it)
+  clickhouse-server curl
 )
 
 missing=()

@@ -13,6 +13,7 @@ enum cli_exit {
 	                          (report: the output could not be written) */
 	CLI_EXIT_DB = 4,       /* the database could not be opened or written */
 	CLI_EXIT_FINDINGS = 5, /* analyze, report: findings at or above --fail-on */
+	CLI_EXIT_SPOOLED = 6,  /* ship: ClickHouse unreachable, batches kept in the spool */
 };
 
 /* cmd_analyze() runs `dcvscope analyze`; argv[0] is "analyze". Returns an exit code. */
@@ -31,6 +32,11 @@ int cmd_rules(int argc, char **argv);
  * text, Markdown, JSON or HTML; argv[0] is "report". Returns the exit code
  * its --help documents (5 = findings at or above --fail-on). */
 int cmd_report(int argc, char **argv);
+
+/* cmd_ship() runs `dcvscope ship --clickhouse URL`: what the database holds
+ * and ClickHouse does not, sent; argv[0] is "ship". Returns the exit code
+ * its --help documents. */
+int cmd_ship(int argc, char **argv);
 
 /* cmd_watch() runs `dcvscope watch -i IFACE`, the live sidecar; argv[0] is
  * "watch". Returns the exit code its --help documents. */

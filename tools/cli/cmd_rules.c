@@ -11,7 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "ch_fleet.h"
 #include "cli.h"
+#include "clickhouse.h"
 #include "db.h"
 #include "findings.h"
 #include "findings_out.h"
@@ -19,6 +21,9 @@
 #include "rules.h"
 #include "rules_config.h"
 #include "scope_opts.h"
+#include "rule_site_asymmetry.h"
+
+#define NS_PER_S 1000000000ull
 
 static void usage(FILE *out)
 {
@@ -27,6 +32,7 @@ static void usage(FILE *out)
 	    "usage: dcvscope rules [--db FILE] [--run ID | --since DURATION | --from T --to T]\n"
 	    "                      [--config FILE] [--format text|json]\n"
 	    "                      [--fail-on critical|warning] [--print-config] [--help]\n"
+	    "       dcvscope rules --clickhouse URL [--since DURATION | --from T --to T] ...\n"
 	    "\n"
 	    "Run the rules over the stored statistics, store the findings in the database\n"
 	    "(replacing earlier findings for the same scope) and print them.\n"
@@ -42,6 +48,11 @@ static void usage(FILE *out)
 	    "  --format FMT       text (default) or json ({\"findings\": [...]})\n"
 	    "  --fail-on SEV      exit 1 when a finding is at or above SEV (critical|warning)\n"
 	    "  --print-config     print every threshold with its default and meaning\n"
+	    "  --clickhouse URL   fleet rules over what every host shipped to ClickHouse\n"
+	    "                     (dcvscope ship), aggregated inside ClickHouse: SITE_ASYMMETRY\n"
+	    "                     (one site fails a region's validators that the other sites\n"
+	    "                     serve). --since counts back from now. The findings are\n"
+	    "                     printed, not stored; no --db is read.\n"
 	    "  -h, --help         this help\n"
 	    "\n"
 	    "exit codes: 0 ok (no finding at or above --fail-on), 1 findings at or above\n"
@@ -67,7 +78,93 @@ static int print_json(const struct collected *c, const struct rules_scope *scope
 	return rc;
 }
 
-enum { O_DB = 1000, O_RUN, O_SINCE, O_FROM, O_TO, O_CONFIG, O_FORMAT, O_FAIL_ON, O_PRINT_CONFIG };
+enum {
+	O_DB = 1000,
+	O_RUN,
+	O_SINCE,
+	O_FROM,
+	O_TO,
+	O_CONFIG,
+	O_FORMAT,
+	O_FAIL_ON,
+	O_PRINT_CONFIG,
+	O_CLICKHOUSE
+};
+
+/* Collects the (site, region) groups ClickHouse returns. */
+struct site_groups {
+	struct db_ch_site_group *g;
+	size_t n, cap;
+	bool oom;
+};
+
+static int site_group_add(void *ctx, const struct db_ch_site_group *g)
+{
+	struct site_groups *sg = ctx;
+	if (sg->n == sg->cap) {
+		size_t cap = sg->cap ? sg->cap * 2 : 64;
+		struct db_ch_site_group *p = realloc(sg->g, cap * sizeof(*p));
+		if (p == NULL) {
+			sg->oom = true;
+			return -1;
+		}
+		sg->g = p;
+		sg->cap = cap;
+	}
+	sg->g[sg->n++] = *g;
+	return 0;
+}
+
+/* `dcvscope rules --clickhouse URL`: the fleet rules over [from, to) (to 0:
+ * no end). Returns an exit code. */
+static int fleet_rules(const char *url, uint64_t from, uint64_t to, const struct rules_config *cfg,
+                       int json, int fail_on)
+{
+	char err[512];
+	struct db_ch *ch = NULL;
+	if (db_ch_open(&ch, url, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dcvscope rules: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	struct site_groups sg = {0};
+	struct collected col = {0};
+	int exit_code = CLI_EXIT_OK;
+	int n = db_ch_site_groups_read(ch, from, to, site_group_add, &sg);
+	if (n < 0 || sg.oom) {
+		fprintf(stderr, "dcvscope rules: %s\n",
+		        sg.oom ? "out of memory" : db_ch_errmsg(ch));
+		exit_code = sg.oom ? CLI_EXIT_FAILURE : CLI_EXIT_DB;
+		goto out;
+	}
+	if (rule_site_asymmetry(sg.g, sg.n, cfg, findings_collect, &col) < 0 || col.oom) {
+		fprintf(stderr, "dcvscope rules: out of memory\n");
+		exit_code = CLI_EXIT_FAILURE;
+		goto out;
+	}
+	if (json) {
+		json_t *root = json_object(), *sc = json_object();
+		json_object_set_new(sc, "clickhouse", json_string(db_ch_target(ch)));
+		json_object_set_new(sc, "from_ns", json_integer((json_int_t)from));
+		json_object_set_new(sc, "to_ns", json_integer((json_int_t)to));
+		json_object_set_new(root, "scope", sc);
+		json_object_set_new(root, "findings", findings_json(&col));
+		json_dumpf(root, stdout, JSON_INDENT(2));
+		printf("\n");
+		json_decref(root);
+	} else {
+		char scope_text[160];
+		snprintf(scope_text, sizeof(scope_text), "fleet %s", db_ch_target(ch));
+		findings_print_text(stdout, &col, scope_text);
+	}
+	for (unsigned i = 0; i < col.n && fail_on >= 0; i++)
+		if ((int)col.f[i].severity >= fail_on)
+			exit_code = CLI_EXIT_FAILURE;
+out:
+	free(sg.g);
+	free(col.f);
+	db_ch_close(ch);
+	return exit_code;
+}
 
 int cmd_rules(int argc, char **argv)
 {
@@ -81,9 +178,10 @@ int cmd_rules(int argc, char **argv)
 	    {"format", required_argument, NULL, O_FORMAT},
 	    {"fail-on", required_argument, NULL, O_FAIL_ON},
 	    {"print-config", no_argument, NULL, O_PRINT_CONFIG},
+	    {"clickhouse", required_argument, NULL, O_CLICKHOUSE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	const char *db_path = DB_PATH_DEFAULT, *config = NULL;
+	const char *db_path = DB_PATH_DEFAULT, *config = NULL, *ch_url = NULL;
 	int64_t run_id = 0;
 	struct scope_opts so = {0};
 	int json = 0, print_config = 0;
@@ -131,6 +229,9 @@ int cmd_rules(int argc, char **argv)
 		case O_PRINT_CONFIG:
 			print_config = 1;
 			break;
+		case O_CLICKHOUSE:
+			ch_url = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;
@@ -159,6 +260,22 @@ int cmd_rules(int argc, char **argv)
 	if (print_config) {
 		rules_config_print(&cfg, stdout);
 		return CLI_EXIT_OK;
+	}
+	if (ch_url != NULL) {
+		if (run_id > 0) {
+			fprintf(stderr, "dcvscope rules: --run names a run of one database, not "
+			                "of the fleet\n");
+			return CLI_EXIT_USAGE;
+		}
+		uint64_t from = so.from_ns, to = so.to_ns;
+		if (so.have_since) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			to = (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+			from = to > so.since_ns ? to - so.since_ns : 0;
+		}
+		return fleet_rules(ch_url, from, so.have_to || so.have_since ? to : 0, &cfg, json,
+		                   fail_on);
 	}
 
 	struct db *db = NULL;

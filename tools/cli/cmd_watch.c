@@ -22,6 +22,13 @@
  *   rules     every --rules-s: the validator sources recognised so far are
  *             stored (db_validator_sources_store() replaces the run's rows),
  *             then the rules run over this run; changes as JSON lines.
+ *   ship      with --clickhouse, after every flush that succeeded: the new
+ *             rows go to the fleet's ClickHouse (db/ship.h) with one try
+ *             per batch, so that an unreachable server costs one connect
+ *             timeout, not a backoff, per interval; what it cannot take
+ *             goes to the spool (or stays unshipped) and goes out with a
+ *             later pass. At stop, after the last rules pass, one more
+ *             pass with the full retries.
  *   retention at start and every WATCH_RETENTION_EVERY_S.
  *   SIGHUP    reload between two frames (see reload()).
  *   stop      SIGINT/SIGTERM/--duration-s: the frames the capture already
@@ -54,10 +61,12 @@
 #include "analyze_tables.h"
 #include "analyzer.h"
 #include "cli.h"
+#include "clickhouse.h"
 #include "db.h"
 #include "depth_store.h"
 #include "live.h"
 #include "live_store.h"
+#include "ship_opts.h"
 #include "validator_store.h"
 #include "watch_findings.h"
 #include "watch_opts.h"
@@ -105,7 +114,9 @@ struct watch {
 	struct cap_live_stats last;
 	uint64_t last_evictions;
 	uint64_t interval_start_ns;
-	bool db_failing; /* the last flush failed (logged once until it recovers) */
+	bool db_failing;   /* the last flush failed (logged once until it recovers) */
+	struct db_ch *ch;  /* --clickhouse: the fleet's server, else NULL */
+	bool ship_failing; /* the last ship did not deliver everything (logged once) */
 };
 
 static uint64_t wall_ns(void)
@@ -252,6 +263,33 @@ static void run_rules(struct watch *w)
 	int rc = watch_findings_run(w->findings, w->db, &scope);
 	if (rc == -1)
 		wlog(w, LOG_ERR, "rules: %s", db_errmsg(w->db));
+}
+
+/* Ships the new rows to ClickHouse (with --clickhouse); tries per batch:
+ * 0 for the default. Logs a failure once until shipping recovers. */
+static void ship_pass(struct watch *w, unsigned tries)
+{
+	if (w->ch == NULL)
+		return;
+	struct ship_opts so;
+	ship_opts_init(&so);
+	so.server = w->o.ship_server;
+	if (w->o.ship_site != NULL)
+		so.site = w->o.ship_site;
+	so.spool_dir = w->o.ship_spool;
+	so.spool_max_mb = w->o.ship_spool_mb;
+	so.tries = tries;
+	struct db_ship_opts o;
+	ship_opts_to_db(&so, &o);
+	struct db_ship_report rep;
+	int rc = db_ship(w->db, w->ch, &o, &rep);
+	if (rc != 0 && !w->ship_failing)
+		wlog(w, LOG_WARNING, "ship: %s%s", rep.err,
+		     rc > 0 ? " (spooled; retrying at the next flush)"
+		            : " (left in the database; retrying at the next flush)");
+	else if (rc == 0 && w->ship_failing)
+		wlog(w, LOG_NOTICE, "ship: delivering to %s again", db_ch_target(w->ch));
+	w->ship_failing = rc != 0;
 }
 
 static void run_retention(struct watch *w)
@@ -433,7 +471,8 @@ static int watch_loop(struct watch *w)
 		}
 		uint64_t now = mono_ns();
 		if (now >= next_flush) {
-			flush_interval(w, false);
+			if (flush_interval(w, false) == 0)
+				ship_pass(w, 1);
 			next_flush = now + w->o.flush_s * s;
 		}
 		if (w->o.rules_s > 0 && now >= next_rules) {
@@ -477,6 +516,11 @@ int cmd_watch(int argc, char **argv)
 	if (db_open(&w.db, w.o.db_path, err, sizeof(err)) != 0) {
 		wlog(&w, LOG_ERR, "%s", err);
 		exit_code = CLI_EXIT_DB;
+		goto cleanup;
+	}
+	if (w.o.ch_url != NULL && db_ch_open(&w.ch, w.o.ch_url, err, sizeof(err)) != 0) {
+		wlog(&w, LOG_ERR, "%s", err);
+		exit_code = CLI_EXIT_USAGE;
 		goto cleanup;
 	}
 	install_signals();
@@ -556,6 +600,7 @@ int cmd_watch(int argc, char **argv)
 	} else {
 		if (w.o.rules_s > 0)
 			run_rules(&w);
+		ship_pass(&w, 0);
 		exit_code = loop_rc;
 	}
 	const struct cap_dnstap_stats *tap = cap_live_dnstap_stats(w.cap);
@@ -580,6 +625,7 @@ cleanup:
 	watch_pcap_free(w.pcap);
 	analyzer_free(w.an);
 	watch_findings_free(w.findings);
+	db_ch_close(w.ch);
 	if (w.db != NULL && db_close(w.db) != 0 && exit_code == CLI_EXIT_OK)
 		exit_code = CLI_EXIT_DB;
 	analyze_tables_free(&w.tables);

@@ -21,6 +21,8 @@ static void usage(FILE *out)
 	        "  rules             run the rules over the database and print the findings\n"
 	        "  report            the nightly report: text, Markdown, JSON or HTML\n"
 	        "  watch -i IFACE    capture live beside the nameserver (sidecar)\n"
+	        "  ship --clickhouse URL\n"
+	        "                    send the database's new rows to the fleet's ClickHouse\n"
 	        "  validators lookup ADDRESS | check FILE...\n"
 	        "                    ask or check the CA validator range table\n"
 	        "  version           print the version\n"
@@ -28,7 +30,8 @@ static void usage(FILE *out)
 	        "Run 'dcvscope COMMAND --help' for the options of a command.\n"
 	        "\n"
 	        "exit codes: 0 success, 1 internal failure, 2 usage error,\n"
-	        "            3 an input could not be read (or only in part), 4 database error\n");
+	        "            3 an input could not be read (or only in part), 4 database error,\n"
+	        "            6 ship: ClickHouse unreachable, batches kept in the spool\n");
 }
 
 int main(int argc, char **argv)
@@ -44,6 +47,8 @@ int main(int argc, char **argv)
 		return cmd_rules(argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "ship") == 0)
+		return cmd_ship(argc - 1, argv + 1);
 	if (strcmp(cmd, "watch") == 0)
 		return cmd_watch(argc - 1, argv + 1);
 	if (strcmp(cmd, "validators") == 0)

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "db.h"
+#include "ship_opts.h"
 
 /* Names shared by the command line (--NAME) and the configuration file
  * (NAME = value, in section [watch] or before any section). */
@@ -42,6 +43,11 @@ enum {
 	O_MAXPEND,
 	O_DURATION,
 	O_DNSTAP,
+	O_CLICKHOUSE,
+	O_SERVER,
+	O_SITE,
+	O_SPOOL,
+	O_SPOOL_MB,
 };
 
 static const struct option longopts[] = {
@@ -70,69 +76,84 @@ static const struct option longopts[] = {
     {"max-pending", required_argument, NULL, O_MAXPEND},
     {"duration-s", required_argument, NULL, O_DURATION},
     {"dnstap", required_argument, NULL, O_DNSTAP},
+    {"clickhouse", required_argument, NULL, O_CLICKHOUSE},
+    {"server", required_argument, NULL, O_SERVER},
+    {"site", required_argument, NULL, O_SITE},
+    {"spool", required_argument, NULL, O_SPOOL},
+    {"spool-max-mb", required_argument, NULL, O_SPOOL_MB},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: dcvscope watch -i IFACE [OPTIONS]\n"
-	        "       dcvscope watch --dnstap unix:PATH [OPTIONS]\n"
-	        "\n"
-	        "Capture the DNS traffic of an authoritative server live and analyze it like\n"
-	        "'dcvscope analyze': statistics go to SQLite every flush interval (one run of\n"
-	        "kind \"live\"), the rules run every rules interval and new and resolved\n"
-	        "findings are printed as JSON lines on standard output.\n"
-	        "\n"
-	        "Every option is also a key of the configuration file (INI, key = value,\n"
-	        "section [watch]); the command line overrides the file. Repeatable options\n"
-	        "given on the command line replace the file's list.\n"
-	        "\n"
-	        "options:\n"
-	        "  -i, --interface IFACE  interface to capture on (this or --dnstap)\n"
-	        "  --dnstap unix:PATH  instead of capturing, listen on the unix socket PATH for\n"
-	        "                      the server's dnstap writer (Frame Streams, bidirectional\n"
-	        "                      or not; e.g. Knot mod-dnstap sink: unix:PATH). The same\n"
-	        "                      analysis; dnstap has no TCP session states, kernel drops\n"
-	        "                      or fragments to show. The socket is created at start\n"
-	        "                      (a stale one is replaced) and removed at stop\n"
-	        "  --capture MODE      ebpf, pcap or auto (default: eBPF when the kernel permits\n"
-	        "                      it, else libpcap; the choice is logged)\n"
-	        "  --db PATH           SQLite database (default %s)\n"
-	        "  --config FILE       configuration file (default %s, read\n"
-	        "                      when it exists)\n"
-	        "  --flush-s N         write statistics and capture losses every N s (default %u)\n"
-	        "  --rules-s N         run the rules every N s (default %u; 0 = never)\n"
-	        "  --retention-days N  delete rows older than N days, at start and hourly\n"
-	        "                      (default %u; 0 = keep everything)\n"
-	        "  --syslog            also send the log and the findings to syslog\n"
-	        "  --write-pcap DIR    keep the captured frames as pcap files in DIR\n"
-	        "  --rotate-mb N       start a new pcap file after N MiB (default 0 = no limit)\n"
-	        "  --rotate-s N        start a new pcap file every N s (default 0 = no limit)\n"
-	        "  --snaplen N         bytes kept of each frame (default: the source's)\n"
-	        "  --buffer-mb N       kernel buffer / ring buffer size (default: the source's)\n"
-	        "  --validators FILE   CA validator ranges to add (repeatable)\n"
-	        "  --no-default-validators  use only the --validators files\n"
-	        "  --validators-dir DIR     instead of /etc/dcvscope\n"
-	        "  --geoip FILE        MaxMind-format country database\n"
-	        "  --asn-db FILE       MaxMind-format ASN database\n"
-	        "  --port N            also treat port N as DNS (repeatable; 53 is always DNS)\n"
-	        "  --timeout-ms N      a query unanswered after N ms is a drop (default %u)\n"
-	        "  --bucket-s N        statistics bucket length in seconds (default %u)\n"
-	        "  --max-sources N     aggregation table size (default %u); evictions are counted\n"
-	        "  --max-pending N     open queries tracked at once (default %u)\n"
-	        "  --duration-s N      stop after N s (default 0 = run until SIGINT/SIGTERM)\n"
-	        "  -h, --help          this help\n"
-	        "\n"
-	        "signals: SIGINT/SIGTERM store everything and exit 0; SIGHUP reloads the\n"
-	        "configuration file and the validator ranges, keeping all statistics.\n"
-	        "\n"
-	        "exit codes: 0 success, 1 internal failure, 2 usage error, 3 the capture could\n"
-	        "not be opened or failed, 4 database error\n",
-	        DB_PATH_DEFAULT, WATCH_CONFIG_DEFAULT, WATCH_FLUSH_S_DEFAULT, WATCH_RULES_S_DEFAULT,
-	        WATCH_RETENTION_DAYS_DEFAULT, TXN_TIMEOUT_MS_DEFAULT, AGG_BUCKET_LEN_S_DEFAULT,
-	        AGG_MAX_ENTRIES_DEFAULT, TXN_MAX_PENDING_DEFAULT);
+	fprintf(
+	    out,
+	    "usage: dcvscope watch -i IFACE [OPTIONS]\n"
+	    "       dcvscope watch --dnstap unix:PATH [OPTIONS]\n"
+	    "\n"
+	    "Capture the DNS traffic of an authoritative server live and analyze it like\n"
+	    "'dcvscope analyze': statistics go to SQLite every flush interval (one run of\n"
+	    "kind \"live\"), the rules run every rules interval and new and resolved\n"
+	    "findings are printed as JSON lines on standard output.\n"
+	    "\n"
+	    "Every option is also a key of the configuration file (INI, key = value,\n"
+	    "section [watch]); the command line overrides the file. Repeatable options\n"
+	    "given on the command line replace the file's list.\n"
+	    "\n"
+	    "options:\n"
+	    "  -i, --interface IFACE  interface to capture on (this or --dnstap)\n"
+	    "  --dnstap unix:PATH  instead of capturing, listen on the unix socket PATH for\n"
+	    "                      the server's dnstap writer (Frame Streams, bidirectional\n"
+	    "                      or not; e.g. Knot mod-dnstap sink: unix:PATH). The same\n"
+	    "                      analysis; dnstap has no TCP session states, kernel drops\n"
+	    "                      or fragments to show. The socket is created at start\n"
+	    "                      (a stale one is replaced) and removed at stop\n"
+	    "  --capture MODE      ebpf, pcap or auto (default: eBPF when the kernel permits\n"
+	    "                      it, else libpcap; the choice is logged)\n"
+	    "  --db PATH           SQLite database (default %s)\n"
+	    "  --config FILE       configuration file (default %s, read\n"
+	    "                      when it exists)\n"
+	    "  --flush-s N         write statistics and capture losses every N s (default %u)\n"
+	    "  --rules-s N         run the rules every N s (default %u; 0 = never)\n"
+	    "  --retention-days N  delete rows older than N days, at start and hourly\n"
+	    "                      (default %u; 0 = keep everything)\n"
+	    "  --syslog            also send the log and the findings to syslog\n"
+	    "  --write-pcap DIR    keep the captured frames as pcap files in DIR\n"
+	    "  --rotate-mb N       start a new pcap file after N MiB (default 0 = no limit)\n"
+	    "  --rotate-s N        start a new pcap file every N s (default 0 = no limit)\n"
+	    "  --snaplen N         bytes kept of each frame (default: the source's)\n"
+	    "  --buffer-mb N       kernel buffer / ring buffer size (default: the source's)\n"
+	    "  --validators FILE   CA validator ranges to add (repeatable)\n"
+	    "  --no-default-validators  use only the --validators files\n"
+	    "  --validators-dir DIR     instead of /etc/dcvscope\n"
+	    "  --geoip FILE        MaxMind-format country database\n"
+	    "  --asn-db FILE       MaxMind-format ASN database\n"
+	    "  --port N            also treat port N as DNS (repeatable; 53 is always DNS)\n"
+	    "  --timeout-ms N      a query unanswered after N ms is a drop (default %u)\n"
+	    "  --bucket-s N        statistics bucket length in seconds (default %u)\n"
+	    "  --max-sources N     aggregation table size (default %u); evictions are counted\n"
+	    "  --max-pending N     open queries tracked at once (default %u)\n"
+	    "  --duration-s N      stop after N s (default 0 = run until SIGINT/SIGTERM)\n"
+	    "  --clickhouse URL    also ship the new rows to the fleet's ClickHouse after\n"
+	    "                      every flush and at stop (as 'dcvscope ship'; default:\n"
+	    "                      none)\n"
+	    "  --server NAME       this host's name in the fleet (default: the host name)\n"
+	    "  --site NAME         its site (default %s)\n"
+	    "  --spool DIR         batches ClickHouse could not take wait here (default: none;\n"
+	    "                      they stay unshipped in the database until it is back)\n"
+	    "  --spool-max-mb N    most the spool may hold (default %d)\n"
+	    "  -h, --help          this help\n"
+	    "\n"
+	    "signals: SIGINT/SIGTERM store everything and exit 0; SIGHUP reloads the\n"
+	    "configuration file and the validator ranges, keeping all statistics.\n"
+	    "\n"
+	    "exit codes: 0 success, 1 internal failure, 2 usage error, 3 the capture could\n"
+	    "not be opened or failed, 4 database error\n",
+	    DB_PATH_DEFAULT, WATCH_CONFIG_DEFAULT, WATCH_FLUSH_S_DEFAULT, WATCH_RULES_S_DEFAULT,
+	    WATCH_RETENTION_DAYS_DEFAULT, TXN_TIMEOUT_MS_DEFAULT, AGG_BUCKET_LEN_S_DEFAULT,
+	    AGG_MAX_ENTRIES_DEFAULT, TXN_MAX_PENDING_DEFAULT, SHIP_SITE_DEFAULT,
+	    DB_SHIP_SPOOL_MAX_MB_DEFAULT);
 }
 
 const char *watch_input_name(const struct watch_opts *o)
@@ -237,6 +258,9 @@ static int set_number(struct watch_opts *o, int id, const char *name, const char
 	case O_DURATION:
 		min = 0, max = 1u << 30;
 		break;
+	case O_SPOOL_MB:
+		min = 1, max = 1u << 20;
+		break;
 	}
 	if (!parse_uint(value, min, max, &v))
 		return fail(err, errlen, "%s needs %lu..%lu, got '%s'", name, min, max,
@@ -277,6 +301,9 @@ static int set_number(struct watch_opts *o, int id, const char *name, const char
 		break;
 	case O_DURATION:
 		o->duration_s = (unsigned)v;
+		break;
+	case O_SPOOL_MB:
+		o->ship_spool_mb = (unsigned)v;
 		break;
 	}
 	return CLI_EXIT_OK;
@@ -325,6 +352,14 @@ static int opt_set(struct watch_opts *o, int id, const char *name, const char *v
 		return set_str(&o->geoip, value, err, errlen);
 	case O_ASNDB:
 		return set_str(&o->asn_db, value, err, errlen);
+	case O_CLICKHOUSE:
+		return set_str(&o->ch_url, value, err, errlen);
+	case O_SERVER:
+		return set_str(&o->ship_server, value, err, errlen);
+	case O_SITE:
+		return set_str(&o->ship_site, value, err, errlen);
+	case O_SPOOL:
+		return set_str(&o->ship_spool, value, err, errlen);
 	case O_CAPTURE:
 		if (strcmp(value, "auto") == 0)
 			o->capture = CAP_LIVE_AUTO;
@@ -519,6 +554,10 @@ void watch_opts_free(struct watch_opts *o)
 	free(o->validators_dir);
 	free(o->geoip);
 	free(o->asn_db);
+	free(o->ch_url);
+	free(o->ship_server);
+	free(o->ship_site);
+	free(o->ship_spool);
 	for (unsigned i = 0; i < o->nvalidator_files; i++)
 		free(o->validator_files[i]);
 	memset(o, 0, sizeof(*o));

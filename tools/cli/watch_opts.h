@@ -46,6 +46,12 @@ struct watch_opts {
 	/* analyzer */
 	struct analyzer_config acfg; /* ports, timeout, bucket, table sizes */
 	unsigned duration_s;         /* 0 = until a signal */
+	/* shipping to the fleet's ClickHouse at every flush (ship_opts.h) */
+	char *ch_url;           /* NULL = no shipping */
+	char *ship_server;      /* NULL = the host name */
+	char *ship_site;        /* NULL = SHIP_SITE_DEFAULT */
+	char *ship_spool;       /* NULL = no spool */
+	unsigned ship_spool_mb; /* 0 = DB_SHIP_SPOOL_MAX_MB_DEFAULT */
 
 	/* lists the command line replaced (it overrides the file's lists) */
 	bool cli_ports, cli_validators;

@@ -1,0 +1,84 @@
+/* ch_fleet.c - fleet-wide reads from ClickHouse (ch_fleet.h). */
+#include "ch_fleet.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+/* Per (site, region) totals of the validators' statistics. The region is
+ * the newest judgement of each (server, run, source); the join keeps the
+ * statistics of validator sources only. Checked on clickhouse-server 18.16. */
+static const char site_groups_sql[] =
+    "SELECT site, region, arrayStringConcat(groupUniqArray(server), ','),"
+    " uniqExact(server, source), sum(queries), sum(unanswered), sum(refused),"
+    " sum(servfail), sum(tcp_rejected), sum(tcp_filtered), min(bucket_start_ns),"
+    " max(bucket_start_ns + bucket_len_s * 1000000000)"
+    " FROM (SELECT * FROM source_stats FINAL WHERE bucket_start_ns >= %" PRIu64
+    " AND bucket_start_ns < %" PRIu64 ")"
+    " ANY INNER JOIN (SELECT server, run_fp, source, argMax(region, shipped_ns) AS region"
+    " FROM validator_sources GROUP BY server, run_fp, source) USING (server, run_fp, source)"
+    " WHERE region != 'unknown' AND region != ''"
+    " GROUP BY site, region ORDER BY site, region FORMAT TabSeparated";
+
+/* Copies the next tab-separated field of *p into out; advances *p. */
+static void next_field(char **p, char *out, size_t len)
+{
+	size_t n = strcspn(*p, "\t\n");
+	snprintf(out, len, "%.*s", (int)n, *p);
+	*p += n;
+	if (**p == '\t')
+		(*p)++;
+}
+
+static uint64_t next_number(char **p)
+{
+	char buf[32];
+	next_field(p, buf, sizeof(buf));
+	return strtoull(buf, NULL, 10);
+}
+
+int db_ch_site_groups_read(struct db_ch *ch, uint64_t from_ns, uint64_t to_ns,
+                           int (*fn)(void *ctx, const struct db_ch_site_group *g), void *ctx)
+{
+	int rc = db_ch_schema_migrate(ch);
+	if (rc != DB_CH_OK)
+		return rc;
+	char sql[sizeof(site_groups_sql) + 64];
+	snprintf(sql, sizeof(sql), site_groups_sql, from_ns, to_ns ? to_ns : UINT64_MAX);
+	char *text = NULL;
+	rc = db_ch_exec(ch, sql, true, &text);
+	if (rc != DB_CH_OK)
+		return rc;
+	int count = 0;
+	for (char *line = text; *line != '\0';) {
+		char *end = strchr(line, '\n');
+		if (end != NULL)
+			*end = '\0';
+		struct db_ch_site_group g;
+		memset(&g, 0, sizeof(g));
+		char *p = line;
+		next_field(&p, g.site, sizeof(g.site));
+		next_field(&p, g.region, sizeof(g.region));
+		next_field(&p, g.servers, sizeof(g.servers));
+		g.sources = next_number(&p);
+		g.queries = next_number(&p);
+		g.unanswered = next_number(&p);
+		g.refused = next_number(&p);
+		g.servfail = next_number(&p);
+		g.tcp_rejected = next_number(&p);
+		g.tcp_filtered = next_number(&p);
+		g.first_ns = next_number(&p);
+		g.last_ns = next_number(&p);
+		count++;
+		if (fn(ctx, &g) != 0)
+			break;
+		if (end == NULL)
+			break;
+		line = end + 1;
+	}
+	free(text);
+	return count;
+}
