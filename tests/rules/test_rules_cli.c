@@ -45,9 +45,9 @@ Test(rules_cli, prints_findings_and_exits_by_fail_on)
 	cr_assert_not_null(strstr(out, "fix:"));
 	free(out);
 	snprintf(args, sizeof(args), "--db %s --fail-on critical", x.path);
-	cr_assert_eq(run(args, NULL), 1);
+	cr_assert_eq(run(args, NULL), 5);
 	snprintf(args, sizeof(args), "--db %s --fail-on warning", x.path);
-	cr_assert_eq(run(args, NULL), 1);
+	cr_assert_eq(run(args, NULL), 5);
 }
 
 Test(rules_cli, a_warning_fails_only_fail_on_warning)
@@ -58,7 +58,7 @@ Test(rules_cli, a_warning_fails_only_fail_on_warning)
 	snprintf(args, sizeof(args), "--db %s --fail-on critical", x.path);
 	cr_assert_eq(run(args, NULL), 0);
 	snprintf(args, sizeof(args), "--db %s --fail-on warning", x.path);
-	cr_assert_eq(run(args, NULL), 1);
+	cr_assert_eq(run(args, NULL), 5);
 }
 
 Test(rules_cli, json_output_has_the_findings_array)

@@ -12,7 +12,7 @@ enum cli_exit {
 	CLI_EXIT_INPUT = 3,    /* an input could not be read, or was read only in part
 	                          (report: the output could not be written) */
 	CLI_EXIT_DB = 4,       /* the database could not be opened or written */
-	CLI_EXIT_FINDINGS = 5, /* analyze, report: findings at or above --fail-on */
+	CLI_EXIT_FINDINGS = 5, /* analyze, rules, report: findings at or above --fail-on */
 	CLI_EXIT_SPOOLED = 6,  /* ship: ClickHouse unreachable, batches kept in the spool */
 };
 
@@ -25,7 +25,7 @@ int cmd_validators(int argc, char **argv);
 
 /* cmd_rules() runs `dcvscope rules`: the rules over a database, findings
  * stored and printed; argv[0] is "rules". Returns the exit code its --help
- * documents (1 = findings at or above --fail-on). */
+ * documents (5 = findings at or above --fail-on). */
 int cmd_rules(int argc, char **argv);
 
 /* cmd_report() runs `dcvscope report`: the nightly report of a period as

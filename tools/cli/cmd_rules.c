@@ -46,7 +46,7 @@ static void usage(FILE *out)
 	    "                     YYYY-MM-DD[THH:MM[:SS]] (--to defaults to the newest data)\n"
 	    "  --config FILE      thresholds from the [rules] section of an INI file\n"
 	    "  --format FMT       text (default) or json ({\"findings\": [...]})\n"
-	    "  --fail-on SEV      exit 1 when a finding is at or above SEV (critical|warning)\n"
+	    "  --fail-on SEV      exit 5 when a finding is at or above SEV (critical|warning)\n"
 	    "  --print-config     print every threshold with its default and meaning\n"
 	    "  --clickhouse URL   fleet rules over what every host shipped to ClickHouse\n"
 	    "                     (dcvscope ship), aggregated inside ClickHouse: SITE_ASYMMETRY\n"
@@ -55,8 +55,8 @@ static void usage(FILE *out)
 	    "                     printed, not stored; no --db is read.\n"
 	    "  -h, --help         this help\n"
 	    "\n"
-	    "exit codes: 0 ok (no finding at or above --fail-on), 1 findings at or above\n"
-	    "--fail-on, 2 usage error, 4 database error\n");
+	    "exit codes: 0 ok (no finding at or above --fail-on), 1 internal failure, 2 usage\n"
+	    "error, 4 database error, 5 findings at or above --fail-on\n");
 }
 
 static int print_json(const struct collected *c, const struct rules_scope *scope)
@@ -158,7 +158,7 @@ static int fleet_rules(const char *url, uint64_t from, uint64_t to, const struct
 	}
 	for (unsigned i = 0; i < col.n && fail_on >= 0; i++)
 		if ((int)col.f[i].severity >= fail_on)
-			exit_code = CLI_EXIT_FAILURE;
+			exit_code = CLI_EXIT_FINDINGS;
 out:
 	free(sg.g);
 	free(col.f);
@@ -331,7 +331,7 @@ int cmd_rules(int argc, char **argv)
 		findings_print_text(stdout, &col, scope_text);
 	for (unsigned i = 0; i < col.n && fail_on >= 0; i++)
 		if ((int)col.f[i].severity >= fail_on)
-			exit_code = CLI_EXIT_FAILURE;
+			exit_code = CLI_EXIT_FINDINGS;
 out:
 	free(col.f);
 	if (db_close(db) != 0 && exit_code == CLI_EXIT_OK)
