@@ -74,6 +74,11 @@ void rule_group_add(struct rule_group *a, const struct rule_group *b);
  * so they never make a finding critical on their own. */
 enum rule_severity rule_ca_severity(const char *ca, enum rule_severity sev);
 
+/* rule_z_score() is the one-sided two-proportion z score (pooled standard
+ * error) of x1/n1 above x2/n2; 0 when the pooled rate is 0 or 1 (the two
+ * rates are then equal). n1 and n2 must not be 0. */
+double rule_z_score(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2);
+
 /* rule_share() returns part / whole (0 when whole is 0). */
 double rule_share(uint64_t part, uint64_t whole);
 

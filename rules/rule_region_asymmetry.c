@@ -42,17 +42,6 @@ static int known_region(const char *r)
 	return r[0] != '\0' && strcmp(r, "unknown") != 0 && strcmp(r, "-") != 0;
 }
 
-/* One-sided two-proportion z score of x1/n1 above x2/n2. */
-static double z_score(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2)
-{
-	double p1 = (double)x1 / (double)n1, p2 = (double)x2 / (double)n2;
-	double p = (double)(x1 + x2) / (double)(n1 + n2);
-	double se = sqrt(p * (1 - p) * (1.0 / (double)n1 + 1.0 / (double)n2));
-	if (se == 0)
-		return p1 > p2 ? INFINITY : 0;
-	return (p1 - p2) / se;
-}
-
 static const char *cause(const struct rule_group *g, const char **what)
 {
 	uint64_t tcp = g->tcp_rejected + g->tcp_filtered;
@@ -91,7 +80,7 @@ static int judge(struct rule_ctx *c, const char *kind, const char *subject,
 	if ((double)n1 < min_n || (double)n2 < min_n || n1 == 0 || n2 == 0)
 		return 0;
 	double p1 = (double)x1 / (double)n1, p2 = (double)x2 / (double)n2;
-	double z = z_score(x1, n1, x2, n2);
+	double z = rule_z_score(x1, n1, x2, n2);
 	if (z < rule_cfg(c, RC_REGION_Z) || p1 < rule_cfg(c, RC_REGION_MIN_RATIO) * p2 ||
 	    p1 - p2 < rule_cfg(c, RC_REGION_MIN_DIFF))
 		return 0;

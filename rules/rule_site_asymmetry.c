@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rule.h"
+
 static uint64_t fails(const struct db_ch_site_group *g)
 {
 	return g->unanswered + g->refused + g->servfail + g->tcp_rejected + g->tcp_filtered;
@@ -27,25 +29,6 @@ static uint64_t fails(const struct db_ch_site_group *g)
 static uint64_t trials(const struct db_ch_site_group *g)
 {
 	return g->queries + g->tcp_rejected + g->tcp_filtered;
-}
-
-/* One-sided two-proportion z score of x1/n1 above x2/n2. */
-static double z_score(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2)
-{
-	double p1 = (double)x1 / (double)n1, p2 = (double)x2 / (double)n2;
-	double p = (double)(x1 + x2) / (double)(n1 + n2);
-	double se = sqrt(p * (1 - p) * (1.0 / (double)n1 + 1.0 / (double)n2));
-	if (se == 0)
-		return p1 > p2 ? INFINITY : 0;
-	return (p1 - p2) / se;
-}
-
-static void metric(struct finding *f, const char *key, double v)
-{
-	if (f->nmetrics >= FINDING_METRICS_MAX)
-		return;
-	snprintf(f->metrics[f->nmetrics].key, sizeof(f->metrics[f->nmetrics].key), "%s", key);
-	f->metrics[f->nmetrics++].value = v;
 }
 
 /* The failure kind that dominates, and what it suggests. */
@@ -100,7 +83,7 @@ int rule_site_asymmetry(const struct db_ch_site_group *g, size_t n, const struct
 		if (sites == 0 || (double)n1 < min_n || (double)n2 < min_n || n1 == 0 || n2 == 0)
 			continue;
 		double p1 = (double)x1 / (double)n1, p2 = (double)x2 / (double)n2;
-		double z = z_score(x1, n1, x2, n2);
+		double z = rule_z_score(x1, n1, x2, n2);
 		if (z < rules_config_get(cfg, RC_REGION_Z) ||
 		    p1 < rules_config_get(cfg, RC_REGION_MIN_RATIO) * p2 ||
 		    p1 - p2 < rules_config_get(cfg, RC_REGION_MIN_DIFF))
@@ -131,14 +114,14 @@ int rule_site_asymmetry(const struct db_ch_site_group *g, size_t n, const struct
 		    f.recommendation, sizeof(f.recommendation),
 		    "Multi-perspective validation needs every site to answer every region: %s.",
 		    what);
-		metric(&f, "failures", (double)x1);
-		metric(&f, "trials", (double)n1);
-		metric(&f, "failure_rate", p1);
-		metric(&f, "baseline_failures", (double)x2);
-		metric(&f, "baseline_trials", (double)n2);
-		metric(&f, "baseline_rate", p2);
-		metric(&f, "z", isinf(z) ? 99.0 : z);
-		metric(&f, "other_sites", (double)sites);
+		rule_metric(&f, "failures", (double)x1);
+		rule_metric(&f, "trials", (double)n1);
+		rule_metric(&f, "failure_rate", p1);
+		rule_metric(&f, "baseline_failures", (double)x2);
+		rule_metric(&f, "baseline_trials", (double)n2);
+		rule_metric(&f, "baseline_rate", p2);
+		rule_metric(&f, "z", isinf(z) ? 99.0 : z);
+		rule_metric(&f, "other_sites", (double)sites);
 		if (fn(ctx, &f) != 0)
 			return -1;
 		found++;

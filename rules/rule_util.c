@@ -1,4 +1,5 @@
 /* rule_util.c - helpers shared by the rule files (rule.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,16 @@ void rule_append(char *buf, size_t len, const char *fmt, ...)
 int rule_emit(struct rule_ctx *c, const struct finding *f)
 {
 	return c->emit(c, f);
+}
+
+double rule_z_score(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2)
+{
+	double p1 = (double)x1 / (double)n1, p2 = (double)x2 / (double)n2;
+	double p = (double)(x1 + x2) / (double)(n1 + n2);
+	double se = sqrt(p * (1 - p) * (1.0 / (double)n1 + 1.0 / (double)n2));
+	if (se == 0)
+		return p1 > p2 ? INFINITY : 0;
+	return (p1 - p2) / se;
 }
 
 double rule_share(uint64_t part, uint64_t whole)
