@@ -42,7 +42,10 @@ struct txn_table {
 	struct txn_entry *entries;
 	uint32_t *heads;
 	uint32_t head_mask;
-	uint32_t free_head;
+	uint32_t free_head; /* freed entries linked through chain_next */
+	uint32_t fresh;     /* entries [fresh, max_pending) were never used: free
+	                       without being linked, so a new table touches none
+	                       of their pages */
 	uint32_t fifo_head, fifo_tail;
 	struct txn_stats stats;
 };
@@ -75,9 +78,8 @@ struct txn_table *txn_new(const struct txn_config *cfg, txn_done_fn done, void *
 		return NULL;
 	}
 	memset(t->heads, 0xff, (size_t)nheads * sizeof(*t->heads));
-	for (uint32_t i = 0; i < t->cfg.max_pending; i++)
-		t->entries[i].chain_next = i + 1 < t->cfg.max_pending ? i + 1 : TXN_NIL;
-	t->free_head = 0;
+	t->free_head = TXN_NIL;
+	t->fresh = 0;
 	t->fifo_head = t->fifo_tail = TXN_NIL;
 	return t;
 }
@@ -188,15 +190,20 @@ bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
 		t->stats.retransmits++;
 		return true;
 	}
-	if (t->free_head == TXN_NIL) {
+	if (t->free_head == TXN_NIL && t->fresh == t->cfg.max_pending) {
 		uint32_t old = t->fifo_head;
 		release(t, chain_link_of(t, old), old);
 		t->stats.evicted++;
 		link = find_link(t, h, k); /* the chain may have changed */
 	}
-	uint32_t i = t->free_head;
+	uint32_t i;
+	if (t->free_head != TXN_NIL) {
+		i = t->free_head;
+		t->free_head = t->entries[i].chain_next;
+	} else {
+		i = t->fresh++;
+	}
 	struct txn_entry *e = &t->entries[i];
-	t->free_head = e->chain_next;
 	e->client = k->client;
 	e->server = k->server;
 	e->client_port = k->client_port;
