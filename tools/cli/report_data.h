@@ -2,8 +2,8 @@
  * report_data.h - everything the nightly report shows, read from the
  * database once (report_collect()) and then rendered by one of the
  * renderers (report_render.h): coverage, findings, per-CA and per-region
- * tables, attempts, failing names, time series, and the previous period of
- * the same length for comparison.
+ * tables, DNSSEC / CAA / EDNS, attempts, failing names, time series, and the
+ * previous period of the same length for comparison.
  */
 #ifndef DCV_REPORT_DATA_H
 #define DCV_REPORT_DATA_H
