@@ -8,7 +8,8 @@
 
 #include "rules.h"
 
-#define NS_PER_S 1000000000ull
+#define NS_PER_S   1000000000ull
+#define NS_PER_DAY (86400ull * NS_PER_S)
 
 /* Makes room for one more element in a growing array. Returns 0 or -1. */
 static int grow(void **arr, unsigned *cap, unsigned n, size_t size)
@@ -323,9 +324,8 @@ static int collect_depth(struct db *db, const struct rules_scope *scope,
 		return -1;
 	}
 	struct depth_keep k = {d->dnssec, sizeof(*d->dnssec), &d->ndnssec};
-	int n =
-	    db_report_dnssec(db, scope, (uint64_t)(d->expiring_days * 86400.0 * (double)NS_PER_S),
-	                     REPORT_DEPTH_ROWS, keep_dnssec, &k, &d->dnssec_tally);
+	int n = db_report_dnssec(db, scope, (uint64_t)(d->expiring_days * (double)NS_PER_DAY),
+	                         REPORT_DEPTH_ROWS, keep_dnssec, &k, &d->dnssec_tally);
 	if (checked(n, d->ndnssec, db, err, errlen) != 0)
 		return -1;
 	k = (struct depth_keep){d->caa, sizeof(*d->caa), &d->ncaa};
