@@ -244,3 +244,217 @@ int db_report_failing_names(struct db *db, const struct rules_scope *scope, unsi
 		sqlite3_bind_int64(st, 4, limit);
 	return db_rows_run(db, op, st, 2, fn, ctx);
 }
+
+/* ---- the deeper look: DNSSEC, CAA, EDNS ------------------------------- */
+
+/* Steps a depth statement to its end: row(st, arg) copies a row's own
+ * columns and hands them on (non-zero stops). From column first on, each
+ * row also holds the tally: the rows of the scope into t->rows, then the
+ * counts into *counts[]. Finalizes st. Returns the rows, or -1. */
+static int run_depth(struct db *db, const char *op, sqlite3_stmt *st,
+                     int (*row)(sqlite3_stmt *st, void *arg), void *arg, int first,
+                     struct db_report_tally *t, uint64_t *const *counts, size_t ncounts)
+{
+	if (st == NULL)
+		return -1;
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t->rows = (uint64_t)sqlite3_column_int64(st, first);
+		for (size_t c = 0; c < ncounts; c++)
+			*counts[c] = (uint64_t)sqlite3_column_int64(st, first + 1 + (int)c);
+		n++;
+		if (row(st, arg) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_sql_fail(db, op, rc);
+	return n;
+}
+
+struct dnssec_arg {
+	db_report_dnssec_fn fn;
+	void *ctx;
+};
+
+static int dnssec_row(sqlite3_stmt *st, void *arg)
+{
+	const struct dnssec_arg *a = arg;
+	struct db_report_dnssec r;
+	memset(&r, 0, sizeof(r));
+	copy_text(r.d.name, sizeof(r.d.name), sqlite3_column_text(st, 0));
+	unsigned t = (unsigned)sqlite3_column_int(st, 1);
+	const char *tn = dns_type_name(t);
+	if (tn != NULL)
+		snprintf(r.d.qtype, sizeof(r.d.qtype), "%s", tn);
+	else
+		snprintf(r.d.qtype, sizeof(r.d.qtype), "TYPE%u", t);
+	copy_text(r.d.status, sizeof(r.d.status), sqlite3_column_text(st, 2));
+	copy_text(r.d.error, sizeof(r.d.error), sqlite3_column_text(st, 3));
+	copy_text(r.d.detail, sizeof(r.d.detail), sqlite3_column_text(st, 4));
+	copy_text(r.d.ca, sizeof(r.d.ca), sqlite3_column_text(st, 5));
+	r.d.responses = (uint64_t)sqlite3_column_int64(st, 6);
+	r.d.first_ns = (uint64_t)sqlite3_column_int64(st, 7);
+	r.d.last_ns = (uint64_t)sqlite3_column_int64(st, 8);
+	r.d.expires_ns = (uint64_t)sqlite3_column_int64(st, 9);
+	r.expiring = sqlite3_column_int(st, 10);
+	return a->fn(a->ctx, &r);
+}
+
+int db_report_dnssec(struct db *db, const struct rules_scope *scope, uint64_t within_ns,
+                     unsigned limit, db_report_dnssec_fn fn, void *ctx,
+                     struct db_report_tally *tally)
+{
+	const char *op = "report: read the DNSSEC status per name";
+	/* problem: 0 BOGUS, 1 INDETERMINATE, 2 expiring, 3 the others; the
+	 * newest packet as in db_rule_dnssec_expiring() */
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "WITH newest AS (SELECT max(coalesce(r.last_packet_ns, r.started_ns)) AS ns"
+	    " FROM runs r WHERE " SCOPE(
+	        "r.id",
+	        "r.last_packet_ns") "),"
+	                            " d AS (SELECT d.*, CASE d.status WHEN 'BOGUS' THEN 0 WHEN "
+	                            "'INDETERMINATE' THEN 1"
+	                            " WHEN 'INSECURE' THEN 2 ELSE 3 END AS worst FROM dnssec_names "
+	                            "d"
+	                            " WHERE " SCOPE(
+	                                "d.run_id",
+	                                "d.last_ns") "),"
+	                                             " w AS (SELECT name, qtype, status, error, "
+	                                             "detail, ca, worst,"
+	                                             " row_number() OVER (PARTITION BY name, qtype "
+	                                             "ORDER BY worst, last_ns DESC) AS k,"
+	                                             " sum(responses) OVER p AS responses, "
+	                                             "min(first_ns) OVER p AS first_ns,"
+	                                             " max(last_ns) OVER p AS last_ns, "
+	                                             "min(expires_ns) OVER p AS expires_ns"
+	                                             " FROM d WINDOW p AS (PARTITION BY name, "
+	                                             "qtype)),"
+	                                             " n AS (SELECT w.*, CASE WHEN worst < 2 THEN "
+	                                             "worst WHEN worst = 3 AND"
+	                                             " expires_ns < (SELECT ns FROM newest) + ?4 "
+	                                             "THEN 2 ELSE 3 END AS problem"
+	                                             " FROM w WHERE k = 1)"
+	                                             " SELECT name, qtype, status, error, detail, "
+	                                             "ca, responses, first_ns, last_ns,"
+	                                             " coalesce(expires_ns, 0), problem = 2, "
+	                                             "count(*) OVER (), sum(problem = 0) OVER (),"
+	                                             " sum(problem = 1) OVER (), sum(problem = 2) "
+	                                             "OVER () FROM n"
+	                                             " ORDER BY problem, CASE WHEN problem = 2 "
+	                                             "THEN expires_ns END, name, qtype LIMIT ?5",
+	    scope);
+	if (st != NULL) {
+		db_bind_u64(st, 4, within_ns);
+		sqlite3_bind_int64(st, 5, limit);
+	}
+	struct db_report_tally t;
+	memset(&t, 0, sizeof(t));
+	uint64_t *const counts[] = {&t.bogus, &t.indeterminate, &t.expiring};
+	struct dnssec_arg a = {fn, ctx};
+	int n = run_depth(db, op, st, dnssec_row, &a, 11, &t, counts,
+	                  sizeof(counts) / sizeof(counts[0]));
+	if (n >= 0)
+		*tally = t;
+	return n;
+}
+
+struct caa_arg {
+	db_report_caa_fn fn;
+	void *ctx;
+};
+
+static int caa_row(sqlite3_stmt *st, void *arg)
+{
+	const struct caa_arg *a = arg;
+	struct db_caa_row r;
+	memset(&r, 0, sizeof(r));
+	copy_text(r.ca, sizeof(r.ca), sqlite3_column_text(st, 0));
+	copy_text(r.name, sizeof(r.name), sqlite3_column_text(st, 1));
+	copy_text(r.owner, sizeof(r.owner), sqlite3_column_text(st, 2));
+	copy_text(r.rrset, sizeof(r.rrset), sqlite3_column_text(st, 3));
+	r.allowed = sqlite3_column_int(st, 4);
+	r.wild_allowed = sqlite3_column_int(st, 5);
+	copy_text(r.reason, sizeof(r.reason), sqlite3_column_text(st, 6));
+	copy_text(r.fix, sizeof(r.fix), sqlite3_column_text(st, 7));
+	r.queries = (uint64_t)sqlite3_column_int64(st, 8);
+	r.first_ns = (uint64_t)sqlite3_column_int64(st, 9);
+	r.last_ns = (uint64_t)sqlite3_column_int64(st, 10);
+	return a->fn(a->ctx, &r);
+}
+
+int db_report_caa(struct db *db, const struct rules_scope *scope, unsigned limit,
+                  db_report_caa_fn fn, void *ctx, struct db_report_tally *tally)
+{
+	const char *op = "report: read the CAA decisions";
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "WITH w AS (SELECT c.*, row_number() OVER (PARTITION BY c.ca, c.name"
+	    " ORDER BY c.allowed, c.last_ns DESC) AS k, sum(c.queries) OVER p AS q,"
+	    " min(c.first_ns) OVER p AS f, max(c.last_ns) OVER p AS l FROM caa_decisions c"
+	    " WHERE " SCOPE(
+	        "c.run_id",
+	        "c.last_ns") " WINDOW p AS (PARTITION BY c.ca, c.name))"
+	                     " SELECT ca, name, owner, rrset, allowed, wild_allowed, reason, fix, "
+	                     "q, f, l,"
+	                     " count(*) OVER (), sum(allowed = 0) OVER () FROM w WHERE k = 1"
+	                     " ORDER BY allowed, ca, name LIMIT ?4",
+	    scope);
+	if (st != NULL)
+		sqlite3_bind_int64(st, 4, limit);
+	struct db_report_tally t;
+	memset(&t, 0, sizeof(t));
+	uint64_t *const counts[] = {&t.denied};
+	struct caa_arg a = {fn, ctx};
+	int n = run_depth(db, op, st, caa_row, &a, 11, &t, counts, 1);
+	if (n >= 0)
+		*tally = t;
+	return n;
+}
+
+struct edns_arg {
+	db_report_edns_fn fn;
+	void *ctx;
+};
+
+static int edns_row(sqlite3_stmt *st, void *arg)
+{
+	const struct edns_arg *a = arg;
+	struct db_edns_row r;
+	memset(&r, 0, sizeof(r));
+	copy_text(r.server, sizeof(r.server), sqlite3_column_text(st, 0));
+	copy_text(r.check, sizeof(r.check), sqlite3_column_text(st, 1));
+	copy_text(r.example, sizeof(r.example), sqlite3_column_text(st, 2));
+	r.failures = (uint64_t)sqlite3_column_int64(st, 3);
+	r.edns_queries = (uint64_t)sqlite3_column_int64(st, 4);
+	r.first_ns = (uint64_t)sqlite3_column_int64(st, 5);
+	r.last_ns = (uint64_t)sqlite3_column_int64(st, 6);
+	return a->fn(a->ctx, &r);
+}
+
+int db_report_edns(struct db *db, const struct rules_scope *scope, unsigned limit,
+                   db_report_edns_fn fn, void *ctx, struct db_report_tally *tally)
+{
+	const char *op = "report: read the failing EDNS checks";
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "WITH w AS (SELECT e.*, row_number() OVER (PARTITION BY e.server, e.check_name"
+	    " ORDER BY e.first_ns) AS k, sum(e.failures) OVER p AS fl,"
+	    " sum(e.edns_queries) OVER p AS eq, min(e.first_ns) OVER p AS f,"
+	    " max(e.last_ns) OVER p AS l FROM edns_checks e WHERE " SCOPE(
+	        "e.run_id", "e.last_ns") " WINDOW p AS (PARTITION BY e.server, e.check_name))"
+	                                 " SELECT server, check_name, example, fl, eq, f, l,"
+	                                 " count(*) OVER () FROM w WHERE k = 1"
+	                                 " ORDER BY server, check_name LIMIT ?4",
+	    scope);
+	if (st != NULL)
+		sqlite3_bind_int64(st, 4, limit);
+	struct db_report_tally t;
+	memset(&t, 0, sizeof(t));
+	struct edns_arg a = {fn, ctx};
+	int n = run_depth(db, op, st, edns_row, &a, 7, &t, NULL, 0);
+	if (n >= 0)
+		*tally = t;
+	return n;
+}

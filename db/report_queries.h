@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "depth_store.h"
 #include "finding.h"
 #include "rule_queries.h"
 
@@ -90,5 +91,57 @@ int db_report_attempts(struct db *db, const struct rules_scope *scope, db_rule_r
  * sources, validator_failures}. */
 int db_report_failing_names(struct db *db, const struct rules_scope *scope, unsigned limit,
                             db_rule_row_fn fn, void *ctx);
+
+/*
+ * The deeper look of the scope (tables dnssec_names, caa_decisions,
+ * edns_checks), one row per key across the runs, problems first and at most
+ * limit rows; the tally counts every row of the scope (the rows left out
+ * are tally.rows minus those given).
+ */
+struct db_report_tally {
+	uint64_t rows;
+	uint64_t bogus, indeterminate, expiring; /* DNSSEC: worst status, expiring */
+	uint64_t denied;                         /* CAA: decisions denying the CA */
+};
+
+/* One name and type of dnssec_names folded over the runs of the scope:
+ * status, error, detail and ca of its worst row (the latest of equals;
+ * BOGUS, INDETERMINATE, INSECURE, SECURE from worst), responses summed,
+ * first_ns the earliest, last_ns the latest, expires_ns the earliest
+ * expiry (0 none); zone is left "". */
+struct db_report_dnssec {
+	struct db_dnssec_row d;
+	int expiring; /* SECURE, and the earliest expiry is less than within_ns
+	                 after the newest packet of the scope (as DNSSEC_EXPIRING) */
+};
+
+typedef int (*db_report_dnssec_fn)(void *ctx, const struct db_report_dnssec *r);
+
+/* db_report_dnssec() gives up to limit names: BOGUS, then INDETERMINATE,
+ * then expiring (soonest first), then the others, each by name and type.
+ * Fills *tally. Returns how many fn got, or -1 with *tally unchanged. */
+int db_report_dnssec(struct db *db, const struct rules_scope *scope, uint64_t within_ns,
+                     unsigned limit, db_report_dnssec_fn fn, void *ctx,
+                     struct db_report_tally *tally);
+
+typedef int (*db_report_caa_fn)(void *ctx, const struct db_caa_row *r);
+
+/* db_report_caa() gives up to limit CAA decisions per CA and name folded
+ * over the runs: owner, rrset, allowed, wild_allowed, reason and fix of a
+ * denying row when one run denied (the latest), else of the latest row;
+ * queries summed. Denials first, then by CA and name. Fills *tally.
+ * Returns how many fn got, or -1 with *tally unchanged. */
+int db_report_caa(struct db *db, const struct rules_scope *scope, unsigned limit,
+                  db_report_caa_fn fn, void *ctx, struct db_report_tally *tally);
+
+typedef int (*db_report_edns_fn)(void *ctx, const struct db_edns_row *r);
+
+/* db_report_edns() gives up to limit failing EDNS checks per server and
+ * check folded over the runs: failures and edns_queries summed (the EDNS
+ * queries of the runs in which the check failed), the example of the
+ * earliest failing run. By server, then check. Fills *tally. Returns how
+ * many fn got, or -1 with *tally unchanged. */
+int db_report_edns(struct db *db, const struct rules_scope *scope, unsigned limit,
+                   db_report_edns_fn fn, void *ctx, struct db_report_tally *tally);
 
 #endif

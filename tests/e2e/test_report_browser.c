@@ -101,14 +101,20 @@ Test(report_browser, the_page_renders_its_charts_and_tables_without_errors)
 	free(out);
 	size_t ncas = json_array_size(json_object_get(rep, "cas"));
 	size_t nlimits = json_array_size(json_object_get(rep, "limit_charts"));
-	/* CAs and regions, attempts, failing names, the previous period */
-	json_int_t tables = 2 + (json_array_size(json_object_get(rep, "attempts")) > 0) +
+	/* CAs and regions, DNSSEC / CAA / EDNS, attempts, failing names, the
+	 * previous period */
+	json_int_t tables = 2 + (json_array_size(json_object_get(rep, "dnssec")) > 0) +
+	                    (json_array_size(json_object_get(rep, "caa")) > 0) +
+	                    (json_array_size(json_object_get(rep, "edns")) > 0) +
+	                    (json_array_size(json_object_get(rep, "attempts")) > 0) +
 	                    (json_array_size(json_object_get(rep, "failing_names")) > 0) +
 	                    (json_integer_value(json_object_get(
 	                         json_object_get(json_object_get(rep, "change"), "previous_total"),
 	                         "queries")) > 0);
 	cr_assert_gt(ncas, 0);
 	cr_assert_eq(nlimits, 2, "the two capped sources");
+	cr_assert_gt(json_array_size(json_object_get(rep, "dnssec")), 0,
+	             "the validators' DO=1 answers have a DNSSEC table");
 	json_decref(rep);
 
 	json_t *res = NULL;
@@ -125,8 +131,8 @@ Test(report_browser, the_page_renders_its_charts_and_tables_without_errors)
 	cr_expect_eq(dom_int(res, "tables"), tables);
 	cr_expect_gt(dom_int(res, "findings"), 0);
 	cr_expect_eq(dom_int(res, "scripts"), 0);
-	static const char *const sections[] = {"coverage", "findings", "charts", "cas",
-	                                       "regions",  "attempts", "names",  "change"};
+	static const char *const sections[] = {"coverage", "findings", "charts", "cas",   "regions",
+	                                       "depth",    "attempts", "names",  "change"};
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		cr_expect(has_section(res, sections[i]), "section %s", sections[i]);
 	cr_expect(json_is_true(json_object_get(json_object_get(res, "dom"), "viewport")));

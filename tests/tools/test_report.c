@@ -657,3 +657,327 @@ Test(report_cli, the_mail_script_writes_the_reports_and_a_mime_mail)
 	free(out);
 	db_close(x.db);
 }
+
+/* ---- DNSSEC, CAA and EDNS --------------------------------------------- */
+
+/* Runs SQL that changes the file (rows the analysis does not produce). */
+static void sql_exec(const char *dbpath, const char *sql)
+{
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	char *msg = NULL;
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s", msg);
+	sqlite3_close(db);
+}
+
+/* One text value from an SQL query with one text parameter. */
+static void sql_text(const char *dbpath, const char *sql, const char *param, char *buf, size_t len)
+{
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(db));
+	if (param != NULL)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	cr_assert(json_is_string(v), "no string %s", key);
+	return json_string_value(v);
+}
+
+/* 2024-01-01T00:00:01Z and :02Z, inside both demo runs. */
+#define T1 "1704067201000000000"
+#define T2 "1704067202000000000"
+
+/*
+ * Two runs of the demo scenario (seeds 1 and 2: real RSASHA256 signatures,
+ * every name SECURE, the RRSIGs expiring 2024-02-01) and rows that make
+ * each list show a problem: example.com CAA turned BOGUS in run 2, a
+ * hostile name INDETERMINATE, 20 unsigned names (the list is cut at 20),
+ * letsencrypt allowed for www.example.com in run 1 and denied in run 2, a
+ * hostile name allowed, and one EDNS check failing in both runs.
+ */
+static void depth_db(char *dir, size_t dlen, char *db, size_t len)
+{
+	snprintf(dir, dlen, "%s", test_tmpdir());
+	snprintf(db, len, "%s/d.db", dir);
+	for (int seed = 1; seed <= 2; seed++) {
+		char cmd[2048];
+		snprintf(cmd, sizeof(cmd),
+		         "%s demo --seed %d -o %s/d%d.pcap >/dev/null && %s analyze --db %s"
+		         " --no-default-validators --validators %s --no-progress %s/d%d.pcap"
+		         " >/dev/null 2>&1",
+		         DCV_GEN_BINARY, seed, dir, seed, DCV_BINARY, db, VALIDATORS, dir, seed);
+		cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	}
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM runs", NULL), 2);
+	cr_assert_eq(
+	    sql_int(db, "SELECT count(*) FROM dnssec_names WHERE status <> 'SECURE'", NULL), 0,
+	    "the demo's signatures verify");
+	sql_exec(
+	    db,
+	    "UPDATE dnssec_names SET status = 'BOGUS', error = 'DNSSEC_BOGUS',"
+	    " detail = 'RRSIG example.com. CAA expired at 2023-12-31T00:00:00Z',"
+	    " expires_ns = NULL WHERE run_id = 2 AND name = 'example.com' AND qtype = 257;"
+	    "INSERT INTO dnssec_names VALUES (1, '" HOSTILE "', 16, 'example.', 'INDETERMINATE',"
+	    " 'DNSKEY_MISSING', 'no DNSKEY for " HOSTILE "', 'digicert', 5, " T1 ", " T2 ", NULL);"
+	    "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 19)"
+	    " INSERT INTO dnssec_names SELECT 1, printf('n%02d.unsigned.example', i), 1, '',"
+	    " 'INSECURE', '', 'no DS', '', 1, " T1 ", " T2 ", NULL FROM k;"
+	    "INSERT INTO caa_decisions VALUES (1, 'letsencrypt', 'www.example.com',"
+	    " 'www.example.com', '0 issue \"letsencrypt.org\"', 1, 0, 'letsencrypt.org is"
+	    " listed', '', 2, " T1 ", " T2 ");"
+	    "INSERT INTO caa_decisions VALUES (2, 'letsencrypt', 'www.example.com',"
+	    " 'example.com', '0 issue \"digicert.com\"', 0, 0, 'no issue property names"
+	    " letsencrypt.org', 'example.com. CAA 0 issue \"letsencrypt.org\"', 3, " T1 ", " T2 ");"
+	    "INSERT INTO caa_decisions VALUES (1, 'digicert', '" HOSTILE "', '" HOSTILE "',"
+	    " '0 issue \"digicert.com\"', 1, 1, 'digicert.com is listed', '', 1, " T1 ", " T2 ");"
+	    "INSERT INTO edns_checks VALUES (1, '192.0.2.53', 'no_opt', 3, 10,"
+	    " 'A? www.example.com answered without OPT', " T1 ", " T2 ");"
+	    "INSERT INTO edns_checks VALUES (2, '192.0.2.53', 'no_opt', 4, 12,"
+	    " 'A? later.example.com answered without OPT', " T2 ", " T2 ");");
+}
+
+Test(report_depth, dnssec_caa_and_edns_rows_are_shown_in_every_format)
+{
+	char dir[300], db[400], args[1200], *out = NULL;
+	depth_db(dir, sizeof(dir), db, sizeof(db));
+	json_t *r = report_json(db);
+
+	/* the totals: one row per name and type across the two runs */
+	json_t *tot = json_object_get(r, "depth_totals");
+	json_int_t names = sql_int(db,
+	                           "SELECT count(*) FROM (SELECT DISTINCT name, qtype"
+	                           " FROM dnssec_names)",
+	                           NULL);
+	cr_expect_eq(names, 13 + 1 + 20);
+	cr_expect_eq(jint(tot, "dnssec"), names);
+	cr_expect_eq(jint(tot, "dnssec_bogus"), 1);
+	cr_expect_eq(jint(tot, "dnssec_indeterminate"), 1);
+	cr_expect_eq(jint(tot, "dnssec_expiring"), 0, "31 days left, the threshold is 3");
+	cr_expect_eq(jint(tot, "caa"), 2);
+	cr_expect_eq(jint(tot, "caa_denied"), 1);
+	cr_expect_eq(jint(tot, "edns"), 1);
+
+	/* DNSSEC: BOGUS first (run 2's verdict, the answers of both runs),
+	 * then INDETERMINATE, then the others by name; cut at 20 */
+	json_t *dn = json_object_get(r, "dnssec");
+	cr_assert_eq(json_array_size(dn), 20);
+	json_t *d0 = json_array_get(dn, 0);
+	cr_expect_str_eq(jstr(d0, "name"), "example.com");
+	cr_expect_str_eq(jstr(d0, "qtype"), "CAA");
+	cr_expect_str_eq(jstr(d0, "status"), "BOGUS");
+	cr_expect_str_eq(jstr(d0, "error"), "DNSSEC_BOGUS");
+	cr_expect_str_eq(jstr(d0, "detail"),
+	                 "RRSIG example.com. CAA expired at 2023-12-31T00:00:00Z");
+	char ca[64];
+	sql_text(db, "SELECT ca FROM dnssec_names WHERE run_id = 2 AND name = ?1 AND qtype = 257",
+	         "example.com", ca, sizeof(ca));
+	cr_expect_str_eq(jstr(d0, "ca"), ca);
+	json_int_t answers =
+	    sql_int(db, "SELECT sum(responses) FROM dnssec_names WHERE name = ?1 AND qtype = 257",
+	            "example.com");
+	cr_expect_eq(answers, 24, "12 answers in each run");
+	cr_expect_eq(jint(d0, "responses"), answers);
+	cr_expect_str_eq(jstr(d0, "expires"), "2024-02-01T00:00:00Z", "run 1's signatures");
+	json_t *d1 = json_array_get(dn, 1);
+	cr_expect_str_eq(jstr(d1, "name"), HOSTILE);
+	cr_expect_str_eq(jstr(d1, "status"), "INDETERMINATE");
+	cr_expect(json_is_null(json_object_get(d1, "expires")));
+	json_t *d2 = json_array_get(dn, 2);
+	cr_expect_str_eq(jstr(d2, "name"), "_acme-challenge.a.b.c.example.com");
+	cr_expect_str_eq(jstr(d2, "status"), "SECURE");
+	cr_expect_eq(jint(d2, "responses"),
+	             sql_int(db, "SELECT sum(responses) FROM dnssec_names WHERE name = ?1",
+	                     "_acme-challenge.a.b.c.example.com"));
+	cr_expect(json_is_false(json_object_get(d2, "expiring")));
+
+	/* CAA: run 2's denial wins over run 1's permission; queries of both */
+	json_t *caa = json_object_get(r, "caa");
+	cr_assert_eq(json_array_size(caa), 2);
+	json_t *c0 = json_array_get(caa, 0);
+	cr_expect_str_eq(jstr(c0, "ca"), "letsencrypt");
+	cr_expect_str_eq(jstr(c0, "name"), "www.example.com");
+	cr_expect(json_is_false(json_object_get(c0, "allowed")));
+	cr_expect_str_eq(jstr(c0, "rrset_owner"), "example.com");
+	cr_expect_str_eq(jstr(c0, "rrset"), "0 issue \"digicert.com\"");
+	cr_expect_str_eq(jstr(c0, "fix"), "example.com. CAA 0 issue \"letsencrypt.org\"");
+	cr_expect_eq(
+	    jint(c0, "queries"),
+	    sql_int(db, "SELECT sum(queries) FROM caa_decisions WHERE ca = ?1", "letsencrypt"));
+	json_t *c1 = json_array_get(caa, 1);
+	cr_expect_str_eq(jstr(c1, "name"), HOSTILE);
+	cr_expect(json_is_true(json_object_get(c1, "allowed")));
+	cr_expect(json_is_null(json_object_get(c1, "fix")));
+
+	/* EDNS: both runs' failures, the example of the first */
+	json_t *ed = json_object_get(r, "edns");
+	cr_assert_eq(json_array_size(ed), 1);
+	json_t *e0 = json_array_get(ed, 0);
+	cr_expect_str_eq(jstr(e0, "server"), "192.0.2.53");
+	cr_expect_str_eq(jstr(e0, "check"), "no_opt");
+	cr_expect_eq(
+	    jint(e0, "failures"),
+	    sql_int(db, "SELECT sum(failures) FROM edns_checks WHERE server = ?1", "192.0.2.53"));
+	cr_expect_eq(jint(e0, "failures"), 7);
+	cr_expect_eq(jint(e0, "edns_queries"), 22);
+	cr_expect_str_eq(jstr(e0, "example"), "A? www.example.com answered without OPT");
+	json_decref(r);
+
+	/* text: the same rows, the section between the regions and the attempts */
+	char *text = report_text(db, "text");
+	char line[512];
+	const char *sec = strstr(text, "\nDNSSEC, CAA and EDNS\n--------------------\n");
+	cr_assert_not_null(sec);
+	cr_expect(sec > strstr(text, "\nRegions\n"));
+	cr_expect(sec < strstr(text, "\nValidation attempts (MPIC)\n"));
+	cr_expect_not_null(strstr(sec, "DNSSEC: 34 name(s): 1 BOGUS, 1 INDETERMINATE, 0 expiring "
+	                               "within 3 day(s)\n"));
+	snprintf(line, sizeof(line),
+	         "\n  BOGUS         example.com CAA  error DNSSEC_BOGUS  CA %s  24 answer(s)  "
+	         "expires 2024-02-01T00:00:00Z\n    RRSIG example.com. CAA expired at "
+	         "2023-12-31T00:00:00Z\n  INDETERMINATE <script>alert(1)</script>|*x*_[y]"
+	         "(javascript:z)`?[31m.example TXT  error DNSKEY_MISSING",
+	         ca);
+	cr_expect_not_null(strstr(sec, line), "%s", line);
+	cr_expect_not_null(strstr(sec, "\n  ... and 14 more name(s)\nCAA: 2 decision(s), 1 denied\n"
+	                               "  denied   letsencrypt www.example.com  RRset example.com:"
+	                               " 0 issue \"digicert.com\"\n    no issue property names "
+	                               "letsencrypt.org\n    add: example.com. CAA 0 issue "
+	                               "\"letsencrypt.org\"\n  allowed  digicert <script>"));
+	cr_expect_not_null(strstr(sec, "\nEDNS: 1 failing check(s)\n  192.0.2.53 no_opt: 7 of 22 "
+	                               "EDNS queries; e.g. A? www.example.com answered without "
+	                               "OPT\n"));
+	cr_expect_null(strstr(text, "\x1b"));
+	free(text);
+
+	/* Markdown: tables, every data string escaped */
+	char *md = report_text(db, "markdown");
+	sec = strstr(md, "\n## DNSSEC, CAA and EDNS\n");
+	cr_assert_not_null(sec);
+	cr_expect(sec < strstr(md, "\n## Validation attempts (MPIC)\n"));
+	snprintf(line, sizeof(line),
+	         "| BOGUS | example\\.com | CAA | DNSSEC\\_BOGUS | RRSIG example\\.com\\. CAA "
+	         "expired at 2023\\-12\\-31T00:00:00Z | %s | 24 | 2024-02-01T00:00:00Z |\n",
+	         ca);
+	cr_expect_not_null(strstr(sec, line), "%s", line);
+	cr_expect_not_null(strstr(sec, "| INDETERMINATE | &lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+	                               "\\|\\*x\\*\\_\\[y\\]\\(javascript:z\\)\\`?\\[31m\\.example"
+	                               " | TXT |"));
+	cr_expect_not_null(strstr(sec, "\n... and 14 more name(s).\n"));
+	cr_expect_not_null(strstr(sec, "| **denied** | letsencrypt | www\\.example\\.com | "
+	                               "example\\.com | 0 issue \"digicert\\.com\" | no issue "
+	                               "property names letsencrypt\\.org | example\\.com\\. CAA 0 "
+	                               "issue \"letsencrypt\\.org\" |\n"));
+	cr_expect_not_null(strstr(sec, "| 192\\.0\\.2\\.53 | no\\_opt | 7 | 22 | A? www\\.example"
+	                               "\\.com answered without OPT |\n"));
+	cr_expect_null(strstr(md, "<script"));
+	free(md);
+
+	/* HTML: the rows in tables, every data string escaped */
+	char *html = report_text(db, "html");
+	sec = strstr(html, "<section id=\"depth\">");
+	cr_assert_not_null(sec);
+	cr_expect(sec < strstr(html, "<section id=\"attempts\">"));
+	snprintf(line, sizeof(line),
+	         "<tr><td class=\"bad\">BOGUS</td><td class=\"name\">example.com</td><td>CAA</td>"
+	         "<td class=\"name\">DNSSEC_BOGUS</td><td class=\"name\">RRSIG example.com. CAA "
+	         "expired at 2023-12-31T00:00:00Z</td><td class=\"name\">%s</td><td>24</td>"
+	         "<td>2024-02-01T00:00:00Z</td></tr>",
+	         ca);
+	cr_expect_not_null(strstr(sec, line), "%s", line);
+	cr_expect_not_null(strstr(sec,
+	                          "<td class=\"name\">&lt;script&gt;alert(1)&lt;/script&gt;|*x*"
+	                          "_[y](javascript:z)`&#xFFFD;[31m.example</td>"));
+	cr_expect_not_null(strstr(sec, "... and 14 more name(s)."));
+	cr_expect_not_null(strstr(sec, "<tr><td class=\"bad\">denied</td><td class=\"name\">"
+	                               "letsencrypt</td><td class=\"name\">www.example.com</td>"
+	                               "<td class=\"name\">example.com</td><td class=\"name\">0 "
+	                               "issue &quot;digicert.com&quot;</td>"));
+	cr_expect_not_null(strstr(sec, "<code>example.com. CAA 0 issue &quot;letsencrypt.org&quot;"
+	                               "</code>"));
+	cr_expect_not_null(strstr(sec, "<td class=\"name\">192.0.2.53</td><td class=\"name\">no_opt"
+	                               "</td><td class=\"bad\">7</td><td>22</td>"));
+	cr_expect_null(strstr(html, "<script"));
+	cr_expect_null(strstr(html, "\x1b"));
+	free(html);
+
+	/* a threshold of 40 days: the SECURE names expire within it (as
+	 * DNSSEC_EXPIRING says), listed after the problems, soonest first */
+	char ini[500];
+	snprintf(ini, sizeof(ini), "%s/rules.ini", dir);
+	FILE *f = fopen(ini, "w");
+	cr_assert_not_null(f);
+	fputs("[rules]\ndnssec_expiring_days = 40\n", f);
+	fclose(f);
+	snprintf(args, sizeof(args), "--db %s --config %s --format json", db, ini);
+	cr_assert_eq(report(args, &out), 0);
+	r = json_loads(out, 0, NULL);
+	cr_assert_not_null(r);
+	free(out);
+	json_int_t secure = sql_int(db,
+	                            "SELECT count(*) FROM (SELECT name FROM dnssec_names GROUP BY"
+	                            " name, qtype HAVING min(status) = 'SECURE' AND max(status) ="
+	                            " 'SECURE')",
+	                            NULL);
+	cr_expect_eq(secure, 12);
+	tot = json_object_get(r, "depth_totals");
+	cr_expect_eq(jint(tot, "dnssec_expiring"), secure);
+	cr_expect_eq(json_real_value(json_object_get(tot, "dnssec_expiring_days")), 40);
+	/* the rule fires for these and for example.com, SECURE in run 1 (the
+	 * list shows it BOGUS, its worst) */
+	cr_expect_eq(count_rule(json_object_get(r, "findings"), "DNSSEC_EXPIRING", NULL),
+	             (unsigned)secure + 1);
+	dn = json_object_get(r, "dnssec");
+	cr_expect(json_is_true(json_object_get(json_array_get(dn, 2), "expiring")));
+	cr_expect(json_is_true(json_object_get(json_array_get(dn, 13), "expiring")));
+	cr_expect_str_eq(jstr(json_array_get(dn, 14), "status"), "INSECURE");
+	cr_expect(json_is_false(json_object_get(json_array_get(dn, 14), "expiring")));
+	json_decref(r);
+	snprintf(args, sizeof(args), "--db %s --config %s", db, ini);
+	cr_assert_eq(report(args, &out), 0);
+	cr_expect_not_null(strstr(out, "1 BOGUS, 1 INDETERMINATE, 12 expiring within 40 day(s)"));
+	cr_expect_not_null(strstr(out, "expires 2024-02-01T00:00:00Z  EXPIRING\n"));
+	free(out);
+	rm_dir(dir);
+}
+
+Test(report_depth, a_period_without_depth_rows_says_so_in_one_line)
+{
+	struct fx x;
+	fx_open(&x);
+	fx_healthy(&x, "198.51.100.7", 0, 100);
+	finish(&x, 60);
+	char *out = report_text(x.path, "text");
+	cr_expect_not_null(strstr(out,
+	                          "\nDNSSEC, CAA and EDNS\n--------------------\nnone: no DNSSEC "
+	                          "status, CAA decision or EDNS failure in this period\n\n"));
+	cr_expect_null(strstr(out, "DNSSEC: "), "no empty lists");
+	free(out);
+	out = report_text(x.path, "markdown");
+	cr_expect_not_null(strstr(out, "\n## DNSSEC, CAA and EDNS\n\nNone: no DNSSEC status, CAA "
+	                               "decision or EDNS failure in this period.\n"));
+	cr_expect_null(strstr(out, "### DNSSEC per name"));
+	free(out);
+	out = report_text(x.path, "html");
+	cr_expect_not_null(strstr(out, "<section id=\"depth\">\n<h2>DNSSEC, CAA and EDNS</h2>\n<p "
+	                               "class=\"note\">None: no DNSSEC status, CAA decision or "
+	                               "EDNS failure in this period.</p>\n</section>\n"));
+	free(out);
+	json_t *r = report_json(x.path);
+	cr_expect_eq(json_array_size(json_object_get(r, "dnssec")), 0);
+	cr_expect(json_is_array(json_object_get(r, "caa")));
+	cr_expect_eq(json_array_size(json_object_get(r, "caa")), 0);
+	cr_expect_eq(json_array_size(json_object_get(r, "edns")), 0);
+	cr_expect_eq(jint(json_object_get(r, "depth_totals"), "dnssec"), 0);
+	json_decref(r);
+	db_close(x.db);
+}

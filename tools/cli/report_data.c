@@ -8,7 +8,8 @@
 
 #include "rules.h"
 
-#define NS_PER_S 1000000000ull
+#define NS_PER_S   1000000000ull
+#define NS_PER_DAY (86400ull * NS_PER_S)
 
 /* Makes room for one more element in a growing array. Returns 0 or -1. */
 static int grow(void **arr, unsigned *cap, unsigned n, size_t size)
@@ -278,6 +279,64 @@ static int summarize_attempts(struct report *r)
 	return 0;
 }
 
+/* Keeps a depth row while the list has room (REPORT_DEPTH_ROWS, the
+ * limit the query was given). */
+struct depth_keep {
+	void *arr;
+	size_t size;
+	unsigned *n;
+};
+
+static int keep_row(struct depth_keep *k, const void *row)
+{
+	if (*k->n >= REPORT_DEPTH_ROWS)
+		return 1;
+	memcpy((char *)k->arr + (size_t)*k->n * k->size, row, k->size);
+	(*k->n)++;
+	return 0;
+}
+
+static int keep_dnssec(void *ctx, const struct db_report_dnssec *row)
+{
+	return keep_row(ctx, row);
+}
+
+static int keep_caa(void *ctx, const struct db_caa_row *row)
+{
+	return keep_row(ctx, row);
+}
+
+static int keep_edns(void *ctx, const struct db_edns_row *row)
+{
+	return keep_row(ctx, row);
+}
+
+static int collect_depth(struct db *db, const struct rules_scope *scope,
+                         const struct rules_config *cfg, struct report_depth *d, char *err,
+                         size_t errlen)
+{
+	d->expiring_days = rules_config_get(cfg, RC_DNSSEC_EXPIRING_DAYS);
+	d->dnssec = calloc(REPORT_DEPTH_ROWS, sizeof(*d->dnssec));
+	d->caa = calloc(REPORT_DEPTH_ROWS, sizeof(*d->caa));
+	d->edns = calloc(REPORT_DEPTH_ROWS, sizeof(*d->edns));
+	if (d->dnssec == NULL || d->caa == NULL || d->edns == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	struct depth_keep k = {d->dnssec, sizeof(*d->dnssec), &d->ndnssec};
+	int n = db_report_dnssec(db, scope, (uint64_t)(d->expiring_days * (double)NS_PER_DAY),
+	                         REPORT_DEPTH_ROWS, keep_dnssec, &k, &d->dnssec_tally);
+	if (checked(n, d->ndnssec, db, err, errlen) != 0)
+		return -1;
+	k = (struct depth_keep){d->caa, sizeof(*d->caa), &d->ncaa};
+	n = db_report_caa(db, scope, REPORT_DEPTH_ROWS, keep_caa, &k, &d->caa_tally);
+	if (checked(n, d->ncaa, db, err, errlen) != 0)
+		return -1;
+	k = (struct depth_keep){d->edns, sizeof(*d->edns), &d->nedns};
+	n = db_report_edns(db, scope, REPORT_DEPTH_ROWS, keep_edns, &k, &d->edns_tally);
+	return checked(n, d->nedns, db, err, errlen);
+}
+
 static void step(struct progress *prog, const char *what)
 {
 	if (prog != NULL)
@@ -320,6 +379,9 @@ int report_collect(struct db *db, const struct rules_scope *scope, const struct 
 	n = db_report_ca_series(db, scope, r->step_ns, add_point, &r->ca_series);
 	if (checked(n, r->ca_series.n, db, err, errlen) != 0)
 		return -1;
+	step(prog, "report: DNSSEC, CAA and EDNS");
+	if (collect_depth(db, scope, cfg, &r->depth, err, errlen) != 0)
+		return -1;
 	return collect_charts(db, r, err, errlen);
 }
 
@@ -341,6 +403,9 @@ void report_free(struct report *r)
 	free(r->acas);
 	for (unsigned i = 0; i < r->ncharts; i++)
 		free(r->charts[i].s.p);
+	free(r->depth.dnssec);
+	free(r->depth.caa);
+	free(r->depth.edns);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -570,6 +635,16 @@ unsigned report_coverage_lines(const struct report *r,
 	};
 	memcpy(out, lines, sizeof(lines));
 	return REPORT_COVERAGE_LINES;
+}
+
+int report_depth_is_empty(const struct report *r)
+{
+	return r->depth.ndnssec == 0 && r->depth.ncaa == 0 && r->depth.nedns == 0;
+}
+
+uint64_t report_depth_more(const struct db_report_tally *t, unsigned shown)
+{
+	return t->rows > shown ? t->rows - shown : 0;
 }
 
 uint64_t report_lost(const struct report *r)

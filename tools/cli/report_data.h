@@ -2,8 +2,8 @@
  * report_data.h - everything the nightly report shows, read from the
  * database once (report_collect()) and then rendered by one of the
  * renderers (report_render.h): coverage, findings, per-CA and per-region
- * tables, attempts, failing names, time series, and the previous period of
- * the same length for comparison.
+ * tables, DNSSEC / CAA / EDNS, attempts, failing names, time series, and the
+ * previous period of the same length for comparison.
  */
 #ifndef DCV_REPORT_DATA_H
 #define DCV_REPORT_DATA_H
@@ -31,6 +31,9 @@
 #define REPORT_FINDINGS_PER_RULE 3
 /* Subjects listed on the "more findings" line. */
 #define REPORT_MORE_SUBJECTS 12
+/* Rows of each list of the "DNSSEC, CAA and EDNS" section (problems
+ * first); the rest are counted ("and N more"). */
+#define REPORT_DEPTH_ROWS 20
 /* Per-source totals kept in memory for the rules (about 400 bytes each);
  * beyond this many the rules read them again themselves. */
 #define REPORT_SOURCES_KEPT 250000
@@ -89,6 +92,17 @@ struct report_attempt_ca {
 	char usable[256];    /* the others: "4 of 5: 2, 0 of 2: 7" (cut when long) */
 };
 
+/* The deeper look of the period (depth_store.h, report_queries.h): up to
+ * REPORT_DEPTH_ROWS rows of each table, and what each table holds in all. */
+struct report_depth {
+	struct db_report_dnssec *dnssec;
+	struct db_caa_row *caa;
+	struct db_edns_row *edns;
+	unsigned ndnssec, ncaa, nedns;
+	struct db_report_tally dnssec_tally, caa_tally, edns_tally;
+	double expiring_days; /* the rules' dnssec_expiring_days */
+};
+
 struct report {
 	uint64_t generated_ns;
 	uint64_t step_ns; /* of the time series */
@@ -99,6 +113,7 @@ struct report {
 	unsigned nacas;
 	struct report_cap_chart charts[REPORT_CAP_CHARTS];
 	unsigned ncharts;
+	struct report_depth depth;
 };
 
 /*
@@ -243,6 +258,14 @@ struct report_coverage_line {
  * returns how many (at most REPORT_COVERAGE_LINES). */
 unsigned report_coverage_lines(const struct report *r,
                                struct report_coverage_line out[REPORT_COVERAGE_LINES]);
+
+/* report_depth_is_empty() returns 1 when the period holds no DNSSEC, CAA
+ * or EDNS row. */
+int report_depth_is_empty(const struct report *r);
+
+/* report_depth_more() returns how many rows of a table the list leaves
+ * out (the tally's rows beyond the shown ones). */
+uint64_t report_depth_more(const struct db_report_tally *t, unsigned shown);
 
 /* report_lost() returns the packets lost before analysis (kernel, interface,
  * ring buffer, snap length, malformed). */

@@ -409,6 +409,130 @@ static void groups(FILE *out, const char *id, const char *title, const char *fir
 	fprintf(out, "</table></div>\n</section>\n");
 }
 
+/* A cell of text from the data. */
+static void td_text(FILE *out, const char *cls, const char *s)
+{
+	fprintf(out, "<td class=\"%s\">", cls);
+	esc(out, s);
+	fprintf(out, "</td>");
+}
+
+/* "N more" under a capped table. */
+static void html_more(FILE *out, uint64_t more, const char *what)
+{
+	if (more > 0)
+		fprintf(out, "<p class=\"note\">... and %llu more %s.</p>\n",
+		        (unsigned long long)more, what);
+}
+
+static void dnssec_table(FILE *out, const struct report_depth *d)
+{
+	const struct db_report_tally *t = &d->dnssec_tally;
+	fprintf(out, "<h3>DNSSEC per name</h3>\n");
+	if (t->rows == 0) {
+		fprintf(out, "<p class=\"note\">No answers with DO=1 in this period.</p>\n");
+		return;
+	}
+	fprintf(out,
+	        "<p>%llu name(s): <span%s>%llu BOGUS</span>, <span%s>%llu INDETERMINATE</span>, "
+	        "<span%s>%llu expiring</span> within %g day(s).</p>\n",
+	        (unsigned long long)t->rows, t->bogus ? " class=\"loss\"" : "",
+	        (unsigned long long)t->bogus, t->indeterminate ? " class=\"loss\"" : "",
+	        (unsigned long long)t->indeterminate, t->expiring ? " class=\"loss\"" : "",
+	        (unsigned long long)t->expiring, d->expiring_days);
+	fprintf(out, "<div class=\"scroll\"><table>\n<tr><th>Status</th><th>Name</th><th>Type</th>"
+	             "<th>Error</th><th>Detail</th><th>CA</th><th>Answers</th>"
+	             "<th>Signatures expire</th></tr>\n");
+	for (unsigned i = 0; i < d->ndnssec; i++) {
+		const struct db_report_dnssec *x = &d->dnssec[i];
+		int bad =
+		    strcmp(x->d.status, "BOGUS") == 0 || strcmp(x->d.status, "INDETERMINATE") == 0;
+		char exp[32];
+		findings_format_time(x->d.expires_ns, exp, sizeof(exp));
+		fprintf(out, "<tr><td%s>%s</td>", bad ? " class=\"bad\"" : "", x->d.status);
+		td_text(out, "name", x->d.name);
+		fprintf(out, "<td>%s</td>", x->d.qtype);
+		td_text(out, "name", x->d.error);
+		td_text(out, "name", x->d.detail);
+		td_text(out, "name", x->d.ca);
+		fprintf(out, "<td>%llu</td><td%s>%s%s</td></tr>\n",
+		        (unsigned long long)x->d.responses, x->expiring ? " class=\"bad\"" : "",
+		        exp, x->expiring ? " (expiring)" : "");
+	}
+	fprintf(out, "</table></div>\n");
+	html_more(out, report_depth_more(t, d->ndnssec), "name(s)");
+}
+
+static void caa_table(FILE *out, const struct report_depth *d)
+{
+	const struct db_report_tally *t = &d->caa_tally;
+	fprintf(out, "<h3>CAA decisions</h3>\n");
+	if (t->rows == 0) {
+		fprintf(out, "<p class=\"note\">No CAA decisions in this period.</p>\n");
+		return;
+	}
+	fprintf(out,
+	        "<p>%llu decision(s), <span%s>%llu denied</span>.</p>\n<div class=\"scroll\">"
+	        "<table>\n<tr><th>Decision</th><th>CA</th><th>Name</th><th>RRset owner</th>"
+	        "<th>Records</th><th>Why</th><th>Record to add</th></tr>\n",
+	        (unsigned long long)t->rows, t->denied ? " class=\"loss\"" : "",
+	        (unsigned long long)t->denied);
+	for (unsigned i = 0; i < d->ncaa; i++) {
+		const struct db_caa_row *c = &d->caa[i];
+		fprintf(out, "<tr><td%s>%s</td>", c->allowed ? "" : " class=\"bad\"",
+		        c->allowed ? "allowed" : "denied");
+		td_text(out, "name", c->ca);
+		td_text(out, "name", c->name);
+		td_text(out, "name", c->owner);
+		td_text(out, "name", c->rrset);
+		td_text(out, "name", c->reason);
+		fprintf(out, "<td class=\"name\"><code>");
+		esc(out, c->allowed ? "" : c->fix);
+		fprintf(out, "</code></td></tr>\n");
+	}
+	fprintf(out, "</table></div>\n");
+	html_more(out, report_depth_more(t, d->ncaa), "decision(s)");
+}
+
+static void edns_table(FILE *out, const struct report_depth *d)
+{
+	const struct db_report_tally *t = &d->edns_tally;
+	fprintf(out, "<h3>EDNS</h3>\n");
+	if (t->rows == 0) {
+		fprintf(out, "<p class=\"note\">No failing EDNS check in this period.</p>\n");
+		return;
+	}
+	fprintf(out, "<div class=\"scroll\"><table>\n<tr><th>Server</th><th>Failing check</th>"
+	             "<th>Failures</th><th>EDNS queries</th><th>Example</th></tr>\n");
+	for (unsigned i = 0; i < d->nedns; i++) {
+		const struct db_edns_row *e = &d->edns[i];
+		fprintf(out, "<tr>");
+		td_text(out, "name", e->server);
+		td_text(out, "name", e->check);
+		fprintf(out, "<td class=\"bad\">%llu</td><td>%llu</td>",
+		        (unsigned long long)e->failures, (unsigned long long)e->edns_queries);
+		td_text(out, "name", e->example);
+		fprintf(out, "</tr>\n");
+	}
+	fprintf(out, "</table></div>\n");
+	html_more(out, report_depth_more(t, d->nedns), "check(s)");
+}
+
+static void depth(FILE *out, const struct report *r)
+{
+	fprintf(out, "<section id=\"depth\">\n<h2>DNSSEC, CAA and EDNS</h2>\n");
+	if (report_depth_is_empty(r)) {
+		fprintf(out,
+		        "<p class=\"note\">None: no DNSSEC status, CAA decision or EDNS failure "
+		        "in this period.</p>\n</section>\n");
+		return;
+	}
+	dnssec_table(out, &r->depth);
+	caa_table(out, &r->depth);
+	edns_table(out, &r->depth);
+	fprintf(out, "</section>\n");
+}
+
 static void attempts(FILE *out, const struct report *r)
 {
 	fprintf(out, "<section id=\"attempts\">\n<h2>Validation attempts (MPIC)</h2>\n");
@@ -513,6 +637,7 @@ int report_render_html(FILE *out, const struct report *r)
 	                                          .findings = findings,
 	                                          .charts = charts,
 	                                          .groups = groups,
+	                                          .depth = depth,
 	                                          .attempts = attempts,
 	                                          .names = names,
 	                                          .change = change,

@@ -162,6 +162,93 @@ static json_t *charts_json(const struct report *r)
 	return arr;
 }
 
+static json_t *iso(uint64_t ns)
+{
+	char t[32];
+	findings_format_time(ns, t, sizeof(t));
+	return ns ? json_string(t) : json_null();
+}
+
+/* DNSSEC per name, problems first (as the other formats list them). */
+static json_t *dnssec_json(const struct report_depth *d)
+{
+	json_t *arr = json_array();
+	for (unsigned i = 0; i < d->ndnssec; i++) {
+		const struct db_report_dnssec *x = &d->dnssec[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(x->d.name));
+		json_object_set_new(o, "qtype", json_string(x->d.qtype));
+		json_object_set_new(o, "status", json_string(x->d.status));
+		json_object_set_new(o, "error",
+		                    x->d.error[0] ? json_string(x->d.error) : json_null());
+		json_object_set_new(o, "detail", json_string(x->d.detail));
+		json_object_set_new(o, "ca", x->d.ca[0] ? json_string(x->d.ca) : json_null());
+		json_object_set_new(o, "responses", json_integer((json_int_t)x->d.responses));
+		json_object_set_new(o, "first", iso(x->d.first_ns));
+		json_object_set_new(o, "last", iso(x->d.last_ns));
+		json_object_set_new(o, "expires", iso(x->d.expires_ns));
+		json_object_set_new(o, "expiring", json_boolean(x->expiring));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* CAA decisions, denials first. */
+static json_t *caa_json(const struct report_depth *d)
+{
+	json_t *arr = json_array();
+	for (unsigned i = 0; i < d->ncaa; i++) {
+		const struct db_caa_row *c = &d->caa[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "ca", json_string(c->ca));
+		json_object_set_new(o, "name", json_string(c->name));
+		json_object_set_new(o, "allowed", json_boolean(c->allowed));
+		json_object_set_new(o, "wildcard_allowed", json_boolean(c->wild_allowed));
+		json_object_set_new(o, "rrset_owner",
+		                    c->owner[0] ? json_string(c->owner) : json_null());
+		json_object_set_new(o, "rrset", json_string(c->rrset));
+		json_object_set_new(o, "reason", json_string(c->reason));
+		json_object_set_new(o, "fix", c->fix[0] ? json_string(c->fix) : json_null());
+		json_object_set_new(o, "queries", json_integer((json_int_t)c->queries));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* Failing EDNS checks per server. */
+static json_t *edns_json(const struct report_depth *d)
+{
+	json_t *arr = json_array();
+	for (unsigned i = 0; i < d->nedns; i++) {
+		const struct db_edns_row *e = &d->edns[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "server", json_string(e->server));
+		json_object_set_new(o, "check", json_string(e->check));
+		json_object_set_new(o, "failures", json_integer((json_int_t)e->failures));
+		json_object_set_new(o, "edns_queries", json_integer((json_int_t)e->edns_queries));
+		json_object_set_new(o, "example", json_string(e->example));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* What each list holds in all (the arrays are cut at REPORT_DEPTH_ROWS). */
+static json_t *depth_totals_json(const struct report_depth *d)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "dnssec", json_integer((json_int_t)d->dnssec_tally.rows));
+	json_object_set_new(o, "dnssec_bogus", json_integer((json_int_t)d->dnssec_tally.bogus));
+	json_object_set_new(o, "dnssec_indeterminate",
+	                    json_integer((json_int_t)d->dnssec_tally.indeterminate));
+	json_object_set_new(o, "dnssec_expiring",
+	                    json_integer((json_int_t)d->dnssec_tally.expiring));
+	json_object_set_new(o, "dnssec_expiring_days", json_real(d->expiring_days));
+	json_object_set_new(o, "caa", json_integer((json_int_t)d->caa_tally.rows));
+	json_object_set_new(o, "caa_denied", json_integer((json_int_t)d->caa_tally.denied));
+	json_object_set_new(o, "edns", json_integer((json_int_t)d->edns_tally.rows));
+	return o;
+}
+
 static json_t *change_json(const struct report *r)
 {
 	json_t *o = json_object(), *nf = json_array(), *res = json_array();
@@ -219,6 +306,10 @@ int report_render_json(FILE *out, const struct report *r)
 	json_object_set_new(root, "cas", groups_json(&r->cur.cas, &r->prev.cas, "ca"));
 	json_object_set_new(root, "regions",
 	                    groups_json(&r->cur.regions, &r->prev.regions, "region"));
+	json_object_set_new(root, "dnssec", dnssec_json(&r->depth));
+	json_object_set_new(root, "caa", caa_json(&r->depth));
+	json_object_set_new(root, "edns", edns_json(&r->depth));
+	json_object_set_new(root, "depth_totals", depth_totals_json(&r->depth));
 	json_object_set_new(root, "attempts", attempts_json(r));
 	json_object_set_new(root, "failing_names", names_json(r));
 	json_object_set_new(root, "step_ns", json_integer((json_int_t)r->step_ns));

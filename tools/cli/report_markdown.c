@@ -130,6 +130,114 @@ static void coverage(FILE *out, const struct report *r)
 	}
 }
 
+/* "N more" under a capped table. */
+static void md_more(FILE *out, uint64_t more, const char *what)
+{
+	if (more > 0)
+		fprintf(out, "\n... and %llu more %s.\n", (unsigned long long)more, what);
+}
+
+static void dnssec_table(FILE *out, const struct report_depth *d)
+{
+	const struct db_report_tally *t = &d->dnssec_tally;
+	fprintf(out, "\n### DNSSEC per name\n\n");
+	if (t->rows == 0) {
+		fprintf(out, "No answers with DO=1 in this period.\n");
+		return;
+	}
+	fprintf(out,
+	        "%llu name(s): **%llu BOGUS**, **%llu INDETERMINATE**, **%llu expiring** within "
+	        "%g day(s).\n\n| Status | Name | Type | Error | Detail | CA | Answers | "
+	        "Signatures expire |\n|---|---|---|---|---|---|---:|---|\n",
+	        (unsigned long long)t->rows, (unsigned long long)t->bogus,
+	        (unsigned long long)t->indeterminate, (unsigned long long)t->expiring,
+	        d->expiring_days);
+	for (unsigned i = 0; i < d->ndnssec; i++) {
+		const struct db_report_dnssec *x = &d->dnssec[i];
+		char exp[32];
+		findings_format_time(x->d.expires_ns, exp, sizeof(exp));
+		fprintf(out, "| %s | ", x->d.status);
+		md(out, x->d.name);
+		fprintf(out, " | %s | ", x->d.qtype);
+		md(out, x->d.error);
+		fprintf(out, " | ");
+		md(out, x->d.detail);
+		fprintf(out, " | ");
+		md(out, x->d.ca);
+		fprintf(out, " | %llu | %s%s%s |\n", (unsigned long long)x->d.responses,
+		        x->expiring ? "**" : "", exp, x->expiring ? " (expiring)**" : "");
+	}
+	md_more(out, report_depth_more(t, d->ndnssec), "name(s)");
+}
+
+static void caa_table(FILE *out, const struct report_depth *d)
+{
+	const struct db_report_tally *t = &d->caa_tally;
+	fprintf(out, "\n### CAA decisions\n\n");
+	if (t->rows == 0) {
+		fprintf(out, "No CAA decisions in this period.\n");
+		return;
+	}
+	fprintf(out,
+	        "%llu decision(s), **%llu denied**.\n\n| Decision | CA | Name | RRset owner | "
+	        "Records | Why | Record to add |\n|---|---|---|---|---|---|---|\n",
+	        (unsigned long long)t->rows, (unsigned long long)t->denied);
+	for (unsigned i = 0; i < d->ncaa; i++) {
+		const struct db_caa_row *c = &d->caa[i];
+		fprintf(out, "| %s | ", c->allowed ? "allowed" : "**denied**");
+		md(out, c->ca);
+		fprintf(out, " | ");
+		md(out, c->name);
+		fprintf(out, " | ");
+		md(out, c->owner);
+		fprintf(out, " | ");
+		md(out, c->rrset);
+		fprintf(out, " | ");
+		md(out, c->reason);
+		fprintf(out, " | ");
+		md(out, c->allowed ? "" : c->fix);
+		fprintf(out, " |\n");
+	}
+	md_more(out, report_depth_more(t, d->ncaa), "decision(s)");
+}
+
+static void edns_table(FILE *out, const struct report_depth *d)
+{
+	const struct db_report_tally *t = &d->edns_tally;
+	fprintf(out, "\n### EDNS\n\n");
+	if (t->rows == 0) {
+		fprintf(out, "No failing EDNS check in this period.\n");
+		return;
+	}
+	fprintf(out, "| Server | Failing check | Failures | EDNS queries | Example |\n"
+	             "|---|---|---:|---:|---|\n");
+	for (unsigned i = 0; i < d->nedns; i++) {
+		const struct db_edns_row *e = &d->edns[i];
+		fputs("| ", out);
+		md(out, e->server);
+		fprintf(out, " | ");
+		md(out, e->check);
+		fprintf(out, " | %llu | %llu | ", (unsigned long long)e->failures,
+		        (unsigned long long)e->edns_queries);
+		md(out, e->example);
+		fprintf(out, " |\n");
+	}
+	md_more(out, report_depth_more(t, d->nedns), "check(s)");
+}
+
+static void depth(FILE *out, const struct report *r)
+{
+	fprintf(out, "\n## DNSSEC, CAA and EDNS\n\n");
+	if (report_depth_is_empty(r)) {
+		fprintf(out,
+		        "None: no DNSSEC status, CAA decision or EDNS failure in this period.\n");
+		return;
+	}
+	dnssec_table(out, &r->depth);
+	caa_table(out, &r->depth);
+	edns_table(out, &r->depth);
+}
+
 static void attempts(FILE *out, const struct report *r)
 {
 	fprintf(out, "\n## Validation attempts (MPIC)\n\n");
@@ -216,6 +324,7 @@ int report_render_markdown(FILE *out, const struct report *r)
 	                                              .coverage = coverage,
 	                                              .findings = findings,
 	                                              .groups = groups,
+	                                              .depth = depth,
 	                                              .attempts = attempts,
 	                                              .names = names,
 	                                              .change = change};

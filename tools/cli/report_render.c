@@ -13,7 +13,7 @@ int report_render_sections(FILE *out, const struct report *r, const struct repor
 	typedef void (*section_fn)(FILE * out, const struct report *r);
 	const section_fn empty[] = {f->top, f->empty, f->coverage, f->bottom};
 	const section_fn before[] = {f->top, f->coverage, f->findings, f->charts};
-	const section_fn after[] = {f->attempts, f->names, f->change, f->bottom};
+	const section_fn after[] = {f->depth, f->attempts, f->names, f->change, f->bottom};
 	if (report_is_empty(r)) {
 		for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++)
 			if (empty[i] != NULL)

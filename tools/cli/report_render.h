@@ -37,6 +37,9 @@ struct report_format {
 	 * title, the first column's header, this and the previous period's rows */
 	void (*groups)(FILE *out, const char *id, const char *title, const char *first,
 	               const struct report_groups *gs, const struct report_groups *prev);
+	/* DNSSEC per name, CAA decisions, failing EDNS checks; one short line
+	 * when the period has none */
+	void (*depth)(FILE *out, const struct report *r);
 	void (*attempts)(FILE *out, const struct report *r);
 	void (*names)(FILE *out, const struct report *r);
 	void (*change)(FILE *out, const struct report *r);

@@ -111,6 +111,106 @@ static void coverage(FILE *out, const struct report *r)
 		        (long long)r->malformed.r[i].n[0]);
 }
 
+static void dnssec_list(FILE *out, const struct report_depth *d)
+{
+	const struct db_report_tally *t = &d->dnssec_tally;
+	if (t->rows == 0) {
+		fprintf(out, "DNSSEC: no answers with DO=1 in this period\n");
+		return;
+	}
+	fprintf(out,
+	        "DNSSEC: %llu name(s): %llu BOGUS, %llu INDETERMINATE, %llu expiring within %g "
+	        "day(s)\n",
+	        (unsigned long long)t->rows, (unsigned long long)t->bogus,
+	        (unsigned long long)t->indeterminate, (unsigned long long)t->expiring,
+	        d->expiring_days);
+	for (unsigned i = 0; i < d->ndnssec; i++) {
+		const struct db_report_dnssec *x = &d->dnssec[i];
+		char exp[32];
+		findings_format_time(x->d.expires_ns, exp, sizeof(exp));
+		fprintf(out, "  %-13s ", x->d.status);
+		report_put_clean(out, x->d.name);
+		fprintf(out, " %s  error %s  CA ", x->d.qtype, x->d.error[0] ? x->d.error : "-");
+		report_put_clean(out, x->d.ca[0] ? x->d.ca : "-");
+		fprintf(out, "  %llu answer(s)  expires %s%s\n    ",
+		        (unsigned long long)x->d.responses, exp, x->expiring ? "  EXPIRING" : "");
+		report_put_clean(out, x->d.detail);
+		fputc('\n', out);
+	}
+	uint64_t more = report_depth_more(t, d->ndnssec);
+	if (more > 0)
+		fprintf(out, "  ... and %llu more name(s)\n", (unsigned long long)more);
+}
+
+static void caa_list(FILE *out, const struct report_depth *d)
+{
+	const struct db_report_tally *t = &d->caa_tally;
+	if (t->rows == 0) {
+		fprintf(out, "CAA: no decisions in this period\n");
+		return;
+	}
+	fprintf(out, "CAA: %llu decision(s), %llu denied\n", (unsigned long long)t->rows,
+	        (unsigned long long)t->denied);
+	for (unsigned i = 0; i < d->ncaa; i++) {
+		const struct db_caa_row *c = &d->caa[i];
+		fprintf(out, "  %-8s ", c->allowed ? "allowed" : "denied");
+		report_put_clean(out, c->ca);
+		fputc(' ', out);
+		report_put_clean(out, c->name);
+		fprintf(out, "  RRset ");
+		report_put_clean(out, c->owner[0] ? c->owner : "(none)");
+		fprintf(out, ": ");
+		report_put_clean(out, c->rrset);
+		fprintf(out, "\n    ");
+		report_put_clean(out, c->reason);
+		if (!c->allowed && c->fix[0]) {
+			fprintf(out, "\n    add: ");
+			report_put_clean(out, c->fix);
+		}
+		fputc('\n', out);
+	}
+	uint64_t more = report_depth_more(t, d->ncaa);
+	if (more > 0)
+		fprintf(out, "  ... and %llu more decision(s)\n", (unsigned long long)more);
+}
+
+static void edns_list(FILE *out, const struct report_depth *d)
+{
+	const struct db_report_tally *t = &d->edns_tally;
+	if (t->rows == 0) {
+		fprintf(out, "EDNS: no failing check in this period\n");
+		return;
+	}
+	fprintf(out, "EDNS: %llu failing check(s)\n", (unsigned long long)t->rows);
+	for (unsigned i = 0; i < d->nedns; i++) {
+		const struct db_edns_row *e = &d->edns[i];
+		fprintf(out, "  ");
+		report_put_clean(out, e->server);
+		fputc(' ', out);
+		report_put_clean(out, e->check);
+		fprintf(out, ": %llu of %llu EDNS queries; e.g. ", (unsigned long long)e->failures,
+		        (unsigned long long)e->edns_queries);
+		report_put_clean(out, e->example);
+		fputc('\n', out);
+	}
+	uint64_t more = report_depth_more(t, d->nedns);
+	if (more > 0)
+		fprintf(out, "  ... and %llu more check(s)\n", (unsigned long long)more);
+}
+
+static void depth(FILE *out, const struct report *r)
+{
+	section(out, "DNSSEC, CAA and EDNS");
+	if (report_depth_is_empty(r)) {
+		fprintf(out,
+		        "none: no DNSSEC status, CAA decision or EDNS failure in this period\n");
+		return;
+	}
+	dnssec_list(out, &r->depth);
+	caa_list(out, &r->depth);
+	edns_list(out, &r->depth);
+}
+
 static void attempts(FILE *out, const struct report *r)
 {
 	section(out, "Validation attempts (MPIC)");
@@ -203,6 +303,7 @@ int report_render_text(FILE *out, const struct report *r)
 	                                          .coverage = coverage,
 	                                          .findings = findings,
 	                                          .groups = groups,
+	                                          .depth = depth,
 	                                          .attempts = attempts,
 	                                          .names = names,
 	                                          .change = change};
