@@ -22,14 +22,32 @@
 
 #define AGG_NIL UINT32_MAX
 
+/* Hash chains a new table starts with; they double whenever more entries
+ * are in use than there are heads, up to twice max_entries. A server with a
+ * few thousand active sources keeps its heads in the CPU cache. */
+#define AGG_HEADS_MIN 4096u
+
+/* The fields a lookup compares (hash, chain link, and the row's source and
+ * bucket start, which lead struct source_bucket) share the entry's first
+ * cache line: walking a chain costs one line per entry. */
 struct agg_entry {
-	struct source_bucket row; /* first member: row pointers convert back */
 	uint64_t hash;
+	uint32_t chain_next; /* next entry in the hash chain */
+	uint32_t fifo_prev, fifo_next;
+	struct source_bucket row; /* row pointers convert back with entry_of() */
 	struct source_second sec; /* the current second: queries, responses by rcode;
 	                     sec.second_ns is the second, sec.source unused */
-	uint32_t chain_next;      /* next entry in the hash chain */
-	uint32_t fifo_prev, fifo_next;
-};
+} __attribute__((aligned(64)));
+
+_Static_assert(offsetof(struct agg_entry, row) + offsetof(struct source_bucket, bucket_start_ns) +
+                       sizeof(uint64_t) <=
+                   64,
+               "the lookup key must fit the entry's first cache line");
+
+static struct agg_entry *entry_of(struct source_bucket *row)
+{
+	return (struct agg_entry *)((char *)row - offsetof(struct agg_entry, row));
+}
 
 struct agg {
 	struct agg_config cfg;
@@ -42,6 +60,7 @@ struct agg {
 	struct agg_entry *entries;
 	uint32_t *heads; /* hash chains */
 	uint32_t head_mask;
+	uint32_t heads_max; /* the most heads the table grows to */
 	uint32_t free_head; /* freed entries linked through chain_next */
 	uint32_t fresh;     /* entries [fresh, max_entries) were never used: they
 	                       are free without being linked, so a new table
@@ -100,8 +119,12 @@ struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, agg_second_f
 	uint32_t nheads = 1;
 	while (nheads < a->cfg.max_entries * 2u && nheads < (1u << 31))
 		nheads <<= 1;
+	a->heads_max = nheads;
+	if (nheads > AGG_HEADS_MIN)
+		nheads = AGG_HEADS_MIN;
 	a->head_mask = nheads - 1;
-	a->entries = malloc((size_t)a->cfg.max_entries * sizeof(*a->entries));
+	a->entries = aligned_alloc(_Alignof(struct agg_entry),
+	                           (size_t)a->cfg.max_entries * sizeof(*a->entries));
 	a->heads = malloc((size_t)nheads * sizeof(*a->heads));
 	if (a->entries == NULL || a->heads == NULL) {
 		agg_free(a);
@@ -182,6 +205,26 @@ static void emit_entry(struct agg *a, uint32_t i)
 	a->free_head = i;
 }
 
+/* Doubles the chain heads and relinks every entry in use (walking the
+ * FIFO). Without memory for it the table keeps its heads: longer chains,
+ * same rows. */
+static void grow_heads(struct agg *a)
+{
+	uint32_t nheads = (a->head_mask + 1) * 2;
+	uint32_t *heads = malloc((size_t)nheads * sizeof(*heads));
+	if (heads == NULL)
+		return;
+	memset(heads, 0xff, (size_t)nheads * sizeof(*heads));
+	for (uint32_t i = a->fifo_head; i != AGG_NIL; i = a->entries[i].fifo_next) {
+		uint32_t *head = &heads[a->entries[i].hash & (nheads - 1)];
+		a->entries[i].chain_next = *head;
+		*head = i;
+	}
+	free(a->heads);
+	a->heads = heads;
+	a->head_mask = nheads - 1;
+}
+
 struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
 {
 	uint64_t start = ts_ns - ts_ns % a->bucket_ns;
@@ -203,6 +246,8 @@ struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint
 		emit_entry(a, a->fifo_head); /* full: the oldest goes out early */
 		a->evictions++;
 	}
+	if (a->used >= a->head_mask + 1 && a->head_mask + 1 < a->heads_max)
+		grow_heads(a);
 	uint32_t i;
 	if (a->free_head != AGG_NIL) {
 		i = a->free_head;
@@ -233,7 +278,7 @@ struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint
 
 void agg_count_query(struct agg *a, struct source_bucket *row, uint64_t ts_ns)
 {
-	struct agg_entry *e = (struct agg_entry *)row;
+	struct agg_entry *e = entry_of(row);
 	row->queries++;
 	enter_second(a, e, ts_ns);
 	e->sec.queries++;
@@ -242,7 +287,7 @@ void agg_count_query(struct agg *a, struct source_bucket *row, uint64_t ts_ns)
 void agg_count_response(struct agg *a, struct source_bucket *row, uint64_t ts_ns, unsigned rcode,
                         bool tc)
 {
-	struct agg_entry *e = (struct agg_entry *)row;
+	struct agg_entry *e = entry_of(row);
 	enum rcode_slot slot = rcode_slot_of(rcode);
 	row->responses++;
 	row->rcode[slot]++;

@@ -18,6 +18,13 @@
 
 #define TXN_NIL UINT32_MAX
 
+/* Hash chains a new table starts with. The chain heads grow with the open
+ * transactions (twice as many heads once there are more open than heads),
+ * up to twice max_pending: a server with a few hundred queries in flight
+ * keeps its heads in the CPU cache instead of missing it on every query
+ * and response. */
+#define TXN_HEADS_MIN 4096u
+
 struct txn_entry {
 	struct dcv_addr client, server;
 	uint16_t client_port, server_port;
@@ -42,6 +49,8 @@ struct txn_table {
 	struct txn_entry *entries;
 	uint32_t *heads;
 	uint32_t head_mask;
+	uint32_t heads_max; /* the most heads the table grows to */
+	uint32_t open;      /* transactions in the chains */
 	uint32_t free_head; /* freed entries linked through chain_next */
 	uint32_t fresh;     /* entries [fresh, max_pending) were never used: free
 	                       without being linked, so a new table touches none
@@ -70,6 +79,9 @@ struct txn_table *txn_new(const struct txn_config *cfg, txn_done_fn done, void *
 	uint32_t nheads = 1;
 	while (nheads < t->cfg.max_pending * 2u && nheads < (1u << 31))
 		nheads <<= 1;
+	t->heads_max = nheads;
+	if (nheads > TXN_HEADS_MIN)
+		nheads = TXN_HEADS_MIN;
 	t->head_mask = nheads - 1;
 	t->entries = malloc((size_t)t->cfg.max_pending * sizeof(*t->entries));
 	t->heads = malloc((size_t)nheads * sizeof(*t->heads));
@@ -91,6 +103,26 @@ void txn_free(struct txn_table *t)
 	free(t->entries);
 	free(t->heads);
 	free(t);
+}
+
+/* Doubles the chain heads and relinks every open transaction (walking the
+ * FIFO). Without memory for it the table keeps its heads: longer chains,
+ * same results. */
+static void grow_heads(struct txn_table *t)
+{
+	uint32_t nheads = (t->head_mask + 1) * 2;
+	uint32_t *heads = malloc((size_t)nheads * sizeof(*heads));
+	if (heads == NULL)
+		return;
+	memset(heads, 0xff, (size_t)nheads * sizeof(*heads));
+	for (uint32_t i = t->fifo_head; i != TXN_NIL; i = t->entries[i].fifo_next) {
+		uint32_t *head = &heads[t->entries[i].hash & (nheads - 1)];
+		t->entries[i].chain_next = *head;
+		*head = i;
+	}
+	free(t->heads);
+	t->heads = heads;
+	t->head_mask = nheads - 1;
 }
 
 static uint64_t key_hash(const struct txn_table *t, const struct txn_key *k)
@@ -140,6 +172,7 @@ static void release(struct txn_table *t, uint32_t *link, uint32_t i)
 		t->fifo_tail = e->fifo_prev;
 	e->chain_next = t->free_head;
 	t->free_head = i;
+	t->open--;
 }
 
 static uint32_t *chain_link_of(struct txn_table *t, uint32_t i)
@@ -183,6 +216,8 @@ static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_
 bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
                const struct txn_query_info *qi)
 {
+	if (t->open >= t->head_mask + 1 && t->head_mask + 1 < t->heads_max)
+		grow_heads(t);
 	uint64_t h = key_hash(t, k);
 	uint32_t *link = find_link(t, h, k);
 	if (*link != TXN_NIL) {
@@ -224,6 +259,7 @@ bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
 	e->retransmits = 0;
 	e->chain_next = TXN_NIL;
 	*link = i;
+	t->open++;
 	e->fifo_next = TXN_NIL;
 	e->fifo_prev = t->fifo_tail;
 	if (t->fifo_tail != TXN_NIL)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,19 @@ struct cap_file {
  * stream position instead (libpcap reports pcapng as version 1.0). */
 enum { PCAP_FILE_HEADER_SIZE = 24, PCAP_RECORD_HEADER_SIZE = 16, PCAPNG_VERSION_MAJOR = 1 };
 
+/* Opens path ("-": stdin) for libpcap without stdio locking: libpcap reads
+ * every record with two fread() calls, and one thread reads a capture
+ * file. (A larger stdio buffer than the default measured no faster.) NULL
+ * with errno set. */
+static FILE *open_stream(const char *path)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (fp == NULL)
+		return NULL;
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
+	return fp;
+}
+
 struct cap_file *cap_file_open(const char *path, char *err, size_t errlen)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE] = "";
@@ -36,12 +50,13 @@ struct cap_file *cap_file_open(const char *path, char *err, size_t errlen)
 		free(f);
 		return NULL;
 	}
-	if (strcmp(path, "-") == 0)
-		f->pcap = pcap_fopen_offline_with_tstamp_precision(
-		    stdin, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
-	else
-		f->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
-		                                                  pcap_err);
+	FILE *fp = open_stream(path);
+	if (fp != NULL) {
+		f->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO,
+		                                                   pcap_err);
+		if (f->pcap == NULL && fp != stdin)
+			fclose(fp); /* libpcap closes it only once it has taken it */
+	}
 	if (f->pcap == NULL) {
 		snprintf(err, errlen, "%s: %s", strcmp(path, "-") == 0 ? "<stdin>" : path,
 		         pcap_err[0] ? pcap_err : strerror(errno));

@@ -21,6 +21,10 @@
 
 #define DB_PATH_DEFAULT       "dcvscope.db"
 #define DB_BATCH_ROWS_DEFAULT 100000 /* rows per write transaction */
+/* Rows per write transaction with the background writer on: small enough
+ * that the writer starts early and writes while the analyzer produces the
+ * next batch, large enough that a commit per batch costs little. */
+#define DB_BG_BATCH_ROWS_DEFAULT 16384
 
 struct db;
 
@@ -72,8 +76,10 @@ int db_set_busy_timeout(struct db *db, int ms);
  * so that producing rows and writing them overlap (on = true). Rows, order,
  * merging and error reporting stay the same: a failure in the background is
  * reported by the next add or flush. Reads and db_run_finish() wait for the
- * writer first. Returns 0, or -1 if the thread cannot be started (the store
- * then keeps writing in the caller's thread).
+ * writer first. Batches are DB_BG_BATCH_ROWS_DEFAULT rows while it is on
+ * (DB_BATCH_ROWS_DEFAULT again when it is turned off). Returns 0, or -1 if
+ * the thread cannot be started (the store then keeps writing in the
+ * caller's thread).
  */
 int db_set_background(struct db *db, bool on);
 

@@ -374,6 +374,7 @@ int db_set_background(struct db *db, bool on)
 		return -1;
 	if (!on) {
 		db_writer_stop(db);
+		db->batch_rows = DB_BATCH_ROWS_DEFAULT;
 		return 0;
 	}
 	if (db->bg_on)
@@ -390,6 +391,7 @@ int db_set_background(struct db *db, bool on)
 		return db_set_err(db, "%s: cannot start the writer thread", db->path);
 	}
 	db->bg_on = true;
+	db->batch_rows = DB_BG_BATCH_ROWS_DEFAULT;
 	return 0;
 }
 

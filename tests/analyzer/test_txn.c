@@ -165,3 +165,29 @@ Test(txn, long_names_match_and_are_cut_only_for_storage)
 	cr_assert_eq(strlen(s.last_qname), TXN_QNAME_KEEP);
 	txn_free(t);
 }
+
+/* 50,000 open queries: far more than the chain heads a table starts with,
+ * so the heads grow (and relink) several times while queries are open. */
+Test(txn, many_open_queries_survive_the_heads_growing)
+{
+	enum { N = 50000 };
+	struct seen s = {0};
+	struct txn_table *t = txn_new(NULL, on_done, &s);
+	for (uint32_t i = 0; i < N; i++) {
+		struct txn_key k = key((uint16_t)i, i & 1 ? "example.com" : "example.net");
+		k.client_port = (uint16_t)(1024 + i / 65536);
+		cr_assert_not(txn_query(t, &k, 1000 * MS + i, NULL), "query %u", i);
+	}
+	/* answered in another order than asked: every second one, then the rest */
+	for (uint32_t pass = 0; pass < 2; pass++)
+		for (uint32_t i = pass; i < N; i += 2) {
+			struct txn_key k = key((uint16_t)i, i & 1 ? "example.com" : "example.net");
+			k.client_port = (uint16_t)(1024 + i / 65536);
+			cr_assert(txn_response(t, &k, 1001 * MS + i, ANSWER(0)), "response %u", i);
+		}
+	cr_assert_eq(s.answered, N);
+	cr_assert_eq(txn_get_stats(t)->unmatched_responses, 0);
+	txn_expire(t, 100000 * MS);
+	cr_assert_eq(s.unanswered, 0);
+	txn_free(t);
+}
