@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "big_table.h"
 #include "hash.h"
 
 #define AGG_NIL UINT32_MAX
@@ -123,8 +124,7 @@ struct agg *agg_new(const struct agg_config *cfg, agg_emit_fn emit, agg_second_f
 	if (nheads > AGG_HEADS_MIN)
 		nheads = AGG_HEADS_MIN;
 	a->head_mask = nheads - 1;
-	a->entries = aligned_alloc(_Alignof(struct agg_entry),
-	                           (size_t)a->cfg.max_entries * sizeof(*a->entries));
+	a->entries = big_table_alloc((size_t)a->cfg.max_entries * sizeof(*a->entries));
 	a->heads = malloc((size_t)nheads * sizeof(*a->heads));
 	if (a->entries == NULL || a->heads == NULL) {
 		agg_free(a);
@@ -142,7 +142,7 @@ void agg_free(struct agg *a)
 {
 	if (a == NULL)
 		return;
-	free(a->entries);
+	big_table_free(a->entries, (size_t)a->cfg.max_entries * sizeof(*a->entries));
 	free(a->heads);
 	free(a);
 }

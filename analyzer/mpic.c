@@ -52,6 +52,7 @@
 #include <sys/random.h>
 
 #include "dns_parse.h"
+#include "big_table.h"
 #include "hash.h"
 #include "mpic_internal.h"
 
@@ -843,7 +844,7 @@ struct mpic *mpic_new(const struct mpic_config *cfg, const struct mpic_callbacks
 	m->head_mask = nheads - 1;
 	m->heads = malloc((size_t)nheads * sizeof(*m->heads));
 	m->slots = calloc(m->cfg.max_attempts, sizeof(*m->slots));
-	m->acache = calloc(MPIC_ADDR_CACHE_SLOTS, sizeof(*m->acache));
+	m->acache = big_table_alloc(MPIC_ADDR_CACHE_SLOTS * sizeof(*m->acache));
 	if (m->heads == NULL || m->slots == NULL || m->acache == NULL ||
 	    mpic_sources_init(&m->src, m->cfg.max_sources, dcv_hash_mix(m->seed)) != 0) {
 		mpic_free(m);
@@ -862,7 +863,7 @@ void mpic_free(struct mpic *m)
 			free(m->slots[i].a);
 	free(m->slots);
 	free(m->heads);
-	free(m->acache);
+	big_table_free(m->acache, MPIC_ADDR_CACHE_SLOTS * sizeof(*m->acache));
 	mpic_sources_free(&m->src);
 	free(m);
 }

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_table.h"
 #include "hash.h"
 #include "mpic_internal.h"
 
@@ -114,8 +115,8 @@ int mpic_sources_init(struct mpic_sources *t, uint32_t max, uint64_t seed)
 		w <<= 1;
 	t->sketch_mask = w - 1;
 	t->heads = malloc((size_t)nheads * sizeof(*t->heads));
-	t->e = calloc(max, sizeof(*t->e)); /* untouched pages stay unmapped */
-	t->sketch = calloc((size_t)w * MPIC_SKETCH_ROWS, sizeof(*t->sketch));
+	t->e = big_table_alloc((size_t)max * sizeof(*t->e)); /* untouched pages stay unmapped */
+	t->sketch = big_table_alloc((size_t)w * MPIC_SKETCH_ROWS * sizeof(*t->sketch));
 	if (t->heads == NULL || t->e == NULL || t->sketch == NULL) {
 		mpic_sources_free(t);
 		return -1;
@@ -130,8 +131,9 @@ void mpic_sources_free(struct mpic_sources *t)
 		for (uint32_t i = 0; i < t->high; i++)
 			free(t->e[i].climb);
 	free(t->heads);
-	free(t->e);
-	free(t->sketch);
+	big_table_free(t->e, (size_t)t->max * sizeof(*t->e));
+	big_table_free(t->sketch,
+	               ((size_t)t->sketch_mask + 1) * MPIC_SKETCH_ROWS * sizeof(*t->sketch));
 	t->heads = NULL;
 	t->e = NULL;
 	t->sketch = NULL;

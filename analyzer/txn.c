@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "big_table.h"
 #include "hash.h"
 
 #define TXN_NIL UINT32_MAX
@@ -83,7 +84,7 @@ struct txn_table *txn_new(const struct txn_config *cfg, txn_done_fn done, void *
 	if (nheads > TXN_HEADS_MIN)
 		nheads = TXN_HEADS_MIN;
 	t->head_mask = nheads - 1;
-	t->entries = malloc((size_t)t->cfg.max_pending * sizeof(*t->entries));
+	t->entries = big_table_alloc((size_t)t->cfg.max_pending * sizeof(*t->entries));
 	t->heads = malloc((size_t)nheads * sizeof(*t->heads));
 	if (t->entries == NULL || t->heads == NULL) {
 		txn_free(t);
@@ -100,7 +101,7 @@ void txn_free(struct txn_table *t)
 {
 	if (t == NULL)
 		return;
-	free(t->entries);
+	big_table_free(t->entries, (size_t)t->cfg.max_pending * sizeof(*t->entries));
 	free(t->heads);
 	free(t);
 }
