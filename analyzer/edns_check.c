@@ -9,6 +9,23 @@
 
 #define EDNS_PLAIN_UDP_MAX 512  /* RFC 1035 4.2.1: the size without EDNS */
 #define EDNS_PENDING_MAX   1024 /* EDNS error answers awaiting the comparison */
+#define EDNS_ERRKEY_SLOTS  2048 /* (server, name, type) that got an EDNS error answer */
+
+/*
+ * An error answer to an EDNS query counts against the server only when the
+ * name and type fail with EDNS as a rule: at least EDNS_ERROR_SHARE_PCT of
+ * its EDNS answers from the first error on were errors. A server that is
+ * broken for EDNS fails every such query; one that has a sporadic SERVFAIL
+ * (an upstream hiccup, a zone reload) answers the next ones fine, and that
+ * is no EDNS fault.
+ */
+#define EDNS_ERROR_SHARE_PCT 50
+
+/* EDNS answers of one (server, name, type) since its first error answer. */
+struct edns_errkey {
+	uint64_t key; /* 0 = empty */
+	uint32_t answers, errors;
+};
 
 /* An EDNS error answer waiting for the end of input: was the same name and
  * type answered fine without EDNS? */
@@ -26,6 +43,8 @@ struct edns_checker {
 	unsigned nplain;
 	struct edns_pending pending[EDNS_PENDING_MAX];
 	unsigned npending;
+	struct edns_errkey errkeys[EDNS_ERRKEY_SLOTS]; /* open addressing */
+	unsigned nerrkeys;
 	uint64_t dropped;
 };
 
@@ -104,6 +123,49 @@ static void plain_add(struct edns_checker *c, uint64_t key)
 	c->nplain++;
 }
 
+/* The slot of key among the names with an EDNS error; with add, a new one
+ * (NULL when the table is half full: the name is then not judged). */
+static struct edns_errkey *errkey_of(struct edns_checker *c, uint64_t key, bool add)
+{
+	for (unsigned i = 0; i < EDNS_ERRKEY_SLOTS; i++) {
+		struct edns_errkey *e = &c->errkeys[(key + i) % EDNS_ERRKEY_SLOTS];
+		if (e->key == key)
+			return e;
+		if (e->key != 0)
+			continue;
+		if (!add || c->nerrkeys >= EDNS_ERRKEY_SLOTS / 2)
+			return NULL;
+		e->key = key;
+		c->nerrkeys++;
+		return e;
+	}
+	return NULL;
+}
+
+/* Counts an answer to an EDNS(0) query for the error share of its name. */
+static void count_edns_answer(struct edns_checker *c, unsigned server, const struct edns_txn *t,
+                              bool error)
+{
+	if (!error && c->nerrkeys == 0)
+		return; /* no name to judge yet */
+	struct edns_errkey *e = errkey_of(c, name_key(server, t->qname, t->qtype), error);
+	if (e == NULL)
+		return;
+	e->answers++;
+	if (error)
+		e->errors++;
+}
+
+/* Whether key's EDNS answers fail as a rule (EDNS_ERROR_SHARE_PCT). A name
+ * the table had no room for is judged by its error alone. */
+static bool fails_as_a_rule(struct edns_checker *c, uint64_t key)
+{
+	const struct edns_errkey *e = errkey_of(c, key, false);
+	if (e == NULL)
+		return true;
+	return (uint64_t)e->errors * 100 >= (uint64_t)e->answers * EDNS_ERROR_SHARE_PCT;
+}
+
 static void fail(struct edns_server *s, enum edns_check k, const struct edns_txn *t,
                  const char *what)
 {
@@ -156,6 +218,7 @@ void edns_checker_txn(struct edns_checker *c, const struct edns_txn *t)
 	}
 	if (!r->has_edns)
 		fail(s, EDNS_CHK_NO_OPT, t, "EDNS(0) query answered without OPT");
+	count_edns_answer(c, idx, t, error_rcode(rcode));
 	if (error_rcode(rcode)) {
 		if (c->npending < EDNS_PENDING_MAX) {
 			struct edns_pending *p = &c->pending[c->npending++];
@@ -196,7 +259,7 @@ void edns_checker_finish(struct edns_checker *c)
 {
 	for (unsigned i = 0; i < c->npending; i++) {
 		struct edns_pending *p = &c->pending[i];
-		if (!plain_has(c, p->key))
+		if (!plain_has(c, p->key) || !fails_as_a_rule(c, p->key))
 			continue;
 		struct edns_server *s = &c->servers[p->server];
 		if (s->fail[EDNS_CHK_ERROR_RCODE]++ == 0)

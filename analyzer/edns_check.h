@@ -6,7 +6,10 @@
  *   check                    fails when
  *   no_opt                   an EDNS(0) query is answered without OPT
  *   edns_error_rcode         FORMERR/NOTIMP/SERVFAIL to an EDNS query while
- *                            the same name and type is answered without EDNS
+ *                            the same name and type is answered without EDNS,
+ *                            and at least half of its EDNS answers from the
+ *                            first error on are errors (a sporadic SERVFAIL
+ *                            among good EDNS answers is no EDNS fault)
  *   badvers                  an EDNS version > 0 query is not answered
  *                            BADVERS with an OPT of version 0 (RFC 6891 6.1.3)
  *   size_without_tc          a UDP answer larger than the query's UDP size

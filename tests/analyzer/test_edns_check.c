@@ -180,3 +180,41 @@ Test(edns_check, cookie_answered_inconsistently_fails_and_never_is_fine)
 	cr_expect_eq(failures(c, EDNS_CHK_COOKIE), 0);
 	edns_checker_free(c);
 }
+
+/* A server that answers a name fine with EDNS and has one sporadic SERVFAIL
+ * for it (while plain queries also work) is not EDNS-broken; one that fails
+ * the name's EDNS queries as a rule is. */
+Test(edns_check, sporadic_servfail_among_good_edns_answers_is_no_edns_fault)
+{
+	struct edns_checker *c = edns_checker_new();
+	struct dns_msg good = good_answer();
+	struct dns_msg servfail = good_answer();
+	servfail.rcode = 2;
+	struct dns_msg plain;
+	memset(&plain, 0, sizeof(plain));
+	plain.qr = true;
+	const char *names[] = {"sporadic.test", "broken.test"};
+	for (int n = 0; n < 2; n++) {
+		struct edns_txn p = edns_query(names[n], &plain, 60);
+		p.q_edns = false;
+		edns_checker_txn(c, &p);
+	}
+	/* sporadic.test: one SERVFAIL, then ten good EDNS answers */
+	struct edns_txn t = edns_query("sporadic.test", &servfail, 100);
+	edns_checker_txn(c, &t);
+	for (int i = 0; i < 10; i++) {
+		struct edns_txn g = edns_query("sporadic.test", &good, 100);
+		edns_checker_txn(c, &g);
+	}
+	/* broken.test: three SERVFAILs to EDNS, one good answer among them */
+	for (int i = 0; i < 4; i++) {
+		struct edns_txn b = edns_query("broken.test", i == 1 ? &good : &servfail, 100);
+		edns_checker_txn(c, &b);
+	}
+	cr_expect_eq(failures(c, EDNS_CHK_ERROR_RCODE), 3,
+	             "broken.test's three, none of sporadic.test");
+	unsigned n;
+	cr_expect(strstr(edns_checker_servers(c, &n)[0].example[EDNS_CHK_ERROR_RCODE],
+	                 "broken.test") != NULL);
+	edns_checker_free(c);
+}
