@@ -67,7 +67,13 @@ static void watch_start(struct live_lab *lab, struct watch_proc *w, const char *
 		free(log);
 		if (ready)
 			return;
-		cr_assert_eq(waitpid(w->pid, NULL, WNOHANG), 0, "watch exited early");
+		if (waitpid(w->pid, NULL, WNOHANG) != 0) {
+			char said[2048];
+			log = test_read_file(w->errlog, NULL);
+			snprintf(said, sizeof(said), "%s", log ? log : "(nothing)");
+			free(log);
+			cr_assert_fail("watch exited early; its stderr:\n%s", said);
+		}
 		usleep(100000);
 	}
 	cr_assert_fail("watch did not start capturing");

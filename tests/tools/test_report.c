@@ -4,10 +4,14 @@
  * generator's expectations imply; empty databases and periods, exit codes,
  * the previous-period comparison, and escaping of hostile query names.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../rules/rules_fixture.h"
 
@@ -596,6 +600,46 @@ Test(report_cli, output_file_holds_what_stdout_shows)
 	cr_expect_str_eq(strstr(file, "## Coverage"), strstr(out, "## Coverage"));
 	free(file);
 	free(out);
+	db_close(x.db);
+}
+
+/* -o onto what is not a regular file writes through it and leaves it what it
+ * was: a character device (a private copy of /dev/null, so that a failure
+ * cannot break the machine's) stays a device, a symlink stays a link and its
+ * target gets the report. */
+Test(report_cli, output_onto_a_device_or_symlink_keeps_it)
+{
+	struct fx x;
+	fx_open(&x);
+	capped(&x, "198.51.100.7", 0);
+	cr_assert_eq(db_flush(x.db), 0);
+	char null_path[600], target[600], link_path[600], args[1400], *out = NULL;
+	snprintf(null_path, sizeof(null_path), "%s.null", x.path);
+	snprintf(target, sizeof(target), "%s.target.md", x.path);
+	snprintf(link_path, sizeof(link_path), "%s.link.md", x.path);
+	cr_assert_eq(mknod(null_path, S_IFCHR | 0666, makedev(1, 3)), 0, "mknod: %s",
+	             strerror(errno));
+	cr_assert_eq(symlink(target, link_path), 0);
+
+	snprintf(args, sizeof(args), "--db %s --format markdown -o %s", x.path, null_path);
+	cr_assert_eq(report(args, &out), 0);
+	free(out);
+	struct stat st;
+	cr_assert_eq(lstat(null_path, &st), 0);
+	cr_expect(S_ISCHR(st.st_mode), "the device was replaced by a file");
+
+	snprintf(args, sizeof(args), "--db %s --format markdown -o %s", x.path, link_path);
+	cr_assert_eq(report(args, &out), 0);
+	free(out);
+	cr_assert_eq(lstat(link_path, &st), 0);
+	cr_expect(S_ISLNK(st.st_mode), "the symlink was replaced by a file");
+	char *file = test_read_file(target, NULL);
+	cr_assert_not_null(file, "the symlink's target holds no report");
+	cr_expect_not_null(strstr(file, "## Coverage"));
+	free(file);
+	unlink(null_path);
+	unlink(link_path);
+	unlink(target);
 	db_close(x.db);
 }
 

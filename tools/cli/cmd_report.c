@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -88,11 +89,36 @@ static int render(FILE *out, enum report_fmt fmt, const struct report *r)
 	return report_render_text(out, r);
 }
 
+/* Writes the report straight into path: for a path that is not a regular
+ * file (/dev/null, a FIFO, a symlink the operator made) and must stay what it
+ * is. Returns 0 or -1 (message on stderr). */
+static int write_in_place(const char *path, enum report_fmt fmt, const struct report *r)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		fprintf(stderr, "dcvscope report: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	errno = 0;
+	int wrc = render(f, fmt, r), err = errno;
+	if (fclose(f) != 0 || wrc != 0) {
+		fprintf(stderr, "dcvscope report: cannot write %s: %s\n", path,
+		        wrc != 0 && err ? strerror(err) : "write error");
+		return -1;
+	}
+	return 0;
+}
+
 /* Writes the report to path through a temporary file in the same directory
  * renamed over it, so a reader (a web server, a mailer) never sees half a
- * report. Returns 0 or -1 (message on stderr). */
+ * report. A path that exists and is not a regular file is written in place:
+ * renaming over /dev/null or a symlink would replace it. Returns 0 or -1
+ * (message on stderr). */
 static int write_file(const char *path, enum report_fmt fmt, const struct report *r)
 {
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(path, fmt, r);
 	size_t len = strlen(path) + 32;
 	char *tmp = malloc(len);
 	if (tmp == NULL)
