@@ -208,8 +208,20 @@ static void db_free(struct db *db)
 	free(db);
 }
 
+/* Process-wide SQLite settings, made once before the first connection.
+ * Memory statistics off: with them on, every sqlite3_malloc()/free() takes
+ * a global mutex, and dcvscope never reads them. (When the library was
+ * already initialized by someone else, sqlite3_config() refuses and the
+ * defaults stay: slower, not wrong.) */
+static void configure_library(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int db_open(struct db **out, const char *path, char *err, size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, configure_library);
 	if (out == NULL || path == NULL || path[0] == '\0') {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "db_open: no database path given");
