@@ -165,7 +165,8 @@ static uint32_t build_frame(uint8_t *buf, size_t addr_len, const uint8_t *src, c
 	put16(udp, sport);
 	put16(udp + 2, dport);
 	put16(udp + 4, (uint32_t)udp_len);
-	memcpy(udp + UDP_HDR, dns, dns_len);
+	if (dns_len > 0) /* an empty message has no data pointer at all */
+		memcpy(udp + UDP_HDR, dns, dns_len);
 	/* pseudo-header: addresses, protocol, UDP length (RFC 768, RFC 8200 8.1) */
 	uint32_t sum = csum_add(0, src, addr_len);
 	sum = csum_add(sum, dst, addr_len);
