@@ -225,6 +225,17 @@ static void grow_heads(struct agg *a)
 	a->head_mask = nheads - 1;
 }
 
+void agg_prefetch(const struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
+{
+	uint64_t h = key_hash(a, source, ts_ns - ts_ns % a->bucket_ns);
+	uint32_t i = a->heads[h & a->head_mask];
+	if (i != AGG_NIL) {
+		const char *e = (const char *)&a->entries[i];
+		__builtin_prefetch(e, 1);      /* the key, queries */
+		__builtin_prefetch(e + 64, 1); /* the other query counters */
+	}
+}
+
 struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
 {
 	uint64_t start = ts_ns - ts_ns % a->bucket_ns;

@@ -265,6 +265,9 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
                        enum dcv_transport transport, const uint8_t *p, uint32_t len, bool snap_cut)
 {
 	struct dns_msg *m = &a->msg;
+	/* the row of the message's client, loading while the message is parsed */
+	if (len > 2)
+		agg_prefetch(a->agg, p[2] & 0x80 ? dst : src, ts);
 	int rc = dns_parse(p, len, m);
 	a->acc.dns_messages++;
 	if (rc < 0 && !(snap_cut && m->header_ok)) {
