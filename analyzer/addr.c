@@ -24,16 +24,6 @@ struct dcv_addr dcv_addr_v6(const uint8_t *b16)
 	return a;
 }
 
-bool dcv_addr_equal(const struct dcv_addr *a, const struct dcv_addr *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
-uint64_t dcv_addr_hash(const struct dcv_addr *a, uint64_t seed)
-{
-	return dcv_hash_bytes(a, sizeof(*a), seed);
-}
-
 char *dcv_addr_format(const struct dcv_addr *a, char *buf, size_t len)
 {
 	int af = a->family == DCV_ADDR_V6 ? AF_INET6 : AF_INET;

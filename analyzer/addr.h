@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "hash.h"
 
 enum { DCV_ADDR_V4 = 4, DCV_ADDR_V6 = 6 };
 
@@ -28,11 +31,18 @@ struct dcv_addr dcv_addr_v4(const uint8_t *b4);
 /* dcv_addr_v6() builds an IPv6 address from 16 network-order bytes. */
 struct dcv_addr dcv_addr_v6(const uint8_t *b16);
 
-/* dcv_addr_equal() compares family and bytes. */
-bool dcv_addr_equal(const struct dcv_addr *a, const struct dcv_addr *b);
+/* dcv_addr_equal() compares family and bytes. Inline: every table lookup
+ * of the per-packet path calls it. */
+static inline bool dcv_addr_equal(const struct dcv_addr *a, const struct dcv_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0; /* a fixed size: compiled to loads */
+}
 
 /* dcv_addr_hash() mixes the address into a 64-bit hash with the seed. */
-uint64_t dcv_addr_hash(const struct dcv_addr *a, uint64_t seed);
+static inline uint64_t dcv_addr_hash(const struct dcv_addr *a, uint64_t seed)
+{
+	return dcv_hash_bytes(a, sizeof(*a), seed);
+}
 
 /* dcv_addr_format() writes the text form (inet_ntop) into buf of at least
  * DCV_ADDR_TEXT_MAX bytes and returns buf. Never fails. */
