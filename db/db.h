@@ -21,10 +21,13 @@
 
 #define DB_PATH_DEFAULT       "dcvscope.db"
 #define DB_BATCH_ROWS_DEFAULT 100000 /* rows per write transaction */
-/* Rows per write transaction with the background writer on: small enough
- * that the writer starts early and writes while the analyzer produces the
- * next batch, large enough that a commit per batch costs little. */
-#define DB_BG_BATCH_ROWS_DEFAULT 16384
+/* With the background writer on, a queue of at least this many rows is
+ * handed to the writer as soon as it is idle, so that it starts early and
+ * writes while the analyzer produces the next rows. While it is busy the
+ * queue grows on, up to DB_BATCH_ROWS_DEFAULT: when writing is slow (a
+ * large table in random key order) batches grow and each commit, which
+ * writes every page the batch touched, serves more rows. */
+#define DB_BG_BATCH_MIN_ROWS 16384
 
 struct db;
 
@@ -76,8 +79,8 @@ int db_set_busy_timeout(struct db *db, int ms);
  * so that producing rows and writing them overlap (on = true). Rows, order,
  * merging and error reporting stay the same: a failure in the background is
  * reported by the next add or flush. Reads and db_run_finish() wait for the
- * writer first. Batches are DB_BG_BATCH_ROWS_DEFAULT rows while it is on
- * (DB_BATCH_ROWS_DEFAULT again when it is turned off). Returns 0, or -1 if
+ * writer first. While it is on, batches are DB_BG_BATCH_MIN_ROWS to
+ * DB_BATCH_ROWS_DEFAULT rows (see there). Returns 0, or -1 if
  * the thread cannot be started (the store then keeps writing in the
  * caller's thread).
  */

@@ -374,7 +374,6 @@ int db_set_background(struct db *db, bool on)
 		return -1;
 	if (!on) {
 		db_writer_stop(db);
-		db->batch_rows = DB_BATCH_ROWS_DEFAULT;
 		return 0;
 	}
 	if (db->bg_on)
@@ -391,7 +390,6 @@ int db_set_background(struct db *db, bool on)
 		return db_set_err(db, "%s: cannot start the writer thread", db->path);
 	}
 	db->bg_on = true;
-	db->batch_rows = DB_BG_BATCH_ROWS_DEFAULT;
 	return 0;
 }
 
@@ -463,12 +461,27 @@ static int make_room(struct db *db)
 	return db->bg_on ? hand_off(db) : db_flush(db);
 }
 
-/* Writes the batch once it is complete. A failure keeps the rows queued
- * and is reported by the next add or flush (the row itself was accepted). */
+/* Whether the writer thread is idle (nothing in flight). */
+static bool writer_idle(struct db *db)
+{
+	pthread_mutex_lock(&db->bg_lock);
+	bool idle = !db->bg_busy;
+	pthread_mutex_unlock(&db->bg_lock);
+	return idle;
+}
+
+/* Writes the batch once it is complete: batch_rows rows, or with the
+ * background writer DB_BG_BATCH_MIN_ROWS once the writer is idle (checked
+ * every 256 rows). A failure keeps the rows queued and is reported by the
+ * next add or flush (the row itself was accepted). */
 static void batch_done(struct db *db)
 {
-	if (queue_rows(&db->q) >= db->batch_rows)
+	size_t n = queue_rows(&db->q);
+	if (n >= db->batch_rows)
 		(void)(db->bg_on ? hand_off(db) : db_flush(db));
+	else if (db->bg_on && n >= DB_BG_BATCH_MIN_ROWS && n % 256 == 0 && writer_idle(db) &&
+	         queue_rows(&db->inflight) == 0) /* a failed batch is retried at batch_rows */
+		(void)hand_off(db);
 }
 
 static bool family_ok(uint8_t family)

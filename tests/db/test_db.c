@@ -697,8 +697,9 @@ Test(db_batch, a_background_failure_is_reported_by_the_next_flush_and_rows_survi
 	sqlite3 *other;
 	cr_assert_eq(sqlite3_open(path, &other), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	/* exactly one background batch: handed off, fails in the writer thread */
-	for (uint32_t i = 0; i < DB_BG_BATCH_ROWS_DEFAULT; i++) {
+	/* exactly one background batch (handed off at the minimum, the writer
+	 * being idle), which fails in the writer thread */
+	for (uint32_t i = 0; i < DB_BG_BATCH_MIN_ROWS; i++) {
 		struct source_bucket b = nth_bucket(i, 0);
 		add_bucket(db, run, &b);
 	}
@@ -707,7 +708,7 @@ Test(db_batch, a_background_failure_is_reported_by_the_next_flush_and_rows_survi
 	cr_assert_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
 	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db));
-	cr_assert_eq(db_source_stats_count(db, run), DB_BG_BATCH_ROWS_DEFAULT);
+	cr_assert_eq(db_source_stats_count(db, run), DB_BG_BATCH_MIN_ROWS);
 	cr_assert_eq(db_close(db), 0);
 }
 
