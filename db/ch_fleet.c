@@ -172,8 +172,7 @@ static int on_attempt_group(void *ctx, json_t *row)
 }
 
 int db_ch_attempt_groups_read(struct db_ch *ch, uint64_t from_ns, uint64_t to_ns,
-                              int (*fn)(void *ctx, const struct db_ch_attempt_group *g),
-                              void *ctx)
+                              int (*fn)(void *ctx, const struct db_ch_attempt_group *g), void *ctx)
 {
 	int rc = db_ch_schema_migrate(ch);
 	if (rc != DB_CH_OK)

@@ -67,7 +67,6 @@ struct db_ch_attempt_group {
  * Returns how many groups, or a db_ch_result (< 0; db_ch_errmsg()).
  */
 int db_ch_attempt_groups_read(struct db_ch *ch, uint64_t from_ns, uint64_t to_ns,
-                              int (*fn)(void *ctx, const struct db_ch_attempt_group *g),
-                              void *ctx);
+                              int (*fn)(void *ctx, const struct db_ch_attempt_group *g), void *ctx);
 
 #endif

@@ -186,7 +186,8 @@ int db_ch_report_rows(struct db_ch *ch, enum db_ch_level level, uint64_t from_ns
 			findings_cond(cond, sizeof(cond), from_ns, to_ns);
 		else
 			period_cond(cond, sizeof(cond),
-			            q == Q_ATTEMPTS ? "first_ns" : "bucket_start_ns", from_ns, to_ns);
+			            q == Q_ATTEMPTS ? "first_ns" : "bucket_start_ns", from_ns,
+			            to_ns);
 		snprintf(sql, sizeof(sql), report_sql[q], gsite, ghost, cond);
 		a.query = q;
 		rc = db_ch_select(ch, sql, on_row, &a);
@@ -232,8 +233,7 @@ static int on_finding(void *ctx, json_t *row)
 }
 
 int db_ch_report_host_findings(struct db_ch *ch, uint64_t from_ns, uint64_t to_ns,
-                               int (*fn)(void *ctx, const struct db_ch_host_finding *f),
-                               void *ctx)
+                               int (*fn)(void *ctx, const struct db_ch_host_finding *f), void *ctx)
 {
 	int rc = db_ch_schema_migrate(ch);
 	if (rc != DB_CH_OK)
@@ -262,8 +262,8 @@ int db_ch_report_newest(struct db_ch *ch, uint64_t *out)
 	if (rc != DB_CH_OK)
 		return rc;
 	*out = 0;
-	rc = db_ch_select(ch,
-	                  "SELECT max(bucket_start_ns + bucket_len_s * 1000000000) FROM source_stats",
-	                  on_newest, out);
+	rc = db_ch_select(
+	    ch, "SELECT max(bucket_start_ns + bucket_len_s * 1000000000) FROM source_stats",
+	    on_newest, out);
 	return rc < 0 ? rc : DB_CH_OK;
 }

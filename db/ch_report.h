@@ -67,8 +67,7 @@ int db_ch_report_rows(struct db_ch *ch, enum db_ch_level level, uint64_t from_ns
  * db_ch_result (< 0).
  */
 int db_ch_report_host_findings(struct db_ch *ch, uint64_t from_ns, uint64_t to_ns,
-                               int (*fn)(void *ctx, const struct db_ch_host_finding *f),
-                               void *ctx);
+                               int (*fn)(void *ctx, const struct db_ch_host_finding *f), void *ctx);
 
 /*
  * db_ch_report_newest() sets *out to the end of the newest bucket shipped

@@ -294,8 +294,7 @@ int db_ch_fail(struct db_ch *ch, int result, const char *msg);
  * on. Returns how many rows fn saw, or a db_ch_result (< 0; an answer that
  * is not JSONCompact is DB_CH_REJECTED).
  */
-int db_ch_select(struct db_ch *ch, const char *sql, int (*fn)(void *ctx, json_t *row),
-                 void *ctx);
+int db_ch_select(struct db_ch *ch, const char *sql, int (*fn)(void *ctx, json_t *row), void *ctx);
 
 /* db_ch_row_u64() returns column i of row as a number: ClickHouse writes
  * 64-bit integers as JSON strings, smaller ones as numbers (0 when absent). */
