@@ -8,6 +8,12 @@
 
 #include "db_internal.h"
 
+/* The source_stats columns the fleet rules sum (FINAL reads the key and
+ * version columns besides). */
+#define STATS_COLUMNS                                                                              \
+	"site, server, run_fp, source, bucket_start_ns, bucket_len_s, queries, responses,"         \
+	" unanswered, refused, servfail, tcp_sessions, tcp_rejected, tcp_filtered"
+
 /* Per (site, region) totals of the validators' statistics. The region is
  * the newest judgement of each (server, run, source); the join keeps the
  * statistics of validator sources only. Checked on clickhouse-server 18.16. */
@@ -16,7 +22,7 @@ static const char site_groups_sql[] =
     " uniqExact(server, source), sum(queries), sum(unanswered), sum(refused),"
     " sum(servfail), sum(tcp_rejected), sum(tcp_filtered), min(bucket_start_ns),"
     " max(bucket_start_ns + bucket_len_s * 1000000000)"
-    " FROM (SELECT * FROM source_stats FINAL WHERE bucket_start_ns >= %" PRIu64
+    " FROM (SELECT " STATS_COLUMNS " FROM source_stats FINAL WHERE bucket_start_ns >= %" PRIu64
     " AND bucket_start_ns < %" PRIu64 ")"
     " ANY INNER JOIN (SELECT server, run_fp, source, argMax(region, shipped_ns) AS region"
     " FROM validator_sources GROUP BY server, run_fp, source) USING (server, run_fp, source)"
@@ -91,7 +97,7 @@ static const char ca_groups_sql[] =
     " sum(unanswered), sum(refused), sum(servfail), sum(tcp_sessions), sum(tcp_rejected),"
     " sum(tcp_filtered), min(bucket_start_ns),"
     " max(bucket_start_ns + bucket_len_s * 1000000000)"
-    " FROM (SELECT * FROM source_stats FINAL WHERE bucket_start_ns >= %" PRIu64
+    " FROM (SELECT " STATS_COLUMNS " FROM source_stats FINAL WHERE bucket_start_ns >= %" PRIu64
     " AND bucket_start_ns < %" PRIu64 ")"
     " ANY INNER JOIN (SELECT server, run_fp, source, ca, region FROM (SELECT server, run_fp,"
     " source, argMax(ca, shipped_ns) AS ca, argMax(region, shipped_ns) AS region,"

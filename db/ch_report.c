@@ -1,13 +1,14 @@
 /*
  * ch_report.c - the fleet report's numbers from ClickHouse (ch_report.h).
  *
- * Four GROUP BY queries, each at the level asked for: the traffic of
- * source_stats, the same restricted to validator sources, the attempts
- * and the active findings counted by severity. Their rows are merged here
- * by (site, server): one row per group and query comes back, never the
- * shipped rows. The queries name the group's columns g_site and g_host,
- * '' standing for "every site" or "every server" of the level.
- * Checked on clickhouse-server 18.16.
+ * Three GROUP BY site, server WITH ROLLUP queries: the traffic of
+ * source_stats with the validators' share of it (a LEFT JOIN on the newest
+ * validator_sources judgement marks their rows), the attempts by status,
+ * and the active findings counted by severity. ROLLUP adds the per-site
+ * rows (server '') and the fleet's (site and server ''); shipped rows never
+ * have an empty server or site (db_ship() refuses them). Their rows are
+ * merged here by (site, server): one row per group and query comes back,
+ * never the shipped rows. Checked on clickhouse-server 18.16.
  */
 #include "ch_report.h"
 
@@ -18,14 +19,10 @@
 
 #include "db_internal.h"
 
-/* The source_stats of the period, one row per key (FINAL); %s: the time
- * condition. */
-#define STATS_OF_PERIOD "(SELECT * FROM source_stats FINAL WHERE %s)"
-
 /* The newest judgement of each (server, run, source) of validator_sources,
- * kept for the sources of medium confidence or above. */
+ * v = 1 for the sources of medium confidence or above. */
 #define VALIDATORS_JUDGED                                                                          \
-	"(SELECT server, run_fp, source FROM (SELECT server, run_fp, source,"                      \
+	"(SELECT server, run_fp, source, toUInt8(1) AS v FROM (SELECT server, run_fp, source,"     \
 	" argMax(confidence, shipped_ns) AS conf FROM validator_sources"                           \
 	" GROUP BY server, run_fp, source) WHERE conf != 'low')"
 
@@ -42,28 +39,31 @@
 	" FROM findings FINAL GROUP BY server, run_fp) USING (server, run_fp)"                     \
 	" WHERE created_ns = newest GROUP BY site, server, rule, subject_kind, subject)"
 
-enum { Q_TRAFFIC, Q_VALIDATORS, Q_ATTEMPTS, Q_FINDINGS, Q_COUNT };
+enum { Q_TRAFFIC, Q_ATTEMPTS, Q_FINDINGS, Q_COUNT };
 
-/* Each query: the group columns are "%s AS g_site, %s AS g_host", then
- * the period's condition goes into the table expression. */
+/* Each query takes the period's condition (%s) and groups by site, server
+ * WITH ROLLUP. The source_stats subquery reads only the columns it sums
+ * (FINAL reads the key and version columns besides). */
 static const char *const report_sql[Q_COUNT] = {
-    [Q_TRAFFIC] = "SELECT %s AS g_site, %s AS g_host, uniqExact(server), uniqExact(source),"
-                  " sum(queries), sum(responses), sum(noerror), sum(nxdomain), sum(refused),"
-                  " sum(servfail), sum(unanswered), min(bucket_start_ns),"
-                  " max(bucket_start_ns + bucket_len_s * 1000000000)"
-                  " FROM " STATS_OF_PERIOD " GROUP BY g_site, g_host",
-    [Q_VALIDATORS] = "SELECT %s AS g_site, %s AS g_host, uniqExact(server, source),"
-                     " sum(queries), sum(unanswered), sum(refused), sum(servfail),"
-                     " sum(tcp_rejected + tcp_filtered)"
-                     " FROM " STATS_OF_PERIOD " ANY INNER JOIN " VALIDATORS_JUDGED
-                     " USING (server, run_fp, source) GROUP BY g_site, g_host",
-    [Q_ATTEMPTS] = "SELECT %s AS g_site, %s AS g_host, count(),"
-                   " countIf(status = 'corroborated'), countIf(status = 'at_risk'),"
-                   " countIf(status = 'failed')"
-                   " FROM attempts FINAL WHERE %s GROUP BY g_site, g_host",
-    [Q_FINDINGS] = "SELECT %s AS g_site, %s AS g_host, countIf(sev = 'critical'),"
-                   " countIf(sev = 'warning'), countIf(sev != 'critical' AND sev != 'warning')"
-                   " FROM " ACTIVE_FINDINGS " GROUP BY g_site, g_host",
+    [Q_TRAFFIC] = "SELECT site, server, uniqExact(server), uniqExact(source), sum(queries),"
+                  " sum(responses), sum(noerror), sum(nxdomain), sum(refused), sum(servfail),"
+                  " sum(unanswered), min(bucket_start_ns),"
+                  " max(bucket_start_ns + bucket_len_s * 1000000000),"
+                  " uniqExactIf(source, v = 1), sumIf(queries, v = 1),"
+                  " sumIf(unanswered, v = 1), sumIf(refused, v = 1), sumIf(servfail, v = 1),"
+                  " sumIf(tcp_rejected + tcp_filtered, v = 1)"
+                  " FROM (SELECT site, server, run_fp, source, bucket_start_ns, bucket_len_s,"
+                  " queries, responses, noerror, nxdomain, refused, servfail, unanswered,"
+                  " tcp_rejected, tcp_filtered FROM source_stats FINAL WHERE %s)"
+                  " ANY LEFT JOIN " VALIDATORS_JUDGED " USING (server, run_fp, source)"
+                  " GROUP BY site, server WITH ROLLUP",
+    [Q_ATTEMPTS] = "SELECT site, server, count(), countIf(status = 'corroborated'),"
+                   " countIf(status = 'at_risk'), countIf(status = 'failed')"
+                   " FROM (SELECT site, server, status FROM attempts FINAL WHERE %s)"
+                   " GROUP BY site, server WITH ROLLUP",
+    [Q_FINDINGS] = "SELECT site, server, countIf(sev = 'critical'), countIf(sev = 'warning'),"
+                   " countIf(sev != 'critical' AND sev != 'warning')"
+                   " FROM " ACTIVE_FINDINGS " GROUP BY site, server WITH ROLLUP",
 };
 
 uint64_t db_ch_report_v_failures(const struct db_ch_report_row *r)
@@ -126,8 +126,6 @@ static int on_row(void *ctx, json_t *row)
 		r->unanswered = db_ch_row_u64(row, c++);
 		r->first_ns = db_ch_row_u64(row, c++);
 		r->last_ns = db_ch_row_u64(row, c++);
-		break;
-	case Q_VALIDATORS:
 		r->v_sources = db_ch_row_u64(row, c++);
 		r->v_queries = db_ch_row_u64(row, c++);
 		r->v_unanswered = db_ch_row_u64(row, c++);
@@ -171,14 +169,22 @@ static void findings_cond(char *buf, size_t len, uint64_t from_ns, uint64_t to_n
 	         to_ns ? to_ns : UINT64_MAX);
 }
 
-int db_ch_report_rows(struct db_ch *ch, enum db_ch_level level, uint64_t from_ns, uint64_t to_ns,
-                      int (*fn)(void *ctx, const struct db_ch_report_row *r), void *ctx)
+/* The level of a merged row. */
+static enum db_ch_level level_of(const struct db_ch_report_row *r)
+{
+	if (r->server[0] != '\0')
+		return DB_CH_BY_SERVER;
+	return r->site[0] != '\0' ? DB_CH_BY_SITE : DB_CH_FLEET;
+}
+
+int db_ch_report_rows(struct db_ch *ch, uint64_t from_ns, uint64_t to_ns,
+                      int (*fn)(void *ctx, enum db_ch_level level,
+                                const struct db_ch_report_row *r),
+                      void *ctx)
 {
 	int rc = db_ch_schema_migrate(ch);
 	if (rc != DB_CH_OK)
 		return rc;
-	const char *gsite = level == DB_CH_FLEET ? "''" : "site";
-	const char *ghost = level == DB_CH_BY_SERVER ? "server" : "''";
 	struct rows_acc a = {0};
 	for (int q = 0; q < Q_COUNT; q++) {
 		char cond[160], sql[2048];
@@ -188,7 +194,7 @@ int db_ch_report_rows(struct db_ch *ch, enum db_ch_level level, uint64_t from_ns
 			period_cond(cond, sizeof(cond),
 			            q == Q_ATTEMPTS ? "first_ns" : "bucket_start_ns", from_ns,
 			            to_ns);
-		snprintf(sql, sizeof(sql), report_sql[q], gsite, ghost, cond);
+		snprintf(sql, sizeof(sql), report_sql[q], cond);
 		a.query = q;
 		rc = db_ch_select(ch, sql, on_row, &a);
 		if (a.oom)
@@ -201,7 +207,7 @@ int db_ch_report_rows(struct db_ch *ch, enum db_ch_level level, uint64_t from_ns
 	if (a.n > 1)
 		qsort(a.r, a.n, sizeof(*a.r), row_cmp);
 	size_t i = 0;
-	while (i < a.n && fn(ctx, &a.r[i]) == 0)
+	while (i < a.n && fn(ctx, level_of(&a.r[i]), &a.r[i]) == 0)
 		i++;
 	int count = (int)a.n;
 	free(a.r);

@@ -16,8 +16,8 @@
  * the others are counted only. */
 #define DB_CH_HOST_FINDINGS_MAX 20
 
-/* How a group is formed: one row per (site, server), per site (server
- * ""), or one for the whole fleet (site and server ""). */
+/* What a row sums: one server, one site (server ""), or the whole fleet
+ * (site and server ""). */
 enum db_ch_level { DB_CH_BY_SERVER, DB_CH_BY_SITE, DB_CH_FLEET };
 
 /* The numbers of one group over the period. */
@@ -25,7 +25,7 @@ struct db_ch_report_row {
 	char site[DB_CH_NAME_MAX];   /* "" for the fleet */
 	char server[DB_CH_NAME_MAX]; /* "" for a site or the fleet */
 	uint64_t servers;            /* servers with statistics in the period */
-	/* all traffic (source_stats) */
+	/* all traffic (source_stats); sources are distinct addresses */
 	uint64_t sources, queries, responses, noerror, nxdomain, refused, servfail, unanswered;
 	uint64_t first_ns, last_ns; /* first bucket start, last bucket end (0: no traffic) */
 	/* the validators' traffic (source_stats of validator_sources of medium
@@ -52,13 +52,17 @@ struct db_ch_host_finding {
 };
 
 /*
- * db_ch_report_rows() calls fn for every group of level with traffic,
- * attempts or findings whose times fall in [from_ns, to_ns) (to_ns 0: no
- * end), ordered by site then server. fn returns 0 to go on. Returns how
- * many groups, or a db_ch_result (< 0; db_ch_errmsg()).
+ * db_ch_report_rows() calls fn for every group with traffic, attempts or
+ * findings whose times fall in [from_ns, to_ns) (to_ns 0: no end): one row
+ * per (site, server), per site and for the fleet, with its level, ordered
+ * by site then server (the fleet first, each site before its servers). fn
+ * returns 0 to go on. Returns how many groups, or a db_ch_result (< 0;
+ * db_ch_errmsg()).
  */
-int db_ch_report_rows(struct db_ch *ch, enum db_ch_level level, uint64_t from_ns, uint64_t to_ns,
-                      int (*fn)(void *ctx, const struct db_ch_report_row *r), void *ctx);
+int db_ch_report_rows(struct db_ch *ch, uint64_t from_ns, uint64_t to_ns,
+                      int (*fn)(void *ctx, enum db_ch_level level,
+                                const struct db_ch_report_row *r),
+                      void *ctx);
 
 /*
  * db_ch_report_host_findings() calls fn for the active findings the hosts

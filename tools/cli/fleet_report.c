@@ -7,35 +7,43 @@
 
 #include "fleet_rules.h"
 
-/* A growing array of rows. */
+/* The rows of the three levels, as they come. */
 struct rows {
-	struct db_ch_report_row **p;
-	unsigned *n;
-	unsigned cap;
+	struct fleet_report *r;
+	unsigned site_cap, server_cap;
 	int oom;
 };
 
-static int add_row(void *ctx, const struct db_ch_report_row *row)
+/* Appends row to *arr (n, cap). Returns 0 or -1. */
+static int append(struct db_ch_report_row **arr, unsigned *n, unsigned *cap,
+                  const struct db_ch_report_row *row)
 {
-	struct rows *a = ctx;
-	if (*a->n == a->cap) {
-		unsigned cap = a->cap ? a->cap * 2 : 32;
-		struct db_ch_report_row *p = realloc(*a->p, cap * sizeof(*p));
-		if (p == NULL) {
-			a->oom = 1;
+	if (*n == *cap) {
+		unsigned ncap = *cap ? *cap * 2 : 32;
+		struct db_ch_report_row *p = realloc(*arr, ncap * sizeof(*p));
+		if (p == NULL)
 			return -1;
-		}
-		*a->p = p;
-		a->cap = cap;
+		*arr = p;
+		*cap = ncap;
 	}
-	(*a->p)[(*a->n)++] = *row;
+	(*arr)[(*n)++] = *row;
 	return 0;
 }
 
-static int set_total(void *ctx, const struct db_ch_report_row *row)
+static int add_row(void *ctx, enum db_ch_level level, const struct db_ch_report_row *row)
 {
-	*(struct db_ch_report_row *)ctx = *row;
-	return 0;
+	struct rows *a = ctx;
+	struct fleet_report *r = a->r;
+	int rc = 0;
+	if (level == DB_CH_FLEET)
+		r->total = *row;
+	else if (level == DB_CH_BY_SITE)
+		rc = append(&r->sites, &r->nsites, &a->site_cap, row);
+	else
+		rc = append(&r->servers, &r->nservers, &a->server_cap, row);
+	if (rc != 0)
+		a->oom = 1;
+	return rc;
 }
 
 struct host_findings {
@@ -71,17 +79,12 @@ int fleet_report_collect(struct db_ch *ch, uint64_t from_ns, uint64_t to_ns,
 	snprintf(r->target, sizeof(r->target), "%s", db_ch_target(ch));
 	r->from_ns = from_ns;
 	r->to_ns = to_ns;
-	struct rows servers = {&r->servers, &r->nservers, 0, 0};
-	struct rows sites = {&r->sites, &r->nsites, 0, 0};
-	int rc = db_ch_report_rows(ch, DB_CH_BY_SERVER, from_ns, to_ns, add_row, &servers);
-	if (rc >= 0 && !servers.oom)
-		rc = db_ch_report_rows(ch, DB_CH_BY_SITE, from_ns, to_ns, add_row, &sites);
-	if (rc >= 0 && !sites.oom)
-		rc = db_ch_report_rows(ch, DB_CH_FLEET, from_ns, to_ns, set_total, &r->total);
+	struct rows rows = {r, 0, 0, 0};
+	int rc = db_ch_report_rows(ch, from_ns, to_ns, add_row, &rows);
 	struct host_findings hf = {r, 0, 0};
-	if (rc >= 0 && !servers.oom && !sites.oom)
+	if (rc >= 0 && !rows.oom)
 		rc = db_ch_report_host_findings(ch, from_ns, to_ns, add_host_finding, &hf);
-	if (servers.oom || sites.oom || hf.oom)
+	if (rows.oom || hf.oom)
 		return 1;
 	if (rc < 0)
 		return rc;
