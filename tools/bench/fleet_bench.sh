@@ -72,10 +72,14 @@ done
 
 TMP=$(mktemp -d /tmp/dcvfleetbench.XXXXXX)
 CH_PID=""
+# The server is ours and its data thrown away: a graceful stop waits for the
+# merges of the many small parts the shipping made, so it gets 5 s, then KILL.
 cleanup() {
 	if [ -n "$CH_PID" ]; then
 		kill "$CH_PID" 2>/dev/null || true
-		for _ in $(seq 1 100); do kill -0 "$CH_PID" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 1 50); do kill -0 "$CH_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$CH_PID" 2>/dev/null || true
+		wait "$CH_PID" 2>/dev/null || true
 	fi
 	if [ "$KEEP" -eq 1 ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
