@@ -183,6 +183,20 @@ static void assert_row(json_t *row, const char *const *dbs, size_t ndbs, const c
 	}
 }
 
+/* Writes n with thousands separators ("23,034"), as the report does. */
+static void thousands(long long n, char *buf, size_t len)
+{
+	char digits[32];
+	snprintf(digits, sizeof(digits), "%lld", n);
+	size_t nd = strlen(digits), o = 0;
+	for (size_t i = 0; i < nd && o + 2 < len; i++) {
+		if (i > 0 && (nd - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
 static void remove_dir(const char *dir)
 {
 	char cmd[600];
@@ -247,6 +261,21 @@ Test(fleet_clickhouse, the_fleet_report_shows_both_sites_with_the_numbers_of_the
 	cr_assert_not_null(find(ff, "VALIDATOR_DROPS", "west/ns-west/digicert"));
 	cr_assert_not_null(find(ff, "SERVFAIL_TO_VALIDATORS", "west/ns-west2/digicert"));
 	json_decref(root);
+
+	/* the text shows each site's queries as counted in its SQLite files */
+	long long east_q = sqlite_number(east, "SELECT sum(queries) FROM source_stats");
+	long long west_q = sqlite_number(west, "SELECT sum(queries) FROM source_stats") +
+	                   sqlite_number(west2, "SELECT sum(queries) FROM source_stats");
+	char *text = NULL, east_s[32], west_s[32], line[128];
+	snprintf(cmd, sizeof(cmd), "%s report --clickhouse %s", DCV_BINARY, ch_url("report"));
+	cr_assert_eq(test_run(cmd, &text), 0, "%s", cmd);
+	thousands(east_q, east_s, sizeof(east_s));
+	thousands(west_q, west_s, sizeof(west_s));
+	snprintf(line, sizeof(line), "  east       1  %s ", east_s);
+	cr_assert_not_null(strstr(text, line), "no '%s' in:\n%s", line, text);
+	snprintf(line, sizeof(line), "  west       2  %s ", west_s);
+	cr_assert_not_null(strstr(text, line), "no '%s' in:\n%s", line, text);
+	free(text);
 
 	/* every format shows both sites and every server */
 	static const char *const formats[] = {"text", "markdown", "html"};

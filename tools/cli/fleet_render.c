@@ -78,6 +78,12 @@ static void fleet_cells(const struct db_ch_report_row *g, int by_server,
 	         (unsigned long long)g->warning, (unsigned long long)g->info);
 }
 
+/* The per-server tables leave out the column of servers (always 1). */
+static int skip(int col, int by_server)
+{
+	return by_server && col == FC_SERVERS;
+}
+
 static void period_text(const struct fleet_report *r, char *buf, size_t len)
 {
 	char a[32], b[32];
@@ -110,12 +116,16 @@ static void text_table(FILE *out, const char *title, const char *first,
 	}
 	fputs(" ", out);
 	for (int c = 0; c < FC_COLS; c++)
-		fprintf(out, " %-*s", (int)width[c], c == FC_NAME ? first : fleet_headers[c]);
+		if (!skip(c, by_server))
+			fprintf(out, " %-*s", (int)width[c],
+			        c == FC_NAME ? first : fleet_headers[c]);
 	fputc('\n', out);
 	for (unsigned i = 0; i < n; i++) {
 		fleet_cells(&rows[i], by_server, cells);
 		fputs(" ", out);
 		for (int c = 0; c < FC_COLS; c++) {
+			if (skip(c, by_server))
+				continue;
 			fputc(' ', out);
 			if (c == FC_NAME) {
 				report_put_clean(out, cells[c]);
@@ -196,16 +206,20 @@ static void md_table(FILE *out, const char *title, const char *first,
 	}
 	fputc('|', out);
 	for (int c = 0; c < FC_COLS; c++)
-		fprintf(out, " %s |", c == FC_NAME ? first : fleet_headers[c]);
+		if (!skip(c, by_server))
+			fprintf(out, " %s |", c == FC_NAME ? first : fleet_headers[c]);
 	fputs("\n|", out);
 	for (int c = 0; c < FC_COLS; c++)
-		fputs(c == FC_NAME ? "---|" : "---:|", out);
+		if (!skip(c, by_server))
+			fputs(c == FC_NAME ? "---|" : "---:|", out);
 	fputc('\n', out);
 	char cells[FC_COLS][FLEET_CELL_MAX];
 	for (unsigned i = 0; i < n; i++) {
 		fleet_cells(&rows[i], by_server, cells);
 		fputc('|', out);
 		for (int c = 0; c < FC_COLS; c++) {
+			if (skip(c, by_server))
+				continue;
 			fputc(' ', out);
 			report_md_escape(out, cells[c]);
 			fputs(" |", out);
@@ -383,13 +397,16 @@ static void html_table(FILE *out, const char *id, const char *title, const char 
 	}
 	fputs("<div class=\"scroll\"><table>\n<tr>", out);
 	for (int c = 0; c < FC_COLS; c++)
-		fprintf(out, "<th>%s</th>", c == FC_NAME ? first : fleet_headers[c]);
+		if (!skip(c, by_server))
+			fprintf(out, "<th>%s</th>", c == FC_NAME ? first : fleet_headers[c]);
 	fputs("</tr>\n", out);
 	char cells[FC_COLS][FLEET_CELL_MAX];
 	for (unsigned i = 0; i < n; i++) {
 		fleet_cells(&rows[i], by_server, cells);
 		fputs("<tr>", out);
 		for (int c = 0; c < FC_COLS; c++) {
+			if (skip(c, by_server))
+				continue;
 			fputs(c == FC_NAME ? "<td>" : "<td class=\"n\">", out);
 			report_html_escape(out, cells[c]);
 			fputs("</td>", out);
