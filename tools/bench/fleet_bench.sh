@@ -19,6 +19,10 @@
 #   --distinct N     databases generated (default 10, seeds 1..N); server i
 #                    ships a copy of database i mod N (shipping watermarks are
 #                    per file, so every copy ships in full)
+#   --tmp DIR        where the temporary directory goes (default /dev/shm when
+#                    it is writable, else /tmp): shipping a month in daily
+#                    partitions leaves tens of thousands of part files, and
+#                    removing them from a disk takes minutes on its own
 #   --keep           keep the temporary directory (databases, server logs)
 # Prints what was generated (rows per table), the shipping throughput (rows
 # shipped per second of wall time, ClickHouse's insert included), and the
@@ -35,6 +39,7 @@ SOURCES=40
 BUCKET=3600
 DISTINCT=10
 KEEP=0
+TMPBASE=""
 CH_SERVER=/usr/sbin/clickhouse-server
 
 while [ $# -gt 0 ]; do
@@ -46,8 +51,9 @@ while [ $# -gt 0 ]; do
 	--sources) SOURCES=$2; shift 2 ;;
 	--bucket-s) BUCKET=$2; shift 2 ;;
 	--distinct) DISTINCT=$2; shift 2 ;;
+	--tmp) TMPBASE=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set /p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "fleet_bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -70,10 +76,12 @@ for b in "$DCVSCOPE" "$MAKEDB"; do
 	[ -x "$b" ] || { echo "fleet_bench.sh: $b not found" >&2; exit 2; }
 done
 
-TMP=$(mktemp -d /tmp/dcvfleetbench.XXXXXX)
+if [ -z "$TMPBASE" ]; then
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then TMPBASE=/dev/shm; else TMPBASE=/tmp; fi
+fi
+TMP=$(mktemp -d "$TMPBASE/dcvfleetbench.XXXXXX")
 CH_PID=""
-# The server is ours and its data thrown away: a graceful stop waits for the
-# merges of the many small parts the shipping made, so it gets 5 s, then KILL.
+# The server is ours and its data thrown away: it gets 5 s to stop, then KILL.
 cleanup() {
 	if [ -n "$CH_PID" ]; then
 		kill "$CH_PID" 2>/dev/null || true
