@@ -397,3 +397,43 @@ Test(fleet_clickhouse, a_clean_fleet_has_no_fleet_finding, .timeout = 300)
 	json_decref(root);
 	remove_dir(dir);
 }
+
+Test(fleet_clickhouse, site_and_server_names_are_escaped_in_every_format, .timeout = 300)
+{
+	char dir[256], cmd[2048];
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	analyze_scenario(dir, "fault-region-silence", "silence");
+	snprintf(cmd, sizeof(cmd),
+	         "%s ship --db %s/silence.db --clickhouse %s --server 'ns<b>1' --site "
+	         "'<i>west' >/dev/null",
+	         DCV_BINARY, dir, ch_url("escape"));
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	static const struct {
+		const char *format, *raw, *escaped;
+	} k[] = {
+	    {"html", "<i>west", "&lt;i&gt;west"},
+	    {"markdown", "<i>west", "&lt;i&gt;west"},
+	    {"html", "ns<b>1", "ns&lt;b&gt;1"},
+	};
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		char *out = NULL;
+		snprintf(cmd, sizeof(cmd), "%s report --clickhouse %s --format %s", DCV_BINARY,
+		         ch_url("escape"), k[i].format);
+		cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+		cr_assert_null(strstr(out, k[i].raw), "%s shows %s unescaped", k[i].format,
+		               k[i].raw);
+		cr_assert_not_null(strstr(out, k[i].escaped), "%s lacks %s", k[i].format,
+		                   k[i].escaped);
+		free(out);
+	}
+	int rc;
+	snprintf(cmd, sizeof(cmd), "%s report --clickhouse %s --format json", DCV_BINARY,
+	         ch_url("escape"));
+	json_t *root = run_json(cmd, &rc);
+	cr_assert_eq(rc, 0);
+	json_t *server = json_array_get(json_object_get(root, "servers"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(server, "site")), "<i>west");
+	cr_assert_str_eq(json_string_value(json_object_get(server, "server")), "ns<b>1");
+	json_decref(root);
+	remove_dir(dir);
+}
