@@ -153,7 +153,8 @@ static const char attempt_groups_sql[] =
     "SELECT site, server, ca, count(), countIf(status = 'at_risk'),"
     " countIf(status = 'failed'), minIf(first_ns, status != 'corroborated'),"
     " maxIf(last_ns, status != 'corroborated')"
-    " FROM attempts FINAL WHERE first_ns >= %" PRIu64 " AND first_ns < %" PRIu64
+    " FROM (SELECT site, server, ca, status, first_ns, last_ns FROM attempts FINAL"
+    " WHERE first_ns >= %" PRIu64 " AND first_ns < %" PRIu64 ")"
     " GROUP BY site, server, ca ORDER BY site, server, ca";
 
 struct attempt_groups_ctx {
