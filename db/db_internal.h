@@ -33,6 +33,7 @@
 #ifndef DCV_DB_INTERNAL_H
 #define DCV_DB_INTERNAL_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -283,5 +284,24 @@ int db_ch_schema_apply(struct db_ch *ch);
 /* db_ch_fail() records msg as the handle's error (prefixed with the target)
  * and returns result. */
 int db_ch_fail(struct db_ch *ch, int result, const char *msg);
+
+/* ---- ClickHouse reads (ch_select.c) ------------------------------------ */
+
+/*
+ * db_ch_select() runs sql (a SELECT without a FORMAT clause) in the
+ * database, asks for the answer as JSONCompact and calls fn with each row
+ * (a JSON array, the caller's only during the call); fn returns 0 to go
+ * on. Returns how many rows fn saw, or a db_ch_result (< 0; an answer that
+ * is not JSONCompact is DB_CH_REJECTED).
+ */
+int db_ch_select(struct db_ch *ch, const char *sql, int (*fn)(void *ctx, json_t *row), void *ctx);
+
+/* db_ch_row_u64() returns column i of row as a number: ClickHouse writes
+ * 64-bit integers as JSON strings, smaller ones as numbers (0 when absent). */
+uint64_t db_ch_row_u64(json_t *row, size_t i);
+
+/* db_ch_row_text() copies column i of row, a string, into out (cut to len;
+ * "" when absent). */
+void db_ch_row_text(json_t *row, size_t i, char *out, size_t len);
 
 #endif

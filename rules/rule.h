@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "finding.h"
+#include "rule_judge.h"
 #include "rule_queries.h"
 #include "rules_config.h"
 
@@ -68,19 +69,10 @@ int rule_groups_read(struct rule_ctx *c, struct rule_group **out, size_t *n);
 /* rule_group_add() adds b's counters into a (keeps a's names). */
 void rule_group_add(struct rule_group *a, const struct rule_group *b);
 
-/* rule_ca_severity() caps sev at warning when ca is "unknown": such sources
- * were judged validators from their traffic alone, and the heuristic can
- * take a resolver that checks CAA for a validator (the demo's resolvers),
- * so they never make a finding critical on their own. */
-enum rule_severity rule_ca_severity(const char *ca, enum rule_severity sev);
-
 /* rule_z_score() is the one-sided two-proportion z score (pooled standard
  * error) of x1/n1 above x2/n2; 0 when the pooled rate is 0 or 1 (the two
  * rates are then equal). n1 and n2 must not be 0. */
 double rule_z_score(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2);
-
-/* rule_share() returns part / whole (0 when whole is 0). */
-double rule_share(uint64_t part, uint64_t whole);
 
 /* rule_validator_rcode() is the shared test of REFUSED_TO_VALIDATORS and
  * SERVFAIL_TO_VALIDATORS (rule_validator_answers.c): findings with id for

@@ -43,15 +43,12 @@ static int on_ca(void *arg, const struct db_rule_row *r)
 	uint64_t attempts = (uint64_t)r->n[0], at_risk = (uint64_t)r->n[1],
 	         failed = (uint64_t)r->n[2];
 	uint64_t bad = at_risk + failed;
-	if (bad == 0 || (double)bad < rule_cfg(c, RC_MPIC_MIN_ATTEMPTS))
+	enum rule_severity sev;
+	if (!rule_judge_mpic(c->cfg, r->t[0], bad, attempts, &sev))
 		return 0;
 	double share = rule_share(bad, attempts);
-	int crit = share >= rule_cfg(c, RC_MPIC_CRIT_SHARE) &&
-	           (double)bad >= rule_cfg(c, RC_MPIC_CRIT_MIN);
 	struct finding f;
-	rule_finding_init(&f, "MPIC_QUORUM_AT_RISK",
-	                  rule_ca_severity(r->t[0], crit ? RULE_CRITICAL : RULE_WARNING), "ca",
-	                  r->t[0]);
+	rule_finding_init(&f, "MPIC_QUORUM_AT_RISK", sev, "ca", r->t[0]);
 	f.first_seen_ns = (uint64_t)r->n[3];
 	f.last_seen_ns = (uint64_t)r->n[4];
 	snprintf(f.evidence, sizeof(f.evidence),
@@ -68,11 +65,7 @@ static int on_ca(void *arg, const struct db_rule_row *r)
 	a.names = 1;
 	if (db_rule_attempt_names(c->db, c->scope, on_row, &a) < 0)
 		return -1;
-	snprintf(f.recommendation, sizeof(f.recommendation),
-	         "Some of the CA's perspectives (remote validation sites in other regions) get "
-	         "no usable answer; the CA needs a quorum of them to agree. Make every nameserver "
-	         "of the zone answer the same records to every region: no geo-blocking, no "
-	         "per-region rate limits, identical zone data on all servers and anycast nodes.");
+	snprintf(f.recommendation, sizeof(f.recommendation), "%s", rule_advice_mpic);
 	rule_metric(&f, "attempts", (double)attempts);
 	rule_metric(&f, "at_risk", (double)at_risk);
 	rule_metric(&f, "failed", (double)failed);

@@ -11,10 +11,5 @@
 
 int rule_refused_to_validators(struct rule_ctx *c)
 {
-	return rule_validator_rcode(
-	    c, "REFUSED_TO_VALIDATORS", 5, "REFUSED",
-	    "The nameserver refuses these validators: check ACLs (allow-query, views, GeoIP or "
-	    "country blocks, DNS provider firewall rules) and that the server is authoritative "
-	    "for the names listed (a zone missing on this server also gives REFUSED). CA "
-	    "validators query from many networks and regions; answer them all.");
+	return rule_validator_rcode(c, "REFUSED_TO_VALIDATORS", 5, "REFUSED", rule_advice_refused);
 }

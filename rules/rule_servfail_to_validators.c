@@ -12,10 +12,6 @@
 
 int rule_servfail_to_validators(struct rule_ctx *c)
 {
-	return rule_validator_rcode(
-	    c, "SERVFAIL_TO_VALIDATORS", 2, "SERVFAIL",
-	    "The nameserver fails on these names: check that the zone loads without errors on "
-	    "every server, that DNSSEC signatures are valid (also on empty answers, e.g. CAA "
-	    "NODATA), and that the server answers CAA (type 257) like any other type. Let's "
-	    "Encrypt reports this as 'SERVFAIL looking up CAA'.");
+	return rule_validator_rcode(c, "SERVFAIL_TO_VALIDATORS", 2, "SERVFAIL",
+	                            rule_advice_servfail);
 }

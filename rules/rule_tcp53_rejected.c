@@ -25,15 +25,11 @@ static int report(struct rule_ctx *c, const struct rule_group *ca, const struct 
 	uint64_t failed = ca->tcp_rejected + ca->tcp_filtered;
 	uint64_t attempts = failed + ca->tcp_sessions;
 	double share = rule_share(failed, attempts);
-	if (ca->responses == 0 || (double)failed < rule_cfg(c, RC_TCP_MIN_FAILED) ||
-	    share < rule_cfg(c, RC_TCP_WARN_SHARE))
+	enum rule_severity sev;
+	if (!rule_judge_tcp53(c->cfg, ca->ca, ca->responses, failed, attempts, &sev))
 		return 0;
 	struct finding f;
-	rule_finding_init(&f, "TCP53_REJECTED",
-	                  rule_ca_severity(ca->ca, share >= rule_cfg(c, RC_TCP_CRIT_SHARE)
-	                                               ? RULE_CRITICAL
-	                                               : RULE_WARNING),
-	                  "ca", ca->ca);
+	rule_finding_init(&f, "TCP53_REJECTED", sev, "ca", ca->ca);
 	f.first_seen_ns = ca->first_ns;
 	f.last_seen_ns = ca->last_ns;
 	snprintf(f.evidence, sizeof(f.evidence),
@@ -49,11 +45,7 @@ static int report(struct rule_ctx *c, const struct rule_group *ca, const struct 
 			            (unsigned long long)rf,
 			            (unsigned long long)(rf + g[i].tcp_sessions));
 	}
-	snprintf(f.recommendation, sizeof(f.recommendation),
-	         "Allow TCP port 53 from all sources at the nameserver, host firewall and any "
-	         "network firewall or DDoS filter in front of it, and check that the server's "
-	         "TCP listener is not overloaded. CAs need TCP for DNSSEC, large CAA/TXT answers "
-	         "and retries after truncated UDP answers.");
+	snprintf(f.recommendation, sizeof(f.recommendation), "%s", rule_advice_tcp53);
 	rule_metric(&f, "tcp_failed", (double)failed);
 	rule_metric(&f, "tcp_rejected", (double)ca->tcp_rejected);
 	rule_metric(&f, "tcp_filtered", (double)ca->tcp_filtered);

@@ -56,11 +56,6 @@ double rule_z_score(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2)
 	return (p1 - p2) / se;
 }
 
-double rule_share(uint64_t part, uint64_t whole)
-{
-	return whole ? (double)part / (double)whole : 0.0;
-}
-
 void rule_group_add(struct rule_group *a, const struct rule_group *b)
 {
 	a->sources += b->sources;
@@ -151,11 +146,4 @@ int rule_groups_read(struct rule_ctx *c, struct rule_group **out, size_t *n)
 	*out = a.g;
 	*n = a.n;
 	return 0;
-}
-
-enum rule_severity rule_ca_severity(const char *ca, enum rule_severity sev)
-{
-	if (sev > RULE_WARNING && (ca[0] == '\0' || strcmp(ca, "unknown") == 0))
-		return RULE_WARNING;
-	return sev;
 }

@@ -63,14 +63,11 @@ int rule_validator_rcode(struct rule_ctx *c, const char *id, int rcode, const ch
 		i = j;
 		uint64_t count = rcode == 5 ? ca.refused : ca.servfail;
 		double share = rule_share(count, ca.queries);
-		if ((double)count < rule_cfg(c, RC_ANSWER_MIN))
+		enum rule_severity sev;
+		if (!rule_judge_rcode(c->cfg, ca.ca, count, ca.queries, &sev))
 			continue;
 		struct finding f;
-		rule_finding_init(&f, id,
-		                  rule_ca_severity(ca.ca, share >= rule_cfg(c, RC_ANSWER_CRIT_SHARE)
-		                                              ? RULE_CRITICAL
-		                                              : RULE_WARNING),
-		                  "ca", ca.ca);
+		rule_finding_init(&f, id, sev, "ca", ca.ca);
 		snprintf(f.evidence, sizeof(f.evidence),
 		         "%llu of %llu queries from %s validators (%llu source(s)) were answered "
 		         "%s (%.1f%%); by region:",

@@ -36,15 +36,11 @@ static int report(struct rule_ctx *c, const struct rule_group *ca, const struct 
                   size_t ng)
 {
 	double share = rule_share(ca->unanswered, ca->queries);
-	if ((double)ca->unanswered < rule_cfg(c, RC_DROPS_MIN) ||
-	    share < rule_cfg(c, RC_DROPS_WARN_SHARE))
+	enum rule_severity sev;
+	if (!rule_judge_drops(c->cfg, ca->ca, ca->unanswered, ca->queries, &sev))
 		return 0;
 	struct finding f;
-	rule_finding_init(&f, "VALIDATOR_DROPS",
-	                  rule_ca_severity(ca->ca, share >= rule_cfg(c, RC_DROPS_CRIT_SHARE)
-	                                               ? RULE_CRITICAL
-	                                               : RULE_WARNING),
-	                  "ca", ca->ca);
+	rule_finding_init(&f, "VALIDATOR_DROPS", sev, "ca", ca->ca);
 	f.first_seen_ns = ca->first_ns;
 	f.last_seen_ns = ca->last_ns;
 	snprintf(f.evidence, sizeof(f.evidence),
@@ -61,11 +57,7 @@ static int report(struct rule_ctx *c, const struct rule_group *ca, const struct 
 	struct drop_names d = {.ca = ca->ca, .buf = f.evidence, .len = sizeof(f.evidence)};
 	if (db_rule_validator_names(c->db, c->scope, -1, on_name, &d) < 0)
 		return -1;
-	snprintf(f.recommendation, sizeof(f.recommendation),
-	         "Queries from CA validators are dropped: check firewalls, DDoS protection and "
-	         "rate limits in front of the nameserver (they often drop bursts or unknown query "
-	         "types such as CAA), the server's own response rate limiting, and packet loss on "
-	         "the path. Exempt the CA validator networks from rate limits.");
+	snprintf(f.recommendation, sizeof(f.recommendation), "%s", rule_advice_drops);
 	rule_metric(&f, "unanswered", (double)ca->unanswered);
 	rule_metric(&f, "queries", (double)ca->queries);
 	rule_metric(&f, "share", share);

@@ -236,7 +236,7 @@ static void ch_server_teardown(void)
 }
 
 /* Runs sql on the server; returns the first number of the answer, or -1. */
-static long long ch_number(const char *sql)
+static inline long long ch_number(const char *sql)
 {
 	ch_env();
 	char path[300];

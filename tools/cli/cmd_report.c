@@ -14,8 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clickhouse.h"
 #include "cli.h"
 #include "db.h"
+#include "fleet_report.h"
 #include "report_data.h"
 #include "report_render.h"
 #include "rules_config.h"
@@ -31,6 +33,7 @@ static void usage(FILE *out)
 	        "usage: dcvscope report [--db FILE] [--since DURATION | --from T --to T]\n"
 	        "                       [--format text|markdown|json|html] [-o FILE]\n"
 	        "                       [--fail-on critical|warning] [--config FILE] [--help]\n"
+	        "       dcvscope report --clickhouse URL [--since DURATION | --from T --to T] ...\n"
 	        "\n"
 	        "The report of a period from the database: coverage (what was seen and lost),\n"
 	        "findings with evidence and fix, per-CA and per-region tables, DNSSEC status\n"
@@ -50,6 +53,25 @@ static void usage(FILE *out)
 	        "                     standard output\n"
 	        "  --fail-on SEV      exit 5 when a finding is at or above SEV (critical|warning)\n"
 	        "  --config FILE      rule thresholds from the [rules] section of an INI file\n"
+	        "  --clickhouse URL   the fleet report instead: what every host shipped to\n"
+	        "                     ClickHouse (dcvscope ship) over the period, summed inside\n"
+	        "                     ClickHouse per site, per server and for the fleet: queries,\n"
+	        "                     REFUSED, SERVFAIL, unanswered, validator queries and\n"
+	        "                     their failures, MPIC attempts by outcome, the findings\n"
+	        "                     each host shipped, and the fleet rules' findings (those\n"
+	        "                     of dcvscope rules --clickhouse; --fail-on looks at them).\n"
+	        "                     --since and --to count from the newest shipped bucket.\n"
+	        "                     No --db is read. JSON keys: fleet, generated_ns, period\n"
+	        "                     {from, to, from_ns, to_ns}, totals, sites[], servers[]\n"
+	        "                     (each: site, server or servers, sources, queries,\n"
+	        "                     responses, noerror, nxdomain, refused, servfail,\n"
+	        "                     unanswered, first_ns, last_ns, validators {sources,\n"
+	        "                     queries, unanswered, refused, servfail, tcp_failed,\n"
+	        "                     failures}, attempts {total, corroborated, at_risk,\n"
+	        "                     failed}, host_findings {critical, warning, info}),\n"
+	        "                     fleet_findings[] (as dcvscope rules), host_findings[]\n"
+	        "                     {site, server, rule, severity, subject_kind, subject,\n"
+	        "                     runs, first_seen_ns, last_seen_ns, evidence}\n"
 	        "  -h, --help         this help\n"
 	        "\n"
 	        "exit codes: 0 ok, 1 internal failure, 2 usage error, 3 the output file could\n"
@@ -74,25 +96,45 @@ static int parse_format(const char *s, enum report_fmt *out)
 	return -1;
 }
 
-static int render(FILE *out, enum report_fmt fmt, const struct report *r)
+/* What is written: the report of one database or of the fleet. */
+struct output {
+	enum report_fmt fmt;
+	const struct report *local;       /* NULL for the fleet report */
+	const struct fleet_report *fleet; /* NULL for a database's report */
+};
+
+static int render(FILE *out, const struct output *o)
 {
-	switch (fmt) {
+	if (o->fleet != NULL) {
+		switch (o->fmt) {
+		case FMT_MARKDOWN:
+			return fleet_render_markdown(out, o->fleet);
+		case FMT_JSON:
+			return fleet_render_json(out, o->fleet);
+		case FMT_HTML:
+			return fleet_render_html(out, o->fleet);
+		case FMT_TEXT:
+			break;
+		}
+		return fleet_render_text(out, o->fleet);
+	}
+	switch (o->fmt) {
 	case FMT_MARKDOWN:
-		return report_render_markdown(out, r);
+		return report_render_markdown(out, o->local);
 	case FMT_JSON:
-		return report_render_json(out, r);
+		return report_render_json(out, o->local);
 	case FMT_HTML:
-		return report_render_html(out, r);
+		return report_render_html(out, o->local);
 	case FMT_TEXT:
 		break;
 	}
-	return report_render_text(out, r);
+	return report_render_text(out, o->local);
 }
 
 /* Writes the report straight into path: for a path that is not a regular
  * file (/dev/null, a FIFO, a symlink the operator made) and must stay what it
  * is. Returns 0 or -1 (message on stderr). */
-static int write_in_place(const char *path, enum report_fmt fmt, const struct report *r)
+static int write_in_place(const char *path, const struct output *o)
 {
 	FILE *f = fopen(path, "w");
 	if (f == NULL) {
@@ -100,7 +142,7 @@ static int write_in_place(const char *path, enum report_fmt fmt, const struct re
 		return -1;
 	}
 	errno = 0;
-	int wrc = render(f, fmt, r), err = errno;
+	int wrc = render(f, o), err = errno;
 	if (fclose(f) != 0 || wrc != 0) {
 		fprintf(stderr, "dcvscope report: cannot write %s: %s\n", path,
 		        wrc != 0 && err ? strerror(err) : "write error");
@@ -114,11 +156,11 @@ static int write_in_place(const char *path, enum report_fmt fmt, const struct re
  * report. A path that exists and is not a regular file is written in place:
  * renaming over /dev/null or a symlink would replace it. Returns 0 or -1
  * (message on stderr). */
-static int write_file(const char *path, enum report_fmt fmt, const struct report *r)
+static int write_file(const char *path, const struct output *o)
 {
 	struct stat st;
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_in_place(path, fmt, r);
+		return write_in_place(path, o);
 	size_t len = strlen(path) + 32;
 	char *tmp = malloc(len);
 	if (tmp == NULL)
@@ -131,7 +173,7 @@ static int write_file(const char *path, enum report_fmt fmt, const struct report
 		goto cleanup;
 	}
 	errno = 0;
-	int wrc = render(f, fmt, r), werr = errno;
+	int wrc = render(f, o), werr = errno;
 	if (fclose(f) != 0 || wrc != 0) {
 		err = wrc != 0 ? werr : errno;
 		goto cleanup;
@@ -151,21 +193,82 @@ cleanup:
 	return rc;
 }
 
-enum { O_DB = 1000, O_SINCE, O_FROM, O_TO, O_CONFIG, O_FORMAT, O_FAIL_ON };
+enum { O_DB = 1000, O_SINCE, O_FROM, O_TO, O_CONFIG, O_FORMAT, O_FAIL_ON, O_CLICKHOUSE };
+
+/* `dcvscope report --clickhouse URL`: the fleet report of the period that
+ * so gives (counted from the newest shipped bucket). Returns an exit code. */
+static int fleet_report(const char *url, const struct scope_opts *so,
+                        const struct rules_config *cfg, enum report_fmt fmt, const char *output,
+                        int fail_on)
+{
+	char err[512];
+	struct db_ch *ch = NULL;
+	if (db_ch_open(&ch, url, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dcvscope report: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	int exit_code = CLI_EXIT_OK;
+	struct fleet_report rep;
+	memset(&rep, 0, sizeof(rep));
+	uint64_t newest = 0, from = so->from_ns, to = so->to_ns;
+	if (!so->have_to || so->have_since) {
+		if (db_ch_report_newest(ch, &newest) != DB_CH_OK) {
+			fprintf(stderr, "dcvscope report: %s\n", db_ch_errmsg(ch));
+			exit_code = CLI_EXIT_DB;
+			goto cleanup;
+		}
+		if (!so->have_to)
+			to = newest;
+		if (so->have_since)
+			from = to > so->since_ns ? to - so->since_ns : 0;
+	}
+	if (from >= to && to != 0) {
+		fprintf(stderr, "dcvscope report: the time span is empty (--from >= --to)\n");
+		exit_code = CLI_EXIT_USAGE;
+		goto cleanup;
+	}
+	/* to 0: nothing shipped yet, an empty period (0 would mean "no end") */
+	int rc = fleet_report_collect(ch, from, to ? to : 1, cfg, &rep);
+	if (rc != 0) {
+		fprintf(stderr, "dcvscope report: %s\n",
+		        rc > 0 ? "out of memory" : db_ch_errmsg(ch));
+		exit_code = rc > 0 ? CLI_EXIT_FAILURE : CLI_EXIT_DB;
+		goto cleanup;
+	}
+	struct output o = {fmt, NULL, &rep};
+	if (output != NULL) {
+		if (write_file(output, &o) != 0) {
+			exit_code = CLI_EXIT_INPUT;
+			goto cleanup;
+		}
+	} else if (render(stdout, &o) != 0 || fflush(stdout) != 0) {
+		perror("dcvscope report: standard output");
+		exit_code = CLI_EXIT_INPUT;
+		goto cleanup;
+	}
+	if (fail_on >= 0 && findings_at_least(&rep.findings, (enum rule_severity)fail_on) > 0)
+		exit_code = CLI_EXIT_FINDINGS;
+cleanup:
+	fleet_report_free(&rep);
+	db_ch_close(ch);
+	return exit_code;
+}
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"db", required_argument, NULL, O_DB},
-	                                         {"since", required_argument, NULL, O_SINCE},
-	                                         {"from", required_argument, NULL, O_FROM},
-	                                         {"to", required_argument, NULL, O_TO},
-	                                         {"config", required_argument, NULL, O_CONFIG},
-	                                         {"format", required_argument, NULL, O_FORMAT},
-	                                         {"output", required_argument, NULL, 'o'},
-	                                         {"fail-on", required_argument, NULL, O_FAIL_ON},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {NULL, 0, NULL, 0}};
-	const char *db_path = DB_PATH_DEFAULT, *config = NULL, *output = NULL;
+	static const struct option longopts[] = {
+	    {"db", required_argument, NULL, O_DB},
+	    {"since", required_argument, NULL, O_SINCE},
+	    {"from", required_argument, NULL, O_FROM},
+	    {"to", required_argument, NULL, O_TO},
+	    {"config", required_argument, NULL, O_CONFIG},
+	    {"format", required_argument, NULL, O_FORMAT},
+	    {"output", required_argument, NULL, 'o'},
+	    {"fail-on", required_argument, NULL, O_FAIL_ON},
+	    {"clickhouse", required_argument, NULL, O_CLICKHOUSE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	const char *db_path = DB_PATH_DEFAULT, *config = NULL, *output = NULL, *ch_url = NULL;
 	struct scope_opts so = {0};
 	enum report_fmt fmt = FMT_TEXT;
 	int fail_on = -1; /* severity, or -1 */
@@ -198,6 +301,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case O_CLICKHOUSE:
+			ch_url = optarg;
 			break;
 		case O_FAIL_ON:
 			if (findings_parse_fail_on(optarg, &fail_on, "dcvscope report") != 0)
@@ -234,6 +340,8 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "dcvscope report: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
+	if (ch_url != NULL)
+		return fleet_report(ch_url, &so, &cfg, fmt, output, fail_on);
 	/* a report reads: a missing file is an error, not a new empty database */
 	if (access(db_path, F_OK) != 0) {
 		fprintf(stderr, "dcvscope report: %s: no such database\n", db_path);
@@ -265,12 +373,13 @@ int cmd_report(int argc, char **argv)
 		exit_code = strcmp(err, "out of memory") == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_DB;
 		goto cleanup;
 	}
+	struct output o = {fmt, &rep, NULL};
 	if (output != NULL) {
-		if (write_file(output, fmt, &rep) != 0) {
+		if (write_file(output, &o) != 0) {
 			exit_code = CLI_EXIT_INPUT;
 			goto cleanup;
 		}
-	} else if (render(stdout, fmt, &rep) != 0 || fflush(stdout) != 0) {
+	} else if (render(stdout, &o) != 0 || fflush(stdout) != 0) {
 		perror("dcvscope report: standard output");
 		exit_code = CLI_EXIT_INPUT;
 		goto cleanup;

@@ -17,11 +17,11 @@
 #include "db.h"
 #include "findings.h"
 #include "findings_out.h"
+#include "fleet_rules.h"
 #include "rule_queries.h"
 #include "rules.h"
 #include "rules_config.h"
 #include "scope_opts.h"
-#include "rule_site_asymmetry.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -51,8 +51,12 @@ static void usage(FILE *out)
 	    "  --clickhouse URL   fleet rules over what every host shipped to ClickHouse\n"
 	    "                     (dcvscope ship), aggregated inside ClickHouse: SITE_ASYMMETRY\n"
 	    "                     (one site fails a region's validators that the other sites\n"
-	    "                     serve). --since counts back from now. The findings are\n"
-	    "                     printed, not stored; no --db is read.\n"
+	    "                     serve, subject SITE/REGION), and per server TCP53_REJECTED,\n"
+	    "                     REFUSED_TO_VALIDATORS, SERVFAIL_TO_VALIDATORS,\n"
+	    "                     VALIDATOR_DROPS and MPIC_QUORUM_AT_RISK with the thresholds\n"
+	    "                     of the per-host rules (subject SITE/SERVER/CA). --since\n"
+	    "                     counts back from now. The findings are printed, not stored;\n"
+	    "                     no --db is read.\n"
 	    "  -h, --help         this help\n"
 	    "\n"
 	    "exit codes: 0 ok (no finding at or above --fail-on), 1 internal failure, 2 usage\n"
@@ -91,30 +95,6 @@ enum {
 	O_CLICKHOUSE
 };
 
-/* Collects the (site, region) groups ClickHouse returns. */
-struct site_groups {
-	struct db_ch_site_group *g;
-	size_t n, cap;
-	bool oom;
-};
-
-static int site_group_add(void *ctx, const struct db_ch_site_group *g)
-{
-	struct site_groups *sg = ctx;
-	if (sg->n == sg->cap) {
-		size_t cap = sg->cap ? sg->cap * 2 : 64;
-		struct db_ch_site_group *p = realloc(sg->g, cap * sizeof(*p));
-		if (p == NULL) {
-			sg->oom = true;
-			return -1;
-		}
-		sg->g = p;
-		sg->cap = cap;
-	}
-	sg->g[sg->n++] = *g;
-	return 0;
-}
-
 /* `dcvscope rules --clickhouse URL`: the fleet rules over [from, to) (to 0:
  * no end). Returns an exit code. */
 static int fleet_rules(const char *url, uint64_t from, uint64_t to, const struct rules_config *cfg,
@@ -126,19 +106,14 @@ static int fleet_rules(const char *url, uint64_t from, uint64_t to, const struct
 		fprintf(stderr, "dcvscope rules: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
-	struct site_groups sg = {0};
 	struct collected col = {0};
 	int exit_code = CLI_EXIT_OK;
-	int n = db_ch_site_groups_read(ch, from, to, site_group_add, &sg);
-	if (n < 0 || sg.oom) {
+	int n = fleet_rules_run(ch, from, to, cfg, findings_collect, &col);
+	if (n < 0 || col.oom) {
+		bool db_failed = n == DB_CH_UNREACHABLE || n == DB_CH_REJECTED;
 		fprintf(stderr, "dcvscope rules: %s\n",
-		        sg.oom ? "out of memory" : db_ch_errmsg(ch));
-		exit_code = sg.oom ? CLI_EXIT_FAILURE : CLI_EXIT_DB;
-		goto out;
-	}
-	if (rule_site_asymmetry(sg.g, sg.n, cfg, findings_collect, &col) < 0 || col.oom) {
-		fprintf(stderr, "dcvscope rules: out of memory\n");
-		exit_code = CLI_EXIT_FAILURE;
+		        db_failed ? db_ch_errmsg(ch) : "out of memory");
+		exit_code = db_failed ? CLI_EXIT_DB : CLI_EXIT_FAILURE;
 		goto out;
 	}
 	if (json) {
@@ -160,7 +135,6 @@ static int fleet_rules(const char *url, uint64_t from, uint64_t to, const struct
 		if ((int)col.f[i].severity >= fail_on)
 			exit_code = CLI_EXIT_FINDINGS;
 out:
-	free(sg.g);
 	free(col.f);
 	db_ch_close(ch);
 	return exit_code;

@@ -4,12 +4,7 @@
 
 #include "report_render.h"
 
-/* Writes text from the data as Markdown that shows it literally: every
- * punctuation mark Markdown gives a meaning to is backslash-escaped, the
- * characters HTML would take as markup become entities (a table cell may
- * hold "<script>"), and line breaks and control characters, which would end
- * a table row or a list item, become spaces and '?'. */
-static void md(FILE *out, const char *s)
+void report_md_escape(FILE *out, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
@@ -29,6 +24,11 @@ static void md(FILE *out, const char *s)
 			fputc(ch, out);
 		}
 	}
+}
+
+static void md(FILE *out, const char *s)
+{
+	report_md_escape(out, s);
 }
 
 static void groups(FILE *out, const char *id, const char *title, const char *first,

@@ -55,4 +55,12 @@ int report_render_sections(FILE *out, const struct report *r, const struct repor
  * by '?': text from the data never moves a terminal's cursor. */
 void report_put_clean(FILE *out, const char *s);
 
+/* report_md_escape() writes text from the data as Markdown that shows it
+ * literally: every punctuation mark Markdown gives a meaning to is
+ * backslash-escaped, the characters HTML would take as markup become
+ * entities (a table cell may hold "<script>"), and line breaks and control
+ * characters, which would end a table row or a list item, become spaces
+ * and '?'. */
+void report_md_escape(FILE *out, const char *s);
+
 #endif
