@@ -13,20 +13,6 @@
 
 #define VALIDATORS "--no-default-validators --validators " DCV_CAPTURES_DIR "/validators-test.tsv"
 
-static long long sqlite_number(const char *db_path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	cr_assert_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *st = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
-	             sqlite3_errmsg(db));
-	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-	long long v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 /* Generates scenario into dir/name.pcap and analyzes it into dir/name.db. */
 static void analyze_scenario(const char *dir, const char *scenario, const char *name)
 {
