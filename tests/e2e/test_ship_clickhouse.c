@@ -6,6 +6,7 @@
  * counts nothing twice once it is back.
  */
 #include <jansson.h>
+#include <sys/prctl.h>
 #include <sqlite3.h>
 
 #include "ch_server.h"
@@ -265,6 +266,58 @@ Test(ship_clickhouse, watch_ships_at_every_flush_and_at_stop, .timeout = 120)
 	cr_assert_eq(ch_number("SELECT count() FROM " CH_DB ".runs FINAL WHERE server = "
 	                       "'ns-live' AND finished_ns > 0 AND site = 'lab'"),
 	             1);
+	remove_dir(dir);
+}
+
+/* A ClickHouse that takes connections and never answers (a listening
+ * socket nobody accepts on): every shipping pass waits for its statement
+ * timeout (DB_CH_STATEMENT_TIMEOUT_MS, a minute), in the shipping thread,
+ * while watch goes on reading frames and flushing every second. */
+Test(ship_clickhouse, a_hanging_clickhouse_does_not_hold_up_the_capture, .timeout = 120)
+{
+	int hang = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(hang, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t salen = sizeof(sa);
+	cr_assert_eq(bind(hang, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(hang, 64), 0);
+	cr_assert_eq(getsockname(hang, (struct sockaddr *)&sa, &salen), 0);
+
+	char dir[256], db[300], url[128];
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	snprintf(db, sizeof(db), "%s/hang.db", dir);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/hang", (unsigned)ntohs(sa.sin_port));
+	char out[320], errlog[320];
+	snprintf(out, sizeof(out), "%s/watch.out", dir);
+	snprintf(errlog, sizeof(errlog), "%s/watch.err", dir);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (!freopen(out, "w", stdout) || !freopen(errlog, "w", stderr))
+			_exit(127);
+		execl(DCV_BINARY, DCV_BINARY, "watch", "-i", "lo", "--capture", "pcap", "--config",
+		      "/dev/null", "--db", db, "--flush-s", "1", "--rules-s", "0", "--timeout-ms",
+		      "500", "--clickhouse", url, "--server", "ns-hang", (char *)NULL);
+		_exit(127);
+	}
+	/* about seven seconds of queries nobody answers: rows for every flush */
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+	         "for i in 1 2 3 4 5; do sleep 0.5; kdig @127.0.0.1 -p 53 +notcp +timeout=1 "
+	         "+retry=0 hang-test.example. A >/dev/null 2>&1; done; true");
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0, "watch ended early");
+	long long intervals = sqlite_number(db, "SELECT count(*) FROM capture_intervals");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(hang);
+	char *log = test_read_file(errlog, NULL);
+	cr_expect_geq(
+	    intervals, 4,
+	    "%lld flushes in seven seconds: shipping held up the capture loop; stderr:\n%s",
+	    intervals, log ? log : "");
+	free(log);
 	remove_dir(dir);
 }
 

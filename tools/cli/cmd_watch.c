@@ -22,13 +22,15 @@
  *   rules     every --rules-s: the validator sources recognised so far are
  *             stored (db_validator_sources_store() replaces the run's rows),
  *             then the rules run over this run; changes as JSON lines.
- *   ship      with --clickhouse, after every flush that succeeded: the new
- *             rows go to the fleet's ClickHouse (db/ship.h) with one try
- *             per batch, so that an unreachable server costs one connect
- *             timeout, not a backoff, per interval; what it cannot take
- *             goes to the spool (or stays unshipped) and goes out with a
- *             later pass. At stop, after the last rules pass, one more
- *             pass with the full retries.
+ *   ship      with --clickhouse, after every flush that succeeded: the
+ *             loop asks the shipping thread (watch_ship.h) for a pass, which
+ *             sends the new rows to the fleet's ClickHouse (db/ship.h) on a
+ *             connection of its own with one try per batch; a server that
+ *             is unreachable or hangs holds up that thread, never the
+ *             capture. What it cannot take goes to the spool (or stays
+ *             unshipped) and goes out with a later pass. At stop, after the
+ *             last rules pass, the thread is joined and one more pass runs
+ *             here with the full retries.
  *   retention at start and every WATCH_RETENTION_EVERY_S.
  *   SIGHUP    reload between two frames (see reload()).
  *   stop      SIGINT/SIGTERM/--duration-s: the frames the capture already
@@ -67,6 +69,7 @@
 #include "live.h"
 #include "live_store.h"
 #include "ship_opts.h"
+#include "watch_ship.h"
 #include "validator_store.h"
 #include "watch_findings.h"
 #include "watch_opts.h"
@@ -114,9 +117,11 @@ struct watch {
 	struct cap_live_stats last;
 	uint64_t last_evictions;
 	uint64_t interval_start_ns;
-	bool db_failing;   /* the last flush failed (logged once until it recovers) */
-	struct db_ch *ch;  /* --clickhouse: the fleet's server, else NULL */
-	bool ship_failing; /* the last ship did not deliver everything (logged once) */
+	bool db_failing;            /* the last flush failed (logged once until it recovers) */
+	struct db_ch *ch;           /* --clickhouse: the fleet's server, else NULL */
+	struct watch_ship *shipper; /* --clickhouse: the passes between flushes */
+	struct ship_opts ship;      /* --clickhouse: identity and spool */
+	bool ship_failing;          /* the last ship did not deliver everything (logged once) */
 };
 
 static uint64_t wall_ns(void)
@@ -265,31 +270,59 @@ static void run_rules(struct watch *w)
 		wlog(w, LOG_ERR, "rules: %s", db_errmsg(w->db));
 }
 
-/* Ships the new rows to ClickHouse (with --clickhouse); tries per batch:
- * 0 for the default. Logs a failure once until shipping recovers. */
-static void ship_pass(struct watch *w, unsigned tries)
+/* The shipping options of --clickhouse, with tries per batch (0: the
+ * default); o points into w->ship. */
+static void ship_options(struct watch *w, unsigned tries, struct db_ship_opts *o)
 {
-	if (w->ch == NULL)
-		return;
-	struct ship_opts so;
-	ship_opts_init(&so);
-	so.server = w->o.ship_server;
+	ship_opts_init(&w->ship);
+	w->ship.server = w->o.ship_server;
 	if (w->o.ship_site != NULL)
-		so.site = w->o.ship_site;
-	so.spool_dir = w->o.ship_spool;
-	so.spool_max_mb = w->o.ship_spool_mb;
-	so.tries = tries;
-	struct db_ship_opts o;
-	ship_opts_to_db(&so, &o);
-	struct db_ship_report rep;
-	int rc = db_ship(w->db, w->ch, &o, &rep);
+		w->ship.site = w->o.ship_site;
+	w->ship.spool_dir = w->o.ship_spool;
+	w->ship.spool_max_mb = w->o.ship_spool_mb;
+	w->ship.tries = tries;
+	ship_opts_to_db(&w->ship, o);
+}
+
+/* Logs what a pass did: a failure once until shipping recovers. */
+static void ship_note(struct watch *w, int rc, const char *msg)
+{
 	if (rc != 0 && !w->ship_failing)
-		wlog(w, LOG_WARNING, "ship: %s%s", rep.err,
+		wlog(w, LOG_WARNING, "ship: %s%s", msg,
 		     rc > 0 ? " (spooled; retrying at the next flush)"
 		            : " (left in the database; retrying at the next flush)");
 	else if (rc == 0 && w->ship_failing)
 		wlog(w, LOG_NOTICE, "ship: delivering to %s again", db_ch_target(w->ch));
 	w->ship_failing = rc != 0;
+}
+
+/* After a flush: asks the shipping thread for a pass (one try per batch, so
+ * that an unreachable server costs one connect timeout per interval, in
+ * that thread) and logs the passes that ended meanwhile. */
+static void ship_request(struct watch *w)
+{
+	if (w->shipper == NULL)
+		return;
+	int rc;
+	char msg[DB_CH_ERRMSG_MAX];
+	if (watch_ship_result(w->shipper, &rc, msg, sizeof(msg)))
+		ship_note(w, rc, msg);
+	watch_ship_request(w->shipper);
+}
+
+/* At stop: ends the shipping thread (after its running pass), then one
+ * last pass in this thread with the full retries. */
+static void ship_last(struct watch *w)
+{
+	if (w->ch == NULL)
+		return;
+	watch_ship_stop(w->shipper); /* its last pass's result is this pass's too */
+	w->shipper = NULL;
+	struct db_ship_opts o;
+	ship_options(w, 0, &o);
+	struct db_ship_report rep;
+	int rc = db_ship(w->db, w->ch, &o, &rep);
+	ship_note(w, rc, rep.err);
 }
 
 static void run_retention(struct watch *w)
@@ -472,7 +505,7 @@ static int watch_loop(struct watch *w)
 		uint64_t now = mono_ns();
 		if (now >= next_flush) {
 			if (flush_interval(w, false) == 0)
-				ship_pass(w, 1);
+				ship_request(w);
 			next_flush = now + w->o.flush_s * s;
 		}
 		if (w->o.rules_s > 0 && now >= next_rules) {
@@ -522,6 +555,16 @@ int cmd_watch(int argc, char **argv)
 		wlog(&w, LOG_ERR, "%s", err);
 		exit_code = CLI_EXIT_USAGE;
 		goto cleanup;
+	}
+	if (w.ch != NULL) {
+		struct db_ship_opts so;
+		ship_options(&w, 1, &so);
+		w.shipper = watch_ship_start(w.o.db_path, w.o.ch_url, &so, err, sizeof(err));
+		if (w.shipper == NULL) {
+			wlog(&w, LOG_ERR, "%s", err);
+			exit_code = CLI_EXIT_DB;
+			goto cleanup;
+		}
 	}
 	install_signals();
 	exit_code = open_capture(&w);
@@ -600,7 +643,7 @@ int cmd_watch(int argc, char **argv)
 	} else {
 		if (w.o.rules_s > 0)
 			run_rules(&w);
-		ship_pass(&w, 0);
+		ship_last(&w);
 		exit_code = loop_rc;
 	}
 	const struct cap_dnstap_stats *tap = cap_live_dnstap_stats(w.cap);
@@ -621,6 +664,7 @@ int cmd_watch(int argc, char **argv)
 	     (unsigned long long)acc.evictions);
 
 cleanup:
+	watch_ship_stop(w.shipper);
 	cap_live_close(w.cap);
 	watch_pcap_free(w.pcap);
 	analyzer_free(w.an);
