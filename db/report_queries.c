@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "source_scan.h"
 
 /* The scope condition (db_internal.h). */
 #define SCOPE(run, t) DB_SCOPE(run, t)
@@ -14,11 +15,6 @@
 #define RUN_IN_SCOPE(r)                                                                            \
 	"((?1 > 0 AND " r ".id = ?1) OR (?1 = 0 AND coalesce(" r ".first_packet_ns, " r            \
 	".started_ns) < ?3 AND coalesce(" r ".last_packet_ns, " r ".started_ns) >= ?2))"
-
-/* Validator sources: medium confidence or above, as in the rules. */
-#define VALIDATOR_JOIN(run, src)                                                                   \
-	" JOIN validator_sources v ON v.run_id = " run " AND v.source = " src                      \
-	" AND v.confidence <> 'low' "
 
 /* What a step of a series counts as failed. */
 #define FAILURES "(s.unanswered + s.servfail + s.refused + s.tcp_rejected + s.tcp_filtered)"
@@ -139,26 +135,10 @@ static int run_points(struct db *db, const char *op, sqlite3_stmt *st, db_report
 int db_report_ca_series(struct db *db, const struct rules_scope *scope, uint64_t step_ns,
                         db_report_point_fn fn, void *ctx)
 {
-	const char *op = "report: read the time series per CA";
-	if (step_ns == 0)
-		return db_set_err(db, "%s: step must be > 0", op);
-	sqlite3_stmt *st = db_prepare_scoped(
-	    db, op,
-	    "SELECT v.ca, " STEP(
-	        "s.bucket_start_ns") " AS step," SERIES_COLUMNS
-	                             " FROM source_stats s" VALIDATOR_JOIN(
-	                                 "s.run_id",
-	                                 "s.source") "WHERE " SCOPE("s.run_id",
-	                                                            "s.bucket_start_ns") " GROUP "
-	                                                                                 "BY v.ca, "
-	                                                                                 "step "
-	                                                                                 "ORDER BY "
-	                                                                                 "v.ca, "
-	                                                                                 "step",
-	    scope);
-	if (st != NULL)
-		db_bind_u64(st, 4, step_ns);
-	return run_points(db, op, st, fn, ctx);
+	if (fn == NULL)
+		return db_set_err(db, "report: read the time series per CA: no callback");
+	struct db_source_scan scan = {.point = fn, .point_ctx = ctx, .step_ns = step_ns};
+	return db_source_scan(db, scope, &scan) == 0 ? scan.npoints : -1;
 }
 
 /* Prepares a per-source series statement: ?4 the step, ?5 the source. */
