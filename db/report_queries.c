@@ -158,18 +158,32 @@ static sqlite3_stmt *prepare_source(struct db *db, const char *op, const char *s
 	return st;
 }
 
+/*
+ * One source's buckets are found by key, not by scanning the span: the key
+ * of source_stats is (run_id, bucket_start_ns, source) and a run's buckets
+ * start on a grid of its bucket length (schema.c: "a multiple of
+ * bucket_len_s seconds"), so the query walks each run's grid from its first
+ * to its last bucket in the span and looks (run, start, source) up: one
+ * b-tree search per bucket instead of reading every source's rows (0.2 s
+ * per chart over a week of 10 000 sources).
+ */
 int db_report_source_series(struct db *db, const struct rules_scope *scope, const char *source,
                             uint64_t step_ns, db_report_point_fn fn, void *ctx)
 {
 	const char *op = "report: read the time series of a source";
 	sqlite3_stmt *st = prepare_source(
 	    db, op,
-	    "SELECT s.source, " STEP(
-	        "s.bucket_start_ns") " AS step," SERIES_COLUMNS
-	                             " FROM source_stats s WHERE " SCOPE(
-	                                 "s.run_id",
-	                                 "s.bucket_start_ns") " AND s.source = ?5 GROUP BY step "
-	                                                      "ORDER BY step",
+	    "WITH RECURSIVE r AS (SELECT id, bucket_len_s * 1000000000 AS len,"
+	    " (SELECT min(x.bucket_start_ns) FROM source_stats x WHERE x.run_id = runs.id"
+	    " AND x.bucket_start_ns >= ?2) AS lo,"
+	    " (SELECT max(x.bucket_start_ns) FROM source_stats x WHERE x.run_id = runs.id"
+	    " AND x.bucket_start_ns < ?3) AS hi FROM runs WHERE " DB_SCOPE_RUNS
+	    " AND bucket_len_s > 0),"
+	    " grid(run, t, hi, len) AS (SELECT id, lo, hi, len FROM r WHERE lo <= hi"
+	    " UNION ALL SELECT run, t + len, hi, len FROM grid WHERE t + len <= hi)"
+	    " SELECT s.source, (s.bucket_start_ns / ?4) * ?4 AS step," SERIES_COLUMNS
+	    " FROM grid JOIN source_stats s ON s.run_id = grid.run AND s.bucket_start_ns = grid.t"
+	    " AND s.source = ?5 GROUP BY step ORDER BY step",
 	    scope, source, step_ns);
 	return run_points(db, op, st, fn, ctx);
 }
