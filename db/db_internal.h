@@ -236,7 +236,7 @@ int db_bind_u64(sqlite3_stmt *st, int idx, uint64_t v);
  */
 #define DB_SCOPE(run, t)                                                                           \
 	"(" run " IN (SELECT id FROM runs WHERE " DB_SCOPE_RUNS ") AND " t " >= ?2 AND " t " < "   \
-	                                                                                   "?3)"
+	"?3)"
 
 /* DB_SCOPE_RUNS is DB_SCOPE()'s condition on a row of table runs: the runs
  * that can hold rows of the scope. */
@@ -260,6 +260,10 @@ int db_rows_run(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_r
 /* db_schema_migrate() brings the open file to DB_SCHEMA_VERSION (schema.c).
  * Returns 0 or -1; refuses a newer file and a foreign, non-empty one. */
 int db_schema_migrate(struct db *db);
+
+/* db_source_scan_register() registers the SQL function db_source_scan()
+ * folds rows with (source_scan.c); it holds no state. Returns 0 or -1. */
+int db_source_scan_register(struct db *db);
 
 /* db_writer_prepare() prepares the per-row statements (writer.c). */
 int db_writer_prepare(struct db *db);

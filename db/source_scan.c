@@ -203,7 +203,8 @@ struct pass {
 	size_t ncas;
 	struct pt_acc *pts; /* open addressing on (ca, step) */
 	size_t npts, nptslots;
-	int oom;
+	size_t max;      /* sources held before giving up */
+	int status, oom; /* add_row()'s last result; memory ran out */
 };
 
 /* Columns of the row query, in order: run_id, source, then these. */
@@ -443,53 +444,93 @@ static int point_add(struct pass *x, int ca, const uint64_t *c)
 	return 0;
 }
 
+/* Adds one row (run, source text t of len bytes, columns c from C_START
+ * on) to x. Returns 0, 1 when the sources exceed x->max, or -1. */
+static int add_row(struct pass *x, int64_t run, const unsigned char *t, size_t len,
+                   const uint64_t *c)
+{
+	struct src_acc *a = find_source(x, t != NULL ? t : (const unsigned char *)"", len, x->max);
+	if (a == NULL)
+		return x->oom ? -1 : 1;
+	if (a->run != run && enter_run(x, a, run) != 0)
+		return -1;
+	acc_add(a, c);
+	if (a->run_ca >= 0 && x->scan->point != NULL && point_add(x, a->run_ca, c) != 0) {
+		x->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* The pointer type of the pass handed to dcv_fold_rows() (sqlite3_bind_pointer()). */
+#define PASS_POINTER "dcv_source_scan_pass"
+
+/*
+ * dcv_fold_rows(pass, run_id, source, columns...) is an SQL function that adds
+ * its row to the pass: the rows are folded as SQLite reads them, which
+ * costs a fifth less than stepping a SELECT and fetching 21 columns of
+ * each of 2 million rows through the column interface. It returns 0, or
+ * fails the statement (too many sources, out of memory, a failed read:
+ * the pass says which).
+ */
+static void fold_rows(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct pass *x = sqlite3_value_pointer(argv[0], PASS_POINTER);
+	if (x == NULL || argc != C_TCP_SERVER_CLOSED + 2) {
+		sqlite3_result_error(ctx, "dcv_fold_rows: not called by db_source_scan()", -1);
+		return;
+	}
+	sqlite3_value **col = argv + 1; /* col[k]: column k of the row query */
+	uint64_t c[C_TCP_SERVER_CLOSED + 1];
+	for (int k = C_START; k <= C_TCP_SERVER_CLOSED; k++)
+		c[k] = (uint64_t)sqlite3_value_int64(col[k]);
+	x->status = add_row(x, sqlite3_value_int64(col[0]), sqlite3_value_text(col[1]),
+	                    (size_t)sqlite3_value_bytes(col[1]), c);
+	if (x->status != 0)
+		sqlite3_result_error(ctx, "dcv_fold_rows: stopped", -1);
+	else
+		sqlite3_result_int(ctx, 0);
+}
+
+int db_source_scan_register(struct db *db)
+{
+	int rc = sqlite3_create_function_v2(db->sql, "dcv_fold_rows", C_TCP_SERVER_CLOSED + 2,
+	                                    SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, fold_rows, NULL,
+	                                    NULL, NULL);
+	return rc == SQLITE_OK ? 0 : db_sql_fail(db, "db_open: register dcv_fold_rows", rc);
+}
+
+/* The columns of a row, in the order of C_*: run_id, source, then these. */
+#define ROW_COLUMNS                                                                                \
+	"s.run_id, s.source, s.bucket_start_ns, s.bucket_len_s, s.queries,"                        \
+	" s.queries_udp, s.queries_tcp, s.responses, s.noerror, s.nxdomain, s.servfail,"           \
+	" s.refused, s.formerr + s.notimp + s.other_rcode, s.truncated, s.unanswered,"             \
+	" s.peak_qps, s.max_concurrent_tcp, s.tcp_sessions, s.tcp_rejected, s.tcp_filtered,"       \
+	" s.tcp_server_closed"
+
 /* Reads every row of the scope into x. Returns 0, 1 when the sources
- * exceed max (nothing handed on yet), or -1. */
-static int read_rows(struct pass *x, const struct rules_scope *scope, size_t max)
+ * exceed x->max (nothing handed on yet), or -1. */
+static int read_rows(struct pass *x, const struct rules_scope *scope)
 {
 	const char *op = "read source buckets";
 	sqlite3_stmt *st = db_prepare_scoped(
 	    x->db, op,
-	    "SELECT s.run_id, s.source, s.bucket_start_ns, s.bucket_len_s, s.queries,"
-	    " s.queries_udp, s.queries_tcp, s.responses, s.noerror, s.nxdomain, s.servfail,"
-	    " s.refused, s.formerr + s.notimp + s.other_rcode, s.truncated, s.unanswered,"
-	    " s.peak_qps, s.max_concurrent_tcp, s.tcp_sessions, s.tcp_rejected, s.tcp_filtered,"
-	    " s.tcp_server_closed FROM source_stats s WHERE " SCOPE("s.run_id",
-	                                                            "s.bucket_start_ns"),
+	    "SELECT count(dcv_fold_rows(?4, " ROW_COLUMNS
+	    ")) FROM source_stats s WHERE " SCOPE("s.run_id", "s.bucket_start_ns"),
 	    scope);
 	if (st == NULL)
 		return -1;
-	int rc, ret = 0;
-	uint64_t c[C_TCP_SERVER_CLOSED + 1];
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t run = sqlite3_column_int64(st, 0);
-		const unsigned char *t = sqlite3_column_text(st, 1);
-		size_t len = (size_t)sqlite3_column_bytes(st, 1);
-		struct src_acc *a =
-		    find_source(x, t != NULL ? t : (const unsigned char *)"", len, max);
-		if (a == NULL) {
-			ret = x->oom ? -1 : 1;
-			break;
-		}
-		if (a->run != run && enter_run(x, a, run) != 0) {
-			ret = -1;
-			break;
-		}
-		for (int k = C_START; k <= C_TCP_SERVER_CLOSED; k++)
-			c[k] = (uint64_t)sqlite3_column_int64(st, k);
-		acc_add(a, c);
-		if (a->run_ca >= 0 && x->scan->point != NULL && point_add(x, a->run_ca, c) != 0) {
-			x->oom = 1;
-			ret = -1;
-			break;
-		}
-	}
+	sqlite3_bind_pointer(st, 4, x, PASS_POINTER, NULL);
+	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (x->status != 0) {
+		if (x->oom)
+			return db_set_err(x->db, "%s: out of memory", op);
+		return x->status; /* 1, or -1 with the message of the failed read */
+	}
+	if (rc != SQLITE_ROW)
 		return db_sql_fail(x->db, op, rc);
-	if (x->oom)
-		return db_set_err(x->db, "%s: out of memory", op);
-	return ret;
+	return 0;
 }
 
 static int src_cmp(const void *p, const void *q)
@@ -614,7 +655,8 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 		db_set_err(db, "read source buckets: out of memory");
 		goto done;
 	}
-	rc = read_rows(&x, scope, max);
+	x.max = max;
+	rc = read_rows(&x, scope);
 	if (rc == 0) {
 		deliver_sources(&x);
 		deliver_points(&x);

@@ -5,13 +5,14 @@
  * (the report's chart), so a report reads each bucket row once.
  *
  * The rows are read in primary-key order and added up in memory, keyed by
- * source, instead of by an SQL GROUP BY: the table's key leads with time,
- * so grouping by source in SQL sorts every row of the span in a temporary
- * b-tree (7 s of CPU for a week of 10 000 sources, tools/bench/
- * report_bench.sh), while a hash table of the sources costs one lookup per
- * row. Beyond max_sources distinct sources the pass gives up and the same
- * answers come from the SQL GROUP BY, whose sorter spills to disk: memory
- * stays bounded under a flood of random sources.
+ * source, by an SQL function the scan calls for each row (registered when
+ * the database is opened), instead of by an SQL GROUP BY: the table's key
+ * leads with time, so grouping by source in SQL sorts every row of the span
+ * in a temporary b-tree (7 s of CPU for a week of 10 000 sources,
+ * tools/bench/report_bench.sh), while a hash table of the sources costs one
+ * lookup per row. Beyond max_sources distinct sources the pass gives up and
+ * the same answers come from the SQL GROUP BY, whose sorter spills to disk:
+ * memory stays bounded under a flood of random sources.
  */
 #ifndef DCV_SOURCE_SCAN_H
 #define DCV_SOURCE_SCAN_H
