@@ -192,21 +192,6 @@ struct pt_acc {
 	struct db_report_point p;
 };
 
-struct pass {
-	struct db *db;
-	struct db_source_scan *scan;
-	sqlite3_stmt *vst; /* the validator row of (run, source) */
-	struct src_acc *src;
-	struct slot *slots; /* open addressing on the source text */
-	size_t nsrc, capsrc, nslots;
-	char **cas; /* CA names of the series */
-	size_t ncas;
-	struct pt_acc *pts; /* open addressing on (ca, step) */
-	size_t npts, nptslots;
-	size_t max;      /* sources held before giving up */
-	int status, oom; /* add_row()'s last result; memory ran out */
-};
-
 /* Columns of the row query, in order: run_id, source, then these. */
 enum {
 	C_START = 2,
@@ -228,6 +213,35 @@ enum {
 	C_TCP_REJECTED,
 	C_TCP_FILTERED,
 	C_TCP_SERVER_CLOSED,
+};
+
+/* Rows waiting to be added (see queue_row()). A guess: deep enough to
+ * cover a memory access with the work of the rows before it. */
+#define QUEUE_ROWS 16
+
+struct queued_row {
+	int64_t run;
+	uint64_t hash;
+	size_t len;
+	unsigned char text[DCV_ADDR_TEXT_MAX]; /* longer texts are not queued */
+	uint64_t c[C_TCP_SERVER_CLOSED + 1];
+};
+
+struct pass {
+	struct db *db;
+	struct db_source_scan *scan;
+	sqlite3_stmt *vst; /* the validator row of (run, source) */
+	struct src_acc *src;
+	struct slot *slots; /* open addressing on the source text */
+	size_t nsrc, capsrc, nslots;
+	char **cas; /* CA names of the series */
+	size_t ncas;
+	struct pt_acc *pts; /* open addressing on (ca, step) */
+	size_t npts, nptslots;
+	struct queued_row queue[QUEUE_ROWS];
+	unsigned qhead, qlen;
+	size_t max;      /* sources held before giving up */
+	int status, oom; /* add_row()'s last result; memory ran out */
 };
 
 static uint64_t hash_text(const unsigned char *t, size_t len)
@@ -265,11 +279,11 @@ static int grow_slots(struct pass *x)
 	return 0;
 }
 
-/* The accumulator of source text t (len bytes), added when new; NULL when
- * memory ran out or the sources exceed max (x->oom says which). */
-static struct src_acc *find_source(struct pass *x, const unsigned char *t, size_t len, size_t max)
+/* The accumulator of source text t (len bytes, hash h), added when new;
+ * NULL when memory ran out or the sources exceed max (x->oom says which). */
+static struct src_acc *find_source(struct pass *x, const unsigned char *t, size_t len, uint64_t h,
+                                   size_t max)
 {
-	uint64_t h = hash_text(t, len);
 	size_t j = h & (x->nslots - 1);
 	for (; x->slots[j].i != 0; j = (j + 1) & (x->nslots - 1)) {
 		if (x->slots[j].hash != h)
@@ -444,12 +458,13 @@ static int point_add(struct pass *x, int ca, const uint64_t *c)
 	return 0;
 }
 
-/* Adds one row (run, source text t of len bytes, columns c from C_START
- * on) to x. Returns 0, 1 when the sources exceed x->max, or -1. */
-static int add_row(struct pass *x, int64_t run, const unsigned char *t, size_t len,
+/* Adds one row (run, source text t of len bytes and hash h, columns c
+ * from C_START on) to x. Returns 0, 1 when the sources exceed x->max, or
+ * -1. */
+static int add_row(struct pass *x, int64_t run, const unsigned char *t, size_t len, uint64_t h,
                    const uint64_t *c)
 {
-	struct src_acc *a = find_source(x, t != NULL ? t : (const unsigned char *)"", len, x->max);
+	struct src_acc *a = find_source(x, t, len, h, x->max);
 	if (a == NULL)
 		return x->oom ? -1 : 1;
 	if (a->run != run && enter_run(x, a, run) != 0)
@@ -460,6 +475,76 @@ static int add_row(struct pass *x, int64_t run, const unsigned char *t, size_t l
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The rows wait in a short queue before they are added, so that the memory
+ * a row will touch is fetched while the rows before it are added: a row's
+ * slot is prefetched when it enters the queue, its accumulator (found
+ * through the slot, now in cache) half-way, and the row is added when it
+ * leaves. With 10 000 sources the accumulators do not fit in a core's
+ * cache, and waiting for each one was a fifth of the scan. Prefetches are
+ * hints only: a row is looked up in full when it is added, so sources
+ * added meanwhile are found. The order rows are added in changes no total.
+ */
+static void prefetch_slot(const struct pass *x, const struct queued_row *q)
+{
+	__builtin_prefetch(&x->slots[q->hash & (x->nslots - 1)]);
+}
+
+static void prefetch_acc(const struct pass *x, const struct queued_row *q)
+{
+	for (size_t j = q->hash & (x->nslots - 1); x->slots[j].i != 0;
+	     j = (j + 1) & (x->nslots - 1))
+		if (x->slots[j].hash == q->hash) {
+			const char *a = (const char *)&x->src[x->slots[j].i - 1];
+			for (size_t off = 0; off < sizeof(struct src_acc); off += 64)
+				__builtin_prefetch(a + off, 1);
+			return;
+		}
+}
+
+/* Adds the oldest queued row. Returns add_row()'s result. */
+static int add_oldest(struct pass *x)
+{
+	struct queued_row *q = &x->queue[x->qhead];
+	x->qhead = (x->qhead + 1) % QUEUE_ROWS;
+	x->qlen--;
+	return add_row(x, q->run, q->text, q->len, q->hash, q->c);
+}
+
+/* Queues one row (adding the oldest when the queue is full), or adds it
+ * at once when its text is longer than a queue entry holds. Returns 0,
+ * 1 when the sources exceed x->max, or -1. */
+static int queue_row(struct pass *x, int64_t run, const unsigned char *t, size_t len,
+                     const uint64_t *c)
+{
+	uint64_t h = hash_text(t, len);
+	if (len >= sizeof(x->queue[0].text))
+		return add_row(x, run, t, len, h, c);
+	int rc = x->qlen == QUEUE_ROWS ? add_oldest(x) : 0;
+	if (rc != 0)
+		return rc;
+	struct queued_row *q = &x->queue[(x->qhead + x->qlen++) % QUEUE_ROWS];
+	q->run = run;
+	q->hash = h;
+	q->len = len;
+	memcpy(q->text, t, len);
+	q->text[len] = '\0';
+	memcpy(q->c, c, sizeof(q->c));
+	prefetch_slot(x, q);
+	if (x->qlen > QUEUE_ROWS / 2)
+		prefetch_acc(x, &x->queue[(x->qhead + x->qlen - 1 - QUEUE_ROWS / 2) % QUEUE_ROWS]);
+	return 0;
+}
+
+/* Adds every queued row. Returns 0, 1 or -1 as add_row(). */
+static int drain_queue(struct pass *x)
+{
+	int rc = 0;
+	while (x->qlen > 0 && rc == 0)
+		rc = add_oldest(x);
+	return rc;
 }
 
 /* The pointer type of the pass handed to dcv_fold_rows() (sqlite3_bind_pointer()). */
@@ -481,11 +566,13 @@ static void fold_rows(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	sqlite3_value **col = argv + 1; /* col[k]: column k of the row query */
+	const unsigned char *t = sqlite3_value_text(col[1]);
+	size_t len = t != NULL ? (size_t)sqlite3_value_bytes(col[1]) : 0;
+	t = t != NULL ? t : (const unsigned char *)"";
 	uint64_t c[C_TCP_SERVER_CLOSED + 1];
 	for (int k = C_START; k <= C_TCP_SERVER_CLOSED; k++)
 		c[k] = (uint64_t)sqlite3_value_int64(col[k]);
-	x->status = add_row(x, sqlite3_value_int64(col[0]), sqlite3_value_text(col[1]),
-	                    (size_t)sqlite3_value_bytes(col[1]), c);
+	x->status = queue_row(x, sqlite3_value_int64(col[0]), t, len, c);
 	if (x->status != 0)
 		sqlite3_result_error(ctx, "dcv_fold_rows: stopped", -1);
 	else
@@ -523,6 +610,8 @@ static int read_rows(struct pass *x, const struct rules_scope *scope)
 	sqlite3_bind_pointer(st, 4, x, PASS_POINTER, NULL);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	if (x->status == 0 && rc == SQLITE_ROW)
+		x->status = drain_queue(x);
 	if (x->status != 0) {
 		if (x->oom)
 			return db_set_err(x->db, "%s: out of memory", op);

@@ -2,6 +2,7 @@
  * over source_stats, in memory and through the SQL fallback
  * (db/source_scan.h). */
 #include <criterion/criterion.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -280,5 +281,80 @@ Test(source_scan, a_series_without_a_step_is_refused)
 	cr_assert_eq(db_source_scan(db, &SPAN, &scan), -1);
 	cr_assert(strstr(db_errmsg(db), "step") != NULL, "%s", db_errmsg(db));
 	cr_assert_eq(db_report_ca_series(db, &SPAN, 0, on_point, &g), -1);
+	db_close(db);
+}
+
+/* An order-sensitive digest of everything a pass hands on. */
+struct digest {
+	uint64_t h;
+	unsigned sources, points;
+};
+
+static void mix(struct digest *d, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < len; i++)
+		d->h = (d->h ^ b[i]) * 1099511628211ull;
+}
+
+static int digest_source(void *ctx, const struct db_rule_source *s)
+{
+	struct digest *d = ctx;
+	d->sources++;
+	mix(d, s->source, strlen(s->source));
+	mix(d, s->ca, strlen(s->ca));
+	mix(d, &s->queries,
+	    (size_t)((const char *)(&s->fail_last_ns + 1) - (const char *)&s->queries));
+	return 0;
+}
+
+static int digest_point(void *ctx, const struct db_report_point *p)
+{
+	struct digest *d = ctx;
+	d->points++;
+	mix(d, p->key, strlen(p->key));
+	mix(d, &p->t_ns, sizeof(*p) - offsetof(struct db_report_point, t_ns));
+	return 0;
+}
+
+static struct digest digest_of(struct db *db, const struct rules_scope *scope, unsigned max)
+{
+	struct digest d = {1469598103934665603ull, 0, 0};
+	struct db_source_scan scan = {.source = digest_source,
+	                              .source_ctx = &d,
+	                              .point = digest_point,
+	                              .point_ctx = &d,
+	                              .step_ns = 5 * BUCKET * SEC,
+	                              .max_sources = max};
+	cr_assert_eq(db_source_scan(db, scope, &scan), 0, "%s", db_errmsg(db));
+	return d;
+}
+
+Test(source_scan, hundreds_of_sources_give_the_same_answers_in_memory_and_through_sql)
+{
+	struct db *db = open_ok();
+	int64_t r = begin(db, "many", T0);
+	for (unsigned m = 0; m < 6; m++)
+		for (unsigned i = 0; i < 300; i++) {
+			if ((i + m) % 3 == 0)
+				continue; /* not every source in every bucket */
+			char addr[64];
+			snprintf(addr, sizeof(addr), i % 2 ? "10.0.%u.%u" : "2001:db8::%u:%u",
+			         i / 200, i % 200);
+			bucket(db, r, addr, m, 1 + i % 17, i % 5 == 0, i % 7, i % 11 == 0 ? 1 : 0);
+		}
+	for (unsigned i = 0; i < 300; i += 10) {
+		char addr[64];
+		snprintf(addr, sizeof(addr), i % 2 ? "10.0.%u.%u" : "2001:db8::%u:%u", i / 200,
+		         i % 200);
+		validator(db, r, addr, i % 20 ? "digicert" : "google", "arin", MPIC_CONF_HIGH);
+	}
+	finish(db, r, T0, T0 + 6 * BUCKET * SEC - 1);
+	struct digest mem = digest_of(db, &SPAN, 0), sql = digest_of(db, &SPAN, 1);
+	cr_assert_eq(mem.sources, 300);
+	cr_assert_eq(mem.points, 4, "two CAs, two 5-minute steps");
+	cr_assert_eq(mem.sources, sql.sources);
+	cr_assert_eq(mem.points, sql.points);
+	cr_assert_eq(mem.h, sql.h, "the same totals and series, in the same order");
 	db_close(db);
 }
