@@ -248,7 +248,8 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(db->sql, 1);
 	sqlite3_busy_timeout(db->sql, DB_BUSY_TIMEOUT_MS_DEFAULT);
 
-	if (configure(db) != 0 || db_schema_migrate(db) != 0 || db_writer_prepare(db) != 0)
+	if (configure(db) != 0 || db_schema_migrate(db) != 0 || db_writer_prepare(db) != 0 ||
+	    db_source_scan_register(db) != 0)
 		goto fail;
 	*out = db;
 	return 0;

@@ -236,9 +236,14 @@ int db_bind_u64(sqlite3_stmt *st, int idx, uint64_t v);
  * span reads its range of each run instead of scanning the whole table.
  */
 #define DB_SCOPE(run, t)                                                                           \
-	"(" run " IN (SELECT id FROM runs WHERE (?1 > 0 AND id = ?1) OR (?1 = 0 AND"               \
-	" (last_packet_ns IS NULL OR last_packet_ns >= ?2) AND (first_packet_ns IS NULL OR"        \
-	" first_packet_ns < ?3 + bucket_len_s * 1000000000))) AND " t " >= ?2 AND " t " < ?3)"
+	"(" run " IN (SELECT id FROM runs WHERE " DB_SCOPE_RUNS ") AND " t " >= ?2 AND " t " < "   \
+	"?3)"
+
+/* DB_SCOPE_RUNS is DB_SCOPE()'s condition on a row of table runs: the runs
+ * that can hold rows of the scope. */
+#define DB_SCOPE_RUNS                                                                              \
+	"((?1 > 0 AND id = ?1) OR (?1 = 0 AND (last_packet_ns IS NULL OR last_packet_ns >= ?2)"    \
+	" AND (first_packet_ns IS NULL OR first_packet_ns < ?3 + bucket_len_s * 1000000000)))"
 
 /* db_prepare_scoped() flushes queued rows, prepares sql and binds a
  * struct rules_scope as ?1 run id (0 = a time span), ?2 from_ns, ?3 to_ns
@@ -256,6 +261,10 @@ int db_rows_run(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_r
 /* db_schema_migrate() brings the open file to DB_SCHEMA_VERSION (schema.c).
  * Returns 0 or -1; refuses a newer file and a foreign, non-empty one. */
 int db_schema_migrate(struct db *db);
+
+/* db_source_scan_register() registers the SQL function db_source_scan()
+ * folds rows with (source_scan.c); it holds no state. Returns 0 or -1. */
+int db_source_scan_register(struct db *db);
 
 /* db_writer_prepare() prepares the per-row statements (writer.c). */
 int db_writer_prepare(struct db *db);

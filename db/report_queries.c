@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "source_scan.h"
 
 /* The scope condition (db_internal.h). */
 #define SCOPE(run, t) DB_SCOPE(run, t)
@@ -14,11 +15,6 @@
 #define RUN_IN_SCOPE(r)                                                                            \
 	"((?1 > 0 AND " r ".id = ?1) OR (?1 = 0 AND coalesce(" r ".first_packet_ns, " r            \
 	".started_ns) < ?3 AND coalesce(" r ".last_packet_ns, " r ".started_ns) >= ?2))"
-
-/* Validator sources: medium confidence or above, as in the rules. */
-#define VALIDATOR_JOIN(run, src)                                                                   \
-	" JOIN validator_sources v ON v.run_id = " run " AND v.source = " src                      \
-	" AND v.confidence <> 'low' "
 
 /* What a step of a series counts as failed. */
 #define FAILURES "(s.unanswered + s.servfail + s.refused + s.tcp_rejected + s.tcp_filtered)"
@@ -139,26 +135,10 @@ static int run_points(struct db *db, const char *op, sqlite3_stmt *st, db_report
 int db_report_ca_series(struct db *db, const struct rules_scope *scope, uint64_t step_ns,
                         db_report_point_fn fn, void *ctx)
 {
-	const char *op = "report: read the time series per CA";
-	if (step_ns == 0)
-		return db_set_err(db, "%s: step must be > 0", op);
-	sqlite3_stmt *st = db_prepare_scoped(
-	    db, op,
-	    "SELECT v.ca, " STEP(
-	        "s.bucket_start_ns") " AS step," SERIES_COLUMNS
-	                             " FROM source_stats s" VALIDATOR_JOIN(
-	                                 "s.run_id",
-	                                 "s.source") "WHERE " SCOPE("s.run_id",
-	                                                            "s.bucket_start_ns") " GROUP "
-	                                                                                 "BY v.ca, "
-	                                                                                 "step "
-	                                                                                 "ORDER BY "
-	                                                                                 "v.ca, "
-	                                                                                 "step",
-	    scope);
-	if (st != NULL)
-		db_bind_u64(st, 4, step_ns);
-	return run_points(db, op, st, fn, ctx);
+	if (fn == NULL)
+		return db_set_err(db, "report: read the time series per CA: no callback");
+	struct db_source_scan scan = {.point = fn, .point_ctx = ctx, .step_ns = step_ns};
+	return db_source_scan(db, scope, &scan) == 0 ? scan.npoints : -1;
 }
 
 /* Prepares a per-source series statement: ?4 the step, ?5 the source. */
@@ -178,18 +158,32 @@ static sqlite3_stmt *prepare_source(struct db *db, const char *op, const char *s
 	return st;
 }
 
+/*
+ * One source's buckets are found by key, not by scanning the span: the key
+ * of source_stats is (run_id, bucket_start_ns, source) and a run's buckets
+ * start on a grid of its bucket length (schema.c: "a multiple of
+ * bucket_len_s seconds"), so the query walks each run's grid from its first
+ * to its last bucket in the span and looks (run, start, source) up: one
+ * b-tree search per bucket instead of reading every source's rows (0.2 s
+ * per chart over a week of 10 000 sources).
+ */
 int db_report_source_series(struct db *db, const struct rules_scope *scope, const char *source,
                             uint64_t step_ns, db_report_point_fn fn, void *ctx)
 {
 	const char *op = "report: read the time series of a source";
 	sqlite3_stmt *st = prepare_source(
 	    db, op,
-	    "SELECT s.source, " STEP(
-	        "s.bucket_start_ns") " AS step," SERIES_COLUMNS
-	                             " FROM source_stats s WHERE " SCOPE(
-	                                 "s.run_id",
-	                                 "s.bucket_start_ns") " AND s.source = ?5 GROUP BY step "
-	                                                      "ORDER BY step",
+	    "WITH RECURSIVE r AS (SELECT id, bucket_len_s * 1000000000 AS len,"
+	    " (SELECT min(x.bucket_start_ns) FROM source_stats x WHERE x.run_id = runs.id"
+	    " AND x.bucket_start_ns >= ?2) AS lo,"
+	    " (SELECT max(x.bucket_start_ns) FROM source_stats x WHERE x.run_id = runs.id"
+	    " AND x.bucket_start_ns < ?3) AS hi FROM runs WHERE " DB_SCOPE_RUNS
+	    " AND bucket_len_s > 0),"
+	    " grid(run, t, hi, len) AS (SELECT id, lo, hi, len FROM r WHERE lo <= hi"
+	    " UNION ALL SELECT run, t + len, hi, len FROM grid WHERE t + len <= hi)"
+	    " SELECT s.source, (s.bucket_start_ns / ?4) * ?4 AS step," SERIES_COLUMNS
+	    " FROM grid JOIN source_stats s ON s.run_id = grid.run AND s.bucket_start_ns = grid.t"
+	    " AND s.source = ?5 GROUP BY step ORDER BY step",
 	    scope, source, step_ns);
 	return run_points(db, op, st, fn, ctx);
 }

@@ -6,7 +6,9 @@
  * reads the rows whose time falls in [from_ns, to_ns) across runs. As in the
  * rules, validators are the sources of validator_sources at confidence
  * medium or above. The report's per-CA, per-region and total tables fold
- * db_rule_sources() (rule_queries.h), the per-source totals the rules read.
+ * db_rule_sources() (rule_queries.h), the per-source totals the rules read;
+ * the report reads them together with db_report_ca_series() in one pass
+ * (db_source_scan(), source_scan.h).
  */
 #ifndef DCV_REPORT_QUERIES_H
 #define DCV_REPORT_QUERIES_H

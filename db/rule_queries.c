@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "source_scan.h"
 
 /* The scope condition (db_internal.h). */
 #define SCOPE(run, t) DB_SCOPE(run, t)
@@ -65,74 +66,11 @@ int db_rows_run(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_r
 	return n;
 }
 
-#define FAILED_BUCKET "(s.tcp_rejected + s.tcp_filtered > 0)"
-
 int db_rule_sources(struct db *db, const struct rules_scope *scope,
                     int (*fn)(void *ctx, const struct db_rule_source *s), void *ctx)
 {
-	const char *op = "rules: read source totals";
-	sqlite3_stmt *st = db_prepare_scoped(
-	    db, op,
-	    "SELECT s.source, coalesce(max(v.ca), ''), coalesce(max(v.region), ''),"
-	    " sum(s.queries), sum(s.queries_udp), sum(s.queries_tcp), sum(s.responses),"
-	    " sum(s.noerror), sum(s.nxdomain), sum(s.servfail), sum(s.refused),"
-	    " sum(s.formerr + s.notimp + s.other_rcode), sum(s.truncated), sum(s.unanswered),"
-	    " max(s.peak_qps), max(s.max_concurrent_tcp), sum(s.tcp_sessions),"
-	    " sum(s.tcp_rejected), sum(s.tcp_filtered), sum(s.tcp_server_closed),"
-	    " min(s.bucket_start_ns), max(s.bucket_start_ns + s.bucket_len_s * 1000000000),"
-	    " sum(" FAILED_BUCKET "),"
-	    " coalesce(max(CASE WHEN " FAILED_BUCKET " THEN s.max_concurrent_tcp END), 0),"
-	    " coalesce(min(CASE WHEN " FAILED_BUCKET " THEN s.max_concurrent_tcp END), 0),"
-	    " coalesce(min(CASE WHEN " FAILED_BUCKET " THEN s.bucket_start_ns END), 0),"
-	    " coalesce(max(CASE WHEN " FAILED_BUCKET
-	    " THEN s.bucket_start_ns + s.bucket_len_s * 1000000000 END), 0)"
-	    " FROM source_stats s LEFT JOIN validator_sources v ON v.run_id = s.run_id"
-	    " AND v.source = s.source AND v.confidence <> 'low'"
-	    " WHERE " SCOPE("s.run_id", "s.bucket_start_ns") " GROUP BY s.source ORDER BY s.source",
-	    scope);
-	if (st == NULL)
-		return -1;
-	int n = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct db_rule_source s;
-		memset(&s, 0, sizeof(s));
-		copy_text(s.source, sizeof(s.source), sqlite3_column_text(st, 0));
-		copy_text(s.ca, sizeof(s.ca), sqlite3_column_text(st, 1));
-		copy_text(s.region, sizeof(s.region), sqlite3_column_text(st, 2));
-		uint64_t *out[] = {&s.queries,
-		                   &s.queries_udp,
-		                   &s.queries_tcp,
-		                   &s.responses,
-		                   &s.noerror,
-		                   &s.nxdomain,
-		                   &s.servfail,
-		                   &s.refused,
-		                   &s.other_rcode,
-		                   &s.truncated,
-		                   &s.unanswered,
-		                   &s.peak_qps,
-		                   &s.max_concurrent_tcp,
-		                   &s.tcp_sessions,
-		                   &s.tcp_rejected,
-		                   &s.tcp_filtered,
-		                   &s.tcp_server_closed,
-		                   &s.first_ns,
-		                   &s.last_ns,
-		                   &s.fail_buckets,
-		                   &s.fail_conc_max,
-		                   &s.fail_conc_min,
-		                   &s.fail_first_ns,
-		                   &s.fail_last_ns};
-		for (size_t c = 0; c < sizeof(out) / sizeof(out[0]); c++)
-			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 3);
-		n++;
-		if (fn(ctx, &s) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_sql_fail(db, op, rc);
-	return n;
+	struct db_source_scan scan = {.source = fn, .source_ctx = ctx};
+	return db_source_scan(db, scope, &scan) == 0 ? scan.nsources : -1;
 }
 
 int db_rule_seconds(struct db *db, const struct rules_scope *scope,

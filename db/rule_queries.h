@@ -33,7 +33,8 @@ struct db_rule_source {
 };
 
 /* db_rule_sources() calls fn for every source of the scope, in address-text
- * order. Returns how many, or -1 (db_errmsg()). */
+ * order (one pass of db_source_scan(), source_scan.h). Returns how many, or
+ * -1 (db_errmsg()). */
 int db_rule_sources(struct db *db, const struct rules_scope *scope,
                     int (*fn)(void *ctx, const struct db_rule_source *s), void *ctx);
 

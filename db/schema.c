@@ -119,7 +119,11 @@
  *       appends to the b-tree: with source first every batch rewrote pages
  *       all over the table (27k rows/s instead of 350k; a secondary index on
  *       source costs as much, 80k rows/s, so there is none). "One source
- *       over a run" scans the run's rows.
+ *       over a run" scans the run's rows, or, when the buckets are known,
+ *       looks them up along the run's grid of bucket starts
+ *       (db_report_source_series()). Per-source totals over a span read the
+ *       span's rows in key order and add them up in memory, keyed by source
+ *       (db_source_scan(), source_scan.h), instead of sorting them.
  *   runs_fingerprint (fingerprint)              run replacement.
  *   transactions_run_outcome (run_id, kind, rcode)  drops / SERVFAILs /
  *                                                   REFUSED of a run;

@@ -17,23 +17,50 @@
 
 #define EXAMPLE_NAMES 3
 
+/* The first EXAMPLE_NAMES names of each CA, read once for every CA that
+ * fires (the query groups every CA's unanswered names anyway). */
+struct drop_name {
+	char ca[256]; /* as wide as db_rule_row.t */
+	char qname[256];
+	long long count;
+};
+
 struct drop_names {
-	const char *ca;
-	char *buf;
-	size_t len;
-	unsigned shown;
+	struct drop_name *v;
+	size_t n, cap;
+	unsigned in_ca; /* names of the current CA seen so far */
+	int read, oom;
 };
 
 static int on_name(void *arg, const struct db_rule_row *r)
 {
 	struct drop_names *d = arg;
-	if (strcmp(r->t[0], d->ca) == 0 && d->shown++ < EXAMPLE_NAMES)
-		rule_append(d->buf, d->len, " %s (%lld)", r->t[1], (long long)r->n[0]);
+	/* rows come grouped by CA, most frequent name first */
+	if (d->n > 0 && strcmp(d->v[d->n - 1].ca, r->t[0]) == 0)
+		d->in_ca++;
+	else
+		d->in_ca = 0;
+	if (d->in_ca >= EXAMPLE_NAMES)
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct drop_name *p = realloc(d->v, cap * sizeof(*p));
+		if (p == NULL) {
+			d->oom = 1;
+			return 1;
+		}
+		d->v = p;
+		d->cap = cap;
+	}
+	struct drop_name *x = &d->v[d->n++];
+	snprintf(x->ca, sizeof(x->ca), "%s", r->t[0]);
+	snprintf(x->qname, sizeof(x->qname), "%s", r->t[1]);
+	x->count = (long long)r->n[0];
 	return 0;
 }
 
 static int report(struct rule_ctx *c, const struct rule_group *ca, const struct rule_group *g,
-                  size_t ng)
+                  size_t ng, struct drop_names *d)
 {
 	double share = rule_share(ca->unanswered, ca->queries);
 	enum rule_severity sev;
@@ -54,9 +81,15 @@ static int report(struct rule_ctx *c, const struct rule_group *ca, const struct 
 			            (unsigned long long)g[i].unanswered,
 			            (unsigned long long)g[i].queries);
 	rule_append(f.evidence, sizeof(f.evidence), "; names:");
-	struct drop_names d = {.ca = ca->ca, .buf = f.evidence, .len = sizeof(f.evidence)};
-	if (db_rule_validator_names(c->db, c->scope, -1, on_name, &d) < 0)
-		return -1;
+	if (!d->read) {
+		d->read = 1;
+		if (db_rule_validator_names(c->db, c->scope, -1, on_name, d) < 0 || d->oom)
+			return -1;
+	}
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].ca, ca->ca) == 0)
+			rule_append(f.evidence, sizeof(f.evidence), " %s (%lld)", d->v[i].qname,
+			            d->v[i].count);
 	snprintf(f.recommendation, sizeof(f.recommendation), "%s", rule_advice_drops);
 	rule_metric(&f, "unanswered", (double)ca->unanswered);
 	rule_metric(&f, "queries", (double)ca->queries);
@@ -72,14 +105,16 @@ int rule_validator_drops(struct rule_ctx *c)
 	if (rule_groups_read(c, &g, &n) != 0)
 		return -1;
 	int rc = 0;
+	struct drop_names d = {0};
 	for (size_t i = 0; i < n && rc == 0;) {
 		struct rule_group ca = g[i];
 		size_t j = i + 1;
 		for (; j < n && strcmp(g[j].ca, g[i].ca) == 0; j++)
 			rule_group_add(&ca, &g[j]);
-		rc = report(c, &ca, g, n);
+		rc = report(c, &ca, g, n, &d);
 		i = j;
 	}
+	free(d.v);
 	free(g);
 	return rc;
 }

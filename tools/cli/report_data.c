@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "rules.h"
+#include "source_scan.h"
 
 #define NS_PER_S   1000000000ull
 #define NS_PER_DAY (86400ull * NS_PER_S)
@@ -145,8 +146,8 @@ static int group_cmp(const void *x, const void *y)
 	return strcmp(a->key, b->key);
 }
 
-static int collect_period(struct db *db, const struct rules_config *cfg, struct report_period *p,
-                          char *err, size_t errlen)
+/* Reads the period's text and coverage (what series_step() needs). */
+static int read_coverage(struct db *db, struct report_period *p, char *err, size_t errlen)
 {
 	char a[32], b[32];
 	findings_format_time(p->scope.from_ns, a, sizeof(a));
@@ -156,13 +157,30 @@ static int collect_period(struct db *db, const struct rules_config *cfg, struct 
 		snprintf(err, errlen, "%s", db_errmsg(db));
 		return -1;
 	}
+	return 0;
+}
+
+/* Reads the period's sources, folds them into its tables and runs the
+ * rules over them; with series, the per-CA time series of step_ns steps
+ * comes from the same pass over the bucket rows. */
+static int collect_period(struct db *db, const struct rules_config *cfg, struct report_period *p,
+                          struct report_series *series, uint64_t step_ns, char *err, size_t errlen)
+{
 	/* one read of the per-source totals serves the tables and the rules */
 	struct period_fold f = {.p = p};
+	struct db_source_scan scan = {.source = fold_source, .source_ctx = &f};
+	if (series != NULL) {
+		scan.point = add_point;
+		scan.point_ctx = series;
+		scan.step_ns = step_ns;
+	}
 	int rc = -1;
-	if (db_rule_sources(db, &p->scope, fold_source, &f) < 0 || f.oom) {
+	if (db_source_scan(db, &p->scope, &scan) != 0 || f.oom) {
 		snprintf(err, errlen, "%s", f.oom ? "out of memory" : db_errmsg(db));
 		goto cleanup;
 	}
+	if (series != NULL && checked(scan.npoints, series->n, db, err, errlen) != 0)
+		goto cleanup;
 	if (p->cas.n > 1)
 		qsort(p->cas.g, p->cas.n, sizeof(*p->cas.g), group_cmp);
 	if (p->regions.n > 1)
@@ -355,14 +373,17 @@ int report_collect(struct db *db, const struct rules_scope *scope, const struct 
 	r->prev.scope.to_ns = scope->from_ns;
 	r->prev.scope.from_ns = scope->from_ns > len ? scope->from_ns - len : 0;
 	step(prog, "report: reading the period and running the rules");
-	if (collect_period(db, cfg, &r->cur, err, errlen) != 0)
+	if (read_coverage(db, &r->cur, err, errlen) != 0)
+		return -1;
+	r->step_ns = series_step(r);
+	if (collect_period(db, cfg, &r->cur, &r->ca_series, r->step_ns, err, errlen) != 0)
 		return -1;
 	step(prog, "report: the same over the previous period");
 	if (r->prev.scope.to_ns > r->prev.scope.from_ns &&
-	    collect_period(db, cfg, &r->prev, err, errlen) != 0)
+	    (read_coverage(db, &r->prev, err, errlen) != 0 ||
+	     collect_period(db, cfg, &r->prev, NULL, 0, err, errlen) != 0))
 		return -1;
-	r->step_ns = series_step(r);
-	step(prog, "report: attempts, failing names and time series");
+	step(prog, "report: attempts and failing names");
 	int n = db_report_malformed(db, scope, add_row, &r->malformed);
 	if (checked(n, r->malformed.n, db, err, errlen) != 0)
 		return -1;
@@ -375,9 +396,6 @@ int report_collect(struct db *db, const struct rules_scope *scope, const struct 
 	}
 	n = db_report_failing_names(db, scope, REPORT_TOP_NAMES, add_row, &r->names);
 	if (checked(n, r->names.n, db, err, errlen) != 0)
-		return -1;
-	n = db_report_ca_series(db, scope, r->step_ns, add_point, &r->ca_series);
-	if (checked(n, r->ca_series.n, db, err, errlen) != 0)
 		return -1;
 	step(prog, "report: DNSSEC, CAA and EDNS");
 	if (collect_depth(db, scope, cfg, &r->depth, err, errlen) != 0)

@@ -1,0 +1,60 @@
+/*
+ * source_scan.h - one pass over the source_stats rows of a scope that gives
+ * both the per-source totals (what the rules and the report's per-CA,
+ * per-region and total tables fold) and the validators' per-CA time series
+ * (the report's chart), so a report reads each bucket row once.
+ *
+ * The rows are read in primary-key order and added up in memory, keyed by
+ * source, by an SQL function the scan calls for each row (registered when
+ * the database is opened), instead of by an SQL GROUP BY: the table's key
+ * leads with time, so grouping by source in SQL sorts every row of the span
+ * in a temporary b-tree (7 s of CPU for a week of 10 000 sources,
+ * tools/bench/report_bench.sh), while a hash table of the sources costs one
+ * lookup per row. Beyond max_sources distinct sources the pass gives up and
+ * the same answers come from the SQL GROUP BY, whose sorter spills to disk:
+ * memory stays bounded under a flood of random sources.
+ */
+#ifndef DCV_SOURCE_SCAN_H
+#define DCV_SOURCE_SCAN_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "report_queries.h"
+#include "rule_queries.h"
+
+/* Distinct sources the in-memory pass holds (about 330 bytes each with
+ * the hash table, so some 80 MB) before it falls back to SQL. A guess, of
+ * the order of the rules' own RULE_SOURCES_CACHE_MAX. */
+#define DB_SOURCE_SCAN_MAX_DEFAULT 250000
+
+/* What one pass delivers, and where. */
+struct db_source_scan {
+	/* every source's totals, in address-text order (as db_rule_sources());
+	 * NULL: none wanted. Non-zero from it stops the list. */
+	int (*source)(void *ctx, const struct db_rule_source *s);
+	void *source_ctx;
+	/* the validators' traffic per CA per step_ns (> 0) step, ordered by CA
+	 * then time (as db_report_ca_series()); NULL: no series. Non-zero from
+	 * it stops the list. */
+	db_report_point_fn point;
+	void *point_ctx;
+	uint64_t step_ns;
+	/* distinct sources held in memory before falling back to SQL; 0 means
+	 * DB_SOURCE_SCAN_MAX_DEFAULT */
+	unsigned max_sources;
+	/* out: how many sources and points were handed on (the one whose
+	 * callback stopped the list included) */
+	int nsources, npoints;
+};
+
+/*
+ * db_source_scan() reads the source_stats rows of scope and hands on what
+ * scan asks for. The numbers are those of db_rule_sources() and
+ * db_report_ca_series() over the same scope, whichever way they were
+ * computed. Returns 0, or -1 (db_errmsg()); on failure some rows may have
+ * been handed on already.
+ */
+int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan);
+
+#endif

@@ -1,0 +1,360 @@
+/* test_source_scan.c - per-source totals and per-CA series from one pass
+ * over source_stats, in memory and through the SQL fallback
+ * (db/source_scan.h). */
+#include <criterion/criterion.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "mpic.h"
+#include "source_scan.h"
+#include "test_support.h"
+#include "validator_store.h"
+
+#define SEC    1000000000ull
+#define T0     (1700000100ull * SEC) /* a multiple of the 5-minute step */
+#define BUCKET 60ull
+
+static struct db *open_ok(void)
+{
+	char path[512], err[512] = "";
+	snprintf(path, sizeof(path), "%s/scan.db", test_tmpdir());
+	struct db *db = NULL;
+	cr_assert_eq(db_open(&db, path, err, sizeof(err)), 0, "db_open: %s", err);
+	return db;
+}
+
+static int64_t begin(struct db *db, const char *fp, uint64_t start_ns)
+{
+	struct db_run_info info = {.kind = "offline",
+	                           .inputs = "x",
+	                           .fingerprint = fp,
+	                           .started_ns = start_ns,
+	                           .bucket_len_s = BUCKET,
+	                           .timeout_ms = 5000};
+	int64_t id = db_run_begin(db, &info);
+	cr_assert_gt(id, 0, "%s", db_errmsg(db));
+	return id;
+}
+
+static void finish(struct db *db, int64_t id, uint64_t first_ns, uint64_t last_ns)
+{
+	struct db_run_summary sum = {.finished_ns = last_ns,
+	                             .first_packet_ns = first_ns,
+	                             .last_packet_ns = last_ns,
+	                             .complete = 1};
+	cr_assert_geq(db_run_finish(db, id, &sum), 0, "%s", db_errmsg(db));
+}
+
+/* One bucket: queries all answered NOERROR but `lost`, and the TCP numbers. */
+static void bucket(struct db *db, int64_t id, const char *addr, unsigned minute, uint64_t queries,
+                   uint64_t lost, uint32_t conc, uint64_t rejected)
+{
+	struct source_bucket b;
+	memset(&b, 0, sizeof(b));
+	cr_assert(dcv_addr_parse(addr, &b.source));
+	b.bucket_start_ns = T0 + minute * BUCKET * SEC;
+	b.bucket_len_s = BUCKET;
+	b.queries = queries;
+	b.queries_udp = queries;
+	b.responses = queries - lost;
+	b.unanswered = lost;
+	b.rcode[RCODE_SLOT_NOERROR] = queries - lost;
+	b.rcode[RCODE_SLOT_FORMERR] = 0;
+	b.peak_qps = (uint32_t)queries;
+	b.max_concurrent_tcp = conc;
+	b.tcp_rejected = rejected;
+	cr_assert_eq(db_source_bucket_add(db, id, &b), 0, "%s", db_errmsg(db));
+}
+
+static void validator(struct db *db, int64_t id, const char *addr, const char *ca,
+                      const char *region, enum mpic_confidence conf)
+{
+	struct mpic_source s;
+	memset(&s, 0, sizeof(s));
+	cr_assert(dcv_addr_parse(addr, &s.source));
+	s.ca = ca;
+	s.region = region;
+	s.confidence = conf;
+	snprintf(s.evidence, sizeof(s.evidence), "test");
+	s.first_ns = T0;
+	s.last_ns = T0 + 3600 * SEC;
+	cr_assert_eq(db_validator_source_add(db, id, &s), 0, "%s", db_errmsg(db));
+}
+
+/*
+ * Run 1 (minutes 0..9) and run 2 (minutes 20..29):
+ *   10.0.0.1      minutes 0, 1, 2 of run 1: 10 queries each; TCP rejected in
+ *                 minutes 1 (5 sessions) and 2 (3 sessions); 9 sessions in 0.
+ *   198.18.0.1    a validator of digicert/ripe in run 1 and of
+ *                 letsencrypt/arin in run 2: the greatest of each is kept
+ *                 (letsencrypt, ripe).
+ *   198.18.0.2    a validator of low confidence: not a validator.
+ *   2001:db8::1   run 2 only.
+ */
+static struct db *fixture(void)
+{
+	struct db *db = open_ok();
+	int64_t r1 = begin(db, "one", T0);
+	bucket(db, r1, "10.0.0.1", 0, 10, 0, 9, 0);
+	bucket(db, r1, "10.0.0.1", 1, 10, 2, 5, 4);
+	bucket(db, r1, "10.0.0.1", 2, 10, 0, 3, 1);
+	bucket(db, r1, "198.18.0.1", 0, 4, 1, 0, 0);
+	bucket(db, r1, "198.18.0.1", 3, 6, 0, 0, 0);
+	bucket(db, r1, "198.18.0.2", 3, 7, 7, 0, 0);
+	validator(db, r1, "198.18.0.1", "digicert", "ripe", MPIC_CONF_LISTED);
+	validator(db, r1, "198.18.0.2", "sectigo", "apnic", MPIC_CONF_LOW);
+	finish(db, r1, T0, T0 + 10 * BUCKET * SEC - 1);
+	int64_t r2 = begin(db, "two", T0 + 20 * BUCKET * SEC);
+	bucket(db, r2, "198.18.0.1", 20, 8, 0, 0, 0);
+	bucket(db, r2, "2001:db8::1", 21, 1, 0, 0, 0);
+	validator(db, r2, "198.18.0.1", "letsencrypt", "arin", MPIC_CONF_HIGH);
+	finish(db, r2, T0 + 20 * BUCKET * SEC, T0 + 30 * BUCKET * SEC - 1);
+	return db;
+}
+
+struct got {
+	struct db_rule_source s[16];
+	struct db_report_point p[16];
+	unsigned ns, np, stop_after;
+};
+
+static int on_source(void *ctx, const struct db_rule_source *s)
+{
+	struct got *g = ctx;
+	cr_assert_lt(g->ns, 16);
+	g->s[g->ns++] = *s;
+	return g->stop_after && g->ns >= g->stop_after;
+}
+
+static int on_point(void *ctx, const struct db_report_point *p)
+{
+	struct got *g = ctx;
+	cr_assert_lt(g->np, 16);
+	g->p[g->np++] = *p;
+	return 0;
+}
+
+static void scan_ok(struct db *db, const struct rules_scope *scope, unsigned max, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	struct db_source_scan scan = {.source = on_source,
+	                              .source_ctx = g,
+	                              .point = on_point,
+	                              .point_ctx = g,
+	                              .step_ns = 5 * BUCKET * SEC,
+	                              .max_sources = max};
+	cr_assert_eq(db_source_scan(db, scope, &scan), 0, "%s", db_errmsg(db));
+	cr_assert_eq((unsigned)scan.nsources, g->ns);
+	cr_assert_eq((unsigned)scan.npoints, g->np);
+}
+
+static const struct rules_scope SPAN = {.run_id = 0, .from_ns = T0, .to_ns = T0 + 3600 * SEC};
+
+Test(source_scan, totals_are_summed_per_source_in_address_text_order)
+{
+	struct db *db = fixture();
+	struct got g;
+	scan_ok(db, &SPAN, 0, &g);
+	cr_assert_eq(g.ns, 4);
+	cr_assert_str_eq(g.s[0].source, "10.0.0.1");
+	cr_assert_str_eq(g.s[1].source, "198.18.0.1");
+	cr_assert_str_eq(g.s[2].source, "198.18.0.2");
+	cr_assert_str_eq(g.s[3].source, "2001:db8::1");
+	const struct db_rule_source *a = &g.s[0];
+	cr_assert_str_eq(a->ca, "");
+	cr_assert_eq(a->queries, 30);
+	cr_assert_eq(a->unanswered, 2);
+	cr_assert_eq(a->noerror, 28);
+	cr_assert_eq(a->peak_qps, 10);
+	cr_assert_eq(a->max_concurrent_tcp, 9);
+	cr_assert_eq(a->tcp_rejected, 5);
+	cr_assert_eq(a->first_ns, T0);
+	cr_assert_eq(a->last_ns, T0 + 3 * BUCKET * SEC);
+	/* the buckets with rejected connections: minutes 1 and 2 */
+	cr_assert_eq(a->fail_buckets, 2);
+	cr_assert_eq(a->fail_conc_max, 5);
+	cr_assert_eq(a->fail_conc_min, 3);
+	cr_assert_eq(a->fail_first_ns, T0 + 1 * BUCKET * SEC);
+	cr_assert_eq(a->fail_last_ns, T0 + 3 * BUCKET * SEC);
+	db_close(db);
+}
+
+Test(source_scan, a_validator_of_two_runs_keeps_the_greatest_ca_and_region)
+{
+	struct db *db = fixture();
+	struct got g;
+	scan_ok(db, &SPAN, 0, &g);
+	cr_assert_str_eq(g.s[1].ca, "letsencrypt");
+	cr_assert_str_eq(g.s[1].region, "ripe");
+	cr_assert_eq(g.s[1].queries, 18);
+	cr_assert_eq(g.s[1].fail_buckets, 0);
+	cr_assert_eq(g.s[1].fail_conc_min, 0);
+	cr_assert_str_eq(g.s[2].ca, "", "a low-confidence validator is not one");
+	db_close(db);
+}
+
+Test(source_scan, the_series_holds_validator_rows_per_ca_of_their_own_run)
+{
+	struct db *db = fixture();
+	struct got g;
+	scan_ok(db, &SPAN, 0, &g);
+	/* digicert: run 1, minutes 0 and 3 (one 5-minute step); letsencrypt:
+	 * run 2, minute 20 */
+	cr_assert_eq(g.np, 2);
+	cr_assert_str_eq(g.p[0].key, "digicert");
+	cr_assert_eq(g.p[0].t_ns, T0);
+	cr_assert_eq(g.p[0].queries, 10);
+	cr_assert_eq(g.p[0].answered, 9);
+	cr_assert_eq(g.p[0].failures, 1);
+	cr_assert_eq(g.p[0].peak_qps, 6);
+	cr_assert_str_eq(g.p[1].key, "letsencrypt");
+	cr_assert_eq(g.p[1].queries, 8);
+	db_close(db);
+}
+
+static void same_source(const struct db_rule_source *a, const struct db_rule_source *b)
+{
+	cr_assert_str_eq(a->source, b->source);
+	cr_assert_str_eq(a->ca, b->ca, "%s", a->source);
+	cr_assert_str_eq(a->region, b->region, "%s", a->source);
+	const uint64_t *x = &a->queries, *y = &b->queries;
+	size_t n = (size_t)((const char *)(&a->fail_last_ns + 1) - (const char *)x) / sizeof(*x);
+	for (size_t k = 0; k < n; k++)
+		cr_assert_eq(x[k], y[k], "%s: number %zu", a->source, k);
+}
+
+static void same_point(const struct db_report_point *a, const struct db_report_point *b)
+{
+	cr_assert_str_eq(a->key, b->key);
+	cr_assert_eq(a->t_ns, b->t_ns);
+	cr_assert_eq(a->queries, b->queries);
+	cr_assert_eq(a->answered, b->answered);
+	cr_assert_eq(a->failures, b->failures);
+	cr_assert_eq(a->peak_qps, b->peak_qps);
+	cr_assert_eq(a->max_concurrent_tcp, b->max_concurrent_tcp);
+	cr_assert_eq(a->tcp_failed, b->tcp_failed);
+}
+
+Test(source_scan, more_sources_than_memory_holds_give_the_same_answers_through_sql)
+{
+	struct db *db = fixture();
+	const struct rules_scope scopes[] = {
+	    SPAN,
+	    {.run_id = 1, .from_ns = 0, .to_ns = UINT64_MAX},
+	    {.run_id = 0, .from_ns = T0 + 2 * BUCKET * SEC, .to_ns = T0 + 21 * BUCKET * SEC},
+	};
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+		struct got mem, sql;
+		scan_ok(db, &scopes[i], 0, &mem);
+		scan_ok(db, &scopes[i], 1, &sql);
+		cr_assert_gt(mem.ns, 1, "scope %zu", i);
+		cr_assert_eq(mem.ns, sql.ns, "scope %zu", i);
+		cr_assert_eq(mem.np, sql.np, "scope %zu", i);
+		for (unsigned k = 0; k < mem.ns; k++)
+			same_source(&mem.s[k], &sql.s[k]);
+		for (unsigned k = 0; k < mem.np; k++)
+			same_point(&mem.p[k], &sql.p[k]);
+	}
+	db_close(db);
+}
+
+Test(source_scan, a_callback_that_stops_ends_the_list_and_db_rule_sources_counts_it)
+{
+	struct db *db = fixture();
+	struct got g;
+	memset(&g, 0, sizeof(g));
+	g.stop_after = 2;
+	cr_assert_eq(db_rule_sources(db, &SPAN, on_source, &g), 2, "%s", db_errmsg(db));
+	cr_assert_eq(g.ns, 2);
+	cr_assert_str_eq(g.s[1].source, "198.18.0.1");
+	db_close(db);
+}
+
+Test(source_scan, a_series_without_a_step_is_refused)
+{
+	struct db *db = fixture();
+	struct got g;
+	memset(&g, 0, sizeof(g));
+	struct db_source_scan scan = {.point = on_point, .point_ctx = &g};
+	cr_assert_eq(db_source_scan(db, &SPAN, &scan), -1);
+	cr_assert(strstr(db_errmsg(db), "step") != NULL, "%s", db_errmsg(db));
+	cr_assert_eq(db_report_ca_series(db, &SPAN, 0, on_point, &g), -1);
+	db_close(db);
+}
+
+/* An order-sensitive digest of everything a pass hands on. */
+struct digest {
+	uint64_t h;
+	unsigned sources, points;
+};
+
+static void mix(struct digest *d, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < len; i++)
+		d->h = (d->h ^ b[i]) * 1099511628211ull;
+}
+
+static int digest_source(void *ctx, const struct db_rule_source *s)
+{
+	struct digest *d = ctx;
+	d->sources++;
+	mix(d, s->source, strlen(s->source));
+	mix(d, s->ca, strlen(s->ca));
+	mix(d, &s->queries,
+	    (size_t)((const char *)(&s->fail_last_ns + 1) - (const char *)&s->queries));
+	return 0;
+}
+
+static int digest_point(void *ctx, const struct db_report_point *p)
+{
+	struct digest *d = ctx;
+	d->points++;
+	mix(d, p->key, strlen(p->key));
+	mix(d, &p->t_ns, sizeof(*p) - offsetof(struct db_report_point, t_ns));
+	return 0;
+}
+
+static struct digest digest_of(struct db *db, const struct rules_scope *scope, unsigned max)
+{
+	struct digest d = {1469598103934665603ull, 0, 0};
+	struct db_source_scan scan = {.source = digest_source,
+	                              .source_ctx = &d,
+	                              .point = digest_point,
+	                              .point_ctx = &d,
+	                              .step_ns = 5 * BUCKET * SEC,
+	                              .max_sources = max};
+	cr_assert_eq(db_source_scan(db, scope, &scan), 0, "%s", db_errmsg(db));
+	return d;
+}
+
+Test(source_scan, hundreds_of_sources_give_the_same_answers_in_memory_and_through_sql)
+{
+	struct db *db = open_ok();
+	int64_t r = begin(db, "many", T0);
+	for (unsigned m = 0; m < 6; m++)
+		for (unsigned i = 0; i < 300; i++) {
+			if ((i + m) % 3 == 0)
+				continue; /* not every source in every bucket */
+			char addr[64];
+			snprintf(addr, sizeof(addr), i % 2 ? "10.0.%u.%u" : "2001:db8::%u:%u",
+			         i / 200, i % 200);
+			bucket(db, r, addr, m, 1 + i % 17, i % 5 == 0, i % 7, i % 11 == 0 ? 1 : 0);
+		}
+	for (unsigned i = 0; i < 300; i += 10) {
+		char addr[64];
+		snprintf(addr, sizeof(addr), i % 2 ? "10.0.%u.%u" : "2001:db8::%u:%u", i / 200,
+		         i % 200);
+		validator(db, r, addr, i % 20 ? "digicert" : "google", "arin", MPIC_CONF_HIGH);
+	}
+	finish(db, r, T0, T0 + 6 * BUCKET * SEC - 1);
+	struct digest mem = digest_of(db, &SPAN, 0), sql = digest_of(db, &SPAN, 1);
+	cr_assert_eq(mem.sources, 300);
+	cr_assert_eq(mem.points, 4, "two CAs, two 5-minute steps");
+	cr_assert_eq(mem.sources, sql.sources);
+	cr_assert_eq(mem.points, sql.points);
+	cr_assert_eq(mem.h, sql.h, "the same totals and series, in the same order");
+	db_close(db);
+}
