@@ -145,6 +145,26 @@ struct db_bucket_row {
 	char source[DCV_ADDR_TEXT_MAX];
 };
 
+/* A queued perspective of a queued attempt; region text in the arena. */
+struct db_queued_persp {
+	struct dcv_addr source;
+	uint32_t region_off;
+	uint8_t confidence, outcome; /* enum mpic_confidence, enum mpic_outcome */
+	uint32_t queries, failures;
+};
+
+/* A queued MPIC attempt (struct mpic_attempt): name and CA text in the
+ * arena, its kept perspectives at persps[persp_first .. + persp_n]. */
+struct db_queued_attempt {
+	int64_t run_id;
+	uint64_t first_ns, last_ns;
+	uint32_t name_off, ca_off;
+	uint8_t method, status, caa_labels; /* enum dcv_shape, enum mpic_status */
+	bool caa_climb;
+	uint32_t nperspectives, usable, failed;
+	uint32_t persp_first, persp_n;
+};
+
 /* Rows waiting for the next batch (note 2). */
 struct db_second_row {
 	int64_t run_id;
@@ -159,7 +179,11 @@ struct db_queue {
 	size_t n_seconds, cap_seconds;
 	struct db_txn_row *txns;
 	size_t n_txns, cap_txns;
-	char *arena; /* qname text of the queued transactions, back to back */
+	struct db_queued_attempt *attempts;
+	size_t n_attempts, cap_attempts;
+	struct db_queued_persp *persps;
+	size_t n_persps, cap_persps;
+	char *arena; /* text of the queued rows (names, CAs, regions), back to back */
 	size_t arena_len, arena_cap;
 };
 
@@ -173,6 +197,8 @@ struct db {
 	sqlite3_stmt *st_bucket_upsert;
 	sqlite3_stmt *st_second_upsert;
 	sqlite3_stmt *st_txn_insert;
+	sqlite3_stmt *st_attempt_insert;
+	sqlite3_stmt *st_persp_insert;
 	sqlite3_stmt *st_run_exists;
 
 	/* state */
@@ -271,6 +297,28 @@ int db_writer_prepare(struct db *db);
 
 /* db_writer_release() finalizes them and frees the queue. Discards rows. */
 void db_writer_release(struct db *db);
+
+/* db_queue_room() makes room in the queue for one more row of run_id (which
+ * must name a run; a full queue is written or handed off first). Returns 0
+ * or -1 (db->err set). */
+int db_queue_room(struct db *db, int64_t run_id);
+
+/* db_queue_grow() grows *buf to hold at least need elements of size sz.
+ * Returns 0 or -1. */
+int db_queue_grow(void **buf, size_t *cap, size_t need, size_t sz);
+
+/* db_queue_text() appends text (NULL: "") with its NUL to the queue's arena
+ * and sets *off to where it starts. Returns 0 or -1 (out of memory). */
+int db_queue_text(struct db_queue *q, const char *text, uint32_t *off);
+
+/* db_queue_added() tells the writer a row was queued: a complete batch is
+ * written or handed off. */
+void db_queue_added(struct db *db);
+
+/* db_attempts_write() writes the queued attempts of q with their
+ * perspectives, inside the caller's transaction (validator_store.c).
+ * Returns SQLITE_OK or the failing SQLite code. */
+int db_attempts_write(struct db *db, const struct db_queue *q);
 
 /* db_writer_pending() returns the number of queued rows (in flight included). */
 size_t db_writer_pending(const struct db *db);

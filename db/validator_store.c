@@ -13,79 +13,106 @@ static void copy_text(char *dst, size_t len, const unsigned char *src)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static int insert_perspectives(struct db *db, int64_t run_id, int64_t attempt_id,
-                               const struct mpic_attempt *a)
+/* Binds and steps one queued perspective of the attempt stored as
+ * attempt_id. Returns an SQLite code. */
+static int write_perspective(struct db *db, const struct db_queue *q, int64_t run_id,
+                             int64_t attempt_id, const struct db_queued_persp *p)
 {
-	const char *op = "store attempt perspectives";
-	sqlite3_stmt *st =
-	    db_prepare(db, op,
-	               "INSERT OR REPLACE INTO attempt_perspectives (attempt_id, run_id, "
-	               "source, region, confidence, outcome, queries, failures) VALUES "
-	               "(?, ?, ?, ?, ?, ?, ?, ?)");
-	if (st == NULL)
-		return -1;
+	sqlite3_stmt *st = db->st_persp_insert;
+	char addr[DCV_ADDR_TEXT_MAX];
+	dcv_addr_format(&p->source, addr, sizeof(addr));
+	sqlite3_bind_int64(st, 1, attempt_id);
+	sqlite3_bind_int64(st, 2, run_id);
+	sqlite3_bind_text(st, 3, addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, q->arena + p->region_off, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, mpic_confidence_name(p->confidence), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, mpic_outcome_name(p->outcome), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, p->queries);
+	sqlite3_bind_int64(st, 8, p->failures);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int db_attempts_write(struct db *db, const struct db_queue *q)
+{
+	sqlite3_stmt *st = db->st_attempt_insert;
 	int rc = SQLITE_OK;
-	for (unsigned i = 0; i < a->nkept && rc == SQLITE_OK; i++) {
-		const struct mpic_perspective *p = &a->perspectives[i];
-		char addr[DCV_ADDR_TEXT_MAX];
-		dcv_addr_format(&p->source, addr, sizeof(addr));
-		sqlite3_bind_int64(st, 1, attempt_id);
-		sqlite3_bind_int64(st, 2, run_id);
-		sqlite3_bind_text(st, 3, addr, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 4, p->region ? p->region : "unknown", -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, mpic_confidence_name(p->confidence), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, mpic_outcome_name(p->outcome), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 7, p->queries);
-		sqlite3_bind_int64(st, 8, p->failures);
+	for (size_t i = 0; i < q->n_attempts && rc == SQLITE_OK; i++) {
+		const struct db_queued_attempt *a = &q->attempts[i];
+		sqlite3_bind_int64(st, 1, a->run_id);
+		db_bind_u64(st, 2, a->first_ns);
+		db_bind_u64(st, 3, a->last_ns);
+		sqlite3_bind_text(st, 4, q->arena + a->name_off, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, q->arena + a->ca_off, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, dcv_shape_name(a->method), -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 7, a->caa_climb ? 1 : 0);
+		sqlite3_bind_int(st, 8, a->caa_labels);
+		sqlite3_bind_int64(st, 9, a->nperspectives);
+		sqlite3_bind_int64(st, 10, a->usable);
+		sqlite3_bind_int64(st, 11, a->failed);
+		sqlite3_bind_text(st, 12, mpic_status_name(a->status), -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			break;
+		rc = SQLITE_OK;
+		int64_t id = sqlite3_last_insert_rowid(db->sql);
+		for (uint32_t k = 0; k < a->persp_n && rc == SQLITE_OK; k++)
+			rc =
+			    write_perspective(db, q, a->run_id, id, &q->persps[a->persp_first + k]);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_OK ? 0 : db_sql_fail(db, op, rc);
+	return rc;
 }
 
 int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a)
 {
 	if (db == NULL || a == NULL)
 		return -1;
-	db_writer_quiesce(db);
-	if (db_begin(db, "store attempt: begin") != 0)
+	if (db_queue_room(db, run_id) != 0)
 		return -1;
-	const char *op = "store attempt";
-	sqlite3_stmt *st =
-	    db_prepare(db, op,
-	               "INSERT INTO attempts (run_id, first_ns, last_ns, name, ca, method, "
-	               "caa_climb, caa_labels, perspectives, usable, failed, status) "
-	               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	if (st == NULL) {
-		db_rollback(db);
-		return -1;
+	struct db_queue *q = &db->q;
+	size_t arena_len = q->arena_len; /* undone when the row cannot be queued */
+	if (db_queue_grow((void **)&q->attempts, &q->cap_attempts, q->n_attempts + 1,
+	                  sizeof(*q->attempts)) ||
+	    db_queue_grow((void **)&q->persps, &q->cap_persps, q->n_persps + a->nkept,
+	                  sizeof(*q->persps)))
+		return db_set_err(db, "attempts: out of memory queueing a row");
+	struct db_queued_attempt *r = &q->attempts[q->n_attempts];
+	*r = (struct db_queued_attempt){
+	    .run_id = run_id,
+	    .first_ns = a->first_ns,
+	    .last_ns = a->last_ns,
+	    .method = (uint8_t)a->method,
+	    .status = (uint8_t)a->status,
+	    .caa_labels = a->caa_labels,
+	    .caa_climb = a->caa_climb,
+	    .nperspectives = a->nperspectives,
+	    .usable = a->usable,
+	    .failed = a->failed,
+	    .persp_first = (uint32_t)q->n_persps,
+	    .persp_n = a->nkept,
+	};
+	int bad = db_queue_text(q, a->name, &r->name_off) ||
+	          db_queue_text(q, a->ca ? a->ca : "unknown", &r->ca_off);
+	for (unsigned i = 0; i < a->nkept && !bad; i++) {
+		const struct mpic_perspective *p = &a->perspectives[i];
+		struct db_queued_persp *pr = &q->persps[q->n_persps + i];
+		pr->source = p->source;
+		pr->confidence = (uint8_t)p->confidence;
+		pr->outcome = (uint8_t)p->outcome;
+		pr->queries = p->queries;
+		pr->failures = p->failures;
+		bad = db_queue_text(q, p->region ? p->region : "unknown", &pr->region_off);
 	}
-	sqlite3_bind_int64(st, 1, run_id);
-	db_bind_u64(st, 2, a->first_ns);
-	db_bind_u64(st, 3, a->last_ns);
-	sqlite3_bind_text(st, 4, a->name ? a->name : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, a->ca ? a->ca : "unknown", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, dcv_shape_name(a->method), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, a->caa_climb ? 1 : 0);
-	sqlite3_bind_int(st, 8, a->caa_labels);
-	sqlite3_bind_int64(st, 9, a->nperspectives);
-	sqlite3_bind_int64(st, 10, a->usable);
-	sqlite3_bind_int64(st, 11, a->failed);
-	sqlite3_bind_text(st, 12, mpic_status_name(a->status), -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_sql_fail(db, op, rc);
-		db_rollback(db);
-		return -1;
+	if (bad) {
+		q->arena_len = arena_len;
+		return db_set_err(db, "attempts: out of memory queueing a row");
 	}
-	if (insert_perspectives(db, run_id, sqlite3_last_insert_rowid(db->sql), a) != 0) {
-		db_rollback(db);
-		return -1;
-	}
-	return db_commit(db, "store attempt: commit");
+	q->n_persps += a->nkept;
+	q->n_attempts++;
+	db_queue_added(db);
+	return 0;
 }
 
 struct store_ctx {

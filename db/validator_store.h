@@ -12,8 +12,9 @@
 #include "mpic.h"
 
 /*
- * db_attempt_add() stores one attempt with its kept perspectives, in one
- * transaction (waits for the background writer first). Returns 0 or -1.
+ * db_attempt_add() queues one attempt with its kept perspectives (copied,
+ * strings included) for the next batch, like db_txn_add(): it never waits
+ * for the background writer unless the queue is full. Returns 0 or -1.
  */
 int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a);
 

@@ -49,6 +49,14 @@ static const char txn_insert_sql[] =
     "query_edns, query_do, shape, answer_ttl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
     "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
 
+static const char attempt_insert_sql[] =
+    "INSERT INTO attempts (run_id, first_ns, last_ns, name, ca, method, caa_climb, caa_labels,"
+    " perspectives, usable, failed, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+static const char persp_insert_sql[] =
+    "INSERT OR REPLACE INTO attempt_perspectives (attempt_id, run_id, source, region,"
+    " confidence, outcome, queries, failures) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
 enum { BUCKET_FIXED_PARAMS = 6 };
 _Static_assert(BUCKET_FIXED_PARAMS DB_BUCKET_SUM_COLUMNS(COL_COUNT)
                        DB_BUCKET_MAX_COLUMNS(COL_COUNT) == 31,
@@ -73,6 +81,9 @@ int db_writer_prepare(struct db *db)
 	    prepare(db, &db->st_second_upsert, second_upsert_sql,
 	            "prepare source_seconds upsert") ||
 	    prepare(db, &db->st_txn_insert, txn_insert_sql, "prepare transactions insert") ||
+	    prepare(db, &db->st_attempt_insert, attempt_insert_sql, "prepare attempts insert") ||
+	    prepare(db, &db->st_persp_insert, persp_insert_sql,
+	            "prepare attempt_perspectives insert") ||
 	    prepare(db, &db->st_run_exists, "SELECT 1 FROM runs WHERE id = ?",
 	            "prepare run lookup"))
 		return -1;
@@ -85,23 +96,27 @@ void db_writer_release(struct db *db)
 	sqlite3_finalize(db->st_second_upsert);
 	db->st_second_upsert = NULL;
 	sqlite3_finalize(db->st_txn_insert);
+	sqlite3_finalize(db->st_attempt_insert);
+	sqlite3_finalize(db->st_persp_insert);
 	sqlite3_finalize(db->st_run_exists);
 	db->st_bucket_upsert = db->st_txn_insert = db->st_run_exists = NULL;
-	free(db->q.buckets);
-	free(db->q.seconds);
-	free(db->q.txns);
-	free(db->q.arena);
-	memset(&db->q, 0, sizeof(db->q));
-	free(db->inflight.buckets);
-	free(db->inflight.seconds);
-	free(db->inflight.txns);
-	free(db->inflight.arena);
-	memset(&db->inflight, 0, sizeof(db->inflight));
+	db->st_attempt_insert = db->st_persp_insert = NULL;
+	struct db_queue *queues[] = {&db->q, &db->inflight};
+	for (size_t i = 0; i < 2; i++) {
+		struct db_queue *q = queues[i];
+		free(q->buckets);
+		free(q->seconds);
+		free(q->txns);
+		free(q->attempts);
+		free(q->persps);
+		free(q->arena);
+		memset(q, 0, sizeof(*q));
+	}
 }
 
 static size_t queue_rows(const struct db_queue *q)
 {
-	return q->n_buckets + q->n_seconds + q->n_txns;
+	return q->n_buckets + q->n_seconds + q->n_txns + q->n_attempts;
 }
 
 size_t db_writer_pending(const struct db *db)
@@ -114,11 +129,12 @@ static void queue_clear(struct db_queue *q)
 	q->n_buckets = 0;
 	q->n_seconds = 0;
 	q->n_txns = 0;
+	q->n_attempts = 0;
+	q->n_persps = 0;
 	q->arena_len = 0;
 }
 
-/* Grows *buf to hold at least need elements of size sz. Returns 0 or -1. */
-static int grow(void **buf, size_t *cap, size_t need, size_t sz)
+int db_queue_grow(void **buf, size_t *cap, size_t need, size_t sz)
 {
 	if (need <= *cap)
 		return 0;
@@ -274,7 +290,7 @@ static int bucket_key_cmp(const void *pa, const void *pb)
  * stay queued (except a constraint failure: see below). Returns 0 or -1. */
 static int write_queue(struct db *db, struct db_queue *q)
 {
-	size_t pending = q->n_buckets + q->n_seconds + q->n_txns;
+	size_t pending = queue_rows(q);
 	if (pending == 0)
 		return 0;
 	/* In key order the upserts walk the b-tree left to right instead of
@@ -296,6 +312,10 @@ static int write_queue(struct db *db, struct db_queue *q)
 	for (size_t i = 0; i < q->n_txns && rc == SQLITE_OK; i++) {
 		rc = write_txn(db, q, &q->txns[i]);
 		op = "write batch: transactions insert";
+	}
+	if (rc == SQLITE_OK && q->n_attempts > 0) {
+		rc = db_attempts_write(db, q);
+		op = "write batch: attempts insert";
 	}
 	if (rc != SQLITE_OK) {
 		db_sql_fail(db, op, rc);
@@ -470,6 +490,23 @@ static bool writer_idle(struct db *db)
 	return idle;
 }
 
+int db_queue_room(struct db *db, int64_t run_id)
+{
+	return check_run(db, run_id) != 0 || make_room(db) != 0 ? -1 : 0;
+}
+
+int db_queue_text(struct db_queue *q, const char *text, uint32_t *off)
+{
+	size_t len = strlen(text != NULL ? text : "");
+	if (q->arena_len + len + 1 > UINT32_MAX ||
+	    db_queue_grow((void **)&q->arena, &q->arena_cap, q->arena_len + len + 1, 1))
+		return -1;
+	*off = (uint32_t)q->arena_len;
+	memcpy(q->arena + q->arena_len, text != NULL ? text : "", len + 1);
+	q->arena_len += len + 1;
+	return 0;
+}
+
 /* Writes the batch once it is complete: batch_rows rows, or with the
  * background writer DB_BG_BATCH_MIN_ROWS once the writer is idle (checked
  * every 256 rows). A failure keeps the rows queued and is reported by the
@@ -482,6 +519,11 @@ static void batch_done(struct db *db)
 	else if (db->bg_on && n >= DB_BG_BATCH_MIN_ROWS && n % 256 == 0 && writer_idle(db) &&
 	         queue_rows(&db->inflight) == 0) /* a failed batch is retried at batch_rows */
 		(void)hand_off(db);
+}
+
+void db_queue_added(struct db *db)
+{
+	batch_done(db);
 }
 
 static bool family_ok(uint8_t family)
@@ -499,7 +541,8 @@ int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_buck
 	if (check_run(db, run_id) != 0 || make_room(db) != 0)
 		return -1;
 	struct db_queue *q = &db->q;
-	if (grow((void **)&q->buckets, &q->cap_buckets, q->n_buckets + 1, sizeof(*q->buckets)))
+	if (db_queue_grow((void **)&q->buckets, &q->cap_buckets, q->n_buckets + 1,
+	                  sizeof(*q->buckets)))
 		return db_set_err(db, "source_stats: out of memory queueing a row");
 	struct db_bucket_row *r = &q->buckets[q->n_buckets];
 	r->run_id = run_id;
@@ -520,7 +563,8 @@ int db_source_second_add(struct db *db, int64_t run_id, const struct source_seco
 	if (check_run(db, run_id) != 0 || make_room(db) != 0)
 		return -1;
 	struct db_queue *q = &db->q;
-	if (grow((void **)&q->seconds, &q->cap_seconds, q->n_seconds + 1, sizeof(*q->seconds)))
+	if (db_queue_grow((void **)&q->seconds, &q->cap_seconds, q->n_seconds + 1,
+	                  sizeof(*q->seconds)))
 		return db_set_err(db, "source_seconds: out of memory queueing a row");
 	struct db_second_row *r = &q->seconds[q->n_seconds];
 	r->run_id = run_id;
@@ -545,8 +589,8 @@ int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec)
 	struct db_queue *q = &db->q;
 	/* The name is a claim too: never read past its buffer. */
 	size_t name_len = strnlen(rec->qname, sizeof(rec->qname));
-	if (grow((void **)&q->txns, &q->cap_txns, q->n_txns + 1, sizeof(*q->txns)) ||
-	    grow((void **)&q->arena, &q->arena_cap, q->arena_len + name_len + 1, 1))
+	if (db_queue_grow((void **)&q->txns, &q->cap_txns, q->n_txns + 1, sizeof(*q->txns)) ||
+	    db_queue_grow((void **)&q->arena, &q->arena_cap, q->arena_len + name_len + 1, 1))
 		return db_set_err(db, "transactions: out of memory queueing a row");
 	struct db_txn_row *t = &q->txns[q->n_txns];
 	*t = (struct db_txn_row){
