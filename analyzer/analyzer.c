@@ -449,6 +449,12 @@ int analyzer_advance(struct analyzer *a, uint64_t now_ns)
 int analyzer_frame(struct analyzer *a, const struct cap_frame *f)
 {
 	struct dcv_pkt pkt;
+	if (a->acc.frames == 0 && a->cfg.reproducible) {
+		size_t n = f->data != NULL ? (f->caplen < 64 ? f->caplen : 64) : 0;
+		uint64_t seed =
+		    dcv_hash_mix(n > 0 ? dcv_hash_bytes(f->data, n, f->ts_ns) : f->ts_ns);
+		(void)mpic_reseed(a->mpic, seed);
+	}
 	a->acc.frames++;
 	a->acc.bytes += f->wirelen;
 	if (f->ts_ns > a->now_ns)

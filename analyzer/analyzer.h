@@ -45,6 +45,11 @@ struct analyzer_config {
 	/* optional, not owned; must outlive the analyzer */
 	const struct validators *validators; /* CA validator ranges */
 	const struct geo *geo;               /* country / ASN databases */
+	/* Same input, same results: the validator recognition's hash seed comes
+	 * from the first frame (its time and bytes) instead of getrandom(), so
+	 * analyzing a capture again gives the same attempts and confidences.
+	 * For captures (analyze); a live capture keeps a random seed. */
+	bool reproducible;
 };
 
 /* Where results go. Each callback returns 0, or -1 on a storage failure,

@@ -97,6 +97,7 @@ struct mpic {
 	struct mpic_config cfg;
 	struct mpic_callbacks cb;
 	uint64_t window_ns, late_ns, seed;
+	bool fed; /* a transaction or TCP failure was seen (mpic_reseed() refuses) */
 
 	struct mpic_sources src;
 	uint32_t pend_head, pend_tail; /* sources with a pending climb, oldest first */
@@ -868,6 +869,15 @@ void mpic_free(struct mpic *m)
 	free(m);
 }
 
+int mpic_reseed(struct mpic *m, uint64_t seed)
+{
+	if (m->fed)
+		return -1;
+	m->seed = seed;
+	m->src.seed = dcv_hash_mix(seed);
+	return 0;
+}
+
 void mpic_on_txn(struct mpic *m, const struct mpic_txn *t)
 {
 	struct dcv_shape_result r;
@@ -875,6 +885,7 @@ void mpic_on_txn(struct mpic *m, const struct mpic_txn *t)
 		r = *t->shape;
 	else
 		dcv_shape_classify(t->qname, t->qname_len, t->qtype, &r);
+	m->fed = true;
 	uint64_t h = mpic_sources_hash(&m->src, &t->source);
 	mpic_sources_count(&m->src, h, t->ts_ns);
 
@@ -906,6 +917,7 @@ void mpic_on_tcp_failure(struct mpic *m, uint64_t ts_ns, const struct dcv_addr *
                          bool rejected)
 {
 	(void)rejected; /* both mean the CA's resolver could not ask over TCP */
+	m->fed = true;
 	uint64_t h = mpic_sources_hash(&m->src, source);
 	struct mpic_src *s = mpic_sources_find(&m->src, source, h);
 	if (s == NULL)

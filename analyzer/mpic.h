@@ -151,6 +151,13 @@ struct mpic *mpic_new(const struct mpic_config *cfg, const struct mpic_callbacks
 /* mpic_free() frees without emitting. NULL is a no-op. */
 void mpic_free(struct mpic *m);
 
+/* mpic_reseed() replaces the random hash seed (drawn by mpic_new()) with
+ * seed, so that the same input gives the same attempts and confidences:
+ * the address cache and the query sketch are bounded and their collisions
+ * depend on the seed. Only before the first transaction; later it is
+ * ignored (returns -1). Returns 0. */
+int mpic_reseed(struct mpic *m, uint64_t seed);
+
 /* mpic_on_txn() feeds one ended transaction (call for every transaction, not
  * only validation-shaped ones: ordinary traffic is evidence against). */
 void mpic_on_txn(struct mpic *m, const struct mpic_txn *t);

@@ -200,6 +200,7 @@ int cmd_analyze(int argc, char **argv)
 	if (exit_code != CLI_EXIT_OK)
 		goto cleanup;
 	o.acfg.validators = tables.validators;
+	o.acfg.reproducible = true; /* the same capture gives the same results */
 	o.acfg.geo = tables.geo;
 	o.acfg.depth.anchors = tables.have_anchors ? &tables.anchors : NULL;
 
