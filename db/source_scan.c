@@ -642,7 +642,8 @@ static void deliver_sources(struct pass *x)
 	struct db_source_scan *scan = x->scan;
 	if (scan->source == NULL)
 		return;
-	qsort(x->src, x->nsrc, sizeof(*x->src), src_cmp);
+	if (x->nsrc > 1) /* an empty scope has no array at all */
+		qsort(x->src, x->nsrc, sizeof(*x->src), src_cmp);
 	for (size_t i = 0; i < x->nsrc; i++) {
 		const struct src_acc *a = &x->src[i];
 		struct db_rule_source s;
@@ -694,7 +695,8 @@ static void deliver_points(struct pass *x)
 			x->pts[n] = x->pts[i];
 			x->pts[n++].ca_name = x->cas[x->pts[i].ca];
 		}
-	qsort(x->pts, n, sizeof(*x->pts), pt_cmp);
+	if (n > 1)
+		qsort(x->pts, n, sizeof(*x->pts), pt_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct db_report_point p = x->pts[i].p;
 		snprintf(p.key, sizeof(p.key), "%s", x->pts[i].ca_name);
