@@ -40,6 +40,7 @@
 #include <stdbool.h>
 
 #include "db.h"
+#include "report_queries.h"
 #include "rule_queries.h"
 
 /* Longest error message kept; longer ones are cut. */
@@ -288,6 +289,13 @@ int db_rows_run(struct db *db, const char *op, sqlite3_stmt *st, int ntext, db_r
  * Returns 0 or -1; refuses a newer file and a foreign, non-empty one. */
 int db_schema_migrate(struct db *db);
 
+/* db_run_points() steps and finalizes a series statement (columns: key,
+ * t_ns, then the numbers of struct db_report_point in order), handing each
+ * point to fn until it returns non-zero (report_queries.c). Returns the
+ * points handed on (the stopping one included) or -1 (op names the read). */
+int db_run_points(struct db *db, const char *op, sqlite3_stmt *st, db_report_point_fn fn,
+                  void *ctx);
+
 /* db_source_scan_register() registers the SQL function db_source_scan()
  * folds rows with (source_scan.c); it holds no state. Returns 0 or -1. */
 int db_source_scan_register(struct db *db);
@@ -307,9 +315,9 @@ int db_queue_room(struct db *db, int64_t run_id);
  * Returns 0 or -1. */
 int db_queue_grow(void **buf, size_t *cap, size_t need, size_t sz);
 
-/* db_queue_text() appends text (NULL: "") with its NUL to the queue's arena
- * and sets *off to where it starts. Returns 0 or -1 (out of memory). */
-int db_queue_text(struct db_queue *q, const char *text, uint32_t *off);
+/* db_queue_text() appends len bytes of text and a NUL to the queue's arena
+ * and sets *off to where they start. Returns 0 or -1 (out of memory). */
+int db_queue_text(struct db_queue *q, const char *text, size_t len, uint32_t *off);
 
 /* db_queue_added() tells the writer a row was queued: a complete batch is
  * written or handed off. */

@@ -98,10 +98,7 @@ int db_report_malformed(struct db *db, const struct rules_scope *scope, db_rule_
 	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
-/* Steps a series statement: key, t_ns, then the numbers of struct
- * db_report_point in order. */
-static int run_points(struct db *db, const char *op, sqlite3_stmt *st, db_report_point_fn fn,
-                      void *ctx)
+int db_run_points(struct db *db, const char *op, sqlite3_stmt *st, db_report_point_fn fn, void *ctx)
 {
 	if (st == NULL)
 		return -1;
@@ -185,7 +182,7 @@ int db_report_source_series(struct db *db, const struct rules_scope *scope, cons
 	    " FROM grid JOIN source_stats s ON s.run_id = grid.run AND s.bucket_start_ns = grid.t"
 	    " AND s.source = ?5 GROUP BY step ORDER BY step",
 	    scope, source, step_ns);
-	return run_points(db, op, st, fn, ctx);
+	return db_run_points(db, op, st, fn, ctx);
 }
 
 int db_report_source_seconds(struct db *db, const struct rules_scope *scope, const char *source,
@@ -202,7 +199,7 @@ int db_report_source_seconds(struct db *db, const struct rules_scope *scope, con
 	                           "s.run_id",
 	                           "s.second_ns") " AND s.source = ?5 GROUP BY step ORDER BY step",
 	    scope, source, step_ns);
-	return run_points(db, op, st, fn, ctx);
+	return db_run_points(db, op, st, fn, ctx);
 }
 
 int db_report_attempts(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn, void *ctx)

@@ -107,23 +107,10 @@ static int series_sql(struct db *db, const struct rules_scope *scope, struct db_
 	if (st == NULL)
 		return -1;
 	db_bind_u64(st, 4, scan->step_ns);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct db_report_point p;
-		memset(&p, 0, sizeof(p));
-		copy_text(p.key, sizeof(p.key), sqlite3_column_text(st, 0));
-		uint64_t *const out[] = {&p.t_ns,      &p.queries,  &p.answered,
-		                         &p.failures,  &p.peak_qps, &p.max_concurrent_tcp,
-		                         &p.tcp_failed};
-		for (size_t c = 0; c < sizeof(out) / sizeof(out[0]); c++)
-			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 1);
-		scan->npoints++;
-		if (scan->point(scan->point_ctx, &p) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_sql_fail(db, op, rc);
+	int n = db_run_points(db, op, st, scan->point, scan->point_ctx);
+	if (n < 0)
+		return -1;
+	scan->npoints += n;
 	return 0;
 }
 

@@ -65,6 +65,13 @@ int db_attempts_write(struct db *db, const struct db_queue *q)
 	return rc;
 }
 
+/* Queues text (NULL: fallback) as a string of the queue; 0 or -1. */
+static int queue_string(struct db_queue *q, const char *text, const char *fallback, uint32_t *off)
+{
+	const char *t = text != NULL ? text : fallback;
+	return db_queue_text(q, t, strlen(t), off);
+}
+
 int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a)
 {
 	if (db == NULL || a == NULL)
@@ -93,8 +100,8 @@ int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a)
 	    .persp_first = (uint32_t)q->n_persps,
 	    .persp_n = a->nkept,
 	};
-	int bad = db_queue_text(q, a->name, &r->name_off) ||
-	          db_queue_text(q, a->ca ? a->ca : "unknown", &r->ca_off);
+	int bad = queue_string(q, a->name, "", &r->name_off) ||
+	          queue_string(q, a->ca, "unknown", &r->ca_off);
 	for (unsigned i = 0; i < a->nkept && !bad; i++) {
 		const struct mpic_perspective *p = &a->perspectives[i];
 		struct db_queued_persp *pr = &q->persps[q->n_persps + i];
@@ -103,7 +110,7 @@ int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a)
 		pr->outcome = (uint8_t)p->outcome;
 		pr->queries = p->queries;
 		pr->failures = p->failures;
-		bad = db_queue_text(q, p->region ? p->region : "unknown", &pr->region_off);
+		bad = queue_string(q, p->region, "unknown", &pr->region_off);
 	}
 	if (bad) {
 		q->arena_len = arena_len;

@@ -495,14 +495,15 @@ int db_queue_room(struct db *db, int64_t run_id)
 	return check_run(db, run_id) != 0 || make_room(db) != 0 ? -1 : 0;
 }
 
-int db_queue_text(struct db_queue *q, const char *text, uint32_t *off)
+int db_queue_text(struct db_queue *q, const char *text, size_t len, uint32_t *off)
 {
-	size_t len = strlen(text != NULL ? text : "");
 	if (q->arena_len + len + 1 > UINT32_MAX ||
 	    db_queue_grow((void **)&q->arena, &q->arena_cap, q->arena_len + len + 1, 1))
 		return -1;
 	*off = (uint32_t)q->arena_len;
-	memcpy(q->arena + q->arena_len, text != NULL ? text : "", len + 1);
+	if (len > 0)
+		memcpy(q->arena + q->arena_len, text, len);
+	q->arena[q->arena_len + len] = '\0';
 	q->arena_len += len + 1;
 	return 0;
 }
@@ -589,8 +590,9 @@ int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec)
 	struct db_queue *q = &db->q;
 	/* The name is a claim too: never read past its buffer. */
 	size_t name_len = strnlen(rec->qname, sizeof(rec->qname));
+	uint32_t name_off;
 	if (db_queue_grow((void **)&q->txns, &q->cap_txns, q->n_txns + 1, sizeof(*q->txns)) ||
-	    db_queue_grow((void **)&q->arena, &q->arena_cap, q->arena_len + name_len + 1, 1))
+	    db_queue_text(q, rec->qname, name_len, &name_off))
 		return db_set_err(db, "transactions: out of memory queueing a row");
 	struct db_txn_row *t = &q->txns[q->n_txns];
 	*t = (struct db_txn_row){
@@ -611,12 +613,9 @@ int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec)
 	    .query_do = rec->query_do,
 	    .shape = rec->shape < DCV_SHAPE_COUNT ? rec->shape : 0,
 	    .answer_ttl = rec->answer_ttl,
-	    .name_off = (uint32_t)q->arena_len,
+	    .name_off = name_off,
 	    .name_len = (uint32_t)name_len,
 	};
-	memcpy(q->arena + q->arena_len, rec->qname, name_len);
-	q->arena[q->arena_len + name_len] = '\0';
-	q->arena_len += name_len + 1;
 	q->n_txns++;
 	batch_done(db);
 	return 0;

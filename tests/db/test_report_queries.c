@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "report_queries.h"
+#include "run_fixture.h"
 #include "test_support.h"
 
 #define SEC    1000000000ull
@@ -15,24 +16,7 @@
 
 static int64_t begin(struct db *db, const char *fp, uint64_t start_ns)
 {
-	struct db_run_info info = {.kind = "offline",
-	                           .inputs = "x",
-	                           .fingerprint = fp,
-	                           .started_ns = start_ns,
-	                           .bucket_len_s = BUCKET,
-	                           .timeout_ms = 5000};
-	int64_t id = db_run_begin(db, &info);
-	cr_assert_gt(id, 0, "%s", db_errmsg(db));
-	return id;
-}
-
-static void finish(struct db *db, int64_t id, uint64_t first_ns, uint64_t last_ns)
-{
-	struct db_run_summary sum = {.finished_ns = last_ns,
-	                             .first_packet_ns = first_ns,
-	                             .last_packet_ns = last_ns,
-	                             .complete = 1};
-	cr_assert_geq(db_run_finish(db, id, &sum), 0, "%s", db_errmsg(db));
+	return fx_run_begin(db, fp, start_ns, BUCKET);
 }
 
 static void bucket(struct db *db, int64_t id, const char *addr, unsigned minute, uint64_t queries,
@@ -68,12 +52,12 @@ static struct db *fixture(void)
 	bucket(db, r1, "10.0.0.7", 4, 4, 5, 0);
 	bucket(db, r1, "10.0.0.7", 7, 8, 9, 1);
 	bucket(db, r1, "10.0.0.9", 7, 1000, 99, 99);
-	finish(db, r1, MIN(0), MIN(10) - 1);
+	fx_run_finish(db, r1, MIN(0), MIN(10) - 1);
 	int64_t r2 = begin(db, "two", MIN(20));
 	bucket(db, r2, "10.0.0.7", 20, 16, 1, 0);
 	bucket(db, r2, "10.0.0.7", 26, 32, 1, 0);
 	bucket(db, r2, "10.0.0.1", 29, 100, 1, 0);
-	finish(db, r2, MIN(20), MIN(30) - 1);
+	fx_run_finish(db, r2, MIN(20), MIN(30) - 1);
 	return db;
 }
 

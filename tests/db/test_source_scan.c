@@ -9,6 +9,7 @@
 #include "db.h"
 #include "mpic.h"
 #include "source_scan.h"
+#include "run_fixture.h"
 #include "test_support.h"
 #include "validator_store.h"
 
@@ -27,24 +28,7 @@ static struct db *open_ok(void)
 
 static int64_t begin(struct db *db, const char *fp, uint64_t start_ns)
 {
-	struct db_run_info info = {.kind = "offline",
-	                           .inputs = "x",
-	                           .fingerprint = fp,
-	                           .started_ns = start_ns,
-	                           .bucket_len_s = BUCKET,
-	                           .timeout_ms = 5000};
-	int64_t id = db_run_begin(db, &info);
-	cr_assert_gt(id, 0, "%s", db_errmsg(db));
-	return id;
-}
-
-static void finish(struct db *db, int64_t id, uint64_t first_ns, uint64_t last_ns)
-{
-	struct db_run_summary sum = {.finished_ns = last_ns,
-	                             .first_packet_ns = first_ns,
-	                             .last_packet_ns = last_ns,
-	                             .complete = 1};
-	cr_assert_geq(db_run_finish(db, id, &sum), 0, "%s", db_errmsg(db));
+	return fx_run_begin(db, fp, start_ns, BUCKET);
 }
 
 /* One bucket: queries all answered NOERROR but `lost`, and the TCP numbers. */
@@ -105,12 +89,12 @@ static struct db *fixture(void)
 	bucket(db, r1, "198.18.0.2", 3, 7, 7, 0, 0);
 	validator(db, r1, "198.18.0.1", "digicert", "ripe", MPIC_CONF_LISTED);
 	validator(db, r1, "198.18.0.2", "sectigo", "apnic", MPIC_CONF_LOW);
-	finish(db, r1, T0, T0 + 10 * BUCKET * SEC - 1);
+	fx_run_finish(db, r1, T0, T0 + 10 * BUCKET * SEC - 1);
 	int64_t r2 = begin(db, "two", T0 + 20 * BUCKET * SEC);
 	bucket(db, r2, "198.18.0.1", 20, 8, 0, 0, 0);
 	bucket(db, r2, "2001:db8::1", 21, 1, 0, 0, 0);
 	validator(db, r2, "198.18.0.1", "letsencrypt", "arin", MPIC_CONF_HIGH);
-	finish(db, r2, T0 + 20 * BUCKET * SEC, T0 + 30 * BUCKET * SEC - 1);
+	fx_run_finish(db, r2, T0 + 20 * BUCKET * SEC, T0 + 30 * BUCKET * SEC - 1);
 	return db;
 }
 
@@ -349,7 +333,7 @@ Test(source_scan, hundreds_of_sources_give_the_same_answers_in_memory_and_throug
 		         i % 200);
 		validator(db, r, addr, i % 20 ? "digicert" : "google", "arin", MPIC_CONF_HIGH);
 	}
-	finish(db, r, T0, T0 + 6 * BUCKET * SEC - 1);
+	fx_run_finish(db, r, T0, T0 + 6 * BUCKET * SEC - 1);
 	struct digest mem = digest_of(db, &SPAN, 0), sql = digest_of(db, &SPAN, 1);
 	cr_assert_eq(mem.sources, 300);
 	cr_assert_eq(mem.points, 4, "two CAs, two 5-minute steps");

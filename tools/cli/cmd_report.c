@@ -131,43 +131,23 @@ static int render(FILE *out, const struct output *o)
 	return report_render_text(out, o->local);
 }
 
-/* Writes the report straight into path: for a path that is not a regular
- * file (/dev/null, a FIFO, a symlink the operator made) and must stay what it
- * is. Returns 0 or -1 (message on stderr). */
-static int write_in_place(const char *path, const struct output *o)
-{
-	FILE *f = fopen(path, "w");
-	if (f == NULL) {
-		fprintf(stderr, "dcvscope report: cannot write %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	errno = 0;
-	int wrc = render(f, o), err = errno;
-	if (fclose(f) != 0 || wrc != 0) {
-		fprintf(stderr, "dcvscope report: cannot write %s: %s\n", path,
-		        wrc != 0 && err ? strerror(err) : "write error");
-		return -1;
-	}
-	return 0;
-}
-
 /* Writes the report to path through a temporary file in the same directory
  * renamed over it, so a reader (a web server, a mailer) never sees half a
- * report. A path that exists and is not a regular file is written in place:
- * renaming over /dev/null or a symlink would replace it. Returns 0 or -1
- * (message on stderr). */
+ * report. A path that exists and is not a regular file (/dev/null, a FIFO,
+ * a symlink the operator made) is written in place: renaming over it would
+ * replace it. Returns 0 or -1 (message on stderr). */
 static int write_file(const char *path, const struct output *o)
 {
 	struct stat st;
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_in_place(path, o);
+	bool in_place = lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
 	size_t len = strlen(path) + 32;
 	char *tmp = malloc(len);
 	if (tmp == NULL)
 		return -1;
 	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+	const char *target = in_place ? path : tmp;
 	int rc = -1, err = 0;
-	FILE *f = fopen(tmp, "w");
+	FILE *f = fopen(target, "w");
 	if (f == NULL) {
 		err = errno;
 		goto cleanup;
@@ -178,7 +158,7 @@ static int write_file(const char *path, const struct output *o)
 		err = wrc != 0 ? werr : errno;
 		goto cleanup;
 	}
-	if (rename(tmp, path) != 0) {
+	if (!in_place && rename(tmp, path) != 0) {
 		err = errno;
 		goto cleanup;
 	}
@@ -187,7 +167,8 @@ cleanup:
 	if (rc != 0) {
 		fprintf(stderr, "dcvscope report: cannot write %s: %s\n", path,
 		        err ? strerror(err) : "write error");
-		unlink(tmp);
+		if (!in_place)
+			unlink(tmp);
 	}
 	free(tmp);
 	return rc;
