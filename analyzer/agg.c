@@ -225,9 +225,23 @@ static void grow_heads(struct agg *a)
 	a->head_mask = nheads - 1;
 }
 
+uint64_t agg_hash(const struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
+{
+	return key_hash(a, source, ts_ns - ts_ns % a->bucket_ns);
+}
+
+void agg_prefetch_head(const struct agg *a, uint64_t h)
+{
+	__builtin_prefetch(&a->heads[h & a->head_mask]);
+}
+
 void agg_prefetch(const struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
 {
-	uint64_t h = key_hash(a, source, ts_ns - ts_ns % a->bucket_ns);
+	agg_prefetch_row(a, agg_hash(a, source, ts_ns));
+}
+
+void agg_prefetch_row(const struct agg *a, uint64_t h)
+{
 	uint32_t i = a->heads[h & a->head_mask];
 	if (i != AGG_NIL) {
 		const char *e = (const char *)&a->entries[i];
@@ -257,7 +271,7 @@ struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint
 		emit_entry(a, a->fifo_head); /* full: the oldest goes out early */
 		a->evictions++;
 	}
-	if (a->used >= a->head_mask + 1 && a->head_mask + 1 < a->heads_max)
+	if (a->used * 2 >= a->head_mask + 1 && a->head_mask + 1 < a->heads_max)
 		grow_heads(a);
 	uint32_t i;
 	if (a->free_head != AGG_NIL) {

@@ -121,10 +121,14 @@ static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_ki
 }
 
 /* Range table and geo facts about a source (cached). */
+static size_t source_slot(const struct dcv_addr *addr)
+{
+	return dcv_addr_hash(addr, 0x9e3779b97f4a7c15ULL) % SOURCE_CACHE_SLOTS;
+}
+
 static const struct source_info *source_info_of(struct analyzer *a, const struct dcv_addr *addr)
 {
-	struct source_info *si =
-	    &a->source_cache[dcv_addr_hash(addr, 0x9e3779b97f4a7c15ULL) % SOURCE_CACHE_SLOTS];
+	struct source_info *si = &a->source_cache[source_slot(addr)];
 	if (si->filled && dcv_addr_equal(&si->addr, addr))
 		return si;
 	struct geo_info gi;
@@ -507,6 +511,40 @@ int analyzer_frame(struct analyzer *a, const struct cap_frame *f)
 		tcp_tracker_packet(a->tcp, &pkt, dport_dns);
 	}
 	return a->failed ? -1 : 0;
+}
+
+void analyzer_hint_start(const struct analyzer *a, const struct cap_frame *f,
+                         struct analyzer_hint *h)
+{
+	struct dcv_pkt pkt;
+	h->dns = false;
+	if (decode_peek(f, &pkt) != DECODE_PACKET)
+		return;
+	bool to_server = analyzer_is_dns_port(a, pkt.dport);
+	if (!to_server && !analyzer_is_dns_port(a, pkt.sport))
+		return;
+	/* UDP: the QR bit says who the client is, as in handle_dns() */
+	if (pkt.proto == DCV_PROTO_UDP && pkt.payload_len > 2)
+		to_server = !(pkt.payload[2] & 0x80);
+	const struct dcv_addr *client = to_server ? &pkt.src : &pkt.dst;
+	h->dns = true;
+	h->response = !to_server;
+	h->agg_h = agg_hash(a->agg, client, pkt.ts_ns);
+	agg_prefetch_head(a->agg, h->agg_h);
+	if (h->response) {
+		/* the transaction's end: the source's validator state and facts */
+		h->mpic_h = mpic_prefetch(a->mpic, client);
+		__builtin_prefetch(&a->source_cache[source_slot(client)]);
+	}
+}
+
+void analyzer_hint_finish(const struct analyzer *a, const struct analyzer_hint *h)
+{
+	if (!h->dns)
+		return;
+	agg_prefetch_row(a->agg, h->agg_h);
+	if (h->response)
+		mpic_prefetch_entry(a->mpic, h->mpic_h);
 }
 
 int analyzer_finish(struct analyzer *a)

@@ -109,6 +109,24 @@ const struct mpic *analyzer_mpic(const struct analyzer *a);
  * once analyzer_finish() has run. */
 const struct depth *analyzer_depth(const struct analyzer *a);
 
+/* What analyzer_hint_start() found out about a frame that analyzer_frame()
+ * will see later: the hashes its lookups will use. */
+struct analyzer_hint {
+	bool dns;       /* a DNS packet: the rest is set */
+	bool response;  /* a response (its transaction ends) */
+	uint64_t agg_h; /* agg_hash() of the client's row */
+	uint64_t mpic_h;
+};
+
+/* analyzer_hint_start() looks at a frame ahead of analyzer_frame() and
+ * starts loading the table slots its lookups will begin with;
+ * analyzer_hint_finish(), a few frames later, loads the entries those slots
+ * point to. Hints only: the results of analyzer_frame() do not depend on
+ * them (frame_pipe.h calls them). */
+void analyzer_hint_start(const struct analyzer *a, const struct cap_frame *f,
+                         struct analyzer_hint *h);
+void analyzer_hint_finish(const struct analyzer *a, const struct analyzer_hint *h);
+
 /* analyzer_advance() moves the analyzer's clock to now_ns when no frame
  * has (a live capture in a quiet moment): transactions older than the
  * timeout are decided, buckets and attempts whose time is over are emitted,

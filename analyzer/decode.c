@@ -198,11 +198,13 @@ static int decode_fragment(struct decoder *d, uint64_t ts_ns, bool v6, int ip_hl
 
 /* ---- frame ---- */
 
-int decode_frame(struct decoder *d, const struct cap_frame *f, struct dcv_pkt *out)
+/* The link and IP layers of f: fills out->src, dst, ts_ns, *ii, *v6 and
+ * *ip_hl (bytes from the IP header to l4) and returns 0, or returns a
+ * decode_status or DCV_E_* code when there is no IP packet. Reads and
+ * changes no state. */
+static int decode_ip(const struct cap_frame *f, bool verify_checksum, struct dcv_pkt *out,
+                     struct ip_info *ii, bool *v6, int *ip_hl)
 {
-	if (frag_table_count(d->frags) != 0)
-		frag_table_expire(d->frags, f->ts_ns);
-
 	size_t len = f->caplen;
 	size_t wire = f->wirelen > f->caplen ? f->wirelen : f->caplen;
 	size_t link_hl = 0;
@@ -229,18 +231,42 @@ int decode_frame(struct decoder *d, const struct cap_frame *f, struct dcv_pkt *o
 			return DCV_E_IP_VERSION;
 	}
 
-	struct ip_info ii;
-	bool v6 = net == LINK_NET_IPV6;
-	int ip_hl =
-	    v6 ? ip6_decode(p, len, wire, &out->src, &out->dst, &ii)
-	       : ip4_decode(p, len, wire, d->verify_ipv4_checksum, &out->src, &out->dst, &ii);
-	if (ip_hl < 0)
-		return ip_hl;
+	*v6 = net == LINK_NET_IPV6;
+	*ip_hl = *v6 ? ip6_decode(p, len, wire, &out->src, &out->dst, ii)
+	             : ip4_decode(p, len, wire, verify_checksum, &out->src, &out->dst, ii);
+	if (*ip_hl < 0)
+		return *ip_hl;
 	out->ts_ns = f->ts_ns;
 	out->reassembled = false;
+	return 0;
+}
+
+int decode_frame(struct decoder *d, const struct cap_frame *f, struct dcv_pkt *out)
+{
+	if (frag_table_count(d->frags) != 0)
+		frag_table_expire(d->frags, f->ts_ns);
+	struct ip_info ii;
+	bool v6;
+	int ip_hl;
+	int rc = decode_ip(f, d->verify_ipv4_checksum, out, &ii, &v6, &ip_hl);
+	if (rc != 0)
+		return rc;
 	if (ii.fragment)
 		return decode_fragment(d, f->ts_ns, v6, ip_hl, &ii, out);
 	if (!is_transport(ii.proto))
+		return DECODE_OTHER_PROTO;
+	return decode_transport(&ii, out);
+}
+
+int decode_peek(const struct cap_frame *f, struct dcv_pkt *out)
+{
+	struct ip_info ii;
+	bool v6;
+	int ip_hl;
+	int rc = decode_ip(f, false, out, &ii, &v6, &ip_hl);
+	if (rc != 0)
+		return rc;
+	if (ii.fragment || !is_transport(ii.proto))
 		return DECODE_OTHER_PROTO;
 	return decode_transport(&ii, out);
 }

@@ -102,6 +102,14 @@ void decoder_free(struct decoder *d);
 int decode_frame(struct decoder *d, const struct cap_frame *f, struct dcv_pkt *out);
 
 /*
+ * decode_peek() decodes what decode_frame() would, without a decoder: no
+ * state is read or changed and IPv4 checksums are not verified. An IP
+ * fragment gives DECODE_OTHER_PROTO (only reassembly could say more). For a
+ * look ahead at frames decode_frame() sees later (prefetching).
+ */
+int decode_peek(const struct cap_frame *f, struct dcv_pkt *out);
+
+/*
  * decoder_expire() drops fragment chains older than the timeout at now_ns
  * (called at end of input with UINT64_MAX to flush). Returns how many
  * datagrams were dropped; they are also counted in stats.

@@ -878,6 +878,18 @@ int mpic_reseed(struct mpic *m, uint64_t seed)
 	return 0;
 }
 
+uint64_t mpic_prefetch(const struct mpic *m, const struct dcv_addr *source)
+{
+	uint64_t h = mpic_sources_hash(&m->src, source);
+	mpic_sources_prefetch(&m->src, h);
+	return h;
+}
+
+void mpic_prefetch_entry(const struct mpic *m, uint64_t h)
+{
+	mpic_sources_prefetch_entry(&m->src, h);
+}
+
 void mpic_on_txn(struct mpic *m, const struct mpic_txn *t)
 {
 	struct dcv_shape_result r;

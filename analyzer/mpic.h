@@ -158,6 +158,13 @@ void mpic_free(struct mpic *m);
  * ignored (returns -1). Returns 0. */
 int mpic_reseed(struct mpic *m, uint64_t seed);
 
+/* mpic_prefetch() starts loading what mpic_on_txn() will touch for a
+ * transaction of source and returns the hash that mpic_prefetch_entry()
+ * takes to load the source's entry once the first loads are in. Hints for
+ * a caller that looks ahead; no effect on results. */
+uint64_t mpic_prefetch(const struct mpic *m, const struct dcv_addr *source);
+void mpic_prefetch_entry(const struct mpic *m, uint64_t h);
+
 /* mpic_on_txn() feeds one ended transaction (call for every transaction, not
  * only validation-shaped ones: ordinary traffic is evidence against). */
 void mpic_on_txn(struct mpic *m, const struct mpic_txn *t);

@@ -181,6 +181,11 @@ void mpic_sources_free(struct mpic_sources *t);
 /* mpic_sources_hash() is the source's table hash (also the sketch's). */
 uint64_t mpic_sources_hash(const struct mpic_sources *t, const struct dcv_addr *a);
 
+/* mpic_sources_prefetch() loads the sketch cells and the chain head of hash
+ * h; mpic_sources_prefetch_entry() (later) the chain's first entry. Hints. */
+void mpic_sources_prefetch(const struct mpic_sources *t, uint64_t h);
+void mpic_sources_prefetch_entry(const struct mpic_sources *t, uint64_t h);
+
 /* mpic_sources_count() adds one query to the sketch. */
 void mpic_sources_count(struct mpic_sources *t, uint64_t h, uint64_t now_ns);
 

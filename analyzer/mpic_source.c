@@ -179,6 +179,20 @@ void mpic_sources_count(struct mpic_sources *t, uint64_t h, uint64_t now_ns)
 		(*b)++;
 }
 
+void mpic_sources_prefetch(const struct mpic_sources *t, uint64_t h)
+{
+	__builtin_prefetch(sketch_cell(t, h, 0), 1);
+	__builtin_prefetch(sketch_cell(t, h, 1), 1);
+	__builtin_prefetch(&t->heads[h & t->head_mask]);
+}
+
+void mpic_sources_prefetch_entry(const struct mpic_sources *t, uint64_t h)
+{
+	uint32_t i = t->heads[h & t->head_mask];
+	if (i != MPIC_NIL)
+		__builtin_prefetch(&t->e[i], 1);
+}
+
 static uint32_t sketch_estimate(const struct mpic_sources *t, uint64_t h)
 {
 	uint32_t a = *sketch_cell(t, h, 0), b = *sketch_cell(t, h, 1);

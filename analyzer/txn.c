@@ -10,6 +10,7 @@
  */
 #include "txn.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -26,20 +27,26 @@
  * and response. */
 #define TXN_HEADS_MIN 4096u
 
+/* What a chain walk reads (hash, link, the key but the name) leads the
+ * entry, in its first cache line: a step past a different transaction
+ * costs one line. */
 struct txn_entry {
-	struct dcv_addr client, server;
+	uint64_t hash;
+	uint32_t chain_next;
 	uint16_t client_port, server_port;
 	uint16_t id, qtype;
-	uint8_t transport;
-	struct txn_query_info qi;
 	uint16_t qname_len; /* full length of the name */
-	uint64_t hash;
+	uint8_t transport;
+	struct dcv_addr client, server;
+	uint32_t fifo_prev, fifo_next;
+	struct txn_query_info qi;
 	uint64_t query_ts_ns;
 	uint32_t retransmits;
-	uint32_t chain_next;
-	uint32_t fifo_prev, fifo_next;
 	char qname[TXN_QNAME_KEEP + 1];
-};
+} __attribute__((aligned(64)));
+
+_Static_assert(offsetof(struct txn_entry, server) + sizeof(struct dcv_addr) <= 64,
+               "a chain step must read one cache line");
 
 struct txn_table {
 	struct txn_config cfg;
@@ -217,7 +224,7 @@ static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_
 bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
                const struct txn_query_info *qi)
 {
-	if (t->open >= t->head_mask + 1 && t->head_mask + 1 < t->heads_max)
+	if (t->open * 2 >= t->head_mask + 1 && t->head_mask + 1 < t->heads_max)
 		grow_heads(t);
 	uint64_t h = key_hash(t, k);
 	uint32_t *link = find_link(t, h, k);

@@ -1,7 +1,8 @@
 /*
  * fuzz_analyzer.c - the whole analysis pipeline on arbitrary frames:
  * decode, fragment and TCP reassembly, DNS parsing, transactions and
- * aggregation, with small tables so that eviction paths run too.
+ * aggregation, with small tables so that eviction paths run too, and the
+ * look-ahead that peeks at each frame before it is analyzed.
  *
  * Input: byte 0 selects the link type; then records of
  * [time step (1 byte, in 100 ms)] [length (2 bytes, big endian)] [frame].
@@ -60,6 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                      .caplen = (uint32_t)len,
 		                      .wirelen = (uint32_t)len + (data[0] & 0x80 ? 100 : 0),
 		                      .linktype = linktype};
+		/* the look-ahead (frame_pipe.h) reads the frame first, on its own */
+		struct analyzer_hint hint;
+		analyzer_hint_start(a, &f, &hint);
+		analyzer_hint_finish(a, &hint);
 		analyzer_frame(a, &f);
 		free(frame);
 		off += len;

@@ -30,6 +30,7 @@
 #include "db_summary.h"
 #include "dnstap_file.h"
 #include "depth_store.h"
+#include "frame_pipe.h"
 #include "hash.h"
 #include "pcap_file.h"
 #include "progress.h"
@@ -179,6 +180,7 @@ int cmd_analyze(int argc, char **argv)
 	int exit_code = CLI_EXIT_OK;
 	struct db *db = NULL;
 	struct analyzer *an = NULL;
+	struct frame_pipe *pipe = NULL;
 	struct analyze_tables tables = {0};
 	struct collected found = {0};
 	struct analyze_report rep;
@@ -246,7 +248,9 @@ int cmd_analyze(int argc, char **argv)
 	                             .on_second = sink_second,
 	                             .on_attempt = sink_attempt};
 	an = analyzer_new(&o.acfg, &sink);
-	if (an == NULL) {
+	if (an != NULL)
+		pipe = frame_pipe_new(an);
+	if (an == NULL || pipe == NULL) {
 		fprintf(stderr, "dcvscope analyze: out of memory\n");
 		exit_code = CLI_EXIT_FAILURE;
 		goto cleanup;
@@ -264,7 +268,7 @@ int cmd_analyze(int argc, char **argv)
 		int n;
 		while ((n = input_next(&files[i], &f)) == CAP_NEXT_FRAME) {
 			fp = fingerprint_frame(fp, &f, nframes++);
-			if (analyzer_frame(an, &f) != 0) {
+			if (frame_pipe_push(pipe, &f) != 0) {
 				db_failed = true;
 				break;
 			}
@@ -275,6 +279,8 @@ int cmd_analyze(int argc, char **argv)
 					break;
 			}
 		}
+		if (frame_pipe_drain(pipe) != 0)
+			db_failed = true;
 		inputs[i].frames = input_frames(&files[i]);
 		inputs[i].complete = n == CAP_NEXT_EOF;
 		if (files[i].tap != NULL)
@@ -367,6 +373,7 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_FINDINGS;
 
 cleanup:
+	frame_pipe_free(pipe);
 	analyzer_free(an);
 	if (db != NULL && db_close(db) != 0 && exit_code == CLI_EXIT_OK)
 		exit_code = CLI_EXIT_DB;
