@@ -22,7 +22,10 @@ struct db_rule_source {
 	char ca[64];     /* "" when not a validator */
 	char region[64]; /* "" when not a validator */
 	uint64_t queries, queries_udp, queries_tcp, responses;
-	uint64_t noerror, nxdomain, servfail, refused, other_rcode, truncated, unanswered;
+	uint64_t noerror, nxdomain, servfail, refused, truncated, unanswered;
+	uint64_t other_rcode;     /* every other rcode, FORMERR and NOTIMP included */
+	uint64_t formerr, notimp; /* of other_rcode */
+	uint64_t retransmits;     /* queries repeated before an answer */
 	uint64_t peak_qps, max_concurrent_tcp;
 	uint64_t tcp_sessions, tcp_rejected, tcp_filtered, tcp_server_closed;
 	uint64_t first_ns, last_ns; /* span of its buckets */

@@ -41,7 +41,8 @@ static int sources_sql(struct db *db, const struct rules_scope *scope, struct db
 	    " coalesce(min(CASE WHEN " FAILED_BUCKET " THEN s.max_concurrent_tcp END), 0),"
 	    " coalesce(min(CASE WHEN " FAILED_BUCKET " THEN s.bucket_start_ns END), 0),"
 	    " coalesce(max(CASE WHEN " FAILED_BUCKET
-	    " THEN s.bucket_start_ns + s.bucket_len_s * 1000000000 END), 0)"
+	    " THEN s.bucket_start_ns + s.bucket_len_s * 1000000000 END), 0),"
+	    " sum(s.formerr), sum(s.notimp), sum(s.retransmits)"
 	    " FROM source_stats s LEFT JOIN validator_sources v ON v.run_id = s.run_id"
 	    " AND v.source = s.source AND v.confidence <> 'low'"
 	    " WHERE " SCOPE("s.run_id", "s.bucket_start_ns") " GROUP BY s.source ORDER BY s.source",
@@ -78,7 +79,10 @@ static int sources_sql(struct db *db, const struct rules_scope *scope, struct db
 		                   &s.fail_conc_max,
 		                   &s.fail_conc_min,
 		                   &s.fail_first_ns,
-		                   &s.fail_last_ns};
+		                   &s.fail_last_ns,
+		                   &s.formerr,
+		                   &s.notimp,
+		                   &s.retransmits};
 		for (size_t c = 0; c < sizeof(out) / sizeof(out[0]); c++)
 			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 3);
 		scan->nsources++;
@@ -142,6 +146,9 @@ enum {
 	A_FAIL_CONC_MIN,
 	A_FAIL_FIRST_NS,
 	A_FAIL_LAST_NS,
+	A_FORMERR,
+	A_NOTIMP,
+	A_RETRANSMITS,
 	A_COUNT
 };
 
@@ -200,6 +207,10 @@ enum {
 	C_TCP_REJECTED,
 	C_TCP_FILTERED,
 	C_TCP_SERVER_CLOSED,
+	C_FORMERR,
+	C_NOTIMP,
+	C_RETRANSMITS,
+	C_LAST = C_RETRANSMITS
 };
 
 /* Rows waiting to be added (see queue_row()). A guess: deep enough to
@@ -211,7 +222,7 @@ struct queued_row {
 	uint64_t hash;
 	size_t len;
 	unsigned char text[DCV_ADDR_TEXT_MAX]; /* longer texts are not queued */
-	uint64_t c[C_TCP_SERVER_CLOSED + 1];
+	uint64_t c[C_LAST + 1];
 };
 
 struct pass {
@@ -383,7 +394,10 @@ static void acc_add(struct src_acc *a, const uint64_t *c)
 	                              {A_TCP_SESSIONS, C_TCP_SESSIONS},
 	                              {A_TCP_REJECTED, C_TCP_REJECTED},
 	                              {A_TCP_FILTERED, C_TCP_FILTERED},
-	                              {A_TCP_SERVER_CLOSED, C_TCP_SERVER_CLOSED}};
+	                              {A_TCP_SERVER_CLOSED, C_TCP_SERVER_CLOSED},
+	                              {A_FORMERR, C_FORMERR},
+	                              {A_NOTIMP, C_NOTIMP},
+	                              {A_RETRANSMITS, C_RETRANSMITS}};
 	for (size_t i = 0; i < sizeof(sums) / sizeof(sums[0]); i++)
 		a->n[sums[i][0]] += c[sums[i][1]];
 	a->n[A_PEAK_QPS] = max_u64(a->n[A_PEAK_QPS], c[C_PEAK_QPS]);
@@ -548,7 +562,7 @@ static int drain_queue(struct pass *x)
 static void fold_rows(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct pass *x = sqlite3_value_pointer(argv[0], PASS_POINTER);
-	if (x == NULL || argc != C_TCP_SERVER_CLOSED + 2) {
+	if (x == NULL || argc != C_LAST + 2) {
 		sqlite3_result_error(ctx, "dcv_fold_rows: not called by db_source_scan()", -1);
 		return;
 	}
@@ -556,8 +570,8 @@ static void fold_rows(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	const unsigned char *t = sqlite3_value_text(col[1]);
 	size_t len = t != NULL ? (size_t)sqlite3_value_bytes(col[1]) : 0;
 	t = t != NULL ? t : (const unsigned char *)"";
-	uint64_t c[C_TCP_SERVER_CLOSED + 1];
-	for (int k = C_START; k <= C_TCP_SERVER_CLOSED; k++)
+	uint64_t c[C_LAST + 1];
+	for (int k = C_START; k <= C_LAST; k++)
 		c[k] = (uint64_t)sqlite3_value_int64(col[k]);
 	x->status = queue_row(x, sqlite3_value_int64(col[0]), t, len, c);
 	if (x->status != 0)
@@ -568,7 +582,7 @@ static void fold_rows(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 int db_source_scan_register(struct db *db)
 {
-	int rc = sqlite3_create_function_v2(db->sql, "dcv_fold_rows", C_TCP_SERVER_CLOSED + 2,
+	int rc = sqlite3_create_function_v2(db->sql, "dcv_fold_rows", C_LAST + 2,
 	                                    SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, fold_rows, NULL,
 	                                    NULL, NULL);
 	return rc == SQLITE_OK ? 0 : db_sql_fail(db, "db_open: register dcv_fold_rows", rc);
@@ -580,7 +594,7 @@ int db_source_scan_register(struct db *db)
 	" s.queries_udp, s.queries_tcp, s.responses, s.noerror, s.nxdomain, s.servfail,"           \
 	" s.refused, s.formerr + s.notimp + s.other_rcode, s.truncated, s.unanswered,"             \
 	" s.peak_qps, s.max_concurrent_tcp, s.tcp_sessions, s.tcp_rejected, s.tcp_filtered,"       \
-	" s.tcp_server_closed"
+	" s.tcp_server_closed, s.formerr, s.notimp, s.retransmits"
 
 /* Reads every row of the scope into x. Returns 0, 1 when the sources
  * exceed x->max (nothing handed on yet), or -1. */
@@ -661,7 +675,10 @@ static void deliver_sources(struct pass *x)
 		                                [A_FAIL_CONC_MAX] = &s.fail_conc_max,
 		                                [A_FAIL_CONC_MIN] = &s.fail_conc_min,
 		                                [A_FAIL_FIRST_NS] = &s.fail_first_ns,
-		                                [A_FAIL_LAST_NS] = &s.fail_last_ns};
+		                                [A_FAIL_LAST_NS] = &s.fail_last_ns,
+		                                [A_FORMERR] = &s.formerr,
+		                                [A_NOTIMP] = &s.notimp,
+		                                [A_RETRANSMITS] = &s.retransmits};
 		for (int k = 0; k < A_COUNT; k++)
 			*out[k] = a->n[k];
 		scan->nsources++;

@@ -46,6 +46,8 @@ static void bucket(struct db *db, int64_t id, const char *addr, unsigned minute,
 	b.unanswered = lost;
 	b.rcode[RCODE_SLOT_NOERROR] = queries - lost;
 	b.rcode[RCODE_SLOT_FORMERR] = 0;
+	b.rcode[RCODE_SLOT_NOTIMP] = rejected; /* any number, to be summed */
+	b.retransmits = lost;
 	b.peak_qps = (uint32_t)queries;
 	b.max_concurrent_tcp = conc;
 	b.tcp_rejected = rejected;
@@ -154,6 +156,10 @@ Test(source_scan, totals_are_summed_per_source_in_address_text_order)
 	cr_assert_eq(a->peak_qps, 10);
 	cr_assert_eq(a->max_concurrent_tcp, 9);
 	cr_assert_eq(a->tcp_rejected, 5);
+	cr_assert_eq(a->notimp, 5);
+	cr_assert_eq(a->formerr, 0);
+	cr_assert_eq(a->other_rcode, 5, "other rcodes include NOTIMP");
+	cr_assert_eq(a->retransmits, 2);
 	cr_assert_eq(a->first_ns, T0);
 	cr_assert_eq(a->last_ns, T0 + 3 * BUCKET * SEC);
 	/* the buckets with rejected connections: minutes 1 and 2 */

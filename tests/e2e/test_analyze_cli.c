@@ -407,3 +407,142 @@ Test(analyze_cli, the_same_capture_gives_the_same_validators_attempts_and_findin
 		}
 	}
 }
+
+/* One line per source of a JSON source list, in the column order of
+ * SOURCE_TOTALS_SQL. */
+static char *json_source_lines(json_t *list)
+{
+	static const char *const keys[] = {
+	    "address",      "queries",      "queries_udp",  "queries_tcp", "responses",
+	    "unanswered",   "retransmits",  "truncated",    "peak_qps",    "max_concurrent_tcp",
+	    "tcp_sessions", "tcp_rejected", "tcp_filtered", "failures"};
+	static const char *const rcodes[] = {"noerror", "formerr", "servfail", "nxdomain",
+	                                     "notimp",  "refused", "other"};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	cr_assert_not_null(out);
+	size_t i;
+	json_t *s;
+	json_array_foreach(list, i, s)
+	{
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			json_t *v = json_object_get(s, keys[k]);
+			cr_assert_not_null(v, "a source has no %s", keys[k]);
+			if (k == 0)
+				fprintf(out, "%s", json_string_value(v));
+			else
+				fprintf(out, "|%lld", (long long)json_integer_value(v));
+		}
+		json_t *rc = json_object_get(s, "rcodes");
+		for (size_t k = 0; k < sizeof(rcodes) / sizeof(rcodes[0]); k++)
+			fprintf(out, "|%lld",
+			        (long long)json_integer_value(json_object_get(rc, rcodes[k])));
+		fputc('\n', out);
+	}
+	fclose(out);
+	return text;
+}
+
+/* The per-source totals as SQL sums them, in the order of
+ * json_source_lines(); %s: HAVING and ORDER BY. */
+#define SOURCE_TOTALS_SQL                                                                          \
+	"SELECT source, sum(queries), sum(queries_udp), sum(queries_tcp), sum(responses),"         \
+	" sum(unanswered), sum(retransmits), sum(truncated), max(peak_qps),"                       \
+	" max(max_concurrent_tcp), sum(tcp_sessions), sum(tcp_rejected), sum(tcp_filtered),"       \
+	" sum(unanswered + servfail + refused + tcp_rejected + tcp_filtered) AS failures,"         \
+	" sum(noerror), sum(formerr), sum(servfail), sum(nxdomain), sum(notimp), sum(refused),"    \
+	" sum(other_rcode) FROM source_stats GROUP BY source %s"
+
+/* Answers with FORMERR, NOTIMP and YXDOMAIN (other) to one client, a
+ * retransmitted query from another. */
+static void write_rcode_capture(const char *path)
+{
+	struct pcapw *w = pcapw_open(path, PB_LINK_ETHERNET, 65535);
+	cr_assert_not_null(w);
+	struct dcv_addr srv = v4(192, 0, 2, 53), a = v4(198, 51, 100, 7), b = v4(198, 51, 100, 8);
+	struct dnsb q, r;
+	const int rcodes[] = {1, 4, 6, 1};
+	for (int i = 0; i < 4; i++) {
+		dnsb_init(&q, (uint16_t)(200 + i), 0);
+		dnsb_question(&q, "example.com", 1, 1);
+		udp_msg(w, (uint64_t)(i + 1) * SEC, a, 41000, srv, 53, &q);
+		dnsb_init(&r, (uint16_t)(200 + i), (uint16_t)(DNSB_QR | rcodes[i]));
+		dnsb_question(&r, "example.com", 1, 1);
+		udp_msg(w, (uint64_t)(i + 1) * SEC + MS, srv, 53, a, 41000, &r);
+	}
+	dnsb_init(&q, 9, 0);
+	dnsb_question(&q, "example.net", 28, 1);
+	udp_msg(w, 6 * SEC, b, 42000, srv, 53, &q);
+	udp_msg(w, 7 * SEC, b, 42000, srv, 53, &q); /* the same query again */
+	dnsb_init(&r, 9, DNSB_QR);
+	dnsb_question(&r, "example.net", 28, 1);
+	udp_msg(w, 7 * SEC + MS, srv, 53, b, 42000, &r);
+	cr_assert_eq(pcapw_close(w), 0);
+}
+
+/* The summary's source lists (every source by queries, the failing ones by
+ * failures, the source count) are what SQL sums from the stored buckets,
+ * in the same order, whole and cut to --top. */
+Test(analyze_cli, source_lists_equal_the_sums_of_the_stored_buckets)
+{
+	const char *dir = test_tmpdir();
+	static const char *const scenarios[] = {"rcodes", "demo", "edge", "tcp-sessions"};
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		char cmd[1600], db[600], args[1400], sql[1024];
+		snprintf(cmd, sizeof(cmd), "%s %s -o %s/%s.pcap >/dev/null", DCV_GEN_BINARY,
+		         scenarios[i], dir, scenarios[i]);
+		if (i == 0) {
+			snprintf(cmd, sizeof(cmd), "%s/rcodes.pcap", dir);
+			write_rcode_capture(cmd);
+		} else {
+			cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+		}
+		for (int top = 0; top <= 3; top += 3) {
+			snprintf(db, sizeof(db), "%s/%s-%d.db", dir, scenarios[i], top);
+			snprintf(args, sizeof(args), "--db %s --top %d --no-rules %s/%s.pcap", db,
+			         top, dir, scenarios[i]);
+			json_t *j = run_json(args, 0);
+			char limit[32] = "";
+			if (top > 0)
+				snprintf(limit, sizeof(limit), " LIMIT %d", top);
+			char order[128];
+			snprintf(order, sizeof(order), "ORDER BY sum(queries) DESC, source%s",
+			         limit);
+			snprintf(sql, sizeof(sql), SOURCE_TOTALS_SQL, order);
+			char *want = sql_rows(db, sql),
+			     *got = json_source_lines(json_object_get(j, "sources"));
+			cr_assert_gt(strlen(want), 0, "%s: no sources", scenarios[i]);
+			cr_expect_str_eq(got, want, "%s --top %d: sources", scenarios[i], top);
+			free(want);
+			free(got);
+			snprintf(order, sizeof(order),
+			         "HAVING failures > 0 ORDER BY failures DESC, source%s", limit);
+			snprintf(sql, sizeof(sql), SOURCE_TOTALS_SQL, order);
+			want = sql_rows(db, sql);
+			got = json_source_lines(json_object_get(j, "failing_sources"));
+			cr_expect_str_eq(got, want, "%s --top %d: failing sources", scenarios[i],
+			                 top);
+			if (strcmp(scenarios[i], "demo") == 0)
+				cr_expect_gt(strlen(want), 0, "the demo has failing sources");
+			if (i == 0 && top == 0) {
+				/* not a vacuous comparison: the rcodes and the retransmission */
+				cr_expect_eq(jint(json_array_get(json_object_get(j, "sources"), 0),
+				                  "rcodes.formerr"),
+				             2);
+				cr_expect_eq(jint(json_array_get(json_object_get(j, "sources"), 0),
+				                  "rcodes.other"),
+				             1);
+				cr_expect_eq(jint(json_array_get(json_object_get(j, "sources"), 1),
+				                  "retransmits"),
+				             1);
+			}
+			free(want);
+			free(got);
+			cr_expect_eq(
+			    jint(j, "source_count"),
+			    sql_count(db, "SELECT count(DISTINCT source) FROM source_stats"));
+			json_decref(j);
+		}
+	}
+}

@@ -64,7 +64,8 @@ static int push_attempt(void *ctx, const struct db_attempt_row *a)
 	return push(ctx, a);
 }
 
-int analyze_collect(struct db *db, int64_t run_id, unsigned top, struct analyze_report *r)
+int analyze_collect(struct db *db, int64_t run_id, unsigned top,
+                    const struct analyze_sources *sources, struct analyze_report *r)
 {
 	struct grow_list q = {.size = sizeof(struct db_source_total)};
 	struct grow_list f = {.size = sizeof(struct db_source_total)};
@@ -75,8 +76,9 @@ int analyze_collect(struct db *db, int64_t run_id, unsigned top, struct analyze_
 	struct grow_list ca = {.size = sizeof(struct db_caa_row)};
 	struct grow_list ed = {.size = sizeof(struct db_edns_row)};
 	int rc = 0;
-	if (db_top_sources(db, run_id, DB_TOP_BY_QUERIES, top, push_source, &q) < 0 ||
-	    db_top_sources(db, run_id, DB_TOP_BY_FAILURES, top, push_source, &f) < 0 ||
+	if (analyze_sources_top(db, run_id, sources, DB_TOP_BY_QUERIES, top, push_source, &q) < 0 ||
+	    analyze_sources_top(db, run_id, sources, DB_TOP_BY_FAILURES, top, push_source, &f) <
+	        0 ||
 	    db_validators_read(db, run_id, "medium", 0, push_validator, &v) < 0 ||
 	    db_ca_region_read(db, run_id, push_ca_region, &c) < 0 ||
 	    db_attempt_totals(db, run_id, &r->attempts) < 0 ||
@@ -86,7 +88,7 @@ int analyze_collect(struct db *db, int64_t run_id, unsigned top, struct analyze_
 	    db_caa_read(db, run_id, push_caa, &ca) < 0 ||
 	    db_edns_read(db, run_id, push_edns, &ed) < 0)
 		rc = -1;
-	r->source_count = rc == 0 ? db_source_count(db, run_id) : -1;
+	r->source_count = rc == 0 ? sources->count : -1;
 	r->top_queries = q.items;
 	r->ntop_queries = q.n;
 	r->top_failures = f.items;

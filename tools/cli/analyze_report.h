@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "analyze_sources.h"
 #include "analyzer.h"
 #include "db.h"
 #include "db_summary.h"
@@ -64,9 +65,11 @@ struct analyze_report {
 };
 
 /* analyze_collect() reads back from db what the summaries show of run_id:
- * top sources (top of each kind, 0 = all), validators, per-CA rows and
- * attempts. Returns 0, or -1 on a database error (db_errmsg()). */
-int analyze_collect(struct db *db, int64_t run_id, unsigned top, struct analyze_report *r);
+ * top sources (top of each kind, 0 = all; from sources, the run's totals
+ * read by analyze_sources_read()), validators, per-CA rows and attempts.
+ * Returns 0, or -1 on a database error (db_errmsg()). */
+int analyze_collect(struct db *db, int64_t run_id, unsigned top,
+                    const struct analyze_sources *sources, struct analyze_report *r);
 
 /* analyze_collect_free() frees what analyze_collect() allocated. */
 void analyze_collect_free(struct analyze_report *r);

@@ -181,6 +181,7 @@ int cmd_analyze(int argc, char **argv)
 	struct db *db = NULL;
 	struct analyzer *an = NULL;
 	struct frame_pipe *pipe = NULL;
+	struct analyze_sources sources = {0};
 	struct analyze_tables tables = {0};
 	struct collected found = {0};
 	struct analyze_report rep;
@@ -324,7 +325,8 @@ int cmd_analyze(int argc, char **argv)
 	 * filters, the database keeps the evidence */
 	if (db_validator_sources_store(db, sink_ctx.run_id, analyzer_mpic(an), MPIC_CONF_LOW) < 0 ||
 	    db_depth_store(db, sink_ctx.run_id, analyzer_depth(an)) < 0 ||
-	    analyze_collect(db, sink_ctx.run_id, o.top, &rep) != 0) {
+	    analyze_sources_read(db, sink_ctx.run_id, &sources) != 0 ||
+	    analyze_collect(db, sink_ctx.run_id, o.top, &sources, &rep) != 0) {
 		fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
@@ -352,8 +354,10 @@ int cmd_analyze(int argc, char **argv)
 			exit_code = CLI_EXIT_USAGE;
 			goto cleanup;
 		}
-		if (rules_run(db, &scope, &rcfg, findings_collect, &found) < 0 || found.oom ||
-		    db_findings_replace(db, &scope, found.f, found.n) != 0) {
+		/* the totals just read: the rules need not read them again */
+		if (rules_run_with_sources(db, &scope, &rcfg, sources.too_many ? NULL : sources.src,
+		                           sources.n, findings_collect, &found) < 0 ||
+		    found.oom || db_findings_replace(db, &scope, found.f, found.n) != 0) {
 			fprintf(stderr, "dcvscope analyze: rules: %s: %s\n", o.db_path,
 			        db_errmsg(db));
 			exit_code = CLI_EXIT_DB;
@@ -373,6 +377,7 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_FINDINGS;
 
 cleanup:
+	analyze_sources_free(&sources);
 	frame_pipe_free(pipe);
 	analyzer_free(an);
 	if (db != NULL && db_close(db) != 0 && exit_code == CLI_EXIT_OK)

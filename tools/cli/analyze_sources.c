@@ -1,0 +1,132 @@
+/* analyze_sources.c - a run's per-source totals, read once after analyze. */
+#include "analyze_sources.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "source_scan.h"
+
+static int keep(void *ctx, const struct db_rule_source *r)
+{
+	struct analyze_sources *s = ctx;
+	s->count++;
+	if (s->too_many)
+		return 0; /* still counted */
+	if (s->n == s->cap) {
+		unsigned cap = s->cap ? s->cap * 2 : 1024;
+		struct db_rule_source *p =
+		    s->n == ANALYZE_SOURCES_KEPT ? NULL : realloc(s->src, cap * sizeof(*p));
+		if (p == NULL) {
+			free(s->src);
+			s->src = NULL;
+			s->n = s->cap = 0;
+			s->too_many = true;
+			return 0;
+		}
+		s->src = p;
+		s->cap = cap;
+	}
+	s->src[s->n++] = *r;
+	return 0;
+}
+
+int analyze_sources_read(struct db *db, int64_t run_id, struct analyze_sources *s)
+{
+	memset(s, 0, sizeof(*s));
+	struct rules_scope scope = {.run_id = run_id};
+	struct db_source_scan scan = {.source = keep, .source_ctx = s};
+	if (db_source_scan(db, &scope, &scan) != 0) {
+		analyze_sources_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+void analyze_sources_free(struct analyze_sources *s)
+{
+	free(s->src);
+	s->src = NULL;
+	s->n = s->cap = 0;
+}
+
+/* What a CA would see as failed lookups (db_summary.h). */
+static uint64_t failures_of(const struct db_rule_source *r)
+{
+	return r->unanswered + r->servfail + r->refused + r->tcp_rejected + r->tcp_filtered;
+}
+
+/* Most queries first, then by address text. */
+static int by_queries(const void *p, const void *q)
+{
+	const struct db_rule_source *a = *(const struct db_rule_source *const *)p;
+	const struct db_rule_source *b = *(const struct db_rule_source *const *)q;
+	if (a->queries != b->queries)
+		return a->queries > b->queries ? -1 : 1;
+	return strcmp(a->source, b->source);
+}
+
+/* Most failures first, then by address text. */
+static int by_failures(const void *p, const void *q)
+{
+	const struct db_rule_source *a = *(const struct db_rule_source *const *)p;
+	const struct db_rule_source *b = *(const struct db_rule_source *const *)q;
+	uint64_t fa = failures_of(a), fb = failures_of(b);
+	if (fa != fb)
+		return fa > fb ? -1 : 1;
+	return strcmp(a->source, b->source);
+}
+
+static void to_total(const struct db_rule_source *r, struct db_source_total *t)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->address, sizeof(t->address), "%s", r->source);
+	t->queries = r->queries;
+	t->queries_udp = r->queries_udp;
+	t->queries_tcp = r->queries_tcp;
+	t->responses = r->responses;
+	t->rcode[RCODE_SLOT_NOERROR] = r->noerror;
+	t->rcode[RCODE_SLOT_FORMERR] = r->formerr;
+	t->rcode[RCODE_SLOT_SERVFAIL] = r->servfail;
+	t->rcode[RCODE_SLOT_NXDOMAIN] = r->nxdomain;
+	t->rcode[RCODE_SLOT_NOTIMP] = r->notimp;
+	t->rcode[RCODE_SLOT_REFUSED] = r->refused;
+	t->rcode[RCODE_SLOT_OTHER] = r->other_rcode - r->formerr - r->notimp;
+	t->truncated = r->truncated;
+	t->unanswered = r->unanswered;
+	t->retransmits = r->retransmits;
+	t->peak_qps = (uint32_t)r->peak_qps;
+	t->max_concurrent_tcp = (uint32_t)r->max_concurrent_tcp;
+	t->tcp_sessions = r->tcp_sessions;
+	t->tcp_rejected = r->tcp_rejected;
+	t->tcp_filtered = r->tcp_filtered;
+	t->failures = failures_of(r);
+}
+
+int analyze_sources_top(struct db *db, int64_t run_id, const struct analyze_sources *s,
+                        enum db_top_order order, unsigned limit, db_source_total_fn fn, void *ctx)
+{
+	if (s->too_many)
+		return db_top_sources(db, run_id, order, limit, fn, ctx);
+	const struct db_rule_source **v = malloc((s->n ? s->n : 1) * sizeof(*v));
+	if (v == NULL)
+		return db_top_sources(db, run_id, order, limit, fn, ctx);
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		if (order == DB_TOP_BY_QUERIES || failures_of(&s->src[i]) > 0)
+			v[n++] = &s->src[i];
+	if (n > 1)
+		qsort(v, n, sizeof(*v), order == DB_TOP_BY_QUERIES ? by_queries : by_failures);
+	if (limit != 0 && n > limit)
+		n = limit;
+	int k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct db_source_total t;
+		to_total(v[i], &t);
+		k++;
+		if (fn(ctx, &t) != 0)
+			break;
+	}
+	free(v);
+	return k;
+}
