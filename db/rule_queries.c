@@ -11,9 +11,20 @@
 #define SCOPE(run, t) DB_SCOPE(run, t)
 
 /* Validator sources: medium confidence or above, as the summaries count them. */
-#define VALIDATOR_JOIN(run, src)                                                                   \
-	" JOIN validator_sources v ON v.run_id = " run " AND v.source = " src                      \
-	" AND v.confidence <> 'low' "
+/*
+ * The transactions t of the scope's validator sources v (medium confidence
+ * or above), followed by more WHERE terms. The validators drive the join
+ * (CROSS JOIN keeps v outer, +t.run_id keeps the planner off the time
+ * index): each one's transactions come from index transactions_client,
+ * instead of every transaction of the scope being looked up in
+ * validator_sources (0.1 s per query on a 5-million-packet capture with
+ * fifty validators among 150 000 sources; 0.01 s this way).
+ */
+#define VALIDATOR_TXNS                                                                             \
+	" FROM validator_sources v CROSS JOIN transactions t ON +t.run_id = v.run_id"              \
+	" AND t.client = v.source WHERE v.confidence <> 'low' AND v.run_id IN"                     \
+	" (SELECT id FROM runs WHERE " DB_SCOPE_RUNS ") AND t.query_ts_ns >= ?2"                   \
+	" AND t.query_ts_ns < ?3 "
 
 /* Shapes of challenge-record queries (dcv_shape_name()). */
 #define CHALLENGE_SHAPES "('acme_dns01', 'acme_account01', 'persist01', 'dnsauth')"
@@ -115,15 +126,9 @@ int db_rule_validator_names(struct db *db, const struct rules_scope *scope, int 
 	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
 	    "SELECT v.ca, t.qname, count(*), min(t.query_ts_ns), max(t.query_ts_ns),"
-	    " count(DISTINCT t.client) FROM transactions t" VALIDATOR_JOIN(
-	        "t.run_id",
-	        "t.client") "WHERE " SCOPE("t.run_id",
-	                                   "t.query_ts_ns") " AND ((?4 < 0 AND t.kind = "
-	                                                    "'unanswered') OR (?4 >= 0 AND t.kind "
-	                                                    "= 'answered'"
-	                                                    " AND t.rcode = ?4)) GROUP BY v.ca, "
-	                                                    "t.qname ORDER BY v.ca, count(*) DESC, "
-	                                                    "t.qname",
+	    " count(DISTINCT t.client)" VALIDATOR_TXNS
+	    " AND ((?4 < 0 AND t.kind = 'unanswered') OR (?4 >= 0 AND t.kind = 'answered'"
+	    " AND t.rcode = ?4)) GROUP BY v.ca, t.qname ORDER BY v.ca, count(*) DESC, t.qname",
 	    scope);
 	if (st != NULL)
 		sqlite3_bind_int(st, 4, rcode);
@@ -140,15 +145,11 @@ int db_rule_tc_retries(struct db *db, const struct rules_scope *scope, uint64_t 
 	    " t.query_ts_ns AS ts, NOT EXISTS (SELECT 1 FROM transactions u WHERE"
 	    " u.client = t.client AND u.transport = 'tcp' AND u.kind = 'answered'"
 	    " AND u.qname = t.qname AND u.qtype = t.qtype AND u.query_ts_ns >= t.query_ts_ns"
-	    " AND u.query_ts_ns <= t.query_ts_ns + ?4) AS unretried"
-	    " FROM transactions t" VALIDATOR_JOIN("t.run_id", "t.client") "WHERE " SCOPE(
-	        "t.run_id",
-	        "t.query_ts_ns") " AND t.kind = 'answered' AND t.tc = 1 AND t.transport = 'udp')"
-	                         " SELECT ca, max(CASE WHEN unretried THEN qname END), count(*), "
-	                         "sum(unretried),"
-	                         " min(ts), max(ts), count(DISTINCT CASE WHEN unretried THEN "
-	                         "client END)"
-	                         " FROM tc GROUP BY ca ORDER BY ca",
+	    " AND u.query_ts_ns <= t.query_ts_ns + ?4) AS unretried" VALIDATOR_TXNS
+	    " AND t.kind = 'answered' AND t.tc = 1 AND t.transport = 'udp')"
+	    " SELECT ca, max(CASE WHEN unretried THEN qname END), count(*), sum(unretried),"
+	    " min(ts), max(ts), count(DISTINCT CASE WHEN unretried THEN client END)"
+	    " FROM tc GROUP BY ca ORDER BY ca",
 	    scope);
 	if (st != NULL)
 		db_bind_u64(st, 4, window_ns);
@@ -235,11 +236,9 @@ int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rul
 	    db, op,
 	    "SELECT t.qname, group_concat(DISTINCT v.ca), count(*), count(DISTINCT "
 	    "t.client),"
-	    " min(t.query_ts_ns), max(t.query_ts_ns) FROM transactions "
-	    "t" VALIDATOR_JOIN("t.run_id", "t.client") "WHERE " SCOPE(
-	        "t.run_id", "t.query_ts_ns") " AND t.shape IN " CHALLENGE_SHAPES
-	                                     " AND t.kind = 'answered' AND t.rcode = 3"
-	                                     " GROUP BY t.qname ORDER BY count(*) DESC, t.qname",
+	    " min(t.query_ts_ns), max(t.query_ts_ns)" VALIDATOR_TXNS
+	    " AND t.shape IN " CHALLENGE_SHAPES " AND t.kind = 'answered' AND t.rcode = 3"
+	    " GROUP BY t.qname ORDER BY count(*) DESC, t.qname",
 	    scope);
 	return db_rows_run(db, op, st, 2, fn, ctx);
 }
