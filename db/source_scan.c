@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "scan_validators.h"
 
 #define SCOPE(run, t) DB_SCOPE(run, t)
 
@@ -228,7 +229,8 @@ struct queued_row {
 struct pass {
 	struct db *db;
 	struct db_source_scan *scan;
-	sqlite3_stmt *vst; /* the validator row of (run, source) */
+	struct scan_validators *vals; /* the validator rows of the scope, or NULL: */
+	sqlite3_stmt *vst;            /* the validator row of (run, source) */
 	struct src_acc *src;
 	struct slot *slots; /* open addressing on the source text */
 	size_t nsrc, capsrc, nslots;
@@ -352,16 +354,27 @@ static int enter_run(struct pass *x, struct src_acc *a, int64_t run)
 {
 	a->run = run;
 	a->run_ca = -1;
-	sqlite3_reset(x->vst);
-	sqlite3_bind_int64(x->vst, 1, run);
-	sqlite3_bind_text(x->vst, 2, src_key(a), (int)a->len, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(x->vst);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return db_sql_fail(x->db, "read the validator of a source", rc);
-	const unsigned char *ca = sqlite3_column_text(x->vst, 0);
-	if (keep_max(&a->ca, ca) != 0 || keep_max(&a->region, sqlite3_column_text(x->vst, 1)) != 0)
+	const unsigned char *ca, *region;
+	if (x->vals != NULL) {
+		const struct scan_validator *v =
+		    scan_validators_find(x->vals, run, src_key(a), a->len);
+		if (v == NULL)
+			return 0;
+		ca = (const unsigned char *)v->ca;
+		region = (const unsigned char *)v->region;
+	} else {
+		sqlite3_reset(x->vst);
+		sqlite3_bind_int64(x->vst, 1, run);
+		sqlite3_bind_text(x->vst, 2, src_key(a), (int)a->len, SQLITE_TRANSIENT);
+		int rc = sqlite3_step(x->vst);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if (rc != SQLITE_ROW)
+			return db_sql_fail(x->db, "read the validator of a source", rc);
+		ca = sqlite3_column_text(x->vst, 0);
+		region = sqlite3_column_text(x->vst, 1);
+	}
+	if (keep_max(&a->ca, ca) != 0 || keep_max(&a->region, region) != 0)
 		goto oom;
 	if (x->scan->point != NULL && ca != NULL && (a->run_ca = ca_index(x, (const char *)ca)) < 0)
 		goto oom;
@@ -724,6 +737,7 @@ static void pass_free(struct pass *x)
 	free(x->cas);
 	free(x->pts);
 	sqlite3_finalize(x->vst);
+	scan_validators_free(x->vals);
 }
 
 int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan)
@@ -738,10 +752,18 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 	int rc = -1;
 	if (db_flush(db) != 0)
 		goto done;
-	int prc = sqlite3_prepare_v2(db->sql,
-	                             "SELECT ca, region FROM validator_sources WHERE run_id = ?1"
-	                             " AND source = ?2 AND confidence <> 'low'",
-	                             -1, &x.vst, NULL);
+	int prc = scan_validators_load(
+	    db, scope, scan->max_validators ? scan->max_validators : SCAN_VALIDATORS_MAX, &x.vals);
+	if (prc < 0)
+		goto done;
+	if (prc == 1)
+		prc =
+		    sqlite3_prepare_v2(db->sql,
+		                       "SELECT ca, region FROM validator_sources WHERE run_id = ?1"
+		                       " AND source = ?2 AND confidence <> 'low'",
+		                       -1, &x.vst, NULL);
+	else
+		prc = SQLITE_OK;
 	if (prc != SQLITE_OK) {
 		db_sql_fail(db, "read the validator of a source", prc);
 		goto done;

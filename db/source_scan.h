@@ -43,6 +43,9 @@ struct db_source_scan {
 	/* distinct sources held in memory before falling back to SQL; 0 means
 	 * DB_SOURCE_SCAN_MAX_DEFAULT */
 	unsigned max_sources;
+	/* validator rows held in memory before each source is looked up
+	 * instead; 0 means SCAN_VALIDATORS_MAX (scan_validators.h) */
+	unsigned max_validators;
 	/* out: how many sources and points were handed on (the one whose
 	 * callback stopped the list included) */
 	int nsources, npoints;
