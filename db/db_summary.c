@@ -79,3 +79,24 @@ int db_top_sources(struct db *db, int64_t run_id, enum db_top_order order, unsig
 	sqlite3_finalize(st);
 	return n;
 }
+
+int64_t db_source_count(struct db *db, int64_t run_id)
+{
+	if (db_flush(db) != 0)
+		return -1;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(
+	    db->sql, "SELECT count(DISTINCT source) FROM source_stats WHERE run_id = ?1", -1, &st,
+	    NULL);
+	if (rc != SQLITE_OK)
+		return db_sql_fail(db, "source count: prepare", rc);
+	sqlite3_bind_int64(st, 1, run_id);
+	int64_t n = -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		db_sql_fail(db, "source count", rc);
+	sqlite3_finalize(st);
+	return n;
+}

@@ -39,4 +39,7 @@ typedef int (*db_source_total_fn)(void *ctx, const struct db_source_total *t);
 int db_top_sources(struct db *db, int64_t run_id, enum db_top_order order, unsigned limit,
                    db_source_total_fn fn, void *ctx);
 
+/* db_source_count() returns the number of distinct sources in the run, or -1. */
+int64_t db_source_count(struct db *db, int64_t run_id);
+
 #endif
