@@ -244,9 +244,11 @@ void agg_prefetch_row(const struct agg *a, uint64_t h)
 {
 	uint32_t i = a->heads[h & a->head_mask];
 	if (i != AGG_NIL) {
+		/* all of it: a query touches the key, the query counters and the
+		 * current second; a response the rcodes, latency and second */
 		const char *e = (const char *)&a->entries[i];
-		__builtin_prefetch(e, 1);      /* the key, queries */
-		__builtin_prefetch(e + 64, 1); /* the other query counters */
+		for (size_t off = 0; off < sizeof(struct agg_entry); off += 64)
+			__builtin_prefetch(e + off, 1);
 	}
 }
 

@@ -41,7 +41,8 @@ struct analyzer {
 	struct analyzer_totals totals;
 	uint64_t now_ns; /* latest frame time */
 	uint64_t next_tick_ns;
-	int failed; /* a sink callback failed */
+	int failed;  /* a sink callback failed */
+	bool hinted; /* frames come with look-ahead hints (analyzer_hint_start()) */
 
 	struct dns_msg msg; /* scratch: the message being handled */
 	/* the response being matched, while txn_response() reports it */
@@ -269,8 +270,9 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
                        enum dcv_transport transport, const uint8_t *p, uint32_t len, bool snap_cut)
 {
 	struct dns_msg *m = &a->msg;
-	/* the row of the message's client, loading while the message is parsed */
-	if (len > 2)
+	/* the row of the message's client, loading while the message is parsed
+	 * (unless the frame's look-ahead has loaded it) */
+	if (len > 2 && !a->hinted)
 		agg_prefetch(a->agg, p[2] & 0x80 ? dst : src, ts);
 	int rc = dns_parse(p, len, m);
 	a->acc.dns_messages++;
@@ -513,11 +515,11 @@ int analyzer_frame(struct analyzer *a, const struct cap_frame *f)
 	return a->failed ? -1 : 0;
 }
 
-void analyzer_hint_start(const struct analyzer *a, const struct cap_frame *f,
-                         struct analyzer_hint *h)
+void analyzer_hint_start(struct analyzer *a, const struct cap_frame *f, struct analyzer_hint *h)
 {
 	struct dcv_pkt pkt;
 	h->dns = false;
+	a->hinted = true;
 	if (decode_peek(f, &pkt) != DECODE_PACKET)
 		return;
 	bool to_server = analyzer_is_dns_port(a, pkt.dport);

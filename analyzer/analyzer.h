@@ -122,9 +122,9 @@ struct analyzer_hint {
  * starts loading the table slots its lookups will begin with;
  * analyzer_hint_finish(), a few frames later, loads the entries those slots
  * point to. Hints only: the results of analyzer_frame() do not depend on
- * them (frame_pipe.h calls them). */
-void analyzer_hint_start(const struct analyzer *a, const struct cap_frame *f,
-                         struct analyzer_hint *h);
+ * them (frame_pipe.h calls them). An analyzer given hints stops prefetching
+ * on its own. */
+void analyzer_hint_start(struct analyzer *a, const struct cap_frame *f, struct analyzer_hint *h);
 void analyzer_hint_finish(const struct analyzer *a, const struct analyzer_hint *h);
 
 /* analyzer_advance() moves the analyzer's clock to now_ns when no frame
