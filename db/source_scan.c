@@ -777,8 +777,11 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 	if (rc == 0) {
 		deliver_sources(&x);
 		deliver_points(&x);
-	} else if (rc == 1) {
-		/* too many sources for memory: let SQL group them */
+	} else if (rc == 1 && !scan->memory_only) {
+		/* too many sources for memory: let SQL group them, with the
+		 * pass's memory given back first */
+		pass_free(&x);
+		memset(&x, 0, sizeof(x));
 		rc = scan->source != NULL ? sources_sql(db, scope, scan) : 0;
 		if (rc == 0 && scan->point != NULL)
 			rc = series_sql(db, scope, scan);

@@ -17,6 +17,7 @@
 #ifndef DCV_SOURCE_SCAN_H
 #define DCV_SOURCE_SCAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -43,6 +44,9 @@ struct db_source_scan {
 	/* distinct sources held in memory before falling back to SQL; 0 means
 	 * DB_SOURCE_SCAN_MAX_DEFAULT */
 	unsigned max_sources;
+	/* true: beyond max_sources, give up (db_source_scan() returns 1, nothing
+	 * handed on) instead of answering through SQL */
+	bool memory_only;
 	/* validator rows held in memory before each source is looked up
 	 * instead; 0 means SCAN_VALIDATORS_MAX (scan_validators.h) */
 	unsigned max_validators;
@@ -55,8 +59,9 @@ struct db_source_scan {
  * db_source_scan() reads the source_stats rows of scope and hands on what
  * scan asks for. The numbers are those of db_rule_sources() and
  * db_report_ca_series() over the same scope, whichever way they were
- * computed. Returns 0, or -1 (db_errmsg()); on failure some rows may have
- * been handed on already.
+ * computed. Returns 0, 1 when scan->memory_only and the sources are more
+ * than it holds (nothing handed on), or -1 (db_errmsg()); on failure some
+ * rows may have been handed on already.
  */
 int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan);
 

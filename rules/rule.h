@@ -66,6 +66,14 @@ struct rule_group {
  * Returns 0 or -1. */
 int rule_groups_read(struct rule_ctx *c, struct rule_group **out, size_t *n);
 
+/* The runner keeps rule_groups_read()'s answer for the rules after the
+ * first that asks (four rules read the groups; with more sources than
+ * RULE_SOURCES_CACHE_MAX each read was a pass over every bucket row).
+ * rule_groups_cached() returns it (NULL: not kept yet), and
+ * rule_groups_remember() keeps a copy of g (best effort). */
+const struct rule_group *rule_groups_cached(struct rule_ctx *c, size_t *n);
+void rule_groups_remember(struct rule_ctx *c, const struct rule_group *g, size_t n);
+
 /* rule_group_add() adds b's counters into a (keeps a's names). */
 void rule_group_add(struct rule_group *a, const struct rule_group *b);
 

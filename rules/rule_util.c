@@ -136,6 +136,17 @@ static int group_cmp(const void *x, const void *y)
 
 int rule_groups_read(struct rule_ctx *c, struct rule_group **out, size_t *n)
 {
+	size_t kept;
+	const struct rule_group *g = rule_groups_cached(c, &kept);
+	if (g != NULL) {
+		*out = malloc((kept ? kept : 1) * sizeof(*g));
+		if (*out == NULL)
+			return -1;
+		if (kept > 0)
+			memcpy(*out, g, kept * sizeof(*g));
+		*n = kept;
+		return 0;
+	}
 	struct groups_acc a = {0};
 	if (rule_sources(c, on_source, &a) < 0 || a.oom) {
 		free(a.g);
@@ -143,6 +154,7 @@ int rule_groups_read(struct rule_ctx *c, struct rule_group **out, size_t *n)
 	}
 	if (a.n > 1)
 		qsort(a.g, a.n, sizeof(*a.g), group_cmp);
+	rule_groups_remember(c, a.g, a.n);
 	*out = a.g;
 	*n = a.n;
 	return 0;

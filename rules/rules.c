@@ -65,7 +65,32 @@ struct runner {
 	const struct db_rule_source *view;
 	size_t nview;
 	int cached, too_many;
+	/* rule_groups_read()'s answer, once computed (see rule_groups_cached()) */
+	struct rule_group *groups;
+	size_t ngroups;
+	int groups_kept;
 };
+
+const struct rule_group *rule_groups_cached(struct rule_ctx *c, size_t *n)
+{
+	struct runner *r = c->priv;
+	*n = r->ngroups;
+	return r->groups_kept ? r->groups : NULL;
+}
+
+void rule_groups_remember(struct rule_ctx *c, const struct rule_group *g, size_t n)
+{
+	struct runner *r = c->priv;
+	if (r->groups_kept)
+		return;
+	r->groups = malloc((n ? n : 1) * sizeof(*g));
+	if (r->groups == NULL)
+		return; /* computed again next time */
+	if (n > 0)
+		memcpy(r->groups, g, n * sizeof(*g));
+	r->ngroups = n;
+	r->groups_kept = 1;
+}
 
 static int keep_source(void *ctx, const struct db_rule_source *s)
 {
@@ -162,6 +187,7 @@ int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
 		if (catalogue[i].run(&c) != 0 || r.oom) {
 			free(r.pending);
 			free(r.src);
+			free(r.groups);
 			return -1;
 		}
 		/* stable: insertion sort by severity, most severe first */
@@ -184,11 +210,13 @@ int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
 			if (fn != NULL && fn(ctx, &r.pending[k]) != 0) {
 				free(r.pending);
 				free(r.src);
+				free(r.groups);
 				return total;
 			}
 		}
 	}
 	free(r.pending);
 	free(r.src);
+	free(r.groups);
 	return total;
 }

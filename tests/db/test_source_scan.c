@@ -373,3 +373,21 @@ Test(source_scan, validators_looked_up_one_by_one_give_the_same_answers)
 	cr_assert_str_eq(g.s[1].ca, "letsencrypt");
 	db_close(db);
 }
+
+/* memory_only: beyond max_sources the pass gives up, hands on nothing and
+ * says so, instead of answering through SQL. */
+Test(source_scan, a_memory_only_pass_gives_up_beyond_its_sources)
+{
+	struct db *db = fixture();
+	struct got g;
+	memset(&g, 0, sizeof(g));
+	struct db_source_scan scan = {
+	    .source = on_source, .source_ctx = &g, .max_sources = 2, .memory_only = true};
+	cr_assert_eq(db_source_scan(db, &SPAN, &scan), 1);
+	cr_assert_eq(g.ns, 0);
+	cr_assert_eq(scan.nsources, 0);
+	scan.max_sources = 4; /* exactly as many as there are */
+	cr_assert_eq(db_source_scan(db, &SPAN, &scan), 0, "%s", db_errmsg(db));
+	cr_assert_eq(g.ns, 4);
+	db_close(db);
+}

@@ -546,3 +546,26 @@ Test(analyze_cli, source_lists_equal_the_sums_of_the_stored_buckets)
 		}
 	}
 }
+
+/* More sources than analyze keeps in memory (250,000): the count and the
+ * top lists come from SQL, and still equal the sums of the stored buckets. */
+Test(analyze_cli, more_sources_than_memory_holds_give_the_same_lists, .timeout = 600)
+{
+	const char *dir = test_tmpdir();
+	char cmd[1600], db[600], args[1400], sql[1024];
+	snprintf(cmd, sizeof(cmd), "%s many-sources --packets 520000 -o %s/many.pcap >/dev/null",
+	         DCV_GEN_BINARY, dir);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	snprintf(db, sizeof(db), "%s/many.db", dir);
+	snprintf(args, sizeof(args), "--db %s --top 3 --no-progress %s/many.pcap", db, dir);
+	json_t *j = run_json(args, 0);
+	cr_assert_gt(jint(j, "source_count"), 250000);
+	cr_expect_eq(jint(j, "source_count"),
+	             sql_count(db, "SELECT count(DISTINCT source) FROM source_stats"));
+	snprintf(sql, sizeof(sql), SOURCE_TOTALS_SQL, "ORDER BY sum(queries) DESC, source LIMIT 3");
+	char *want = sql_rows(db, sql), *got = json_source_lines(json_object_get(j, "sources"));
+	cr_expect_str_eq(got, want);
+	free(want);
+	free(got);
+	json_decref(j);
+}

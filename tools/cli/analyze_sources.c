@@ -15,8 +15,7 @@ static int keep(void *ctx, const struct db_rule_source *r)
 		return 0; /* still counted */
 	if (s->n == s->cap) {
 		unsigned cap = s->cap ? s->cap * 2 : 1024;
-		struct db_rule_source *p =
-		    s->n == ANALYZE_SOURCES_KEPT ? NULL : realloc(s->src, cap * sizeof(*p));
+		struct db_rule_source *p = realloc(s->src, cap * sizeof(*p));
 		if (p == NULL) {
 			free(s->src);
 			s->src = NULL;
@@ -35,12 +34,20 @@ int analyze_sources_read(struct db *db, int64_t run_id, struct analyze_sources *
 {
 	memset(s, 0, sizeof(*s));
 	struct rules_scope scope = {.run_id = run_id};
-	struct db_source_scan scan = {.source = keep, .source_ctx = s};
-	if (db_source_scan(db, &scope, &scan) != 0) {
-		analyze_sources_free(s);
-		return -1;
+	struct db_source_scan scan = {.source = keep,
+	                              .source_ctx = s,
+	                              .max_sources = ANALYZE_SOURCES_KEPT,
+	                              .memory_only = true};
+	int rc = db_source_scan(db, &scope, &scan);
+	if (rc == 1) {
+		/* more than memory holds: each reader goes to SQL, as it would alone */
+		s->too_many = true;
+		s->count = db_source_count(db, run_id);
+		rc = s->count < 0 ? -1 : 0;
 	}
-	return 0;
+	if (rc != 0)
+		analyze_sources_free(s);
+	return rc;
 }
 
 void analyze_sources_free(struct analyze_sources *s)

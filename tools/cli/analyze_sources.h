@@ -6,9 +6,9 @@
  * Each of those used to read the run's bucket rows itself (two GROUP BY
  * queries for the top lists, a COUNT(DISTINCT), the rules' own pass): a
  * second or more at the end of a large capture. One db_source_scan() now
- * gives them all. Beyond ANALYZE_SOURCES_KEPT sources the totals are not
- * kept; the top lists then come from SQL and the rules read for themselves,
- * as before, so memory stays bounded.
+ * gives them all. Beyond ANALYZE_SOURCES_KEPT sources the pass gives up
+ * and nothing is kept: the count and the top lists then come from SQL and
+ * the rules read for themselves, as before, so memory stays bounded.
  */
 #ifndef DCV_ANALYZE_SOURCES_H
 #define DCV_ANALYZE_SOURCES_H
@@ -20,8 +20,9 @@
 #include "db_summary.h"
 #include "rule_queries.h"
 
-/* Sources whose totals are kept (about 400 bytes each); the rules engine
- * caches as many (RULE_SOURCES_CACHE_MAX). */
+/* Sources whose totals are kept (about 400 bytes each, and the pass's own
+ * table while it reads); the rules engine caches as many
+ * (RULE_SOURCES_CACHE_MAX). */
 #define ANALYZE_SOURCES_KEPT 250000
 
 struct analyze_sources {
