@@ -205,23 +205,42 @@ int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned 
                        db_rule_row_fn fn, void *ctx)
 {
 	const char *op = "rules: read failed CAA lookups in tree-climbing bursts";
+	/* a: the climbing attempts; f: the failed CAA lookups of their runs,
+	 * through index transactions_run_outcome (one branch per outcome: an OR
+	 * made SQLite walk every transaction of the run, and each attempt's
+	 * window of them); then the lookups in an attempt's window for its name
+	 * or an ancestor, from a source that also got usable CAA answers there
+	 * (+u.run_id: that source's own lookups, by index transactions_client) */
 	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
-	    "SELECT a.name, count(DISTINCT t.id), count(DISTINCT a.id), max(a.caa_labels),"
-	    " min(t.query_ts_ns), max(t.query_ts_ns), count(DISTINCT t.client),"
-	    " count(DISTINCT CASE WHEN t.kind = 'unanswered' THEN t.id END)"
-	    " FROM attempts a JOIN transactions t ON t.run_id = a.run_id AND t.shape = 'caa'"
-	    " AND t.query_ts_ns >= a.first_ns AND t.query_ts_ns <= a.last_ns"
-	    " AND (t.qname = a.name OR substr(a.name, -length(t.qname) - 1) = '.' || t.qname)"
-	    " AND (t.kind = 'unanswered' OR t.rcode = 5)"
-	    /* +u.run_id: look the source's own lookups up by client (index
-	     * transactions_client), not every lookup of the attempt's window */
-	    " AND EXISTS (SELECT 1 FROM transactions u WHERE +u.run_id = a.run_id"
-	    " AND u.client = t.client AND u.shape = 'caa' AND u.kind = 'answered'"
-	    " AND u.rcode IN (0, 3) AND u.query_ts_ns >= a.first_ns AND u.query_ts_ns <= a.last_ns"
-	    " AND (u.qname = a.name OR substr(a.name, -length(u.qname) - 1) = '.' || u.qname))"
-	    " WHERE " SCOPE("a.run_id", "a.first_ns") " AND a.caa_labels >= ?4 GROUP BY a.name "
-	                                              "ORDER BY count(DISTINCT t.id) DESC, a.name",
+	    "WITH a AS (SELECT id, run_id, name, first_ns, last_ns, caa_labels FROM attempts"
+	    " WHERE " SCOPE(
+	        "run_id",
+	        "first_ns") " AND caa_labels >= ?4),"
+	                    " f AS (SELECT id, run_id, client, qname, query_ts_ns, kind FROM "
+	                    "transactions"
+	                    " WHERE run_id IN (SELECT run_id FROM a) AND kind = 'unanswered' AND "
+	                    "shape = 'caa'"
+	                    " UNION ALL SELECT id, run_id, client, qname, query_ts_ns, kind FROM "
+	                    "transactions"
+	                    " WHERE run_id IN (SELECT run_id FROM a) AND kind = 'answered' AND "
+	                    "rcode = 5"
+	                    " AND shape = 'caa')"
+	                    " SELECT a.name, count(DISTINCT t.id), count(DISTINCT a.id), "
+	                    "max(a.caa_labels),"
+	                    " min(t.query_ts_ns), max(t.query_ts_ns), count(DISTINCT t.client),"
+	                    " count(DISTINCT CASE WHEN t.kind = 'unanswered' THEN t.id END)"
+	                    " FROM a CROSS JOIN f t ON t.run_id = a.run_id"
+	                    " AND t.query_ts_ns >= a.first_ns AND t.query_ts_ns <= a.last_ns"
+	                    " AND (t.qname = a.name OR substr(a.name, -length(t.qname) - 1) = '.' "
+	                    "|| t.qname)"
+	                    " AND EXISTS (SELECT 1 FROM transactions u WHERE +u.run_id = a.run_id"
+	                    " AND u.client = t.client AND u.shape = 'caa' AND u.kind = 'answered'"
+	                    " AND u.rcode IN (0, 3) AND u.query_ts_ns >= a.first_ns AND "
+	                    "u.query_ts_ns <= a.last_ns"
+	                    " AND (u.qname = a.name OR substr(a.name, -length(u.qname) - 1) = '.' "
+	                    "|| u.qname))"
+	                    " GROUP BY a.name ORDER BY count(DISTINCT t.id) DESC, a.name",
 	    scope);
 	if (st != NULL)
 		sqlite3_bind_int64(st, 4, min_labels);
