@@ -216,7 +216,18 @@ struct db {
 	bool bg_busy;             /* inflight is being written */
 	bool bg_stop;             /* the thread should exit */
 	bool bg_failed;           /* writing inflight failed; its rows wait for a retry */
+
+	/* one run's source totals added up as its rows are stored (NULL: none;
+	 * source_scan.h), by whichever thread writes */
+	struct db_source_fold *fold;
 };
+
+/* db_source_fold_rows() adds stored bucket rows to the fold (rows of other
+ * runs are skipped); source_scan.c. */
+void db_source_fold_rows(struct db_source_fold *f, const struct db_bucket_row *rows, size_t n);
+
+/* db_source_fold_free() frees a fold; NULL is a no-op. */
+void db_source_fold_free(struct db_source_fold *f);
 
 /* db_set_err() formats a message into db->err. Returns -1 so callers can
  * `return db_set_err(...)`. */

@@ -163,6 +163,7 @@ struct src_acc {
 	int64_t run;                 /* the run of the last row seen, 0 none */
 	int run_ca;                  /* index into cas[] of its validator CA in that run, -1 none */
 	uint64_t rows;               /* bucket rows added */
+	uint64_t last_start;         /* bucket start of the last row (the writer's fold) */
 	uint64_t n[A_COUNT];
 };
 
@@ -740,11 +741,141 @@ static void pass_free(struct pass *x)
 	scan_validators_free(x->vals);
 }
 
+/* ---- the writer's fold ------------------------------------------------ */
+
+/*
+ * The rows of one run added up as the writer stores them (see
+ * db_source_fold_start()). A source's rows reach the writer in order of
+ * their bucket start, each bucket once, unless the analyzer emitted a
+ * bucket in parts (its table was full, or packets came late): the store
+ * merges the parts, which per-bucket numbers (the buckets with failed TCP
+ * connections, the smallest session count among them) cannot do after the
+ * fact. A row that does not start after its source's last one makes the
+ * fold give up, as do more sources than it holds; the scan then reads the
+ * stored rows.
+ */
+struct db_source_fold {
+	struct pass x;
+	int64_t run;
+	bool gave_up;
+};
+
+static void fold_give_up(struct db_source_fold *f)
+{
+	f->gave_up = true;
+	pass_free(&f->x);
+	memset(&f->x, 0, sizeof(f->x));
+}
+
+int db_source_fold_start(struct db *db, int64_t run_id, unsigned max_sources)
+{
+	if (db == NULL || run_id <= 0)
+		return -1;
+	db_writer_quiesce(db);
+	db_source_fold_free(db->fold);
+	db->fold = NULL;
+	struct db_source_fold *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return db_set_err(db, "source totals: out of memory");
+	f->run = run_id;
+	f->x.max = max_sources ? max_sources : DB_SOURCE_SCAN_MAX_DEFAULT;
+	if (grow_slots(&f->x) != 0) {
+		free(f);
+		return db_set_err(db, "source totals: out of memory");
+	}
+	db->fold = f;
+	return 0;
+}
+
+void db_source_fold_rows(struct db_source_fold *f, const struct db_bucket_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n && !f->gave_up; i++) {
+		const struct db_bucket_row *r = &rows[i];
+		if (r->run_id != f->run)
+			continue;
+		const struct source_bucket *b = &r->b;
+		uint64_t c[C_LAST + 1] = {
+		    [C_START] = b->bucket_start_ns,
+		    [C_LEN] = b->bucket_len_s,
+		    [C_QUERIES] = b->queries,
+		    [C_QUERIES_UDP] = b->queries_udp,
+		    [C_QUERIES_TCP] = b->queries_tcp,
+		    [C_RESPONSES] = b->responses,
+		    [C_NOERROR] = b->rcode[RCODE_SLOT_NOERROR],
+		    [C_NXDOMAIN] = b->rcode[RCODE_SLOT_NXDOMAIN],
+		    [C_SERVFAIL] = b->rcode[RCODE_SLOT_SERVFAIL],
+		    [C_REFUSED] = b->rcode[RCODE_SLOT_REFUSED],
+		    [C_OTHER_RCODE] = b->rcode[RCODE_SLOT_FORMERR] + b->rcode[RCODE_SLOT_NOTIMP] +
+		                      b->rcode[RCODE_SLOT_OTHER],
+		    [C_TRUNCATED] = b->truncated,
+		    [C_UNANSWERED] = b->unanswered,
+		    [C_PEAK_QPS] = b->peak_qps,
+		    [C_MAX_CONC] = b->max_concurrent_tcp,
+		    [C_TCP_SESSIONS] = b->tcp_sessions,
+		    [C_TCP_REJECTED] = b->tcp_rejected,
+		    [C_TCP_FILTERED] = b->tcp_filtered,
+		    [C_TCP_SERVER_CLOSED] = b->tcp_server_closed,
+		    [C_FORMERR] = b->rcode[RCODE_SLOT_FORMERR],
+		    [C_NOTIMP] = b->rcode[RCODE_SLOT_NOTIMP],
+		    [C_RETRANSMITS] = b->retransmits,
+		};
+		size_t len = strlen(r->source);
+		const unsigned char *t = (const unsigned char *)r->source;
+		struct src_acc *a = find_source(&f->x, t, len, hash_text(t, len), f->x.max);
+		if (a == NULL || (a->rows > 0 && b->bucket_start_ns <= a->last_start)) {
+			fold_give_up(f);
+			return;
+		}
+		a->run = f->run;
+		a->last_start = b->bucket_start_ns;
+		acc_add(a, c);
+	}
+}
+
+/* Hands on the fold's sources for scan, with their validator CA and
+ * region. Returns 0, 1 when the fold cannot answer (nothing handed on), or
+ * -1. */
+static int fold_deliver(struct db *db, struct db_source_fold *f, const struct rules_scope *scope,
+                        struct db_source_scan *scan)
+{
+	size_t max = scan->max_sources ? scan->max_sources : DB_SOURCE_SCAN_MAX_DEFAULT;
+	if (f->gave_up || scan->point != NULL || scope->run_id != f->run || f->x.nsrc > max)
+		return 1;
+	struct scan_validators *v = NULL;
+	int rc = scan_validators_load(db, scope, SCAN_VALIDATORS_MAX, &v);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < f->x.nsrc; i++) {
+		struct src_acc *a = &f->x.src[i];
+		const struct scan_validator *r =
+		    scan_validators_find(v, f->run, src_key(a), a->len);
+		if (r != NULL && (keep_max(&a->ca, (const unsigned char *)r->ca) != 0 ||
+		                  keep_max(&a->region, (const unsigned char *)r->region) != 0)) {
+			scan_validators_free(v);
+			return db_set_err(db, "read source totals: out of memory");
+		}
+	}
+	scan_validators_free(v);
+	f->x.scan = scan;
+	scan->from_fold = true;
+	deliver_sources(&f->x);
+	return 0;
+}
+
+void db_source_fold_free(struct db_source_fold *f)
+{
+	if (f == NULL)
+		return;
+	pass_free(&f->x);
+	free(f);
+}
+
 int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan)
 {
 	if (db == NULL || scope == NULL || scan == NULL)
 		return -1;
 	scan->nsources = scan->npoints = 0;
+	scan->from_fold = false;
 	if (scan->point != NULL && scan->step_ns == 0)
 		return db_set_err(db, "read the time series per CA: step must be > 0");
 	size_t max = scan->max_sources ? scan->max_sources : DB_SOURCE_SCAN_MAX_DEFAULT;
@@ -752,6 +883,16 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 	int rc = -1;
 	if (db_flush(db) != 0)
 		goto done;
+	if (db->fold != NULL) {
+		/* the run's rows were added up as they were stored: taken once */
+		struct db_source_fold *f = db->fold;
+		db->fold = NULL;
+		rc = fold_deliver(db, f, scope, scan);
+		db_source_fold_free(f);
+		if (rc != 1)
+			goto done;
+		rc = -1;
+	}
 	int prc = scan_validators_load(
 	    db, scope, scan->max_validators ? scan->max_validators : SCAN_VALIDATORS_MAX, &x.vals);
 	if (prc < 0)

@@ -53,6 +53,9 @@ struct db_source_scan {
 	/* out: how many sources and points were handed on (the one whose
 	 * callback stopped the list included) */
 	int nsources, npoints;
+	/* out: the totals were added up as the rows were stored
+	 * (db_source_fold_start()), none was read back */
+	bool from_fold;
 };
 
 /*
@@ -64,5 +67,17 @@ struct db_source_scan {
  * rows may have been handed on already.
  */
 int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan);
+
+/*
+ * db_source_fold_start() makes the database add up the bucket rows of
+ * run_id as it stores them (up to max_sources sources; 0 means
+ * DB_SOURCE_SCAN_MAX_DEFAULT), so that the first db_source_scan() of that
+ * run (its run scope, without a series) reads none of them back: analyze
+ * stores a run and then reads its totals at once. The totals are those of
+ * the stored rows; when they cannot be (a bucket of a source stored in
+ * parts, too many sources) the scan reads the rows as always. Call it
+ * before the run's first row. Returns 0 or -1.
+ */
+int db_source_fold_start(struct db *db, int64_t run_id, unsigned max_sources);
 
 #endif

@@ -332,6 +332,8 @@ static int write_queue(struct db *db, struct db_queue *q)
 	}
 	if (db_commit(db, "write batch: commit") != 0)
 		return -1;
+	if (db->fold != NULL) /* stored: now they count */
+		db_source_fold_rows(db->fold, q->buckets, q->n_buckets);
 	queue_clear(q);
 	return 0;
 }

@@ -391,3 +391,84 @@ Test(source_scan, a_memory_only_pass_gives_up_beyond_its_sources)
 	cr_assert_eq(g.ns, 4);
 	db_close(db);
 }
+
+/* The sources of scope without a series: their digest, and whether they
+ * came from the totals added up as the rows were stored. */
+static struct digest sources_of(struct db *db, const struct rules_scope *scope, bool *from_fold)
+{
+	struct digest d = {1469598103934665603ull, 0, 0};
+	struct db_source_scan scan = {.source = digest_source, .source_ctx = &d};
+	cr_assert_eq(db_source_scan(db, scope, &scan), 0, "%s", db_errmsg(db));
+	*from_fold = scan.from_fold;
+	return d;
+}
+
+/* A run whose rows are added up as they are stored (analyze) gives the
+ * totals, validators' CA and region included, that reading the stored rows
+ * gives; the first scan of the run takes them, later ones read. */
+Test(source_scan, a_run_added_up_as_it_is_stored_gives_the_stored_totals)
+{
+	struct db *db = open_ok();
+	int64_t r = begin(db, "folded", T0);
+	cr_assert_eq(db_source_fold_start(db, r, 0), 0, "%s", db_errmsg(db));
+	for (unsigned m = 0; m < 4; m++)
+		for (unsigned i = 0; i < 40; i++) {
+			char addr[64];
+			snprintf(addr, sizeof(addr), i % 2 ? "10.1.0.%u" : "2001:db8::%u", i);
+			bucket(db, r, addr, m, 1 + (i + m) % 9, i % 4 == 0, i % 6,
+			       (i + m) % 5 == 0);
+		}
+	validator(db, r, "10.1.0.3", "digicert", "ripe", MPIC_CONF_HIGH);
+	validator(db, r, "10.1.0.5", "sectigo", "apnic", MPIC_CONF_LOW);
+	fx_run_finish(db, r, T0, T0 + 4 * BUCKET * SEC - 1);
+	const struct rules_scope run = {.run_id = r, .from_ns = 0, .to_ns = UINT64_MAX};
+	bool folded, read;
+	struct digest f = sources_of(db, &run, &folded), s = sources_of(db, &run, &read);
+	cr_assert(folded, "the first scan takes the added-up totals");
+	cr_assert_not(read, "later scans read the rows");
+	cr_assert_eq(f.sources, 40);
+	cr_assert_eq(f.sources, s.sources);
+	cr_assert_eq(f.h, s.h, "the added-up totals differ from the stored rows");
+	db_close(db);
+}
+
+/* A bucket stored in two parts (the analyzer's table was full): the store
+ * merges them, the fold cannot, so the scan reads the merged rows. */
+Test(source_scan, a_bucket_stored_in_parts_is_read_back_merged)
+{
+	struct db *db = open_ok();
+	int64_t r = begin(db, "parts", T0);
+	cr_assert_eq(db_source_fold_start(db, r, 0), 0, "%s", db_errmsg(db));
+	bucket(db, r, "10.0.0.9", 1, 10, 0, 5, 2);
+	bucket(db, r, "10.0.0.9", 2, 10, 0, 4, 1);
+	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db)); /* the first parts are stored */
+	bucket(db, r, "10.0.0.9", 1, 6, 0, 3, 1);           /* the rest of minute 1 */
+	fx_run_finish(db, r, T0, T0 + 4 * BUCKET * SEC - 1);
+	const struct rules_scope run = {.run_id = r, .from_ns = 0, .to_ns = UINT64_MAX};
+	struct got g;
+	memset(&g, 0, sizeof(g));
+	struct db_source_scan scan = {.source = on_source, .source_ctx = &g};
+	cr_assert_eq(db_source_scan(db, &run, &scan), 0, "%s", db_errmsg(db));
+	cr_assert_not(scan.from_fold);
+	cr_assert_eq(g.ns, 1);
+	cr_assert_eq(g.s[0].queries, 26);
+	cr_assert_eq(g.s[0].tcp_rejected, 4);
+	cr_assert_eq(g.s[0].fail_buckets, 2, "minute 1 is one bucket");
+	cr_assert_eq(g.s[0].fail_conc_min, 4, "minute 1 reached 5 sessions");
+	db_close(db);
+}
+
+/* Only the run's own scope takes the added-up totals. */
+Test(source_scan, a_time_span_reads_the_stored_rows)
+{
+	struct db *db = open_ok();
+	int64_t r = begin(db, "span", T0);
+	cr_assert_eq(db_source_fold_start(db, r, 0), 0, "%s", db_errmsg(db));
+	bucket(db, r, "10.0.0.7", 0, 3, 0, 0, 0);
+	fx_run_finish(db, r, T0, T0 + BUCKET * SEC - 1);
+	bool folded;
+	struct digest d = sources_of(db, &SPAN, &folded);
+	cr_assert_not(folded);
+	cr_assert_eq(d.sources, 1);
+	db_close(db);
+}

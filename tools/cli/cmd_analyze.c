@@ -34,6 +34,7 @@
 #include "hash.h"
 #include "pcap_file.h"
 #include "progress.h"
+#include "source_scan.h"
 
 /* Frame bytes folded into the fingerprint, for the first frames only; later
  * frames add their time and lengths, which is cheap and still tells captures apart. */
@@ -238,7 +239,10 @@ int cmd_analyze(int argc, char **argv)
 	    .timeout_ms = o.acfg.timeout_ms ? o.acfg.timeout_ms : TXN_TIMEOUT_MS_DEFAULT,
 	};
 	struct db_sink sink_ctx = {.db = db, .run_id = db_run_begin(db, &info)};
-	if (sink_ctx.run_id < 0) {
+	/* the summary and the rules read the run's per-source totals: added up
+	 * as the rows are stored, they need not be read back */
+	if (sink_ctx.run_id < 0 ||
+	    db_source_fold_start(db, sink_ctx.run_id, ANALYZE_SOURCES_KEPT) != 0) {
 		fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
