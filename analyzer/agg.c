@@ -53,6 +53,8 @@ static struct agg_entry *entry_of(struct source_bucket *row)
 struct agg {
 	struct agg_config cfg;
 	uint64_t bucket_ns;
+	uint64_t cur_start; /* the bucket of the latest time asked about: most
+	                       frames fall in it, and need no division */
 	agg_emit_fn emit;
 	agg_second_fn emit_second;
 	void *ctx;
@@ -225,9 +227,17 @@ static void grow_heads(struct agg *a)
 	a->head_mask = nheads - 1;
 }
 
-uint64_t agg_hash(const struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
+/* The start of the bucket holding ts_ns. */
+static uint64_t bucket_start(struct agg *a, uint64_t ts_ns)
 {
-	return key_hash(a, source, ts_ns - ts_ns % a->bucket_ns);
+	if (ts_ns - a->cur_start >= a->bucket_ns) /* also when ts_ns < cur_start */
+		a->cur_start = ts_ns - ts_ns % a->bucket_ns;
+	return a->cur_start;
+}
+
+uint64_t agg_hash(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
+{
+	return key_hash(a, source, bucket_start(a, ts_ns));
 }
 
 void agg_prefetch_head(const struct agg *a, uint64_t h)
@@ -235,7 +245,7 @@ void agg_prefetch_head(const struct agg *a, uint64_t h)
 	__builtin_prefetch(&a->heads[h & a->head_mask]);
 }
 
-void agg_prefetch(const struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
+void agg_prefetch(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
 {
 	agg_prefetch_row(a, agg_hash(a, source, ts_ns));
 }
@@ -254,7 +264,7 @@ void agg_prefetch_row(const struct agg *a, uint64_t h)
 
 struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns)
 {
-	uint64_t start = ts_ns - ts_ns % a->bucket_ns;
+	uint64_t start = bucket_start(a, ts_ns);
 	if (a->last != AGG_NIL) {
 		struct agg_entry *e = &a->entries[a->last];
 		if (e->row.bucket_start_ns == start && dcv_addr_equal(&e->row.source, source))

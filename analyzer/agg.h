@@ -63,13 +63,13 @@ struct source_bucket *agg_get(struct agg *a, const struct dcv_addr *source, uint
  * return for source and ts_ns, so that the cache miss overlaps with the work
  * done before that call (parsing the message). A hint: no effect on
  * results. */
-void agg_prefetch(const struct agg *a, const struct dcv_addr *source, uint64_t ts_ns);
+void agg_prefetch(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns);
 
 /* The same in two steps, for a caller that looks several frames ahead:
  * agg_hash() is the row's hash for source and ts_ns, agg_prefetch_head()
  * loads its chain head, and agg_prefetch_row() (some time later, when the
  * head is in the cache) the first row of the chain. Hints only. */
-uint64_t agg_hash(const struct agg *a, const struct dcv_addr *source, uint64_t ts_ns);
+uint64_t agg_hash(struct agg *a, const struct dcv_addr *source, uint64_t ts_ns);
 void agg_prefetch_head(const struct agg *a, uint64_t h);
 void agg_prefetch_row(const struct agg *a, uint64_t h);
 
