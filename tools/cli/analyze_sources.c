@@ -63,6 +63,26 @@ static uint64_t failures_of(const struct db_rule_source *r)
 	return r->unanswered + r->servfail + r->refused + r->tcp_rejected + r->tcp_filtered;
 }
 
+/* Restores the heap of v[0..n) below i: the root is the one that comes
+ * last in cmp order. */
+static void sift_down(const struct db_rule_source **v, unsigned i, unsigned n,
+                      int (*cmp)(const void *, const void *))
+{
+	for (;;) {
+		unsigned c = 2 * i + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && cmp(&v[c + 1], &v[c]) > 0)
+			c++;
+		if (cmp(&v[c], &v[i]) <= 0)
+			return;
+		const struct db_rule_source *t = v[i];
+		v[i] = v[c];
+		v[c] = t;
+		i = c;
+	}
+}
+
 /* Most queries first, then by address text. */
 static int by_queries(const void *p, const void *q)
 {
@@ -82,6 +102,24 @@ static int by_failures(const void *p, const void *q)
 	if (fa != fb)
 		return fa > fb ? -1 : 1;
 	return strcmp(a->source, b->source);
+}
+
+/* Moves the k first of v[0..n) in cmp order to v[0..k), sorted, and
+ * returns k (0 < k < n): a heap of the k best so far, whose root is the
+ * worst of them, instead of sorting all n for the first ten. */
+static unsigned select_first(const struct db_rule_source **v, unsigned n, unsigned k,
+                             int (*cmp)(const void *, const void *))
+{
+	/* v[0..k) becomes a heap: a parent is never before its children */
+	for (unsigned i = k / 2; i-- > 0;)
+		sift_down(v, i, k, cmp);
+	for (unsigned i = k; i < n; i++)
+		if (cmp(&v[i], &v[0]) < 0) {
+			v[0] = v[i];
+			sift_down(v, 0, k, cmp);
+		}
+	qsort(v, k, sizeof(*v), cmp);
+	return k;
 }
 
 static void to_total(const struct db_rule_source *r, struct db_source_total *t)
@@ -118,14 +156,17 @@ int analyze_sources_top(struct db *db, int64_t run_id, const struct analyze_sour
 	const struct db_rule_source **v = malloc((s->n ? s->n : 1) * sizeof(*v));
 	if (v == NULL)
 		return db_top_sources(db, run_id, order, limit, fn, ctx);
+	int (*cmp)(const void *, const void *) =
+	    order == DB_TOP_BY_QUERIES ? by_queries : by_failures;
 	unsigned n = 0;
 	for (unsigned i = 0; i < s->n; i++)
 		if (order == DB_TOP_BY_QUERIES || failures_of(&s->src[i]) > 0)
 			v[n++] = &s->src[i];
-	if (n > 1)
-		qsort(v, n, sizeof(*v), order == DB_TOP_BY_QUERIES ? by_queries : by_failures);
-	if (limit != 0 && n > limit)
-		n = limit;
+	if (limit != 0 && n > limit) {
+		n = select_first(v, n, limit, cmp);
+	} else if (n > 1) {
+		qsort(v, n, sizeof(*v), cmp);
+	}
 	int k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct db_source_total t;
