@@ -62,10 +62,9 @@ static void usage(FILE *out)
 	    "  --no-progress       no progress line (it is shown only on a terminal anyway)\n"
 	    "  -h, --help          this help\n"
 	    "\n"
-	    "exit codes: 0 success, 1 internal failure, 2 usage error, 5 findings at or above\n"
-	    "--fail-on, 3 an input could not\n"
+	    "exit codes: 0 success, 1 internal failure, 2 usage error, 3 an input could not\n"
 	    "be read (nothing is analyzed) or was read only in part (what was read is stored\n"
-	    "and reported), 4 database error\n",
+	    "and reported), 4 database error, 5 findings at or above --fail-on\n",
 	    DB_PATH_DEFAULT, TXN_TIMEOUT_MS_DEFAULT, AGG_BUCKET_LEN_S_DEFAULT, ANALYZE_TOP_DEFAULT,
 	    AGG_MAX_ENTRIES_DEFAULT, TXN_MAX_PENDING_DEFAULT, DEPTH_MAX_MESSAGES_DEFAULT);
 }
