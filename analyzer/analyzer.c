@@ -454,6 +454,12 @@ int analyzer_advance(struct analyzer *a, uint64_t now_ns)
 
 int analyzer_frame(struct analyzer *a, const struct cap_frame *f)
 {
+	return analyzer_frame_hinted(a, f, NULL);
+}
+
+int analyzer_frame_hinted(struct analyzer *a, const struct cap_frame *f,
+                          const struct analyzer_hint *h)
+{
 	struct dcv_pkt pkt;
 	if (a->acc.frames == 0 && a->cfg.reproducible) {
 		size_t n = f->data != NULL ? (f->caplen < 64 ? f->caplen : 64) : 0;
@@ -471,7 +477,8 @@ int analyzer_frame(struct analyzer *a, const struct cap_frame *f)
 	if (a->now_ns >= a->next_tick_ns)
 		tick(a);
 
-	int rc = decode_frame(a->decoder, f, &pkt);
+	int rc = h != NULL ? decode_frame_peeked(a->decoder, f, h->peek_rc, &h->pkt, &pkt)
+	                   : decode_frame(a->decoder, f, &pkt);
 	switch (rc) {
 	case DECODE_PACKET:
 		break;
@@ -517,21 +524,22 @@ int analyzer_frame(struct analyzer *a, const struct cap_frame *f)
 
 void analyzer_hint_start(struct analyzer *a, const struct cap_frame *f, struct analyzer_hint *h)
 {
-	struct dcv_pkt pkt;
+	const struct dcv_pkt *pkt = &h->pkt;
 	h->dns = false;
 	a->hinted = true;
-	if (decode_peek(f, &pkt) != DECODE_PACKET)
+	h->peek_rc = decode_peek(f, &h->pkt);
+	if (h->peek_rc != DECODE_PACKET)
 		return;
-	bool to_server = analyzer_is_dns_port(a, pkt.dport);
-	if (!to_server && !analyzer_is_dns_port(a, pkt.sport))
+	bool to_server = analyzer_is_dns_port(a, pkt->dport);
+	if (!to_server && !analyzer_is_dns_port(a, pkt->sport))
 		return;
 	/* UDP: the QR bit says who the client is, as in handle_dns() */
-	if (pkt.proto == DCV_PROTO_UDP && pkt.payload_len > 2)
-		to_server = !(pkt.payload[2] & 0x80);
-	const struct dcv_addr *client = to_server ? &pkt.src : &pkt.dst;
+	if (pkt->proto == DCV_PROTO_UDP && pkt->payload_len > 2)
+		to_server = !(pkt->payload[2] & 0x80);
+	const struct dcv_addr *client = to_server ? &pkt->src : &pkt->dst;
 	h->dns = true;
 	h->response = !to_server;
-	h->agg_h = agg_hash(a->agg, client, pkt.ts_ns);
+	h->agg_h = agg_hash(a->agg, client, pkt->ts_ns);
 	agg_prefetch_head(a->agg, h->agg_h);
 	if (h->response) {
 		/* the transaction's end: the source's validator state and facts */

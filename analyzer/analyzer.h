@@ -112,9 +112,11 @@ const struct depth *analyzer_depth(const struct analyzer *a);
 /* What analyzer_hint_start() found out about a frame that analyzer_frame()
  * will see later: the hashes its lookups will use. */
 struct analyzer_hint {
-	bool dns;       /* a DNS packet: the rest is set */
-	bool response;  /* a response (its transaction ends) */
-	uint64_t agg_h; /* agg_hash() of the client's row */
+	int peek_rc;        /* decode_peek() of the frame */
+	struct dcv_pkt pkt; /* its packet, when peek_rc is DECODE_PACKET */
+	bool dns;           /* a DNS packet: the rest is set */
+	bool response;      /* a response (its transaction ends) */
+	uint64_t agg_h;     /* agg_hash() of the client's row */
 	uint64_t mpic_h;
 };
 
@@ -126,6 +128,12 @@ struct analyzer_hint {
  * on its own. */
 void analyzer_hint_start(struct analyzer *a, const struct cap_frame *f, struct analyzer_hint *h);
 void analyzer_hint_finish(const struct analyzer *a, const struct analyzer_hint *h);
+
+/* analyzer_frame_hinted() is analyzer_frame() for a frame that
+ * analyzer_hint_start() has seen (h, or NULL): the frame is not decoded a
+ * second time. Same results. */
+int analyzer_frame_hinted(struct analyzer *a, const struct cap_frame *f,
+                          const struct analyzer_hint *h);
 
 /* analyzer_advance() moves the analyzer's clock to now_ns when no frame
  * has (a live capture in a quiet moment): transactions older than the

@@ -258,6 +258,18 @@ int decode_frame(struct decoder *d, const struct cap_frame *f, struct dcv_pkt *o
 	return decode_transport(&ii, out);
 }
 
+int decode_frame_peeked(struct decoder *d, const struct cap_frame *f, int peek_rc,
+                        const struct dcv_pkt *peeked, struct dcv_pkt *out)
+{
+	if (peek_rc != DECODE_PACKET || d->verify_ipv4_checksum)
+		return decode_frame(d, f, out);
+	/* not a fragment: only decode_frame()'s expiry step is left to do */
+	if (frag_table_count(d->frags) != 0)
+		frag_table_expire(d->frags, f->ts_ns);
+	*out = *peeked;
+	return DECODE_PACKET;
+}
+
 int decode_peek(const struct cap_frame *f, struct dcv_pkt *out)
 {
 	struct ip_info ii;

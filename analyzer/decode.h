@@ -110,6 +110,16 @@ int decode_frame(struct decoder *d, const struct cap_frame *f, struct dcv_pkt *o
 int decode_peek(const struct cap_frame *f, struct dcv_pkt *out);
 
 /*
+ * decode_frame_peeked() is decode_frame() for a frame that decode_peek()
+ * has seen (peek_rc, *peeked; payload still pointing into f): a packet it
+ * decoded is taken as it is instead of being decoded again (unless the
+ * decoder verifies IPv4 checksums, which the peek does not); anything else
+ * is decoded in full.
+ */
+int decode_frame_peeked(struct decoder *d, const struct cap_frame *f, int peek_rc,
+                        const struct dcv_pkt *peeked, struct dcv_pkt *out);
+
+/*
  * decoder_expire() drops fragment chains older than the timeout at now_ns
  * (called at end of input with UINT64_MAX to flush). Returns how many
  * datagrams were dropped; they are also counted in stats.

@@ -51,7 +51,8 @@ void frame_pipe_free(struct frame_pipe *p)
 /* Analyzes the oldest frame held. */
 static int analyze_oldest(struct frame_pipe *p)
 {
-	return analyzer_frame(p->a, &p->s[p->out++ % FRAME_PIPE_DEPTH].f);
+	const struct slot *s = &p->s[p->out++ % FRAME_PIPE_DEPTH];
+	return analyzer_frame_hinted(p->a, &s->f, &s->hint);
 }
 
 int frame_pipe_drain(struct frame_pipe *p)

@@ -8,9 +8,10 @@
  * The pipe copies each frame it is given, asks the analyzer to start the
  * loads for it (analyzer_hint_start()), a few frames later to start the
  * dependent ones (analyzer_hint_finish()), and a few frames after that hands
- * it to analyzer_frame(): the loads of several frames overlap instead of
- * adding up. Frames are analyzed in the order given, unchanged; only when
- * they are analyzed moves. For captures read from files, where the next
+ * it to analyzer_frame_hinted() (which takes the headers the look-ahead
+ * decoded instead of decoding them again): the loads of several frames
+ * overlap instead of adding up. Frames are analyzed in the order given,
+ * unchanged; only when they are analyzed moves. For captures read from files, where the next
  * frames are at hand; a live capture that waits for packets feeds
  * analyzer_frame() directly.
  */

@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct analyzer_hint hint;
 		analyzer_hint_start(a, &f, &hint);
 		analyzer_hint_finish(a, &hint);
-		analyzer_frame(a, &f);
+		analyzer_frame_hinted(a, &f, &hint);
 		free(frame);
 		off += len;
 	}
