@@ -11,12 +11,12 @@
  */
 #include "fleet_rules.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ch_fleet.h"
+#include "rule.h"
 #include "rule_judge.h"
 #include "rule_site_asymmetry.h"
 
@@ -74,36 +74,13 @@ static int add_attempt_group(void *ctx, const struct db_ch_attempt_group *g)
 	return arr_add(ctx, g);
 }
 
-/* Appends formatted text to buf (cut at len). */
-static void append(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	if (used + 1 >= len)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
-static void metric(struct finding *f, const char *key, double value)
-{
-	if (f->nmetrics >= FINDING_METRICS_MAX)
-		return;
-	snprintf(f->metrics[f->nmetrics].key, sizeof(f->metrics[f->nmetrics].key), "%s", key);
-	f->metrics[f->nmetrics++].value = value;
-}
-
+/* A finding about one (site, server, CA) from first_ns to last_ns. */
 static void init(struct finding *f, const char *rule, enum rule_severity sev, const char *site,
                  const char *server, const char *ca, uint64_t first_ns, uint64_t last_ns)
 {
-	memset(f, 0, sizeof(*f));
-	snprintf(f->rule, sizeof(f->rule), "%s", rule);
-	f->severity = sev;
-	snprintf(f->subject_kind, sizeof(f->subject_kind), "site/server/ca");
-	snprintf(f->subject, sizeof(f->subject), "%s/%s/%s", site, server, ca);
+	char subject[sizeof(f->subject)];
+	snprintf(subject, sizeof(subject), "%s/%s/%s", site, server, ca);
+	rule_finding_init(f, rule, sev, "site/server/ca", subject);
 	f->first_seen_ns = first_ns;
 	f->last_seen_ns = last_ns;
 }
@@ -130,13 +107,13 @@ static uint64_t count_of(const struct db_ch_ca_group *g, enum counter c)
 static void by_region(char *buf, size_t len, const struct db_ch_ca_group *g, size_t n,
                       enum counter c)
 {
-	append(buf, len, "; by region:");
+	rule_append(buf, len, "; by region:");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t k = count_of(&g[i], c);
 		uint64_t of = c == C_TCP ? k + g[i].tcp_sessions : g[i].queries;
 		if (k > 0)
-			append(buf, len, " %s %llu/%llu", g[i].region, (unsigned long long)k,
-			       (unsigned long long)of);
+			rule_append(buf, len, " %s %llu/%llu", g[i].region, (unsigned long long)k,
+			            (unsigned long long)of);
 	}
 }
 
@@ -177,9 +154,9 @@ static int judge_ca(const struct db_ch_ca_group *g, size_t n, const struct rules
 		         (unsigned long long)t.tcp_filtered, (unsigned long long)t.responses);
 		by_region(f.evidence, sizeof(f.evidence), g, n, C_TCP);
 		snprintf(f.recommendation, sizeof(f.recommendation), "%s", rule_advice_tcp53);
-		metric(&f, "tcp_failed", (double)failed);
-		metric(&f, "tcp_attempts", (double)tcp_attempts);
-		metric(&f, "failed_share", rule_share(failed, tcp_attempts));
+		rule_metric(&f, "tcp_failed", (double)failed);
+		rule_metric(&f, "tcp_attempts", (double)tcp_attempts);
+		rule_metric(&f, "failed_share", rule_share(failed, tcp_attempts));
 		if (fn(ctx, &f) != 0)
 			return -1;
 		found++;
@@ -211,10 +188,10 @@ static int judge_ca(const struct db_ch_ca_group *g, size_t n, const struct rules
 		         answers[k].c == C_REFUSED    ? rule_advice_refused
 		         : answers[k].c == C_SERVFAIL ? rule_advice_servfail
 		                                      : rule_advice_drops);
-		metric(&f, answers[k].metric, (double)count);
-		metric(&f, "queries", (double)t.queries);
-		metric(&f, "share", rule_share(count, t.queries));
-		metric(&f, "sources", (double)t.sources);
+		rule_metric(&f, answers[k].metric, (double)count);
+		rule_metric(&f, "queries", (double)t.queries);
+		rule_metric(&f, "share", rule_share(count, t.queries));
+		rule_metric(&f, "sources", (double)t.sources);
 		if (fn(ctx, &f) != 0)
 			return -1;
 		found++;
@@ -240,10 +217,10 @@ static int judge_attempts(const struct db_ch_attempt_group *a, const struct rule
 	         a->site, a->server, (unsigned long long)bad, (unsigned long long)a->attempts,
 	         a->ca, (unsigned long long)a->at_risk, (unsigned long long)a->failed);
 	snprintf(f.recommendation, sizeof(f.recommendation), "%s", rule_advice_mpic);
-	metric(&f, "attempts", (double)a->attempts);
-	metric(&f, "at_risk", (double)a->at_risk);
-	metric(&f, "failed", (double)a->failed);
-	metric(&f, "share", rule_share(bad, a->attempts));
+	rule_metric(&f, "attempts", (double)a->attempts);
+	rule_metric(&f, "at_risk", (double)a->at_risk);
+	rule_metric(&f, "failed", (double)a->failed);
+	rule_metric(&f, "share", rule_share(bad, a->attempts));
 	return fn(ctx, &f) != 0 ? -1 : 1;
 }
 

@@ -58,29 +58,14 @@ static void bucket_at(struct db *db, int64_t id, const char *addr, uint64_t ts_n
 	cr_assert_eq(db_source_bucket_add(db, id, &b), 0, "%s", db_errmsg(db));
 }
 
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3 *h = NULL;
-	cr_assert_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *st = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
-	             sqlite3_errmsg(h));
-	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t v =
-	    sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
 Test(live_store, schema_version_4_has_capture_intervals)
 {
 	char *path = db_path();
 	struct db *db = open_ok(path);
 	cr_assert_geq(db_schema_version(db), 4);
 	cr_assert_eq(db_close(db), 0);
-	cr_assert_eq(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = "
-	                           "'capture_intervals'"),
+	cr_assert_eq(test_sql_number(path, "SELECT count(*) FROM sqlite_schema WHERE name = "
+	                                   "'capture_intervals'"),
 	             1);
 }
 
@@ -103,9 +88,10 @@ Test(live_store, interval_rows_sum_to_the_run_totals)
 	cr_assert_eq(db_capture_interval_add(db, id, &a), 0, "%s", db_errmsg(db));
 	cr_assert_eq(db_capture_interval_add(db, id, &b), 0, "%s", db_errmsg(db));
 	cr_assert_eq(db_close(db), 0);
-	cr_assert_eq(raw_int(path, "SELECT sum(frames) FROM capture_intervals"), 150);
-	cr_assert_eq(raw_int(path, "SELECT sum(ringbuf_dropped) FROM capture_intervals"), 4);
-	cr_assert_eq(raw_int(path, "SELECT sum(evictions) FROM capture_intervals"), 4);
+	cr_assert_eq(test_sql_number(path, "SELECT sum(frames) FROM capture_intervals"), 150);
+	cr_assert_eq(test_sql_number(path, "SELECT sum(ringbuf_dropped) FROM capture_intervals"),
+	             4);
+	cr_assert_eq(test_sql_number(path, "SELECT sum(evictions) FROM capture_intervals"), 4);
 }
 
 Test(live_store, interval_with_unknown_capture_or_run_is_refused)
@@ -132,9 +118,10 @@ Test(live_store, progress_updates_a_running_run_and_not_a_finished_one)
 	struct db_run_summary sum = {
 	    .first_packet_ns = NOW, .last_packet_ns = NOW + SEC, .acc = &acc};
 	cr_assert_eq(db_run_progress(db, id, &sum), 0, "%s", db_errmsg(db));
-	cr_assert_eq(raw_int(path, "SELECT queries FROM runs"), 21);
-	cr_assert_eq(raw_int(path, "SELECT kernel_dropped FROM runs"), 5);
-	cr_assert_eq(raw_int(path, "SELECT finished_ns FROM runs"), INT64_MIN, "still running");
+	cr_assert_eq(test_sql_number(path, "SELECT queries FROM runs"), 21);
+	cr_assert_eq(test_sql_number(path, "SELECT kernel_dropped FROM runs"), 5);
+	cr_assert_eq(test_sql_number(path, "SELECT finished_ns FROM runs"), INT64_MIN,
+	             "still running");
 	finish(db, id);
 	cr_assert_eq(db_run_progress(db, id, &sum), -1, "a finished run is not updated");
 	cr_assert_eq(db_close(db), 0);
@@ -164,15 +151,16 @@ Test(live_store, retention_deletes_old_rows_and_emptied_runs_but_keeps_the_live_
 	int64_t n = db_retention_purge(db, NOW - 30 * DAY, live);
 	cr_assert_gt(n, 0, "%s", db_errmsg(db));
 	cr_assert_eq(db_close(db), 0);
-	cr_assert_eq(raw_int(path, "SELECT count(*) FROM source_stats"), 1);
-	cr_assert_eq(raw_int(path, "SELECT count(*) FROM source_stats WHERE source = "
-	                           "'192.0.2.3'"),
+	cr_assert_eq(test_sql_number(path, "SELECT count(*) FROM source_stats"), 1);
+	cr_assert_eq(test_sql_number(path, "SELECT count(*) FROM source_stats WHERE source = "
+	                                   "'192.0.2.3'"),
 	             1);
-	cr_assert_eq(raw_int(path, "SELECT count(*) FROM capture_intervals"), 0);
-	cr_assert_eq(raw_int(path, "SELECT count(*) FROM runs WHERE fingerprint = 'old'"), 0,
-	             "an emptied finished run goes");
-	cr_assert_eq(raw_int(path, "SELECT count(*) FROM runs WHERE fingerprint = 'mixed'"), 1);
-	cr_assert_eq(raw_int(path, "SELECT count(*) FROM runs WHERE kind = 'live'"), 1,
+	cr_assert_eq(test_sql_number(path, "SELECT count(*) FROM capture_intervals"), 0);
+	cr_assert_eq(test_sql_number(path, "SELECT count(*) FROM runs WHERE fingerprint = 'old'"),
+	             0, "an emptied finished run goes");
+	cr_assert_eq(test_sql_number(path, "SELECT count(*) FROM runs WHERE fingerprint = 'mixed'"),
+	             1);
+	cr_assert_eq(test_sql_number(path, "SELECT count(*) FROM runs WHERE kind = 'live'"), 1,
 	             "the running live run stays");
 	/* rows deleted: 3 source_stats + 1 interval + 1 run */
 	cr_assert_eq(n, 5);

@@ -258,22 +258,6 @@ static inline long long ch_number(const char *sql)
 	return v;
 }
 
-/* The single number sql selects from a host's SQLite file: what ClickHouse
- * must hold after shipping is compared with it. */
-static inline long long sqlite_number(const char *db_path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	cr_assert_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *st = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
-	             sqlite3_errmsg(db));
-	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-	long long v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
 	(void)set;

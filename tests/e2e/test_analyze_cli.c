@@ -102,20 +102,6 @@ static json_int_t jint(json_t *root, const char *path)
 	return json_integer_value(cur);
 }
 
-static long long sql_count(const char *db_path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	cr_assert_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
-	             sqlite3_errmsg(db));
-	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-	long long v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 Test(analyze_cli, known_capture_gives_exact_counts)
 {
 	const char *dir = test_tmpdir();
@@ -149,8 +135,9 @@ Test(analyze_cli, known_capture_gives_exact_counts)
 	char db[600];
 	snprintf(db, sizeof(db), "%s/t.db", dir);
 	/* notable transactions: REFUSED, SERVFAIL, and the drop */
-	cr_assert_eq(sql_count(db, "SELECT count(*) FROM transactions"), 3);
-	cr_assert_eq(sql_count(db, "SELECT count(*) FROM transactions WHERE rcode IS NULL"), 1);
+	cr_assert_eq(test_sql_number(db, "SELECT count(*) FROM transactions"), 3);
+	cr_assert_eq(test_sql_number(db, "SELECT count(*) FROM transactions WHERE rcode IS NULL"),
+	             1);
 }
 
 Test(analyze_cli, same_capture_twice_is_counted_once)
@@ -162,13 +149,13 @@ Test(analyze_cli, same_capture_twice_is_counted_once)
 	write_small_capture(pcap);
 	snprintf(args, sizeof(args), "--db %s %s", db, pcap);
 	json_decref(run_json(args, 0));
-	long long rows = sql_count(db, "SELECT count(*) FROM source_stats");
+	long long rows = test_sql_number(db, "SELECT count(*) FROM source_stats");
 	json_t *j = run_json(args, 0);
 	cr_assert_eq(jint(j, "run.replaced_runs"), 1);
 	json_decref(j);
-	cr_assert_eq(sql_count(db, "SELECT count(*) FROM runs"), 1);
-	cr_assert_eq(sql_count(db, "SELECT count(*) FROM source_stats"), rows);
-	cr_assert_eq(sql_count(db, "SELECT count(*) FROM transactions"), 3);
+	cr_assert_eq(test_sql_number(db, "SELECT count(*) FROM runs"), 1);
+	cr_assert_eq(test_sql_number(db, "SELECT count(*) FROM source_stats"), rows);
+	cr_assert_eq(test_sql_number(db, "SELECT count(*) FROM transactions"), 3);
 }
 
 Test(analyze_cli, stdin_input_counts_like_the_file)
@@ -541,7 +528,7 @@ Test(analyze_cli, source_lists_equal_the_sums_of_the_stored_buckets)
 			free(got);
 			cr_expect_eq(
 			    jint(j, "source_count"),
-			    sql_count(db, "SELECT count(DISTINCT source) FROM source_stats"));
+			    test_sql_number(db, "SELECT count(DISTINCT source) FROM source_stats"));
 			json_decref(j);
 		}
 	}
@@ -561,7 +548,7 @@ Test(analyze_cli, more_sources_than_memory_holds_give_the_same_lists, .timeout =
 	json_t *j = run_json(args, 0);
 	cr_assert_gt(jint(j, "source_count"), 250000);
 	cr_expect_eq(jint(j, "source_count"),
-	             sql_count(db, "SELECT count(DISTINCT source) FROM source_stats"));
+	             test_sql_number(db, "SELECT count(DISTINCT source) FROM source_stats"));
 	snprintf(sql, sizeof(sql), SOURCE_TOTALS_SQL, "ORDER BY sum(queries) DESC, source LIMIT 3");
 	char *want = sql_rows(db, sql), *got = json_source_lines(json_object_get(j, "sources"));
 	cr_expect_str_eq(got, want);

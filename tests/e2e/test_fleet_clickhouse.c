@@ -161,7 +161,7 @@ static void assert_row(json_t *row, const char *const *dbs, size_t ndbs, const c
 			continue; /* distinct sources do not add up across servers */
 		long long want = 0;
 		for (size_t d = 0; d < ndbs; d++)
-			want += sqlite_number(dbs[d], expected[i].sql);
+			want += test_sql_number(dbs[d], expected[i].sql);
 		long long got = num(row, expected[i].key[0], expected[i].key[1]);
 		cr_expect_eq(got, want, "%s %s%s%s: report %lld, SQLite %lld", what,
 		             expected[i].key[0], expected[i].key[1] ? "." : "",
@@ -181,13 +181,6 @@ static void thousands(long long n, char *buf, size_t len)
 		buf[o++] = digits[i];
 	}
 	buf[o] = '\0';
-}
-
-static void remove_dir(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)test_run(cmd, NULL);
 }
 
 Test(fleet_clickhouse, the_fleet_report_shows_both_sites_with_the_numbers_of_their_hosts,
@@ -249,9 +242,9 @@ Test(fleet_clickhouse, the_fleet_report_shows_both_sites_with_the_numbers_of_the
 	json_decref(root);
 
 	/* the text shows each site's queries as counted in its SQLite files */
-	long long east_q = sqlite_number(east, "SELECT sum(queries) FROM source_stats");
-	long long west_q = sqlite_number(west, "SELECT sum(queries) FROM source_stats") +
-	                   sqlite_number(west2, "SELECT sum(queries) FROM source_stats");
+	long long east_q = test_sql_number(east, "SELECT sum(queries) FROM source_stats");
+	long long west_q = test_sql_number(west, "SELECT sum(queries) FROM source_stats") +
+	                   test_sql_number(west2, "SELECT sum(queries) FROM source_stats");
 	char *text = NULL, east_s[32], west_s[32], line[128];
 	snprintf(cmd, sizeof(cmd), "%s report --clickhouse %s", DCV_BINARY, ch_url("report"));
 	cr_assert_eq(test_run(cmd, &text), 0, "%s", cmd);
@@ -291,7 +284,7 @@ Test(fleet_clickhouse, the_fleet_report_shows_both_sites_with_the_numbers_of_the
 	cr_assert_eq(json_array_size(json_object_get(root, "fleet_findings")), 0);
 	cr_assert_eq(num(json_object_get(root, "totals"), "queries", NULL), 0);
 	json_decref(root);
-	remove_dir(dir);
+	test_remove_dir(dir);
 }
 
 Test(fleet_clickhouse, a_region_failing_at_one_site_names_that_site_and_its_server, .timeout = 300)
@@ -336,7 +329,7 @@ Test(fleet_clickhouse, a_region_failing_at_one_site_names_that_site_and_its_serv
 	cr_assert_eq(count_findings(arr, "VALIDATOR_DROPS", NULL), 0);
 	cr_assert_eq(count_findings(arr, "SITE_ASYMMETRY", NULL), 1);
 	json_decref(root);
-	remove_dir(dir);
+	test_remove_dir(dir);
 }
 
 Test(fleet_clickhouse, servfail_at_one_server_is_servfail_to_validators_of_that_server,
@@ -356,7 +349,7 @@ Test(fleet_clickhouse, servfail_at_one_server_is_servfail_to_validators_of_that_
 	cr_assert_eq(count_findings(arr, "SERVFAIL_TO_VALIDATORS", "east/"), 0);
 	cr_assert_eq(count_findings(arr, NULL, "east/"), 0);
 	json_decref(root);
-	remove_dir(dir);
+	test_remove_dir(dir);
 }
 
 Test(fleet_clickhouse, a_clean_fleet_has_no_fleet_finding, .timeout = 300)
@@ -381,7 +374,7 @@ Test(fleet_clickhouse, a_clean_fleet_has_no_fleet_finding, .timeout = 300)
 	cr_assert_eq(json_array_size(json_object_get(root, "sites")), 2);
 	cr_assert_eq(num(json_object_get(root, "totals"), "validators", "failures"), 0);
 	json_decref(root);
-	remove_dir(dir);
+	test_remove_dir(dir);
 }
 
 Test(fleet_clickhouse, site_and_server_names_are_escaped_in_every_format, .timeout = 300)
@@ -421,5 +414,5 @@ Test(fleet_clickhouse, site_and_server_names_are_escaped_in_every_format, .timeo
 	cr_assert_str_eq(json_string_value(json_object_get(server, "site")), "<i>west");
 	cr_assert_str_eq(json_string_value(json_object_get(server, "server")), "ns<b>1");
 	json_decref(root);
-	remove_dir(dir);
+	test_remove_dir(dir);
 }

@@ -90,18 +90,11 @@ static long long ch_rows(const char *table, const char *server, bool final)
 static void assert_counts_equal(const char *db_path, const char *server)
 {
 	for (size_t i = 0; i < NSHIPPED; i++) {
-		long long want = sqlite_number(db_path, shipped[i].sqlite_count);
+		long long want = test_sql_number(db_path, shipped[i].sqlite_count);
 		long long got = ch_rows(shipped[i].table, server, true);
 		cr_expect_eq(got, want, "%s of %s: ClickHouse %lld rows, SQLite %lld",
 		             shipped[i].table, server, got, want);
 	}
-}
-
-static void remove_dir(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)test_run(cmd, NULL);
 }
 
 Test(ship_clickhouse, two_sites_hold_exactly_their_rows_and_shipping_twice_adds_nothing,
@@ -114,15 +107,15 @@ Test(ship_clickhouse, two_sites_hold_exactly_their_rows_and_shipping_twice_adds_
 	snprintf(a, sizeof(a), "%s/clean.db", dir);
 	snprintf(b, sizeof(b), "%s/silence.db", dir);
 	/* the scenarios hold what every table is about */
-	cr_assert_gt(sqlite_number(b, "SELECT count(*) FROM source_stats"), 100);
-	cr_assert_gt(sqlite_number(b, "SELECT count(*) FROM attempt_perspectives"), 10);
-	cr_assert_gt(sqlite_number(b, "SELECT count(*) FROM findings"), 0);
-	cr_assert_gt(sqlite_number(b, shipped[2].sqlite_count), 10);
+	cr_assert_gt(test_sql_number(b, "SELECT count(*) FROM source_stats"), 100);
+	cr_assert_gt(test_sql_number(b, "SELECT count(*) FROM attempt_perspectives"), 10);
+	cr_assert_gt(test_sql_number(b, "SELECT count(*) FROM findings"), 0);
+	cr_assert_gt(test_sql_number(b, shipped[2].sqlite_count), 10);
 
 	json_t *rep = NULL;
 	cr_assert_eq(ship(a, "ns-east", "east", NULL, &rep), 0);
 	cr_assert_eq(shipped_rows(rep, "source_stats"),
-	             sqlite_number(a, "SELECT count(*) FROM source_stats"));
+	             test_sql_number(a, "SELECT count(*) FROM source_stats"));
 	cr_assert_eq(json_integer_value(json_object_get(rep, "schema_version")), 1);
 	json_decref(rep);
 	cr_assert_eq(ship(b, "ns-west", "west", "--batch-rows 500", NULL), 0);
@@ -146,18 +139,18 @@ Test(ship_clickhouse, two_sites_hold_exactly_their_rows_and_shipping_twice_adds_
 	cr_assert_eq(test_run(cmd, NULL), 0);
 	cr_assert_eq(ship(b, "ns-west", "west", "--batch-rows 700", &rep), 0);
 	cr_assert_eq(shipped_rows(rep, "source_stats"),
-	             sqlite_number(b, "SELECT count(*) FROM source_stats"));
+	             test_sql_number(b, "SELECT count(*) FROM source_stats"));
 	json_decref(rep);
 	assert_counts_equal(b, "ns-west");
 	for (size_t i = 0; i < NSHIPPED; i++) {
 		char sql[200];
 		snprintf(sql, sizeof(sql), "OPTIMIZE TABLE " CH_DB ".%s FINAL", shipped[i].table);
 		ch_number(sql);
-		long long want = sqlite_number(b, shipped[i].sqlite_count);
+		long long want = test_sql_number(b, shipped[i].sqlite_count);
 		cr_expect_eq(ch_rows(shipped[i].table, "ns-west", false), want,
 		             "%s after OPTIMIZE FINAL", shipped[i].table);
 	}
-	remove_dir(dir);
+	test_remove_dir(dir);
 }
 
 Test(ship_clickhouse, clickhouse_down_before_shipping_spools_and_delivers_later, .timeout = 300)
@@ -177,7 +170,7 @@ Test(ship_clickhouse, clickhouse_down_before_shipping_spools_and_delivers_later,
 	for (size_t i = 0; i < NSHIPPED; i++) {
 		json_t *t = json_object_get(json_object_get(rep, "tables"), shipped[i].table);
 		long long rows = json_integer_value(json_object_get(t, "spooled_rows"));
-		cr_expect_eq(rows, sqlite_number(db, shipped[i].sqlite_count), "%s spooled",
+		cr_expect_eq(rows, test_sql_number(db, shipped[i].sqlite_count), "%s spooled",
 		             shipped[i].table);
 		spooled += json_integer_value(json_object_get(t, "spooled_batches"));
 	}
@@ -199,7 +192,7 @@ Test(ship_clickhouse, clickhouse_down_before_shipping_spools_and_delivers_later,
 	cr_assert_eq(json_integer_value(json_object_get(sp, "batches_left")), 0);
 	json_decref(rep);
 	assert_counts_equal(db, "ns-down");
-	remove_dir(dir);
+	test_remove_dir(dir);
 }
 
 Test(ship_clickhouse, clickhouse_killed_while_shipping_loses_and_doubles_nothing, .timeout = 300)
@@ -238,7 +231,7 @@ Test(ship_clickhouse, clickhouse_killed_while_shipping_loses_and_doubles_nothing
 	cr_assert_eq(ship(db, "ns-killed", "south", cmd, &rep), 0);
 	json_decref(rep);
 	assert_counts_equal(db, "ns-killed");
-	remove_dir(dir);
+	test_remove_dir(dir);
 }
 
 Test(ship_clickhouse, watch_ships_at_every_flush_and_at_stop, .timeout = 120)
@@ -257,16 +250,16 @@ Test(ship_clickhouse, watch_ships_at_every_flush_and_at_stop, .timeout = 120)
 	         DCV_BINARY, db, ch_url(CH_DB), dir, dir, dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	/* shipped while running: more than one pass reached ClickHouse */
-	cr_assert_gt(sqlite_number(db, "SELECT count(*) FROM capture_intervals"), 3);
-	cr_assert_gt(sqlite_number(db, "SELECT count(*) FROM source_stats"), 0);
-	cr_assert_eq(sqlite_number(db, "SELECT count(*) FROM ship_watermarks WHERE tbl = 'runs' "
-	                               "AND mark = 2"),
+	cr_assert_gt(test_sql_number(db, "SELECT count(*) FROM capture_intervals"), 3);
+	cr_assert_gt(test_sql_number(db, "SELECT count(*) FROM source_stats"), 0);
+	cr_assert_eq(test_sql_number(db, "SELECT count(*) FROM ship_watermarks WHERE tbl = 'runs' "
+	                                 "AND mark = 2"),
 	             1, "the finished run was shipped completely");
 	assert_counts_equal(db, "ns-live");
 	cr_assert_eq(ch_number("SELECT count() FROM " CH_DB ".runs FINAL WHERE server = "
 	                       "'ns-live' AND finished_ns > 0 AND site = 'lab'"),
 	             1);
-	remove_dir(dir);
+	test_remove_dir(dir);
 }
 
 /* A ClickHouse that takes connections and never answers (a listening
@@ -308,7 +301,7 @@ Test(ship_clickhouse, a_hanging_clickhouse_does_not_hold_up_the_capture, .timeou
 	         "+retry=0 hang-test.example. A >/dev/null 2>&1; done; true");
 	cr_assert_eq(system(cmd), 0);
 	cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0, "watch ended early");
-	long long intervals = sqlite_number(db, "SELECT count(*) FROM capture_intervals");
+	long long intervals = test_sql_number(db, "SELECT count(*) FROM capture_intervals");
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	close(hang);
@@ -318,7 +311,7 @@ Test(ship_clickhouse, a_hanging_clickhouse_does_not_hold_up_the_capture, .timeou
 	    "%lld flushes in seven seconds: shipping held up the capture loop; stderr:\n%s",
 	    intervals, log ? log : "");
 	free(log);
-	remove_dir(dir);
+	test_remove_dir(dir);
 }
 
 /* The SITE_ASYMMETRY findings of `dcvscope rules --clickhouse` on database
@@ -391,5 +384,5 @@ Test(ship_clickhouse, a_region_silent_at_one_site_only_is_site_asymmetry_there, 
 	arr = fleet_findings("both", &root);
 	cr_assert_eq(count_rule(arr, "SITE_ASYMMETRY"), 0);
 	json_decref(root);
-	remove_dir(dir);
+	test_remove_dir(dir);
 }

@@ -6,6 +6,7 @@
 #define DCV_TEST_SUPPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* test_tmpdir() creates a fresh private directory and returns its path
  * (static storage, valid until the next call). Aborts the test on failure. */
@@ -24,5 +25,13 @@ char *test_read_file(const char *path, size_t *len);
  * validator table validators (a TSV file; NULL = the built-in table).
  * Aborts the test when either step fails. */
 void test_scenario_db(const char *scenario, const char *validators, const char *dir);
+
+/* test_sql_number() opens the SQLite file at path read-only and returns
+ * the first column of the first row of sql (INT64_MIN when it is NULL).
+ * Fails the test when there is no such row. */
+int64_t test_sql_number(const char *path, const char *sql);
+
+/* test_remove_dir() removes dir and everything in it (best effort). */
+void test_remove_dir(const char *dir);
 
 #endif
