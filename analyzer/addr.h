@@ -41,7 +41,7 @@ static inline bool dcv_addr_equal(const struct dcv_addr *a, const struct dcv_add
 /* dcv_addr_hash() mixes the address into a 64-bit hash with the seed. */
 static inline uint64_t dcv_addr_hash(const struct dcv_addr *a, uint64_t seed)
 {
-	return dcv_hash_bytes(a, sizeof(*a), seed);
+	return dcv_hash_table(a->bytes, sizeof(a->bytes), seed ^ a->family);
 }
 
 /* dcv_addr_format() writes the text form (inet_ntop) into buf of at least

@@ -6,6 +6,7 @@
 
 #include "dcv_shape.h"
 #include "dns_parse.h"
+#include "wire.h"
 
 /* What the range table and the geo databases say about a source, cached:
  * a direct-mapped cache keyed by address, so that the lookups run about once
@@ -522,6 +523,40 @@ int analyzer_frame_hinted(struct analyzer *a, const struct cap_frame *f,
 	return a->failed ? -1 : 0;
 }
 
+/* The transaction of a UDP message, keyed as handle_dns() will key it: its
+ * chain in the pending-query table and, for a response, the address-cache
+ * slot of its name start loading. */
+static void hint_udp_txn(struct analyzer *a, struct analyzer_hint *h, const struct dcv_addr *client,
+                         const struct dcv_addr *server)
+{
+	const struct dcv_pkt *pkt = &h->pkt;
+	const uint8_t *p = pkt->payload;
+	size_t len = pkt->payload_len;
+	char name[DNS_NAME_TEXT_MAX];
+	if (len < DNS_HEADER_SIZE || wire_read_u16(p + 4) == 0)
+		return;
+	int r = dns_name_to_text(p, len, DNS_HEADER_SIZE, name, NULL);
+	if (r <= 0 || len - DNS_HEADER_SIZE - (size_t)r < 2)
+		return;
+	struct txn_key k = {
+	    .client = *client,
+	    .server = *server,
+	    .client_port = h->response ? pkt->dport : pkt->sport,
+	    .server_port = h->response ? pkt->sport : pkt->dport,
+	    .id = wire_read_u16(p),
+	    .qtype = wire_read_u16(p + DNS_HEADER_SIZE + r),
+	    .transport = DCV_TRANSPORT_UDP,
+	    .qname = name,
+	    .qname_len = (uint16_t)strlen(name),
+	};
+	h->txn = true;
+	h->txn_h = txn_key_hash(a->txn, &k);
+	txn_prefetch(a->txn, h->txn_h);
+	if (h->response)
+		mpic_prefetch_name(a->mpic, h->mpic_h, name,
+		                   k.qname_len < TXN_QNAME_KEEP ? k.qname_len : TXN_QNAME_KEEP);
+}
+
 void analyzer_hint_start(struct analyzer *a, const struct cap_frame *f, struct analyzer_hint *h)
 {
 	const struct dcv_pkt *pkt = &h->pkt;
@@ -546,6 +581,9 @@ void analyzer_hint_start(struct analyzer *a, const struct cap_frame *f, struct a
 		h->mpic_h = mpic_prefetch(a->mpic, client);
 		__builtin_prefetch(&a->source_cache[source_slot(client)]);
 	}
+	h->txn = false;
+	if (pkt->proto == DCV_PROTO_UDP)
+		hint_udp_txn(a, h, client, to_server ? &pkt->dst : &pkt->src);
 }
 
 void analyzer_hint_finish(const struct analyzer *a, const struct analyzer_hint *h)
@@ -555,6 +593,8 @@ void analyzer_hint_finish(const struct analyzer *a, const struct analyzer_hint *
 	agg_prefetch_row(a->agg, h->agg_h);
 	if (h->response)
 		mpic_prefetch_entry(a->mpic, h->mpic_h);
+	if (h->txn)
+		txn_prefetch_entry(a->txn, h->txn_h);
 }
 
 int analyzer_finish(struct analyzer *a)

@@ -118,6 +118,8 @@ struct analyzer_hint {
 	bool response;      /* a response (its transaction ends) */
 	uint64_t agg_h;     /* agg_hash() of the client's row */
 	uint64_t mpic_h;
+	bool txn;       /* txn_h is set (a UDP message with a question) */
+	uint64_t txn_h; /* txn_key_hash() of its transaction */
 };
 
 /* analyzer_hint_start() looks at a frame ahead of analyzer_frame() and

@@ -92,7 +92,7 @@ static struct edns_server *server_of(struct edns_checker *c, const struct dcv_ad
 
 static uint64_t name_key(unsigned server, const char *qname, uint16_t qtype)
 {
-	uint64_t h = dcv_hash_bytes(qname, strlen(qname), ((uint64_t)server << 16) | qtype);
+	uint64_t h = dcv_hash_table(qname, strlen(qname), ((uint64_t)server << 16) | qtype);
 	return h != 0 ? h : 1;
 }
 

@@ -83,7 +83,7 @@ static bool frag_table_assert_ok(const struct frag_table *t)
 
 static uint32_t frag_bucket(const struct frag_table *t, const struct frag_key *k)
 {
-	return (uint32_t)dcv_hash_bytes(k, sizeof(*k), t->seed) & t->bucket_mask;
+	return (uint32_t)dcv_hash_table(k, sizeof(*k), t->seed) & t->bucket_mask;
 }
 
 struct frag_table *frag_table_new(uint32_t max_datagrams, uint64_t timeout_ns, size_t max_bytes,

@@ -153,7 +153,7 @@ static bool is_tcp_answer(const struct mpic_txn *t)
 
 static uint64_t name_hash(const struct mpic *m, const char *n, size_t len)
 {
-	return dcv_hash_bytes(n, len, m->seed ^ 0x6e616d65u);
+	return dcv_hash_table(n, len, m->seed ^ 0x6e616d65u);
 }
 
 static bool in_window(const struct attempt *a, uint64_t ts, uint64_t window_ns)
@@ -183,10 +183,15 @@ static int assert_mpic_ok(const struct mpic *m)
 
 /* ---- A/AAAA/NS cache ---- */
 
+static uint64_t acache_key(const struct mpic *m, uint64_t src_h, const char *n, size_t len)
+{
+	return dcv_hash_mix(src_h ^ name_hash(m, n, len)) | 1; /* 0 marks an empty slot */
+}
+
 static struct acache_slot *acache_slot(struct mpic *m, uint64_t src_h, const char *n, size_t len,
                                        uint64_t *key)
 {
-	*key = dcv_hash_mix(src_h ^ name_hash(m, n, len)) | 1; /* 0 marks an empty slot */
+	*key = acache_key(m, src_h, n, len);
 	return &m->acache[*key & (MPIC_ADDR_CACHE_SLOTS - 1)];
 }
 
@@ -888,6 +893,12 @@ uint64_t mpic_prefetch(const struct mpic *m, const struct dcv_addr *source)
 void mpic_prefetch_entry(const struct mpic *m, uint64_t h)
 {
 	mpic_sources_prefetch_entry(&m->src, h);
+}
+
+void mpic_prefetch_name(const struct mpic *m, uint64_t h, const char *name, size_t len)
+{
+	uint64_t key = acache_key(m, h, name, len);
+	__builtin_prefetch(&m->acache[key & (MPIC_ADDR_CACHE_SLOTS - 1)], 1);
 }
 
 void mpic_on_txn(struct mpic *m, const struct mpic_txn *t)

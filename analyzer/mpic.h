@@ -164,6 +164,10 @@ int mpic_reseed(struct mpic *m, uint64_t seed);
  * a caller that looks ahead; no effect on results. */
 uint64_t mpic_prefetch(const struct mpic *m, const struct dcv_addr *source);
 void mpic_prefetch_entry(const struct mpic *m, uint64_t h);
+/* mpic_prefetch_name() starts loading the address-cache slot that a
+ * transaction of the source with hash h (from mpic_prefetch()) about name
+ * (lowercased presentation form, cut as txn_result cuts it) will use. */
+void mpic_prefetch_name(const struct mpic *m, uint64_t h, const char *name, size_t len);
 
 /* mpic_on_txn() feeds one ended transaction (call for every transaction, not
  * only validation-shaped ones: ordinary traffic is evidence against). */

@@ -4,7 +4,7 @@
  * NOTES ON THE DESIGN
  *
  * 1. Table. Connections live in one chained hash table keyed by the
- *    4-tuple (struct conn_key), hashed with dcv_hash_bytes() and a seed
+ *    4-tuple (struct conn_key), hashed with dcv_hash_table() and a seed
  *    drawn from getrandom() per tracker, so a flood of chosen tuples cannot
  *    aim at one bucket. The table holds at most max_connections entries.
  *
@@ -756,7 +756,7 @@ int tcp_tracker_packet(struct tcp_tracker *t, const struct dcv_pkt *pkt, bool to
 	k.server = to_server ? pkt->dst : pkt->src;
 	k.client_port = to_server ? pkt->sport : pkt->dport;
 	k.server_port = to_server ? pkt->dport : pkt->sport;
-	uint64_t h = dcv_hash_bytes(&k, sizeof(k), t->seed);
+	uint64_t h = dcv_hash_table(&k, sizeof(k), t->seed);
 
 	int rc = 0;
 	struct tcp_conn *c = conn_lookup(t, &k, h);

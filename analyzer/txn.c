@@ -133,15 +133,32 @@ static void grow_heads(struct txn_table *t)
 	t->head_mask = nheads - 1;
 }
 
-static uint64_t key_hash(const struct txn_table *t, const struct txn_key *k)
+uint64_t txn_key_hash(const struct txn_table *t, const struct txn_key *k)
 {
-	uint64_t h = dcv_addr_hash(&k->client, t->seed);
-	h = dcv_addr_hash(&k->server, h);
+	/* three independent hashes, so that the multiplies overlap */
 	uint64_t small = (uint64_t)k->client_port << 48 | (uint64_t)k->server_port << 32 |
 	                 (uint64_t)k->id << 16 | k->qtype;
-	h = dcv_hash_mix(h ^ small ^ ((uint64_t)k->transport << 63));
 	size_t n = k->qname_len < TXN_QNAME_KEEP ? k->qname_len : TXN_QNAME_KEEP;
-	return dcv_hash_bytes(k->qname, n, h);
+	uint64_t hc = dcv_addr_hash(&k->client, t->seed);
+	uint64_t hs = dcv_addr_hash(&k->server, ~t->seed);
+	uint64_t hn = dcv_hash_table(k->qname, n, t->seed ^ small ^ ((uint64_t)k->transport << 63));
+	return dcv_hash_mix(hc ^ (hs << 17 | hs >> 47) ^ hn);
+}
+
+void txn_prefetch(const struct txn_table *t, uint64_t h)
+{
+	__builtin_prefetch(&t->heads[h & t->head_mask]);
+}
+
+void txn_prefetch_entry(const struct txn_table *t, uint64_t h)
+{
+	uint32_t i = t->heads[h & t->head_mask];
+	if (i == TXN_NIL)
+		return;
+	/* the key, then the name a match compares */
+	const char *e = (const char *)&t->entries[i];
+	__builtin_prefetch(e, 1);
+	__builtin_prefetch(e + 64, 1);
 }
 
 static bool entry_matches(const struct txn_entry *e, uint64_t h, const struct txn_key *k)
@@ -226,7 +243,7 @@ bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
 {
 	if (t->open * 2 >= t->head_mask + 1 && t->head_mask + 1 < t->heads_max)
 		grow_heads(t);
-	uint64_t h = key_hash(t, k);
+	uint64_t h = txn_key_hash(t, k);
 	uint32_t *link = find_link(t, h, k);
 	if (*link != TXN_NIL) {
 		t->entries[*link].retransmits++;
@@ -281,7 +298,7 @@ bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
 bool txn_response(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
                   const struct txn_answer_info *ai)
 {
-	uint64_t h = key_hash(t, k);
+	uint64_t h = txn_key_hash(t, k);
 	uint32_t *link = find_link(t, h, k);
 	if (*link == TXN_NIL) {
 		t->stats.unmatched_responses++;

@@ -110,6 +110,14 @@ void txn_expire(struct txn_table *t, uint64_t now_ns);
  * become unanswered, younger ones are counted in pending_at_end. */
 void txn_finish(struct txn_table *t, uint64_t last_ns);
 
+/* txn_key_hash() is the hash under which txn_query() and txn_response()
+ * look k up. txn_prefetch() starts loading the chain head of hash h and
+ * txn_prefetch_entry(), once that head is in, the first transaction of
+ * the chain. Hints for a caller that looks ahead; no effect on results. */
+uint64_t txn_key_hash(const struct txn_table *t, const struct txn_key *k);
+void txn_prefetch(const struct txn_table *t, uint64_t h);
+void txn_prefetch_entry(const struct txn_table *t, uint64_t h);
+
 /* txn_get_stats() returns the counters (never NULL). */
 const struct txn_stats *txn_get_stats(const struct txn_table *t);
 
