@@ -203,6 +203,7 @@ static void db_free(struct db *db)
 	db_writer_stop(db);
 	db_writer_release(db);
 	db_source_fold_free(db->fold);
+	db_source_fold_free(db->fold_kept);
 	if (db->sql != NULL)
 		sqlite3_close_v2(db->sql);
 	free(db->path);

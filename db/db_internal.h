@@ -220,11 +220,18 @@ struct db {
 	/* one run's source totals added up as its rows are stored (NULL: none;
 	 * source_scan.h), by whichever thread writes */
 	struct db_source_fold *fold;
+	/* a fold already handed on, kept for further scans of its run until a
+	 * bucket row is queued again (main thread; source_scan.c) */
+	struct db_source_fold *fold_kept;
 };
 
 /* db_source_fold_rows() adds stored bucket rows to the fold (rows of other
  * runs are skipped); source_scan.c. */
 void db_source_fold_rows(struct db_source_fold *f, const struct db_bucket_row *rows, size_t n);
+
+/* db_source_fold_forget() drops the kept fold (db->fold_kept): a bucket
+ * row or a validator row of the run is about to change what it added up. */
+void db_source_fold_forget(struct db *db);
 
 /* db_source_fold_free() frees a fold; NULL is a no-op. */
 void db_source_fold_free(struct db_source_fold *f);

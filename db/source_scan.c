@@ -243,6 +243,7 @@ struct pass {
 	unsigned qhead, qlen;
 	size_t max;      /* sources held before giving up */
 	int status, oom; /* add_row()'s last result; memory ran out */
+	bool sorted;     /* src is in address-text order (handed on before) */
 };
 
 static uint64_t hash_text(const unsigned char *t, size_t len)
@@ -651,21 +652,32 @@ static int pt_cmp(const void *p, const void *q)
 	return a->p.t_ns < b->p.t_ns ? -1 : a->p.t_ns > b->p.t_ns;
 }
 
+/* Copies text into dst of size bytes, cut to fit. */
+static void copy_cut(char *dst, size_t size, const char *text)
+{
+	size_t n = strlen(text);
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, text, n);
+	dst[n] = '\0';
+}
+
 /* Hands on the sources in address-text order. */
 static void deliver_sources(struct pass *x)
 {
 	struct db_source_scan *scan = x->scan;
 	if (scan->source == NULL)
 		return;
-	if (x->nsrc > 1) /* an empty scope has no array at all */
+	if (x->nsrc > 1 && !x->sorted) /* an empty scope has no array at all */
 		qsort(x->src, x->nsrc, sizeof(*x->src), src_cmp);
+	x->sorted = true; /* the slots no longer match: nothing is added after */
 	for (size_t i = 0; i < x->nsrc; i++) {
 		const struct src_acc *a = &x->src[i];
 		struct db_rule_source s;
 		memset(&s, 0, sizeof(s));
-		snprintf(s.source, sizeof(s.source), "%s", src_key(a));
-		snprintf(s.ca, sizeof(s.ca), "%s", a->ca != NULL ? a->ca : "");
-		snprintf(s.region, sizeof(s.region), "%s", a->region != NULL ? a->region : "");
+		copy_cut(s.source, sizeof(s.source), src_key(a));
+		copy_cut(s.ca, sizeof(s.ca), a->ca != NULL ? a->ca : "");
+		copy_cut(s.region, sizeof(s.region), a->region != NULL ? a->region : "");
 		uint64_t *const out[A_COUNT] = {[A_QUERIES] = &s.queries,
 		                                [A_QUERIES_UDP] = &s.queries_udp,
 		                                [A_QUERIES_TCP] = &s.queries_tcp,
@@ -758,6 +770,7 @@ struct db_source_fold {
 	struct pass x;
 	int64_t run;
 	bool gave_up;
+	bool resolved; /* the CA and region of every validator source are set */
 };
 
 static void fold_give_up(struct db_source_fold *f)
@@ -773,7 +786,8 @@ int db_source_fold_start(struct db *db, int64_t run_id, unsigned max_sources)
 		return -1;
 	db_writer_quiesce(db);
 	db_source_fold_free(db->fold);
-	db->fold = NULL;
+	db_source_fold_free(db->fold_kept);
+	db->fold = db->fold_kept = NULL;
 	struct db_source_fold *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return db_set_err(db, "source totals: out of memory");
@@ -841,6 +855,8 @@ static int fold_deliver(struct db *db, struct db_source_fold *f, const struct ru
 	size_t max = scan->max_sources ? scan->max_sources : DB_SOURCE_SCAN_MAX_DEFAULT;
 	if (f->gave_up || scan->point != NULL || scope->run_id != f->run || f->x.nsrc > max)
 		return 1;
+	if (f->resolved)
+		goto deliver;
 	struct scan_validators *v = NULL;
 	int rc = scan_validators_load(db, scope, SCAN_VALIDATORS_MAX, &v);
 	if (rc != 0)
@@ -856,10 +872,24 @@ static int fold_deliver(struct db *db, struct db_source_fold *f, const struct ru
 		}
 	}
 	scan_validators_free(v);
+	f->resolved = true;
+deliver:
 	f->x.scan = scan;
 	scan->from_fold = true;
 	deliver_sources(&f->x);
 	return 0;
+}
+
+void db_source_fold_forget(struct db *db)
+{
+	db_source_fold_free(db->fold_kept);
+	db->fold_kept = NULL;
+}
+
+bool db_source_scan_in_memory(const struct db *db, const struct rules_scope *scope)
+{
+	const struct db_source_fold *f = db != NULL ? db->fold_kept : NULL;
+	return f != NULL && scope != NULL && !f->gave_up && scope->run_id == f->run;
 }
 
 void db_source_fold_free(struct db_source_fold *f)
@@ -883,12 +913,22 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 	int rc = -1;
 	if (db_flush(db) != 0)
 		goto done;
-	if (db->fold != NULL) {
-		/* the run's rows were added up as they were stored: taken once */
-		struct db_source_fold *f = db->fold;
-		db->fold = NULL;
+	if (db->fold != NULL || db->fold_kept != NULL) {
+		/* the run's rows were added up as they were stored: handed on
+		 * from memory, then kept for the next scan of the run */
+		bool kept = db->fold == NULL;
+		struct db_source_fold *f = kept ? db->fold_kept : db->fold;
+		if (kept)
+			db->fold_kept = NULL;
+		else
+			db->fold = NULL;
 		rc = fold_deliver(db, f, scope, scan);
-		db_source_fold_free(f);
+		if (rc == 0 || (rc == 1 && kept)) {
+			db_source_fold_free(db->fold_kept);
+			db->fold_kept = f;
+		} else {
+			db_source_fold_free(f);
+		}
 		if (rc != 1)
 			goto done;
 		rc = -1;

@@ -80,4 +80,11 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
  */
 int db_source_fold_start(struct db *db, int64_t run_id, unsigned max_sources);
 
+/* db_source_scan_in_memory() says whether db_source_scan() of scope
+ * (without a series) would read no rows: the run's totals, added up by
+ * the fold and handed on once, are still held and still those stored (no
+ * bucket row was queued since). Such a scan costs a walk over memory, so a
+ * reader may scan again instead of keeping a copy. */
+bool db_source_scan_in_memory(const struct db *db, const struct rules_scope *scope);
+
 #endif

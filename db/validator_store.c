@@ -168,6 +168,7 @@ int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic 
 	if (min < MPIC_CONF_LOW)
 		min = MPIC_CONF_LOW; /* the table has no "none" */
 	db_writer_quiesce(db);
+	db_source_fold_forget(db); /* it holds the CA and region of the old rows */
 	if (db_begin(db, "store validators: begin") != 0)
 		return -1;
 	const char *op = "store validators";
@@ -210,6 +211,7 @@ int db_validator_source_add(struct db *db, int64_t run_id, const struct mpic_sou
 	if (db == NULL || s == NULL || (s->source.family != 4 && s->source.family != 6))
 		return -1;
 	db_writer_quiesce(db);
+	db_source_fold_forget(db);
 	struct store_ctx c = {.db = db, .run_id = run_id, .rc = SQLITE_OK};
 	c.st =
 	    db_prepare(db, "store validator source",

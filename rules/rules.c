@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rule.h"
+#include "source_scan.h"
 
 struct rule_entry {
 	const char *id;
@@ -117,6 +118,9 @@ int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_s
                  void *ctx)
 {
 	struct runner *r = c->priv;
+	/* totals held in memory by the database: walked again, not copied */
+	if (!r->cached && db_source_scan_in_memory(c->db, c->scope))
+		return db_rule_sources(c->db, c->scope, fn, ctx);
 	if (!r->cached && !r->too_many) {
 		if (db_rule_sources(c->db, c->scope, keep_source, r) < 0)
 			return -1;

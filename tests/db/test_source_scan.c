@@ -405,7 +405,8 @@ static struct digest sources_of(struct db *db, const struct rules_scope *scope, 
 
 /* A run whose rows are added up as they are stored (analyze) gives the
  * totals, validators' CA and region included, that reading the stored rows
- * gives; the first scan of the run takes them, later ones read. */
+ * gives; they are kept for later scans of the run until a validator or a
+ * bucket row of it is stored, then the rows are read. */
 Test(source_scan, a_run_added_up_as_it_is_stored_gives_the_stored_totals)
 {
 	struct db *db = open_ok();
@@ -422,13 +423,53 @@ Test(source_scan, a_run_added_up_as_it_is_stored_gives_the_stored_totals)
 	validator(db, r, "10.1.0.5", "sectigo", "apnic", MPIC_CONF_LOW);
 	fx_run_finish(db, r, T0, T0 + 4 * BUCKET * SEC - 1);
 	const struct rules_scope run = {.run_id = r, .from_ns = 0, .to_ns = UINT64_MAX};
-	bool folded, read;
-	struct digest f = sources_of(db, &run, &folded), s = sources_of(db, &run, &read);
+	bool folded, kept, read;
+	cr_assert_not(db_source_scan_in_memory(db, &run), "nothing handed on yet");
+	struct digest f = sources_of(db, &run, &folded), k = sources_of(db, &run, &kept);
 	cr_assert(folded, "the first scan takes the added-up totals");
-	cr_assert_not(read, "later scans read the rows");
+	cr_assert(kept, "the second scan walks them again");
+	cr_assert(db_source_scan_in_memory(db, &run));
+	cr_assert_not(db_source_scan_in_memory(db, &SPAN), "a time span reads rows");
 	cr_assert_eq(f.sources, 40);
+	cr_assert_eq(k.sources, 40);
+	cr_assert_eq(f.h, k.h, "a second walk differs from the first");
+	/* a validator row stored: the kept totals are dropped */
+	validator(db, r, "10.9.9.9", "letsencrypt", "arin", MPIC_CONF_HIGH);
+	cr_assert_not(db_source_scan_in_memory(db, &run));
+	struct digest s = sources_of(db, &run, &read);
+	cr_assert_not(read, "the rows are read once the totals were dropped");
 	cr_assert_eq(f.sources, s.sources);
 	cr_assert_eq(f.h, s.h, "the added-up totals differ from the stored rows");
+	db_close(db);
+}
+
+/* Totals kept after a scan are dropped when a bucket row is queued: the
+ * next scan counts it. */
+Test(source_scan, a_row_stored_after_a_scan_is_counted_by_the_next)
+{
+	struct db *db = open_ok();
+	int64_t r = begin(db, "later", T0);
+	cr_assert_eq(db_source_fold_start(db, r, 0), 0, "%s", db_errmsg(db));
+	bucket(db, r, "10.0.0.1", 0, 5, 0, 0, 0);
+	bucket(db, r, "10.0.0.2", 0, 7, 0, 0, 0);
+	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db));
+	const struct rules_scope run = {.run_id = r, .from_ns = 0, .to_ns = UINT64_MAX};
+	struct got g;
+	memset(&g, 0, sizeof(g));
+	struct db_source_scan scan = {.source = on_source, .source_ctx = &g};
+	cr_assert_eq(db_source_scan(db, &run, &scan), 0, "%s", db_errmsg(db));
+	cr_assert(scan.from_fold);
+	cr_assert_eq(g.ns, 2);
+	cr_assert(db_source_scan_in_memory(db, &run));
+	bucket(db, r, "10.0.0.3", 1, 11, 0, 0, 0);
+	bucket(db, r, "10.0.0.1", 1, 2, 0, 0, 0);
+	cr_assert_not(db_source_scan_in_memory(db, &run));
+	memset(&g, 0, sizeof(g));
+	cr_assert_eq(db_source_scan(db, &run, &scan), 0, "%s", db_errmsg(db));
+	cr_assert_not(scan.from_fold);
+	cr_assert_eq(g.ns, 3);
+	cr_assert_eq(g.s[0].queries, 7, "10.0.0.1: 5 + 2");
+	cr_assert_eq(g.s[2].queries, 11);
 	db_close(db);
 }
 

@@ -534,6 +534,73 @@ Test(analyze_cli, source_lists_equal_the_sums_of_the_stored_buckets)
 	}
 }
 
+/* The findings as lines: rule, severity, subject, evidence, metrics. */
+static char *finding_lines(const json_t *findings)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap);
+	cr_assert_not_null(out);
+	out[0] = '\0';
+	size_t i;
+	const json_t *f;
+	json_array_foreach(findings, i, f)
+	{
+		char *metrics = json_dumps(json_object_get(f, "metrics"), JSON_SORT_KEYS);
+		char line[4096];
+		int n = snprintf(line, sizeof(line), "%s|%s|%s|%s|%s\n",
+		                 json_string_value(json_object_get(f, "rule")),
+		                 json_string_value(json_object_get(f, "severity")),
+		                 json_string_value(json_object_get(f, "subject")),
+		                 json_string_value(json_object_get(f, "evidence")),
+		                 metrics != NULL ? metrics : "");
+		free(metrics);
+		cr_assert_lt((size_t)n, sizeof(line));
+		while (len + (size_t)n + 1 > cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			cr_assert_not_null(out);
+		}
+		memcpy(out + len, line, (size_t)n + 1);
+		len += (size_t)n;
+	}
+	return out;
+}
+
+/* analyze's rules walk the per-source totals it holds in memory; `dcvscope
+ * rules` reads the stored rows: the same findings, per-source rules
+ * (SESSION_CAP, RATE_LIMITED) included. */
+Test(analyze_cli, rules_in_analyze_find_what_the_rules_command_finds, .timeout = 300)
+{
+	const char *dir = test_tmpdir();
+	static const char *const scenarios[][2] = {{"fault-session-cap", "SESSION_CAP"},
+	                                           {"fault-rate-limit", "RATE_LIMITED"}};
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		char cmd[1600], db[600], args[1400];
+		snprintf(cmd, sizeof(cmd), "%s %s -o %s/%s.pcap >/dev/null", DCV_GEN_BINARY,
+		         scenarios[i][0], dir, scenarios[i][0]);
+		cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+		snprintf(db, sizeof(db), "%s/%s.db", dir, scenarios[i][0]);
+		snprintf(args, sizeof(args), "--db %s %s/%s.pcap", db, dir, scenarios[i][0]);
+		json_t *a = run_json(args, 0);
+		char *out = NULL;
+		snprintf(cmd, sizeof(cmd), "%s rules --db %s --format json", DCV_BINARY, db);
+		cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+		json_error_t err;
+		json_t *r = json_loads(out, 0, &err);
+		cr_assert_not_null(r, "not JSON (%s): %s", err.text, out);
+		char *got = finding_lines(json_object_get(a, "findings")),
+		     *want = finding_lines(json_object_get(r, "findings"));
+		cr_assert(strstr(want, scenarios[i][1]) != NULL, "%s: no %s finding:\n%s",
+		          scenarios[i][0], scenarios[i][1], want);
+		cr_expect_str_eq(got, want, "%s: analyze and rules disagree", scenarios[i][0]);
+		free(got);
+		free(want);
+		free(out);
+		json_decref(a);
+		json_decref(r);
+	}
+}
+
 /* More sources than analyze keeps in memory (250,000): the count and the
  * top lists come from SQL, and still equal the sums of the stored buckets. */
 Test(analyze_cli, more_sources_than_memory_holds_give_the_same_lists, .timeout = 600)

@@ -7,56 +7,6 @@
 
 #include "source_scan.h"
 
-static int keep(void *ctx, const struct db_rule_source *r)
-{
-	struct analyze_sources *s = ctx;
-	s->count++;
-	if (s->too_many)
-		return 0; /* still counted */
-	if (s->n == s->cap) {
-		unsigned cap = s->cap ? s->cap * 2 : 1024;
-		struct db_rule_source *p = realloc(s->src, cap * sizeof(*p));
-		if (p == NULL) {
-			free(s->src);
-			s->src = NULL;
-			s->n = s->cap = 0;
-			s->too_many = true;
-			return 0;
-		}
-		s->src = p;
-		s->cap = cap;
-	}
-	s->src[s->n++] = *r;
-	return 0;
-}
-
-int analyze_sources_read(struct db *db, int64_t run_id, struct analyze_sources *s)
-{
-	memset(s, 0, sizeof(*s));
-	struct rules_scope scope = {.run_id = run_id};
-	struct db_source_scan scan = {.source = keep,
-	                              .source_ctx = s,
-	                              .max_sources = ANALYZE_SOURCES_KEPT,
-	                              .memory_only = true};
-	int rc = db_source_scan(db, &scope, &scan);
-	if (rc == 1) {
-		/* more than memory holds: each reader goes to SQL, as it would alone */
-		s->too_many = true;
-		s->count = db_source_count(db, run_id);
-		rc = s->count < 0 ? -1 : 0;
-	}
-	if (rc != 0)
-		analyze_sources_free(s);
-	return rc;
-}
-
-void analyze_sources_free(struct analyze_sources *s)
-{
-	free(s->src);
-	s->src = NULL;
-	s->n = s->cap = 0;
-}
-
 /* What a CA would see as failed lookups (db_summary.h). */
 static uint64_t failures_of(const struct db_rule_source *r)
 {
@@ -122,6 +72,124 @@ static unsigned select_first(const struct db_rule_source **v, unsigned n, unsign
 	return k;
 }
 
+/* Keeps the k best of t plus r, when r is one of them so far: a buffer of
+ * 2k candidates, cut to the k best (select_first()) when full. */
+static int top_offer(struct analyze_top *t, const struct db_rule_source *r,
+                     int (*cmp)(const void *, const void *))
+{
+	const struct db_rule_source *pr = r, *pf = &t->floor;
+	if (t->have_floor && cmp(&pr, &pf) >= 0)
+		return 0;
+	if (t->n == 2 * t->k) {
+		const struct db_rule_source *v[2 * ANALYZE_SOURCES_TOP_MAX];
+		for (unsigned i = 0; i < t->n; i++)
+			v[i] = &t->buf[i];
+		select_first(v, t->n, t->k, cmp);
+		for (unsigned i = 0; i < t->k; i++)
+			t->tmp[i] = *v[i];
+		memcpy(t->buf, t->tmp, t->k * sizeof(*t->buf));
+		t->n = t->k;
+		t->floor = t->buf[t->k - 1];
+		t->have_floor = true;
+		if (cmp(&pr, &pf) >= 0)
+			return 0;
+	}
+	t->buf[t->n++] = *r;
+	return 0;
+}
+
+static int top_init(struct analyze_top *t, unsigned k)
+{
+	memset(t, 0, sizeof(*t));
+	t->k = k;
+	t->buf = malloc(2 * (size_t)k * sizeof(*t->buf));
+	t->tmp = malloc((size_t)k * sizeof(*t->tmp));
+	return t->buf != NULL && t->tmp != NULL ? 0 : -1;
+}
+
+static void top_free(struct analyze_top *t)
+{
+	free(t->buf);
+	free(t->tmp);
+	memset(t, 0, sizeof(*t));
+}
+
+static int keep(void *ctx, const struct db_rule_source *r)
+{
+	struct analyze_sources *s = ctx;
+	s->count++;
+	if (s->too_many)
+		return 0; /* still counted */
+	/* the totals held by the database are walked again by the rules:
+	 * only the top lists are kept */
+	if (s->tops && s->scan->from_fold) {
+		top_offer(&s->by_queries, r, by_queries);
+		if (failures_of(r) > 0)
+			top_offer(&s->by_failures, r, by_failures);
+		return 0;
+	}
+	if (s->n == s->cap) {
+		unsigned cap = s->cap ? s->cap * 2 : 1024;
+		struct db_rule_source *p = realloc(s->src, cap * sizeof(*p));
+		if (p == NULL) {
+			free(s->src);
+			s->src = NULL;
+			s->n = s->cap = 0;
+			s->too_many = true;
+			return 0;
+		}
+		s->src = p;
+		s->cap = cap;
+	}
+	s->src[s->n++] = *r;
+	return 0;
+}
+
+int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct analyze_sources *s)
+{
+	memset(s, 0, sizeof(*s));
+	struct rules_scope scope = {.run_id = run_id};
+	struct db_source_scan scan = {.source = keep,
+	                              .source_ctx = s,
+	                              .max_sources = ANALYZE_SOURCES_KEPT,
+	                              .memory_only = true};
+	s->scan = &scan;
+	/* without memory for the top lists, every source is kept */
+	s->tops = top > 0 && top <= ANALYZE_SOURCES_TOP_MAX && top_init(&s->by_queries, top) == 0 &&
+	          top_init(&s->by_failures, top) == 0;
+	if (!s->tops) {
+		top_free(&s->by_queries);
+		top_free(&s->by_failures);
+	}
+	int rc = db_source_scan(db, &scope, &scan);
+	s->scan = NULL;
+	if (rc == 0 && !scan.from_fold) {
+		top_free(&s->by_queries); /* read back: every source was kept */
+		top_free(&s->by_failures);
+		s->tops = false;
+	}
+	if (rc == 1) {
+		/* more than memory holds: each reader goes to SQL, as it would alone */
+		analyze_sources_free(s);
+		s->too_many = true;
+		s->count = db_source_count(db, run_id);
+		rc = s->count < 0 ? -1 : 0;
+	}
+	if (rc != 0)
+		analyze_sources_free(s);
+	return rc;
+}
+
+void analyze_sources_free(struct analyze_sources *s)
+{
+	free(s->src);
+	s->src = NULL;
+	s->n = s->cap = 0;
+	top_free(&s->by_queries);
+	top_free(&s->by_failures);
+	s->tops = false;
+}
+
 static void to_total(const struct db_rule_source *r, struct db_source_total *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -151,17 +219,21 @@ static void to_total(const struct db_rule_source *r, struct db_source_total *t)
 int analyze_sources_top(struct db *db, int64_t run_id, const struct analyze_sources *s,
                         enum db_top_order order, unsigned limit, db_source_total_fn fn, void *ctx)
 {
-	if (s->too_many)
+	const struct analyze_top *kept =
+	    order == DB_TOP_BY_QUERIES ? &s->by_queries : &s->by_failures;
+	if (s->too_many || (s->tops && (limit == 0 || limit > kept->k)))
 		return db_top_sources(db, run_id, order, limit, fn, ctx);
-	const struct db_rule_source **v = malloc((s->n ? s->n : 1) * sizeof(*v));
+	const struct db_rule_source *all = s->tops ? kept->buf : s->src;
+	unsigned nall = s->tops ? kept->n : s->n;
+	const struct db_rule_source **v = malloc((nall ? nall : 1) * sizeof(*v));
 	if (v == NULL)
 		return db_top_sources(db, run_id, order, limit, fn, ctx);
 	int (*cmp)(const void *, const void *) =
 	    order == DB_TOP_BY_QUERIES ? by_queries : by_failures;
 	unsigned n = 0;
-	for (unsigned i = 0; i < s->n; i++)
-		if (order == DB_TOP_BY_QUERIES || failures_of(&s->src[i]) > 0)
-			v[n++] = &s->src[i];
+	for (unsigned i = 0; i < nall; i++)
+		if (order == DB_TOP_BY_QUERIES || failures_of(&all[i]) > 0)
+			v[n++] = &all[i];
 	if (limit != 0 && n > limit) {
 		n = select_first(v, n, limit, cmp);
 	} else if (n > 1) {

@@ -19,22 +19,43 @@
 #include "db.h"
 #include "db_summary.h"
 #include "rule_queries.h"
+#include "source_scan.h"
 
 /* Sources whose totals are kept (about 400 bytes each, and the pass's own
  * table while it reads); the rules engine caches as many
  * (RULE_SOURCES_CACHE_MAX). */
 #define ANALYZE_SOURCES_KEPT 250000
 
+/* The most sources a top list keeps by itself; longer lists keep them all. */
+#define ANALYZE_SOURCES_TOP_MAX 4096
+
+/* The best sources of one order, kept while the sources go by: up to
+ * 2 * k candidates, cut to the k best whenever full. */
+struct analyze_top {
+	struct db_rule_source *buf, *tmp; /* 2k candidates; k for cutting */
+	unsigned n, k;
+	bool have_floor; /* floor is the k-th best so far: worse ones are skipped */
+	struct db_rule_source floor;
+};
+
 struct analyze_sources {
-	struct db_rule_source *src; /* in address-text order; NULL when too_many */
+	/* every source, in address-text order, when the totals were read back
+	 * or every source is listed; NULL otherwise (or when too_many) */
+	struct db_rule_source *src;
 	unsigned n, cap;
+	/* else the top lists, and the database holds the totals for the
+	 * rules (db_source_scan_in_memory()) */
+	bool tops;
+	struct analyze_top by_queries, by_failures;
 	bool too_many; /* more than ANALYZE_SOURCES_KEPT (or no memory for them) */
 	int64_t count; /* distinct sources of the run, kept or not */
+	const struct db_source_scan *scan; /* while reading */
 };
 
 /* analyze_sources_read() reads the totals of every source of run_id into
- * *s (zeroed first). Returns 0, or -1 (db_errmsg()). */
-int analyze_sources_read(struct db *db, int64_t run_id, struct analyze_sources *s);
+ * *s (zeroed first), for top lists of top sources (0 = all). Returns 0, or
+ * -1 (db_errmsg()). */
+int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct analyze_sources *s);
 
 /* analyze_sources_top() calls fn for up to limit (0 = all) sources in the
  * order of db_top_sources(), with the same numbers, from s when it holds

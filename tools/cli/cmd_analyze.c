@@ -329,7 +329,7 @@ int cmd_analyze(int argc, char **argv)
 	 * filters, the database keeps the evidence */
 	if (db_validator_sources_store(db, sink_ctx.run_id, analyzer_mpic(an), MPIC_CONF_LOW) < 0 ||
 	    db_depth_store(db, sink_ctx.run_id, analyzer_depth(an)) < 0 ||
-	    analyze_sources_read(db, sink_ctx.run_id, &sources) != 0 ||
+	    analyze_sources_read(db, sink_ctx.run_id, o.top, &sources) != 0 ||
 	    analyze_collect(db, sink_ctx.run_id, o.top, &sources, &rep) != 0) {
 		fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
 		exit_code = CLI_EXIT_DB;
