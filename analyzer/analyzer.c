@@ -561,6 +561,7 @@ void analyzer_hint_start(struct analyzer *a, const struct cap_frame *f, struct a
 {
 	const struct dcv_pkt *pkt = &h->pkt;
 	h->dns = false;
+	h->txn = false;
 	a->hinted = true;
 	h->peek_rc = decode_peek(f, &h->pkt);
 	if (h->peek_rc != DECODE_PACKET)
@@ -581,7 +582,6 @@ void analyzer_hint_start(struct analyzer *a, const struct cap_frame *f, struct a
 		h->mpic_h = mpic_prefetch(a->mpic, client);
 		__builtin_prefetch(&a->source_cache[source_slot(client)]);
 	}
-	h->txn = false;
 	if (pkt->proto == DCV_PROTO_UDP)
 		hint_udp_txn(a, h, client, to_server ? &pkt->dst : &pkt->src);
 }

@@ -74,12 +74,12 @@ static unsigned select_first(const struct db_rule_source **v, unsigned n, unsign
 
 /* Keeps the k best of t plus r, when r is one of them so far: a buffer of
  * 2k candidates, cut to the k best (select_first()) when full. */
-static int top_offer(struct analyze_top *t, const struct db_rule_source *r,
-                     int (*cmp)(const void *, const void *))
+static void top_offer(struct analyze_top *t, const struct db_rule_source *r,
+                      int (*cmp)(const void *, const void *))
 {
 	const struct db_rule_source *pr = r, *pf = &t->floor;
 	if (t->have_floor && cmp(&pr, &pf) >= 0)
-		return 0;
+		return;
 	if (t->n == 2 * t->k) {
 		const struct db_rule_source *v[2 * ANALYZE_SOURCES_TOP_MAX];
 		for (unsigned i = 0; i < t->n; i++)
@@ -92,10 +92,9 @@ static int top_offer(struct analyze_top *t, const struct db_rule_source *r,
 		t->floor = t->buf[t->k - 1];
 		t->have_floor = true;
 		if (cmp(&pr, &pf) >= 0)
-			return 0;
+			return;
 	}
 	t->buf[t->n++] = *r;
-	return 0;
 }
 
 static int top_init(struct analyze_top *t, unsigned k)

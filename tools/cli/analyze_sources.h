@@ -6,9 +6,12 @@
  * Each of those used to read the run's bucket rows itself (two GROUP BY
  * queries for the top lists, a COUNT(DISTINCT), the rules' own pass): a
  * second or more at the end of a large capture. One db_source_scan() now
- * gives them all. Beyond ANALYZE_SOURCES_KEPT sources the pass gives up
- * and nothing is kept: the count and the top lists then come from SQL and
- * the rules read for themselves, as before, so memory stays bounded.
+ * gives them all. When the totals were added up as the run was stored
+ * (db_source_fold_start()) only the top lists are kept: the database holds
+ * the totals and the rules walk them again. Beyond ANALYZE_SOURCES_KEPT
+ * sources the pass gives up and nothing is kept: the count and the top
+ * lists then come from SQL and the rules read for themselves, as before,
+ * so memory stays bounded.
  */
 #ifndef DCV_ANALYZE_SOURCES_H
 #define DCV_ANALYZE_SOURCES_H
