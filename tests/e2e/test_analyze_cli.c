@@ -534,6 +534,60 @@ Test(analyze_cli, source_lists_equal_the_sums_of_the_stored_buckets)
 	}
 }
 
+/* The per-CA/region validator numbers of the summary equal what SQL adds
+ * up from the stored validator rows and buckets (analyze adds them up as
+ * it walks the sources). */
+Test(analyze_cli, validator_stats_equal_the_sums_of_the_stored_rows, .timeout = 300)
+{
+	const char *dir = test_tmpdir();
+	char cmd[1600], db[600], args[1400];
+	snprintf(cmd, sizeof(cmd), "%s mpic -o %s/mpic.pcap >/dev/null", DCV_GEN_BINARY, dir);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	snprintf(db, sizeof(db), "%s/mpic.db", dir);
+	snprintf(args, sizeof(args),
+	         "--db %s --no-rules --no-default-validators --validators %s/validators-test.tsv"
+	         " %s/mpic.pcap",
+	         db, DCV_CAPTURES_DIR, dir);
+	json_t *j = run_json(args, 0);
+	char *want = sql_rows(
+	    db, "SELECT v.ca, v.region, count(DISTINCT v.source), sum(s.queries),"
+	        " sum(s.responses), sum(s.unanswered), sum(s.servfail), sum(s.refused),"
+	        " sum(s.formerr + s.notimp + s.other_rcode), sum(s.tcp_rejected),"
+	        " sum(s.tcp_filtered), max(s.peak_qps), max(s.max_concurrent_tcp)"
+	        " FROM validator_sources v JOIN source_stats s"
+	        " ON s.run_id = v.run_id AND s.source = v.source WHERE v.confidence <> 'low'"
+	        " GROUP BY v.ca, v.region ORDER BY sum(s.queries) DESC, v.ca, v.region");
+	static const char *const keys[] = {
+	    "ca",           "region",   "sources",           "queries",     "responses",
+	    "unanswered",   "servfail", "refused",           "other_rcode", "tcp_rejected",
+	    "tcp_filtered", "peak_qps", "max_concurrent_tcp"};
+	char *got = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&got, &len);
+	cr_assert_not_null(out);
+	size_t i;
+	json_t *g;
+	json_array_foreach(json_object_get(j, "validator_stats"), i, g)
+	{
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			json_t *v = json_object_get(g, keys[k]);
+			cr_assert_not_null(v, "a CA/region row has no %s", keys[k]);
+			if (json_is_string(v))
+				fprintf(out, "%s%s", k ? "|" : "", json_string_value(v));
+			else
+				fprintf(out, "|%lld", (long long)json_integer_value(v));
+		}
+		fputc('\n', out);
+	}
+	fclose(out);
+	cr_assert_gt(i, 4, "the mpic capture has validators of four CAs, several regions:\n%s",
+	             want);
+	cr_expect_str_eq(got, want);
+	free(got);
+	free(want);
+	json_decref(j);
+}
+
 /* The findings as lines: rule, severity, subject, evidence, metrics. */
 static char *finding_lines(const json_t *findings)
 {

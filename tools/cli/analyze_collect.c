@@ -80,7 +80,7 @@ int analyze_collect(struct db *db, int64_t run_id, unsigned top,
 	    analyze_sources_top(db, run_id, sources, DB_TOP_BY_FAILURES, top, push_source, &f) <
 	        0 ||
 	    db_validators_read(db, run_id, "medium", 0, push_validator, &v) < 0 ||
-	    db_ca_region_read(db, run_id, push_ca_region, &c) < 0 ||
+	    analyze_sources_ca_regions(db, run_id, sources, push_ca_region, &c) < 0 ||
 	    db_attempt_totals(db, run_id, &r->attempts) < 0 ||
 	    db_attempts_read(db, run_id, true, ANALYZE_PROBLEM_ATTEMPTS_MAX, push_attempt, &a) <
 	        0 ||

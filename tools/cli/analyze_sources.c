@@ -113,10 +113,66 @@ static void top_free(struct analyze_top *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* The most (CA, region) pairs added up here; more are read from SQL. */
+#define GROUPS_MAX 4096
+
+/* Adds a validator source (r->ca set) to its (CA, region). */
+static void group_add(struct analyze_sources *s, const struct db_rule_source *r)
+{
+	if (r->ca[0] == '\0' || s->groups_failed)
+		return;
+	struct db_ca_region_row *g = NULL;
+	for (unsigned i = 0; i < s->ngroups && g == NULL; i++)
+		if (strcmp(s->groups[i].ca, r->ca) == 0 &&
+		    strcmp(s->groups[i].region, r->region) == 0)
+			g = &s->groups[i];
+	if (g == NULL) {
+		if (s->ngroups == s->capgroups) {
+			unsigned cap = s->capgroups ? s->capgroups * 2 : 16;
+			struct db_ca_region_row *p =
+			    cap <= GROUPS_MAX ? realloc(s->groups, cap * sizeof(*p)) : NULL;
+			if (p == NULL) {
+				s->groups_failed = true;
+				return;
+			}
+			s->groups = p;
+			s->capgroups = cap;
+		}
+		g = &s->groups[s->ngroups++];
+		memset(g, 0, sizeof(*g));
+		snprintf(g->ca, sizeof(g->ca), "%s", r->ca);
+		snprintf(g->region, sizeof(g->region), "%s", r->region);
+	}
+	g->sources++;
+	g->queries += r->queries;
+	g->responses += r->responses;
+	g->unanswered += r->unanswered;
+	g->servfail += r->servfail;
+	g->refused += r->refused;
+	g->other_rcode += r->other_rcode; /* FORMERR and NOTIMP included, as there */
+	g->tcp_rejected += r->tcp_rejected;
+	g->tcp_filtered += r->tcp_filtered;
+	if (r->peak_qps > g->peak_qps)
+		g->peak_qps = (uint32_t)r->peak_qps;
+	if (r->max_concurrent_tcp > g->max_concurrent_tcp)
+		g->max_concurrent_tcp = (uint32_t)r->max_concurrent_tcp;
+}
+
+/* Most queries first, then by CA and region. */
+static int group_cmp(const void *p, const void *q)
+{
+	const struct db_ca_region_row *a = p, *b = q;
+	if (a->queries != b->queries)
+		return a->queries > b->queries ? -1 : 1;
+	int c = strcmp(a->ca, b->ca);
+	return c != 0 ? c : strcmp(a->region, b->region);
+}
+
 static int keep(void *ctx, const struct db_rule_source *r)
 {
 	struct analyze_sources *s = ctx;
 	s->count++;
+	group_add(s, r);
 	if (s->too_many)
 		return 0; /* still counted */
 	/* the totals held by the database are walked again by the rules:
@@ -162,6 +218,9 @@ int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct ana
 	}
 	int rc = db_source_scan(db, &scope, &scan);
 	s->scan = NULL;
+	s->groups_ok = rc == 0 && !s->groups_failed; /* every source went by */
+	if (s->groups_ok && s->ngroups > 1)
+		qsort(s->groups, s->ngroups, sizeof(*s->groups), group_cmp);
 	if (rc == 0 && !scan.from_fold) {
 		top_free(&s->by_queries); /* read back: every source was kept */
 		top_free(&s->by_failures);
@@ -187,6 +246,24 @@ void analyze_sources_free(struct analyze_sources *s)
 	top_free(&s->by_queries);
 	top_free(&s->by_failures);
 	s->tops = false;
+	free(s->groups);
+	s->groups = NULL;
+	s->ngroups = s->capgroups = 0;
+	s->groups_ok = false;
+}
+
+int analyze_sources_ca_regions(struct db *db, int64_t run_id, const struct analyze_sources *s,
+                               int (*fn)(void *ctx, const struct db_ca_region_row *r), void *ctx)
+{
+	if (!s->groups_ok)
+		return db_ca_region_read(db, run_id, fn, ctx);
+	int n = 0;
+	for (unsigned i = 0; i < s->ngroups; i++) {
+		n++;
+		if (fn(ctx, &s->groups[i]) != 0)
+			break;
+	}
+	return n;
 }
 
 static void to_total(const struct db_rule_source *r, struct db_source_total *t)

@@ -23,6 +23,7 @@
 #include "db_summary.h"
 #include "rule_queries.h"
 #include "source_scan.h"
+#include "validator_store.h"
 
 /* Sources whose totals are kept (about 400 bytes each, and the pass's own
  * table while it reads); the rules engine caches as many
@@ -52,6 +53,11 @@ struct analyze_sources {
 	struct analyze_top by_queries, by_failures;
 	bool too_many; /* more than ANALYZE_SOURCES_KEPT (or no memory for them) */
 	int64_t count; /* distinct sources of the run, kept or not */
+	/* the validator sources (medium confidence or more) added up per CA and
+	 * region, as db_ca_region_read() adds them up; valid when groups_ok */
+	struct db_ca_region_row *groups;
+	unsigned ngroups, capgroups;
+	bool groups_ok, groups_failed;
 	const struct db_source_scan *scan; /* while reading */
 };
 
@@ -65,6 +71,12 @@ int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct ana
  * them, else from db. Returns how many, or -1. */
 int analyze_sources_top(struct db *db, int64_t run_id, const struct analyze_sources *s,
                         enum db_top_order order, unsigned limit, db_source_total_fn fn, void *ctx);
+
+/* analyze_sources_ca_regions() calls fn per (CA, region) in the order and
+ * with the numbers of db_ca_region_read(), from s when it added them up,
+ * else from db. Returns how many, or -1. */
+int analyze_sources_ca_regions(struct db *db, int64_t run_id, const struct analyze_sources *s,
+                               int (*fn)(void *ctx, const struct db_ca_region_row *r), void *ctx);
 
 /* analyze_sources_free() frees what analyze_sources_read() kept. */
 void analyze_sources_free(struct analyze_sources *s);
