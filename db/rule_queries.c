@@ -289,8 +289,7 @@ int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t tt
 	    " max(t.query_ts_ns) FROM transactions t WHERE " SCOPE(
 	        "t.run_id", "t.query_ts_ns") " AND t.shape IN " CHALLENGE_SHAPES
 	                                     " AND t.qtype = 16 AND t.kind = 'answered'"
-	                                     " AND t.rcode = 0 AND t.answer_ttl > ?4"
-	                                     " GROUP BY t.qname ORDER BY "
+	                                     " AND t.answer_ttl > ?4 GROUP BY t.qname ORDER BY "
 	                                     "max(t.answer_ttl) DESC,"
 	                                     " t.qname",
 	    scope);

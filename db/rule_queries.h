@@ -115,7 +115,7 @@ int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rul
  * not, -1 on error. */
 int db_rule_has_answer_ttl(struct db *db);
 
-/* db_rule_acme_ttl() groups challenge TXT transactions answered NOERROR whose
+/* db_rule_acme_ttl() groups answered challenge TXT transactions whose
  * answer_ttl exceeds ttl_max by name (only when db_rule_has_answer_ttl()).
  * t = {qname}; n = {count, max_ttl, first_ns, last_ns}. */
 int db_rule_acme_ttl(struct db *db, const struct rules_scope *scope, uint64_t ttl_max,
