@@ -5,8 +5,13 @@
 # usage: tools/bench/bench.sh [--build-dir DIR] [--json FILE] [--tshark-prefix N]
 #                             [--many N] [--keep] [PACKETS]
 #   PACKETS          packets of the bench capture (default 5000000)
-#   --build-dir DIR  take dcvscope, dcvscope-gen (and dcv-pcap-read-loop) from DIR;
-#                    without it the script builds a Release tree in build-bench/
+#   --build-dir DIR  take dcvscope, dcvscope-gen (and dcv-pcap-read-loop,
+#                    dcv-analyzer-bench) from DIR; without it the script builds a
+#                    Release tree in build-bench/
+# Besides the end-to-end time, dcv-analyzer-bench (when built) times the
+# analyzer alone over the capture held in memory (as much memory as the
+# capture's size): the packet path without the file, the database and its
+# writer thread.
 #   --json FILE      also write a JSON summary to FILE
 #   --tshark-prefix N  tshark reads only the first N packets (default 500000;
 #                    0 = the whole file) and its time is scaled per packet
@@ -51,7 +56,7 @@ fi
 if [ -z "$BUILD" ]; then
 	BUILD="$REPO/build-bench"
 	cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDCV_TESTS=OFF >/dev/null
-	make -C "$BUILD" -j2 dcvscope dcvscope-gen >/dev/null
+	make -C "$BUILD" -j2 dcvscope dcvscope-gen dcv-analyzer-bench >/dev/null
 fi
 GEN="$BUILD/tools/dcvscope-gen"
 DCVSCOPE="$BUILD/tools/dcvscope"
@@ -140,6 +145,14 @@ CMD=$(expand "$DCV_ANALYZE" "$TMP/bench.db" "$CAP")
 best_of 3 dcvscope bash -c "$CMD"
 DCV_WALL=$BEST_WALL DCV_RSS=$BEST_RSS
 
+# (b2) the analyzer alone, the capture held in memory (no file, no database)
+CORE_WALL=""
+CORE_BIN="$BUILD/tools/bench/dcv-analyzer-bench"
+if [ -x "$CORE_BIN" ]; then
+	run_timed core "$CORE_BIN" --runs 3 "$CAP"
+	CORE_WALL=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$TMP/core.out")
+fi
+
 # (c) tshark, on a prefix when asked
 TS_NOTE="not run (tshark missing)"
 TS_WALL="" TS_RSS="" TS_PKTS=0 TS_SCALED=""
@@ -184,6 +197,9 @@ echo "| what | packets | wall s | packets/s | peak RSS MiB | note |"
 echo "| --- | ---: | ---: | ---: | ---: | --- |"
 echo "| bare libpcap (pcap_next_ex) | $PACKETS | $(fmt "$BARE_WALL") | $(pps "$PACKETS" "$BARE_WALL") | $(mib "$BARE_RSS") | best of 3 |"
 echo "| $LABEL | $PACKETS | $(fmt "$DCV_WALL") | $(pps "$PACKETS" "$DCV_WALL") | $(mib "$DCV_RSS") | best of 3, end to end with SQLite |"
+if [ -n "$CORE_WALL" ]; then
+	echo "| dcvscope analyzer alone (dcv-analyzer-bench) | $PACKETS | $(fmt "$CORE_WALL") | $(pps "$PACKETS" "$CORE_WALL") | - | best of 3, capture held in memory, no database: the packet path on its own |"
+fi
 if [ -n "$TS_WALL" ]; then
 	echo "| tshark -T fields (dns.id, rcode, qname) | $TS_PKTS | $(fmt "$TS_WALL") | $(pps "$TS_PKTS" "$TS_WALL") | $(mib "$TS_RSS") | $TS_NOTE |"
 fi
@@ -211,6 +227,7 @@ if [ -n "$JSON" ]; then
   "generate": {"wall_s": $(fmt "$GEN_WALL")},
   "bare": {"wall_s": $(fmt "$BARE_WALL"), "packets_per_s": $(pps "$PACKETS" "$BARE_WALL"), "peak_rss_kib": $BARE_RSS},
   "dcvscope": {"wall_s": $(fmt "$DCV_WALL"), "packets_per_s": $(pps "$PACKETS" "$DCV_WALL"), "peak_rss_kib": $DCV_RSS},
+  "analyzer_alone": $([ -n "$CORE_WALL" ] && echo "{\"wall_s\": $(fmt "$CORE_WALL"), \"packets_per_s\": $(pps "$PACKETS" "$CORE_WALL")}" || echo null),
   "tshark": $([ -n "$TS_WALL" ] && echo "{\"packets\": $TS_PKTS, \"wall_s\": $(fmt "$TS_WALL"), \"scaled_wall_s\": $(fmt "$TS_SCALED"), \"packets_per_s\": $(pps "$TS_PKTS" "$TS_WALL"), \"peak_rss_kib\": $TS_RSS}" || echo null),
   "ratio_dcvscope_bare": $(printf '%.3f' "$R_DCV_BARE"),
   "ratio_tshark_dcvscope": $([ -n "$R_TS_DCV" ] && printf '%.3f' "$R_TS_DCV" || echo null),
