@@ -20,9 +20,15 @@
 
 /* ---- the SQL answers: GROUP BY, for more sources than memory holds ---- */
 
-static void copy_text(char *dst, size_t len, const unsigned char *src)
+/* Copies src (NULL: "") into dst of len bytes, cut to fit. */
+static void copy_text(char *dst, size_t len, const void *src)
 {
-	snprintf(dst, len, "%s", src != NULL ? (const char *)src : "");
+	const char *t = src != NULL ? src : "";
+	size_t n = strlen(t);
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, t, n);
+	dst[n] = '\0';
 }
 
 static int sources_sql(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan)
@@ -652,16 +658,6 @@ static int pt_cmp(const void *p, const void *q)
 	return a->p.t_ns < b->p.t_ns ? -1 : a->p.t_ns > b->p.t_ns;
 }
 
-/* Copies text into dst of size bytes, cut to fit. */
-static void copy_cut(char *dst, size_t size, const char *text)
-{
-	size_t n = strlen(text);
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, text, n);
-	dst[n] = '\0';
-}
-
 /* Hands on the sources in address-text order. */
 static void deliver_sources(struct pass *x)
 {
@@ -675,9 +671,9 @@ static void deliver_sources(struct pass *x)
 		const struct src_acc *a = &x->src[i];
 		struct db_rule_source s;
 		memset(&s, 0, sizeof(s));
-		copy_cut(s.source, sizeof(s.source), src_key(a));
-		copy_cut(s.ca, sizeof(s.ca), a->ca != NULL ? a->ca : "");
-		copy_cut(s.region, sizeof(s.region), a->region != NULL ? a->region : "");
+		copy_text(s.source, sizeof(s.source), src_key(a));
+		copy_text(s.ca, sizeof(s.ca), a->ca);
+		copy_text(s.region, sizeof(s.region), a->region);
 		uint64_t *const out[A_COUNT] = {[A_QUERIES] = &s.queries,
 		                                [A_QUERIES_UDP] = &s.queries_udp,
 		                                [A_QUERIES_TCP] = &s.queries_tcp,

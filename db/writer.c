@@ -543,7 +543,8 @@ int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_buck
 		                  row ? row->source.family : -1);
 	if (check_run(db, run_id) != 0 || make_room(db) != 0)
 		return -1;
-	db_source_fold_forget(db); /* its totals are no longer the stored ones */
+	if (db->fold_kept != NULL) /* its totals are no longer the stored ones */
+		db_source_fold_forget(db);
 	struct db_queue *q = &db->q;
 	if (db_queue_grow((void **)&q->buckets, &q->cap_buckets, q->n_buckets + 1,
 	                  sizeof(*q->buckets)))

@@ -395,6 +395,21 @@ Test(analyze_cli, the_same_capture_gives_the_same_validators_attempts_and_findin
 	}
 }
 
+/* Writes the keys of object o, texts as they are and numbers as integers,
+ * separated by '|' (what names o in a failure). */
+static void json_fields(FILE *out, const json_t *o, const char *const *keys, size_t n,
+                        const char *what)
+{
+	for (size_t k = 0; k < n; k++) {
+		json_t *v = json_object_get(o, keys[k]);
+		cr_assert_not_null(v, "%s has no %s", what, keys[k]);
+		if (json_is_string(v))
+			fprintf(out, "%s%s", k ? "|" : "", json_string_value(v));
+		else
+			fprintf(out, "%s%lld", k ? "|" : "", (long long)json_integer_value(v));
+	}
+}
+
 /* One line per source of a JSON source list, in the column order of
  * SOURCE_TOTALS_SQL. */
 static char *json_source_lines(json_t *list)
@@ -413,14 +428,7 @@ static char *json_source_lines(json_t *list)
 	json_t *s;
 	json_array_foreach(list, i, s)
 	{
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-			json_t *v = json_object_get(s, keys[k]);
-			cr_assert_not_null(v, "a source has no %s", keys[k]);
-			if (k == 0)
-				fprintf(out, "%s", json_string_value(v));
-			else
-				fprintf(out, "|%lld", (long long)json_integer_value(v));
-		}
+		json_fields(out, s, keys, sizeof(keys) / sizeof(keys[0]), "a source");
 		json_t *rc = json_object_get(s, "rcodes");
 		for (size_t k = 0; k < sizeof(rcodes) / sizeof(rcodes[0]); k++)
 			fprintf(out, "|%lld",
@@ -569,14 +577,7 @@ Test(analyze_cli, validator_stats_equal_the_sums_of_the_stored_rows, .timeout = 
 	json_t *g;
 	json_array_foreach(json_object_get(j, "validator_stats"), i, g)
 	{
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-			json_t *v = json_object_get(g, keys[k]);
-			cr_assert_not_null(v, "a CA/region row has no %s", keys[k]);
-			if (json_is_string(v))
-				fprintf(out, "%s%s", k ? "|" : "", json_string_value(v));
-			else
-				fprintf(out, "|%lld", (long long)json_integer_value(v));
-		}
+		json_fields(out, g, keys, sizeof(keys) / sizeof(keys[0]), "a CA/region row");
 		fputc('\n', out);
 	}
 	fclose(out);
