@@ -17,6 +17,10 @@ struct cap_pcap_live {
 	int linktype;
 	int nano; /* timestamps in nanoseconds */
 	uint64_t received;
+	/* the kernel's counters when the DNS filter took effect: what came
+	 * before it (unfiltered, between activation and the filter) is not
+	 * counted as matched or dropped */
+	struct pcap_stat base;
 	char error[CAP_LIVE_ERR_MAX];
 };
 
@@ -129,6 +133,8 @@ struct cap_pcap_live *cap_pcap_live_open(const struct cap_live_opts *o, char *er
 	}
 	p->pcap = pc;
 	p->fd = fd;
+	if (pcap_stats(pc, &p->base) != 0)
+		memset(&p->base, 0, sizeof(p->base));
 	p->linktype = pcap_datalink(pc);
 	p->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
 	return p;
@@ -201,9 +207,9 @@ int cap_pcap_live_get_stats(struct cap_pcap_live *p, struct cap_live_stats *out)
 	}
 	memset(out, 0, sizeof(*out));
 	out->received = p->received;
-	out->kernel_matched = ps.ps_recv;
-	out->kernel_dropped = ps.ps_drop;
-	out->if_dropped = ps.ps_ifdrop;
+	out->kernel_matched = ps.ps_recv - p->base.ps_recv;
+	out->kernel_dropped = ps.ps_drop - p->base.ps_drop;
+	out->if_dropped = ps.ps_ifdrop - p->base.ps_ifdrop;
 	return 0;
 }
 
