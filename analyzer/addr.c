@@ -24,8 +24,28 @@ struct dcv_addr dcv_addr_v6(const uint8_t *b16)
 	return a;
 }
 
+/* The dotted quad of b, as inet_ntop() writes it; buf holds at least 16. */
+static void format_v4(const uint8_t *b, char *buf)
+{
+	char *p = buf;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
 char *dcv_addr_format(const struct dcv_addr *a, char *buf, size_t len)
 {
+	/* every stored row formats its addresses: no printf for IPv4 */
+	if (a->family != DCV_ADDR_V6 && len >= 16) {
+		format_v4(a->bytes, buf);
+		return buf;
+	}
 	int af = a->family == DCV_ADDR_V6 ? AF_INET6 : AF_INET;
 	if (inet_ntop(af, a->bytes, buf, (socklen_t)len) == NULL && len > 0)
 		buf[0] = '\0';

@@ -142,11 +142,13 @@ struct db_txn_row {
 	uint32_t name_off, name_len;
 };
 
-/* A queued source_stats part, with its address already in text form: the
- * batch is sorted by primary key before it is written (writer.c). */
-struct db_bucket_row {
+/* The sort key of a queued source_stats row (packed at off in the queue,
+ * bucket_pack.h), with its address in text form: a batch is written in
+ * primary key order (writer.c). */
+struct db_bucket_key {
 	int64_t run_id;
-	struct source_bucket b;
+	uint64_t bucket_start_ns;
+	size_t off;
 	char source[DCV_ADDR_TEXT_MAX];
 };
 
@@ -178,8 +180,9 @@ struct db_second_row {
 };
 
 struct db_queue {
-	struct db_bucket_row *buckets;
-	size_t n_buckets, cap_buckets;
+	/* source_stats rows, packed back to back (bucket_pack.h) */
+	uint8_t *buckets;
+	size_t n_buckets, buckets_len, buckets_cap;
 	struct db_second_row *seconds;
 	size_t n_seconds, cap_seconds;
 	struct db_txn_row *txns;
@@ -208,6 +211,10 @@ struct db {
 
 	/* state */
 	struct db_queue q;
+	/* the keys of a batch's source_stats rows, in key order while it is
+	 * written (by whichever thread writes) */
+	struct db_bucket_key *bucket_keys;
+	size_t cap_bucket_keys;
 	int64_t known_run_id; /* last run id confirmed to exist (0: none) */
 	char err[DB_ERRMSG_MAX];
 
@@ -229,9 +236,10 @@ struct db {
 	struct db_source_fold *fold_kept;
 };
 
-/* db_source_fold_rows() adds stored bucket rows to the fold (rows of other
- * runs are skipped); source_scan.c. */
-void db_source_fold_rows(struct db_source_fold *f, const struct db_bucket_row *rows, size_t n);
+/* db_source_fold_row() adds a stored bucket row of run_id, source text
+ * source, to the fold (rows of other runs are skipped); source_scan.c. */
+void db_source_fold_row(struct db_source_fold *f, int64_t run_id, const char *source,
+                        const struct source_bucket *b);
 
 /* db_source_fold_forget() drops the kept fold (db->fold_kept): a bucket
  * row or a validator row of the run is about to change what it added up. */

@@ -797,49 +797,46 @@ int db_source_fold_start(struct db *db, int64_t run_id, unsigned max_sources)
 	return 0;
 }
 
-void db_source_fold_rows(struct db_source_fold *f, const struct db_bucket_row *rows, size_t n)
+void db_source_fold_row(struct db_source_fold *f, int64_t run_id, const char *source,
+                        const struct source_bucket *b)
 {
-	for (size_t i = 0; i < n && !f->gave_up; i++) {
-		const struct db_bucket_row *r = &rows[i];
-		if (r->run_id != f->run)
-			continue;
-		const struct source_bucket *b = &r->b;
-		uint64_t c[C_LAST + 1] = {
-		    [C_START] = b->bucket_start_ns,
-		    [C_LEN] = b->bucket_len_s,
-		    [C_QUERIES] = b->queries,
-		    [C_QUERIES_UDP] = b->queries_udp,
-		    [C_QUERIES_TCP] = b->queries_tcp,
-		    [C_RESPONSES] = b->responses,
-		    [C_NOERROR] = b->rcode[RCODE_SLOT_NOERROR],
-		    [C_NXDOMAIN] = b->rcode[RCODE_SLOT_NXDOMAIN],
-		    [C_SERVFAIL] = b->rcode[RCODE_SLOT_SERVFAIL],
-		    [C_REFUSED] = b->rcode[RCODE_SLOT_REFUSED],
-		    [C_OTHER_RCODE] = b->rcode[RCODE_SLOT_FORMERR] + b->rcode[RCODE_SLOT_NOTIMP] +
-		                      b->rcode[RCODE_SLOT_OTHER],
-		    [C_TRUNCATED] = b->truncated,
-		    [C_UNANSWERED] = b->unanswered,
-		    [C_PEAK_QPS] = b->peak_qps,
-		    [C_MAX_CONC] = b->max_concurrent_tcp,
-		    [C_TCP_SESSIONS] = b->tcp_sessions,
-		    [C_TCP_REJECTED] = b->tcp_rejected,
-		    [C_TCP_FILTERED] = b->tcp_filtered,
-		    [C_TCP_SERVER_CLOSED] = b->tcp_server_closed,
-		    [C_FORMERR] = b->rcode[RCODE_SLOT_FORMERR],
-		    [C_NOTIMP] = b->rcode[RCODE_SLOT_NOTIMP],
-		    [C_RETRANSMITS] = b->retransmits,
-		};
-		size_t len = strlen(r->source);
-		const unsigned char *t = (const unsigned char *)r->source;
-		struct src_acc *a = find_source(&f->x, t, len, hash_text(t, len), f->x.max);
-		if (a == NULL || (a->rows > 0 && b->bucket_start_ns <= a->last_start)) {
-			fold_give_up(f);
-			return;
-		}
-		a->run = f->run;
-		a->last_start = b->bucket_start_ns;
-		acc_add(a, c);
+	if (f->gave_up || run_id != f->run)
+		return;
+	uint64_t c[C_LAST + 1] = {
+	    [C_START] = b->bucket_start_ns,
+	    [C_LEN] = b->bucket_len_s,
+	    [C_QUERIES] = b->queries,
+	    [C_QUERIES_UDP] = b->queries_udp,
+	    [C_QUERIES_TCP] = b->queries_tcp,
+	    [C_RESPONSES] = b->responses,
+	    [C_NOERROR] = b->rcode[RCODE_SLOT_NOERROR],
+	    [C_NXDOMAIN] = b->rcode[RCODE_SLOT_NXDOMAIN],
+	    [C_SERVFAIL] = b->rcode[RCODE_SLOT_SERVFAIL],
+	    [C_REFUSED] = b->rcode[RCODE_SLOT_REFUSED],
+	    [C_OTHER_RCODE] = b->rcode[RCODE_SLOT_FORMERR] + b->rcode[RCODE_SLOT_NOTIMP] +
+	                      b->rcode[RCODE_SLOT_OTHER],
+	    [C_TRUNCATED] = b->truncated,
+	    [C_UNANSWERED] = b->unanswered,
+	    [C_PEAK_QPS] = b->peak_qps,
+	    [C_MAX_CONC] = b->max_concurrent_tcp,
+	    [C_TCP_SESSIONS] = b->tcp_sessions,
+	    [C_TCP_REJECTED] = b->tcp_rejected,
+	    [C_TCP_FILTERED] = b->tcp_filtered,
+	    [C_TCP_SERVER_CLOSED] = b->tcp_server_closed,
+	    [C_FORMERR] = b->rcode[RCODE_SLOT_FORMERR],
+	    [C_NOTIMP] = b->rcode[RCODE_SLOT_NOTIMP],
+	    [C_RETRANSMITS] = b->retransmits,
+	};
+	size_t len = strlen(source);
+	const unsigned char *t = (const unsigned char *)source;
+	struct src_acc *a = find_source(&f->x, t, len, hash_text(t, len), f->x.max);
+	if (a == NULL || (a->rows > 0 && b->bucket_start_ns <= a->last_start)) {
+		fold_give_up(f);
+		return;
 	}
+	a->run = f->run;
+	a->last_start = b->bucket_start_ns;
+	acc_add(a, c);
 }
 
 /* Hands on the fold's sources for scan, with their validator CA and

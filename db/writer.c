@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bucket_pack.h"
 #include "db_internal.h"
 #include "dcv_shape.h"
 
@@ -101,6 +102,9 @@ void db_writer_release(struct db *db)
 	sqlite3_finalize(db->st_run_exists);
 	db->st_bucket_upsert = db->st_txn_insert = db->st_run_exists = NULL;
 	db->st_attempt_insert = db->st_persp_insert = NULL;
+	free(db->bucket_keys);
+	db->bucket_keys = NULL;
+	db->cap_bucket_keys = 0;
 	struct db_queue *queues[] = {&db->q, &db->inflight};
 	for (size_t i = 0; i < 2; i++) {
 		struct db_queue *q = queues[i];
@@ -127,6 +131,7 @@ size_t db_writer_pending(const struct db *db)
 static void queue_clear(struct db_queue *q)
 {
 	q->n_buckets = 0;
+	q->buckets_len = 0;
 	q->n_seconds = 0;
 	q->n_txns = 0;
 	q->n_attempts = 0;
@@ -173,13 +178,12 @@ static int step_reset(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int write_bucket(struct db *db, const struct db_bucket_row *row)
+static int write_bucket(struct db *db, const struct db_bucket_key *k, const struct source_bucket *b)
 {
 	sqlite3_stmt *st = db->st_bucket_upsert;
-	const struct source_bucket *b = &row->b;
-	int rc = sqlite3_bind_int64(st, 1, row->run_id);
+	int rc = sqlite3_bind_int64(st, 1, k->run_id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, row->source, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(st, 2, k->source, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_blob(st, 4, b->source.bytes, sizeof(b->source.bytes),
 		                       SQLITE_STATIC);
@@ -278,12 +282,48 @@ static int write_second(struct db *db, const struct db_second_row *row)
 /* Primary key order of source_stats: (run_id, bucket_start_ns, source). */
 static int bucket_key_cmp(const void *pa, const void *pb)
 {
-	const struct db_bucket_row *a = pa, *b = pb;
+	const struct db_bucket_key *a = pa, *b = pb;
 	if (a->run_id != b->run_id)
 		return a->run_id < b->run_id ? -1 : 1;
-	if (a->b.bucket_start_ns != b->b.bucket_start_ns)
-		return a->b.bucket_start_ns < b->b.bucket_start_ns ? -1 : 1;
+	if (a->bucket_start_ns != b->bucket_start_ns)
+		return a->bucket_start_ns < b->bucket_start_ns ? -1 : 1;
 	return strcmp(a->source, b->source); /* SQLite's BINARY collation */
+}
+
+/* The packed row of key k (checked by sort_buckets()). */
+static void unpack_row(const struct db_queue *q, const struct db_bucket_key *k,
+                       struct source_bucket *b)
+{
+	int64_t run_id;
+	(void)db_bucket_unpack(q->buckets + k->off, q->buckets_len - k->off, &run_id, b);
+}
+
+/* Fills db->bucket_keys with the keys of the queue's source_stats rows, in
+ * primary key order: the upserts then walk the b-tree left to right
+ * instead of seeking all over it (merging parts is order-independent). */
+static int sort_buckets(struct db *db, const struct db_queue *q)
+{
+	if (db_queue_grow((void **)&db->bucket_keys, &db->cap_bucket_keys, q->n_buckets,
+	                  sizeof(*db->bucket_keys)))
+		return db_set_err(db, "write batch: out of memory sorting %zu source_stats rows",
+		                  q->n_buckets);
+	size_t pos = 0;
+	for (size_t i = 0; i < q->n_buckets; i++) {
+		struct db_bucket_key *k = &db->bucket_keys[i];
+		struct source_bucket b;
+		size_t used =
+		    db_bucket_unpack(q->buckets + pos, q->buckets_len - pos, &k->run_id, &b);
+		if (used == 0) /* the queue holds only what db_bucket_pack() wrote */
+			return db_set_err(db, "write batch: queued source_stats row %zu is damaged",
+			                  i);
+		k->bucket_start_ns = b.bucket_start_ns;
+		k->off = pos;
+		dcv_addr_format(&b.source, k->source, sizeof(k->source));
+		pos += used;
+	}
+	if (q->n_buckets > 1)
+		qsort(db->bucket_keys, q->n_buckets, sizeof(*db->bucket_keys), bucket_key_cmp);
+	return 0;
 }
 
 /* Writes one queue in one transaction and empties it; on failure the rows
@@ -293,16 +333,16 @@ static int write_queue(struct db *db, struct db_queue *q)
 	size_t pending = queue_rows(q);
 	if (pending == 0)
 		return 0;
-	/* In key order the upserts walk the b-tree left to right instead of
-	 * seeking all over it; merging parts is order-independent. */
-	if (q->n_buckets > 1)
-		qsort(q->buckets, q->n_buckets, sizeof(*q->buckets), bucket_key_cmp);
+	if (q->n_buckets > 0 && sort_buckets(db, q) != 0)
+		return -1;
 	if (db_begin(db, "write batch: begin") != 0)
 		return -1;
 	int rc = SQLITE_OK;
 	const char *op = NULL;
 	for (size_t i = 0; i < q->n_buckets && rc == SQLITE_OK; i++) {
-		rc = write_bucket(db, &q->buckets[i]);
+		struct source_bucket b;
+		unpack_row(q, &db->bucket_keys[i], &b);
+		rc = write_bucket(db, &db->bucket_keys[i], &b);
 		op = "write batch: source_stats upsert";
 	}
 	for (size_t i = 0; i < q->n_seconds && rc == SQLITE_OK; i++) {
@@ -332,8 +372,13 @@ static int write_queue(struct db *db, struct db_queue *q)
 	}
 	if (db_commit(db, "write batch: commit") != 0)
 		return -1;
-	if (db->fold != NULL) /* stored: now they count */
-		db_source_fold_rows(db->fold, q->buckets, q->n_buckets);
+	for (size_t i = 0; db->fold != NULL && i < q->n_buckets; i++) {
+		/* stored: now they count */
+		struct source_bucket b;
+		unpack_row(q, &db->bucket_keys[i], &b);
+		db_source_fold_row(db->fold, db->bucket_keys[i].run_id, db->bucket_keys[i].source,
+		                   &b);
+	}
 	queue_clear(q);
 	return 0;
 }
@@ -546,13 +591,10 @@ int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_buck
 	if (db->fold_kept != NULL) /* its totals are no longer the stored ones */
 		db_source_fold_forget(db);
 	struct db_queue *q = &db->q;
-	if (db_queue_grow((void **)&q->buckets, &q->cap_buckets, q->n_buckets + 1,
-	                  sizeof(*q->buckets)))
+	if (db_queue_grow((void **)&q->buckets, &q->buckets_cap,
+	                  q->buckets_len + DB_BUCKET_PACKED_MAX, 1))
 		return db_set_err(db, "source_stats: out of memory queueing a row");
-	struct db_bucket_row *r = &q->buckets[q->n_buckets];
-	r->run_id = run_id;
-	r->b = *row;
-	dcv_addr_format(&row->source, r->source, sizeof(r->source));
+	q->buckets_len += db_bucket_pack(q->buckets + q->buckets_len, run_id, row);
 	q->n_buckets++;
 	batch_done(db);
 	return 0;
