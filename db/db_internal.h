@@ -237,9 +237,12 @@ struct db {
 };
 
 /* db_source_fold_row() adds a stored bucket row of run_id, source text
- * source, to the fold (rows of other runs are skipped); source_scan.c. */
+ * source, to the fold (rows of other runs are skipped); the last rows wait
+ * in a short queue until db_source_fold_flush(), which every batch calls
+ * before the fold is read. source_scan.c. */
 void db_source_fold_row(struct db_source_fold *f, int64_t run_id, const char *source,
                         const struct source_bucket *b);
+void db_source_fold_flush(struct db_source_fold *f);
 
 /* db_source_fold_forget() drops the kept fold (db->fold_kept): a bucket
  * row or a validator row of the run is about to change what it added up. */

@@ -250,6 +250,7 @@ struct pass {
 	size_t max;      /* sources held before giving up */
 	int status, oom; /* add_row()'s last result; memory ran out */
 	bool sorted;     /* src is in address-text order (handed on before) */
+	bool folding;    /* a fold's pass: rows go through fold_add() */
 };
 
 static uint64_t hash_text(const unsigned char *t, size_t len)
@@ -526,13 +527,37 @@ static void prefetch_acc(const struct pass *x, const struct queued_row *q)
 		}
 }
 
-/* Adds the oldest queued row. Returns add_row()'s result. */
+/* Adds one row of a fold (struct db_source_fold): as add_row(), but a row
+ * that does not start after its source's last one returns 1 (the fold
+ * gives up), and no validator is looked up. */
+static int fold_add(struct pass *x, int64_t run, const unsigned char *t, size_t len, uint64_t h,
+                    const uint64_t *c)
+{
+	struct src_acc *a = find_source(x, t, len, h, x->max);
+	if (a == NULL)
+		return x->oom ? -1 : 1;
+	if (a->rows > 0 && c[C_START] <= a->last_start)
+		return 1;
+	a->run = run;
+	a->last_start = c[C_START];
+	acc_add(a, c);
+	return 0;
+}
+
+/* Adds one row the way the pass adds them. */
+static int add_now(struct pass *x, int64_t run, const unsigned char *t, size_t len, uint64_t h,
+                   const uint64_t *c)
+{
+	return x->folding ? fold_add(x, run, t, len, h, c) : add_row(x, run, t, len, h, c);
+}
+
+/* Adds the oldest queued row. Returns add_now()'s result. */
 static int add_oldest(struct pass *x)
 {
 	struct queued_row *q = &x->queue[x->qhead];
 	x->qhead = (x->qhead + 1) % QUEUE_ROWS;
 	x->qlen--;
-	return add_row(x, q->run, q->text, q->len, q->hash, q->c);
+	return add_now(x, q->run, q->text, q->len, q->hash, q->c);
 }
 
 /* Queues one row (adding the oldest when the queue is full), or adds it
@@ -543,7 +568,7 @@ static int queue_row(struct pass *x, int64_t run, const unsigned char *t, size_t
 {
 	uint64_t h = hash_text(t, len);
 	if (len >= sizeof(x->queue[0].text))
-		return add_row(x, run, t, len, h, c);
+		return add_now(x, run, t, len, h, c);
 	int rc = x->qlen == QUEUE_ROWS ? add_oldest(x) : 0;
 	if (rc != 0)
 		return rc;
@@ -788,6 +813,7 @@ int db_source_fold_start(struct db *db, int64_t run_id, unsigned max_sources)
 	if (f == NULL)
 		return db_set_err(db, "source totals: out of memory");
 	f->run = run_id;
+	f->x.folding = true;
 	f->x.max = max_sources ? max_sources : DB_SOURCE_SCAN_MAX_DEFAULT;
 	if (grow_slots(&f->x) != 0) {
 		free(f);
@@ -827,16 +853,15 @@ void db_source_fold_row(struct db_source_fold *f, int64_t run_id, const char *so
 	    [C_NOTIMP] = b->rcode[RCODE_SLOT_NOTIMP],
 	    [C_RETRANSMITS] = b->retransmits,
 	};
-	size_t len = strlen(source);
-	const unsigned char *t = (const unsigned char *)source;
-	struct src_acc *a = find_source(&f->x, t, len, hash_text(t, len), f->x.max);
-	if (a == NULL || (a->rows > 0 && b->bucket_start_ns <= a->last_start)) {
+	/* through the pass's queue: the source's accumulator loads meanwhile */
+	if (queue_row(&f->x, run_id, (const unsigned char *)source, strlen(source), c) != 0)
 		fold_give_up(f);
-		return;
-	}
-	a->run = f->run;
-	a->last_start = b->bucket_start_ns;
-	acc_add(a, c);
+}
+
+void db_source_fold_flush(struct db_source_fold *f)
+{
+	if (!f->gave_up && drain_queue(&f->x) != 0)
+		fold_give_up(f);
 }
 
 /* Hands on the fold's sources for scan, with their validator CA and

@@ -379,6 +379,8 @@ static int write_queue(struct db *db, struct db_queue *q)
 		db_source_fold_row(db->fold, db->bucket_keys[i].run_id, db->bucket_keys[i].source,
 		                   &b);
 	}
+	if (db->fold != NULL)
+		db_source_fold_flush(db->fold);
 	queue_clear(q);
 	return 0;
 }
