@@ -2,21 +2,57 @@
 #include "test_support.h"
 
 #include <criterion/criterion.h>
+#include <ftw.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+/* The directories test_tmpdir() made, each removed when the process that
+ * made it exits (a test's process; a child forked from it keeps them). */
+struct made_dir {
+	char path[256];
+	pid_t owner;
+	struct made_dir *next;
+};
+static struct made_dir *made_dirs;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	(void)remove(path);
+	return 0; /* best effort: go on */
+}
+
+static void remove_made_dirs(void)
+{
+	for (struct made_dir *d = made_dirs; d != NULL; d = d->next)
+		if (d->owner == getpid())
+			(void)nftw(d->path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 const char *test_tmpdir(void)
 {
 	static char path[256];
+	static bool at_exit;
 	const char *base = getenv("TMPDIR");
 	snprintf(path, sizeof(path), "%s/dcvscope-test-XXXXXX", base ? base : "/tmp");
 	if (mkdtemp(path) == NULL) {
 		perror("mkdtemp");
 		abort();
 	}
+	struct made_dir *d = calloc(1, sizeof(*d));
+	if (d != NULL) {
+		snprintf(d->path, sizeof(d->path), "%s", path);
+		d->owner = getpid();
+		d->next = made_dirs;
+		made_dirs = d;
+	}
+	if (!at_exit)
+		at_exit = atexit(remove_made_dirs) == 0;
 	return path;
 }
 

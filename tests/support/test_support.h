@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 /* test_tmpdir() creates a fresh private directory and returns its path
- * (static storage, valid until the next call). Aborts the test on failure. */
+ * (static storage, valid until the next call). Aborts the test on failure.
+ * The directory and everything in it are removed when the process that
+ * created it (the test's process) exits. */
 const char *test_tmpdir(void);
 
 /* test_run() runs a shell command line, captures stdout into *out
