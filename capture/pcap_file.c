@@ -54,15 +54,16 @@ static FILE *open_stream(const char *path, char **iobuf)
 	FILE *fp = is_stdin ? stdin : fopen(path, "rb");
 	if (fp == NULL)
 		return NULL;
-	char *buf = NULL;
-	if (!is_stdin && iobufs_live < CAP_FILE_IOBUFS_MAX)
-		buf = *iobuf = malloc(CAP_FILE_IOBUF); /* without it, stdio's own will do */
-	else if (is_stdin && !stdin_buffered)
-		buf = stdin_iobuf;
+	char *buf = NULL; /* none: stdio's own buffer will do */
+	if (is_stdin) {
+		buf = stdin_buffered ? NULL : stdin_iobuf;
+		stdin_buffered = true;
+	} else if (iobufs_live < CAP_FILE_IOBUFS_MAX && (buf = malloc(CAP_FILE_IOBUF)) != NULL) {
+		*iobuf = buf;
+		iobufs_live++;
+	}
 	if (buf != NULL)
 		setvbuf(fp, buf, _IOFBF, CAP_FILE_IOBUF);
-	iobufs_live += *iobuf != NULL;
-	stdin_buffered = stdin_buffered || is_stdin;
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	return fp;
 }

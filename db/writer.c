@@ -290,7 +290,9 @@ static int bucket_key_cmp(const void *pa, const void *pb)
 	return strcmp(a->source, b->source); /* SQLite's BINARY collation */
 }
 
-/* The packed row of key k (checked by sort_buckets()). */
+/* The packed row of key k (checked by sort_buckets()). A row is unpacked
+ * again for each pass over the batch (key, write, fold) rather than kept
+ * unpacked: 30-50 ns a time, against 280 bytes a row of memory. */
 static void unpack_row(const struct db_queue *q, const struct db_bucket_key *k,
                        struct source_bucket *b)
 {
@@ -372,15 +374,15 @@ static int write_queue(struct db *db, struct db_queue *q)
 	}
 	if (db_commit(db, "write batch: commit") != 0)
 		return -1;
-	for (size_t i = 0; db->fold != NULL && i < q->n_buckets; i++) {
-		/* stored: now they count */
-		struct source_bucket b;
-		unpack_row(q, &db->bucket_keys[i], &b);
-		db_source_fold_row(db->fold, db->bucket_keys[i].run_id, db->bucket_keys[i].source,
-		                   &b);
-	}
-	if (db->fold != NULL)
+	if (db->fold != NULL) { /* stored: now they count */
+		for (size_t i = 0; i < q->n_buckets; i++) {
+			struct source_bucket b;
+			unpack_row(q, &db->bucket_keys[i], &b);
+			db_source_fold_row(db->fold, db->bucket_keys[i].run_id,
+			                   db->bucket_keys[i].source, &b);
+		}
 		db_source_fold_flush(db->fold);
+	}
 	queue_clear(q);
 	return 0;
 }

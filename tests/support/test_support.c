@@ -27,11 +27,16 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return 0; /* best effort: go on */
 }
 
+void test_remove_dir(const char *dir)
+{
+	(void)nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void remove_made_dirs(void)
 {
 	for (struct made_dir *d = made_dirs; d != NULL; d = d->next)
 		if (d->owner == getpid())
-			(void)nftw(d->path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+			test_remove_dir(d->path);
 }
 
 const char *test_tmpdir(void)
@@ -147,11 +152,4 @@ int64_t test_sql_number(const char *path, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return v;
-}
-
-void test_remove_dir(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)test_run(cmd, NULL);
 }
