@@ -1010,6 +1010,51 @@ unsigned mpic_foreach_source(const struct mpic *m, enum mpic_confidence min,
 	return n;
 }
 
+/* One qualifying source of mpic_foreach_source_by_address(): its index
+ * into the source table and its address text. */
+struct src_order {
+	uint32_t i;
+	char text[DCV_ADDR_TEXT_MAX];
+};
+
+static int src_order_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct src_order *)a)->text, ((const struct src_order *)b)->text);
+}
+
+int mpic_foreach_source_by_address(const struct mpic *m, enum mpic_confidence min,
+                                   void (*fn)(void *ctx, const struct mpic_source *s), void *ctx)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < m->src.high; i++) {
+		const struct mpic_src *s = &m->src.e[i];
+		n += s->used && mpic_source_confidence(s) >= min &&
+		     mpic_source_confidence(s) != MPIC_CONF_NONE;
+	}
+	struct src_order *order = malloc((n ? n : 1) * sizeof(*order));
+	if (order == NULL)
+		return -1;
+	size_t k = 0;
+	for (uint32_t i = 0; i < m->src.high && k < n; i++) {
+		const struct mpic_src *s = &m->src.e[i];
+		if (!s->used || mpic_source_confidence(s) < min ||
+		    mpic_source_confidence(s) == MPIC_CONF_NONE)
+			continue;
+		order[k].i = i;
+		dcv_addr_format(&s->addr, order[k].text, sizeof(order[k].text));
+		k++;
+	}
+	qsort(order, k, sizeof(*order), src_order_cmp);
+	for (size_t j = 0; j < k; j++) {
+		struct mpic_source out;
+		mpic_source_fill(&m->src.e[order[j].i], &out);
+		if (fn != NULL)
+			fn(ctx, &out);
+	}
+	free(order);
+	return (int)k;
+}
+
 const struct mpic_stats *mpic_get_stats(const struct mpic *m)
 {
 	return &m->stats;

@@ -191,6 +191,13 @@ void mpic_finish(struct mpic *m);
 unsigned mpic_foreach_source(const struct mpic *m, enum mpic_confidence min,
                              void (*fn)(void *ctx, const struct mpic_source *s), void *ctx);
 
+/* mpic_foreach_source_by_address() is mpic_foreach_source() in address
+ * text order (strcmp, SQLite's BINARY collation: the order of a table
+ * keyed on the address, written fastest in that order). Returns how many,
+ * or -1 when memory for the order ran out (fn not called). */
+int mpic_foreach_source_by_address(const struct mpic *m, enum mpic_confidence min,
+                                   void (*fn)(void *ctx, const struct mpic_source *s), void *ctx);
+
 /* mpic_get_stats() returns the counters (never NULL). */
 const struct mpic_stats *mpic_get_stats(const struct mpic *m);
 

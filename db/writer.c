@@ -433,6 +433,7 @@ void db_writer_stop(struct db *db)
 	pthread_cond_broadcast(&db->bg_work);
 	pthread_mutex_unlock(&db->bg_lock);
 	pthread_join(db->bg_thread, NULL);
+	db_checkpointer_stop(db);
 	pthread_mutex_destroy(&db->bg_lock);
 	pthread_cond_destroy(&db->bg_work);
 	pthread_cond_destroy(&db->bg_idle);
@@ -454,7 +455,11 @@ int db_set_background(struct db *db, bool on)
 		return db_set_err(db, "%s: cannot start the writer thread", db->path);
 	pthread_cond_init(&db->bg_work, NULL);
 	pthread_cond_init(&db->bg_idle, NULL);
+	/* before the writer thread uses the connection; not fatal: without
+	 * it the commits checkpoint, as without the writer thread */
+	(void)db_checkpointer_start(db);
 	if (pthread_create(&db->bg_thread, NULL, writer_main, db) != 0) {
+		db_checkpointer_stop(db);
 		pthread_mutex_destroy(&db->bg_lock);
 		pthread_cond_destroy(&db->bg_work);
 		pthread_cond_destroy(&db->bg_idle);

@@ -449,6 +449,43 @@ Test(mpic, digicert_dnsauth_and_plain_txt_share_one_attempt)
 	mpic_free(m);
 }
 
+Test(mpic, sources_by_address_come_in_address_text_order)
+{
+	struct got g = {0};
+	struct mpic *m = new_mpic(&g, 0, 0);
+	/* first seen 100.0.7.10, 100.1.7.10, ... 100.11.7.10: in text order
+	 * 100.10 and 100.11 come before 100.2 */
+	le_attempt(m, 10 * SEC, 12, 0, 0, -1, NULL);
+	mpic_finish(m);
+	struct srcs any = {0}, sorted = {0};
+	unsigned n = mpic_foreach_source(m, MPIC_CONF_LOW, on_source, &any);
+	cr_assert_eq(n, 12);
+	cr_assert_eq(mpic_foreach_source_by_address(m, MPIC_CONF_LOW, on_source, &sorted), 12);
+	char text[12][DCV_ADDR_TEXT_MAX];
+	for (int i = 0; i < 12; i++) {
+		dcv_addr_format(&sorted.s[i].source, text[i], sizeof(text[i]));
+		if (i > 0)
+			cr_assert_lt(strcmp(text[i - 1], text[i]), 0, "%s before %s", text[i - 1],
+			             text[i]);
+	}
+	cr_assert_str_eq(text[0], "100.0.7.10");
+	cr_assert_str_eq(text[1], "100.1.7.10");
+	cr_assert_str_eq(text[2], "100.10.7.10");
+	cr_assert_str_eq(text[3], "100.11.7.10");
+	cr_assert_str_eq(text[11], "100.9.7.10");
+	/* the same sources with the same facts, only in another order */
+	for (int i = 0; i < 12; i++) {
+		int j = 0;
+		while (j < 12 && !dcv_addr_equal(&any.s[j].source, &sorted.s[i].source))
+			j++;
+		cr_assert_lt(j, 12, "%s is one of the sources", text[i]);
+		cr_assert_eq(any.s[j].confidence, sorted.s[i].confidence);
+		cr_assert_eq(any.s[j].queries, sorted.s[i].queries);
+		cr_assert_str_eq(any.s[j].evidence, sorted.s[i].evidence);
+	}
+	mpic_free(m);
+}
+
 Test(mpic, dnssec_failure_of_a_perspective_counts_for_the_attempt)
 {
 	struct got g = {0};

@@ -1,6 +1,7 @@
 /* test_db.c - the SQLite store: schema and migrations, merging, runs,
  * batching and failures, each against a real file in a temp directory. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -684,6 +685,36 @@ Test(db_batch, the_background_writer_keeps_every_row_and_merges_parts)
 	             3, "every row keeps its own name");
 	cr_assert_eq(finish_run(db, run, NULL), 0, "%s", db_errmsg(db));
 	cr_assert_eq(db_close(db), 0);
+}
+
+Test(db_batch, the_background_writer_has_the_wal_checkpointed_by_another_thread)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	cr_assert_eq(db_set_background(db, true), 0, "%s", db_errmsg(db));
+	int64_t run = begin_run(db, "fp-checkpoint");
+	/* about 60 MB of transactions and their indexes: several thousand
+	 * 16 KiB pages, far over the 1000 that call for a checkpoint */
+	const uint32_t n = 2 * DB_BATCH_ROWS_DEFAULT;
+	for (uint32_t i = 0; i < n; i++) {
+		struct txn_record t = txn(TXN_UNANSWERED, -1);
+		t.id = (uint16_t)i;
+		snprintf(t.qname, sizeof(t.qname), "n%u.checkpoint.example", i);
+		cr_assert_eq(db_txn_add(db, run, &t), 0, "%s", db_errmsg(db));
+	}
+	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db));
+	/* the checkpointer runs after the commits that woke it: wait for it */
+	for (int tries = 0; tries < 1000 && db_background_checkpoints(db) == 0; tries++)
+		usleep(10000);
+	cr_assert_gt(db_background_checkpoints(db), 0, "no checkpoint in the background");
+	cr_assert_eq(finish_run(db, run, NULL), 0, "%s", db_errmsg(db));
+	cr_assert_eq(db_close(db), 0);
+	/* the last close checkpointed the rest and removed the WAL: the file
+	 * alone holds every row */
+	char wal[PATH_MAX];
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	cr_assert_eq(access(wal, F_OK), -1, "%s is left behind", wal);
+	cr_assert_eq(raw_int(path, "SELECT count(*) FROM transactions"), n);
 }
 
 Test(db_batch, a_background_failure_is_reported_by_the_next_flush_and_rows_survive)
