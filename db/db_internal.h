@@ -242,17 +242,17 @@ struct db {
 	struct db_checkpointer *ckpt;
 	uint64_t ckpt_done;
 
-	/* one run's source totals added up as its rows are stored (NULL: none;
-	 * source_scan.h), by whichever thread writes */
+	/* one run's source totals added up as its rows are accepted (NULL:
+	 * none; source_scan.h), in the thread that adds them */
 	struct db_source_fold *fold;
 	/* a fold already handed on, kept for further scans of its run until a
 	 * bucket row is queued again (main thread; source_scan.c) */
 	struct db_source_fold *fold_kept;
 };
 
-/* db_source_fold_row() adds a stored bucket row of run_id, source text
+/* db_source_fold_row() adds an accepted bucket row of run_id, source text
  * source, to the fold (rows of other runs are skipped); the last rows wait
- * in a short queue until db_source_fold_flush(), which every batch calls
+ * in a short queue until db_source_fold_flush(), which the scan calls
  * before the fold is read. source_scan.c. */
 void db_source_fold_row(struct db_source_fold *f, int64_t run_id, const char *source,
                         const struct source_bucket *b);

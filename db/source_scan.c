@@ -774,12 +774,13 @@ static void pass_free(struct pass *x)
 	scan_validators_free(x->vals);
 }
 
-/* ---- the writer's fold ------------------------------------------------ */
+/* ---- the fold ---------------------------------------------------------- */
 
 /*
- * The rows of one run added up as the writer stores them (see
- * db_source_fold_start()). A source's rows reach the writer in order of
- * their bucket start, each bucket once, unless the analyzer emitted a
+ * The rows of one run added up as the store accepts them (see
+ * db_source_fold_start()), in the thread that adds them. A source's rows
+ * come in order of their bucket start, each bucket once, unless the
+ * analyzer emitted a
  * bucket in parts (its table was full, or packets came late): the store
  * merges the parts, which per-bucket numbers (the buckets with failed TCP
  * connections, the smallest session count among them) cannot do after the
@@ -871,6 +872,7 @@ static int fold_deliver(struct db *db, struct db_source_fold *f, const struct ru
                         struct db_source_scan *scan)
 {
 	size_t max = scan->max_sources ? scan->max_sources : DB_SOURCE_SCAN_MAX_DEFAULT;
+	db_source_fold_flush(f); /* the last rows, still in the queue */
 	if (f->gave_up || scan->point != NULL || scope->run_id != f->run || f->x.nsrc > max)
 		return 1;
 	if (f->resolved)

@@ -70,13 +70,14 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 
 /*
  * db_source_fold_start() makes the database add up the bucket rows of
- * run_id as it stores them (up to max_sources sources; 0 means
+ * run_id as it accepts them (up to max_sources sources; 0 means
  * DB_SOURCE_SCAN_MAX_DEFAULT), so that the first db_source_scan() of that
  * run (its run scope, without a series) reads none of them back: analyze
  * stores a run and then reads its totals at once. The totals are those of
- * the stored rows; when they cannot be (a bucket of a source stored in
- * parts, too many sources) the scan reads the rows as always. Call it
- * before the run's first row. Returns 0 or -1.
+ * the stored rows (the scan writes every queued row first, and fails when
+ * it cannot); when they cannot be (a bucket of a source stored in parts,
+ * too many sources) the scan reads the rows as always. Call it before the
+ * run's first row. Returns 0 or -1.
  */
 int db_source_fold_start(struct db *db, int64_t run_id, unsigned max_sources);
 
