@@ -262,6 +262,16 @@ fail:
 	return -1;
 }
 
+int db_set_cache_kib(struct db *db, int kib)
+{
+	if (db == NULL || kib <= 0)
+		return -1;
+	db_writer_quiesce(db);
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", kib);
+	return db_exec(db, "set cache size", pragma);
+}
+
 int db_set_busy_timeout(struct db *db, int ms)
 {
 	if (db == NULL || ms < 0)

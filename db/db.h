@@ -74,6 +74,10 @@ const char *db_errmsg(const struct db *db);
  * once). Returns 0 or -1. */
 int db_set_busy_timeout(struct db *db, int ms);
 
+/* db_set_cache_kib() sets this connection's page cache, in KiB (default
+ * 32 MiB, sized for writing a large run). Returns 0 or -1. */
+int db_set_cache_kib(struct db *db, int kib);
+
 /*
  * db_set_background() moves the writing of full batches to a writer thread,
  * so that producing rows and writing them overlap (on = true). Rows, order,

@@ -8,38 +8,42 @@
  */
 #include "rules.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rule.h"
+#include "rules_config.h"
 #include "source_scan.h"
 
 struct rule_entry {
 	const char *id;
 	int (*run)(struct rule_ctx *c);
+	/* reads only transactions and attempts: may run early (rules_early_start()) */
+	bool early;
 };
 
 /* The catalogue: ids are stable (stored in findings, used by scripts). */
 static const struct rule_entry catalogue[] = {
-    {"SESSION_CAP", rule_session_cap},
-    {"TCP53_REJECTED", rule_tcp53_rejected},
-    {"TC_WITHOUT_TCP", rule_tc_without_tcp},
-    {"REGION_ASYMMETRY", rule_region_asymmetry},
-    {"RATE_LIMITED", rule_rate_limited},
-    {"REFUSED_TO_VALIDATORS", rule_refused_to_validators},
-    {"SERVFAIL_TO_VALIDATORS", rule_servfail_to_validators},
-    {"VALIDATOR_DROPS", rule_validator_drops},
-    {"MPIC_QUORUM_AT_RISK", rule_mpic_quorum_at_risk},
-    {"CAA_BURST", rule_caa_burst},
-    {"ACME_TXT_TTL_HIGH", rule_acme_txt_ttl_high},
-    {"ACME_TXT_MISSING", rule_acme_txt_missing},
-    {"DNSSEC_BOGUS", rule_dnssec_bogus},
-    {"DNSSEC_RRSIG_MISSING", rule_dnssec_rrsig_missing},
-    {"DNSSEC_NSEC_MISSING", rule_dnssec_nsec_missing},
-    {"DNSSEC_DNSKEY_MISSING", rule_dnssec_dnskey_missing},
-    {"DNSSEC_EXPIRING", rule_dnssec_expiring},
-    {"CAA_DENIES_CA", rule_caa_denies_ca},
-    {"EDNS_NONCOMPLIANT", rule_edns_noncompliant},
+    {"SESSION_CAP", rule_session_cap, false},
+    {"TCP53_REJECTED", rule_tcp53_rejected, false},
+    {"TC_WITHOUT_TCP", rule_tc_without_tcp, false},
+    {"REGION_ASYMMETRY", rule_region_asymmetry, false},
+    {"RATE_LIMITED", rule_rate_limited, false},
+    {"REFUSED_TO_VALIDATORS", rule_refused_to_validators, false},
+    {"SERVFAIL_TO_VALIDATORS", rule_servfail_to_validators, false},
+    {"VALIDATOR_DROPS", rule_validator_drops, false},
+    {"MPIC_QUORUM_AT_RISK", rule_mpic_quorum_at_risk, false},
+    {"CAA_BURST", rule_caa_burst, true},
+    {"ACME_TXT_TTL_HIGH", rule_acme_txt_ttl_high, true},
+    {"ACME_TXT_MISSING", rule_acme_txt_missing, false},
+    {"DNSSEC_BOGUS", rule_dnssec_bogus, false},
+    {"DNSSEC_RRSIG_MISSING", rule_dnssec_rrsig_missing, false},
+    {"DNSSEC_NSEC_MISSING", rule_dnssec_nsec_missing, false},
+    {"DNSSEC_DNSKEY_MISSING", rule_dnssec_dnskey_missing, false},
+    {"DNSSEC_EXPIRING", rule_dnssec_expiring, false},
+    {"CAA_DENIES_CA", rule_caa_denies_ca, false},
+    {"EDNS_NONCOMPLIANT", rule_edns_noncompliant, false},
 };
 #define CATALOGUE_SIZE (sizeof(catalogue) / sizeof(catalogue[0]))
 
@@ -172,12 +176,135 @@ int rules_run(struct db *db, const struct rules_scope *scope, const struct rules
 	return rules_run_with_sources(db, scope, cfg, NULL, 0, fn, ctx);
 }
 
+/* ---- rules run early --------------------------------------------------- */
+
+/* The findings of one early rule, or its failure (rc -1: run it again). */
+struct early_result {
+	int rc;
+	struct finding *found;
+	size_t n;
+};
+
+struct rules_early {
+	pthread_t thread;
+	char *path;
+	struct rules_scope scope;
+	struct rules_config cfg;
+	bool has_cfg;
+	struct early_result res[CATALOGUE_SIZE]; /* of the entries marked early */
+};
+
+static void runner_free(struct runner *r)
+{
+	free(r->pending);
+	free(r->src);
+	free(r->groups);
+}
+
+/* Page cache of the early rules' connection, in KiB: they read rows once,
+ * in index order; the analysis's connection keeps its large cache. */
+#define EARLY_CACHE_KIB 2048
+
+static void *early_main(void *arg)
+{
+	struct rules_early *e = arg;
+	for (size_t i = 0; i < CATALOGUE_SIZE; i++)
+		e->res[i].rc = -1;
+	struct db *db = NULL;
+	char err[256];
+	if (db_open(&db, e->path, err, sizeof(err)) != 0)
+		return NULL;
+	(void)db_set_cache_kib(db, EARLY_CACHE_KIB);
+	for (size_t i = 0; i < CATALOGUE_SIZE; i++) {
+		if (!catalogue[i].early)
+			continue;
+		struct runner r = {0};
+		struct rule_ctx c = {.db = db,
+		                     .scope = &e->scope,
+		                     .cfg = e->has_cfg ? &e->cfg : NULL,
+		                     .emit = collect,
+		                     .priv = &r};
+		if (catalogue[i].run(&c) == 0 && !r.oom) {
+			e->res[i] = (struct early_result){0, r.pending, r.npending};
+			r.pending = NULL;
+		}
+		runner_free(&r);
+	}
+	db_close(db);
+	return NULL;
+}
+
+struct rules_early *rules_early_start(const char *path, const struct rules_scope *scope,
+                                      const struct rules_config *cfg)
+{
+	if (path == NULL || scope == NULL)
+		return NULL;
+	struct rules_early *e = calloc(1, sizeof(*e));
+	if (e == NULL || (e->path = strdup(path)) == NULL) {
+		free(e);
+		return NULL;
+	}
+	e->scope = *scope;
+	if (cfg != NULL) {
+		e->cfg = *cfg;
+		e->has_cfg = true;
+	}
+	if (pthread_create(&e->thread, NULL, early_main, e) != 0) {
+		free(e->path);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void rules_early_free(struct rules_early *e)
+{
+	if (e == NULL)
+		return;
+	if (e->path != NULL) /* still running: wait for it */
+		pthread_join(e->thread, NULL);
+	for (size_t i = 0; i < CATALOGUE_SIZE; i++)
+		free(e->res[i].found);
+	free(e->path);
+	free(e);
+}
+
+/* Runs catalogue entry i into r->pending, or takes what it found early. */
+static int run_entry(size_t i, struct rule_ctx *c, struct rules_early *e)
+{
+	if (e != NULL && catalogue[i].early) {
+		if (e->path != NULL) { /* the first early entry: wait for them all */
+			pthread_join(e->thread, NULL);
+			free(e->path);
+			e->path = NULL;
+		}
+		struct early_result *res = &e->res[i];
+		if (res->rc == 0) {
+			for (size_t k = 0; k < res->n; k++)
+				if (collect(c, &res->found[k]) != 0)
+					return -1;
+			return 0;
+		}
+		/* it could not run early: here, as any other */
+	}
+	return catalogue[i].run(c);
+}
+
 int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
                            const struct rules_config *cfg, const struct db_rule_source *src,
                            size_t nsrc, finding_fn fn, void *ctx)
 {
-	if (db == NULL || scope == NULL)
+	return rules_run_with_early(db, scope, cfg, src, nsrc, NULL, fn, ctx);
+}
+
+int rules_run_with_early(struct db *db, const struct rules_scope *scope,
+                         const struct rules_config *cfg, const struct db_rule_source *src,
+                         size_t nsrc, struct rules_early *early, finding_fn fn, void *ctx)
+{
+	if (db == NULL || scope == NULL) {
+		rules_early_free(early);
 		return -1;
+	}
 	struct runner r = {0};
 	if (src != NULL) {
 		r.view = src;
@@ -188,10 +315,9 @@ int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
 	int total = 0;
 	for (size_t i = 0; i < CATALOGUE_SIZE; i++) {
 		r.npending = 0;
-		if (catalogue[i].run(&c) != 0 || r.oom) {
-			free(r.pending);
-			free(r.src);
-			free(r.groups);
+		if (run_entry(i, &c, early) != 0 || r.oom) {
+			runner_free(&r);
+			rules_early_free(early);
 			return -1;
 		}
 		/* stable: insertion sort by severity, most severe first */
@@ -212,15 +338,13 @@ int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
 			         catalogue[i].id);
 			total++;
 			if (fn != NULL && fn(ctx, &r.pending[k]) != 0) {
-				free(r.pending);
-				free(r.src);
-				free(r.groups);
+				runner_free(&r);
+				rules_early_free(early);
 				return total;
 			}
 		}
 	}
-	free(r.pending);
-	free(r.src);
-	free(r.groups);
+	runner_free(&r);
+	rules_early_free(early);
 	return total;
 }

@@ -43,6 +43,36 @@ int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
                            const struct rules_config *cfg, const struct db_rule_source *src,
                            size_t nsrc, finding_fn fn, void *ctx);
 
+/*
+ * rules_early_start() starts, in a thread of its own with a second
+ * connection to the database file at path, the rules that read only
+ * transactions and attempts (CAA_BURST, ACME_TXT_TTL_HIGH: a third of the
+ * rules' time on a large run), so that they run while the caller stores
+ * the rest of the run (validator sources, DNSSEC names). Start it once
+ * every transaction and attempt of scope is committed; the connection reads
+ * what was committed when each of its queries began. cfg NULL = defaults
+ * (copied). Returns NULL when the thread cannot start: the rules then all
+ * run in rules_run_with_early().
+ */
+struct rules_early;
+struct rules_early *rules_early_start(const char *path, const struct rules_scope *scope,
+                                      const struct rules_config *cfg);
+
+/*
+ * rules_run_with_early() is rules_run_with_sources() that takes the
+ * findings of the rules early ran (waiting for them where the catalogue
+ * reaches the first), in catalogue order as always; a rule that could not
+ * run early (the file would not open, a query failed) runs here. early
+ * NULL = run every rule here. Frees early.
+ */
+int rules_run_with_early(struct db *db, const struct rules_scope *scope,
+                         const struct rules_config *cfg, const struct db_rule_source *src,
+                         size_t nsrc, struct rules_early *early, finding_fn fn, void *ctx);
+
+/* rules_early_free() waits for the early rules and frees what they found,
+ * for a caller that stops before rules_run_with_early(); NULL is a no-op. */
+void rules_early_free(struct rules_early *e);
+
 /* rules_catalogue_size() returns how many rules this build knows. */
 unsigned rules_catalogue_size(void);
 

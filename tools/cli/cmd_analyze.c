@@ -182,6 +182,7 @@ int cmd_analyze(int argc, char **argv)
 	struct db *db = NULL;
 	struct analyzer *an = NULL;
 	struct frame_pipe *pipe = NULL;
+	struct rules_early *early = NULL; /* rules running beside the last writes */
 	struct analyze_sources sources = {0};
 	struct analyze_tables tables = {0};
 	struct collected found = {0};
@@ -325,6 +326,22 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
 	}
+	/* the rules see what was just stored, like `dcvscope rules` would */
+	struct rules_scope scope = {.run_id = sink_ctx.run_id};
+	struct rules_config rcfg;
+	rules_config_defaults(&rcfg);
+	if (!o.no_rules) {
+		char rerr[512];
+		if (o.rules_config != NULL &&
+		    rules_config_load(&rcfg, o.rules_config, rerr, sizeof(rerr)) != 0) {
+			fprintf(stderr, "dcvscope analyze: %s\n", rerr);
+			exit_code = CLI_EXIT_USAGE;
+			goto cleanup;
+		}
+		/* every transaction and attempt is stored: the rules that read
+		 * only those run meanwhile, on a connection of their own */
+		early = rules_early_start(o.db_path, &scope, &rcfg);
+	}
 	/* every source judged a validator, even at low confidence: the report
 	 * filters, the database keeps the evidence */
 	if (db_validator_sources_store(db, sink_ctx.run_id, analyzer_mpic(an), MPIC_CONF_LOW) < 0 ||
@@ -347,20 +364,11 @@ int cmd_analyze(int argc, char **argv)
 	rep.table_warnings = tables.warnings;
 	rep.dnstap = o.dnstap ? &tap_stats : NULL;
 	if (!o.no_rules) {
-		/* the rules see what was just stored, like `dcvscope rules` would */
-		struct rules_scope scope = {.run_id = sink_ctx.run_id};
-		struct rules_config rcfg;
-		rules_config_defaults(&rcfg);
-		char rerr[512];
-		if (o.rules_config != NULL &&
-		    rules_config_load(&rcfg, o.rules_config, rerr, sizeof(rerr)) != 0) {
-			fprintf(stderr, "dcvscope analyze: %s\n", rerr);
-			exit_code = CLI_EXIT_USAGE;
-			goto cleanup;
-		}
 		/* the totals just read: the rules need not read them again */
-		if (rules_run_with_sources(db, &scope, &rcfg, sources.too_many ? NULL : sources.src,
-		                           sources.n, findings_collect, &found) < 0 ||
+		struct rules_early *e = early;
+		early = NULL; /* freed by the run */
+		if (rules_run_with_early(db, &scope, &rcfg, sources.too_many ? NULL : sources.src,
+		                         sources.n, e, findings_collect, &found) < 0 ||
 		    found.oom || db_findings_replace(db, &scope, found.f, found.n) != 0) {
 			fprintf(stderr, "dcvscope analyze: rules: %s: %s\n", o.db_path,
 			        db_errmsg(db));
@@ -381,6 +389,7 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_FINDINGS;
 
 cleanup:
+	rules_early_free(early);
 	analyze_sources_free(&sources);
 	frame_pipe_free(pipe);
 	analyzer_free(an);
