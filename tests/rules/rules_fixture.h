@@ -109,6 +109,21 @@ static inline void fx_validator(struct fx *x, const char *source, const char *ca
 	cr_assert_eq(db_validator_source_add(x->db, x->run, &s), 0, "%s", db_errmsg(x->db));
 }
 
+/* Listed validators of ca, two per region (arin, ripe, apnic) at net.1,
+ * net.2, net.11, net.12, net.21, net.22, each with q healthy queries in
+ * the first bucket. */
+static inline void fx_healthy_validators(struct fx *x, const char *ca, const char *net, uint64_t q)
+{
+	static const char *const regions[] = {"arin", "ripe", "apnic"};
+	for (unsigned r = 0; r < 3; r++)
+		for (unsigned k = 0; k < 2; k++) {
+			char a[48];
+			snprintf(a, sizeof(a), "%s.%u", net, r * 10 + k + 1);
+			fx_validator(x, a, ca, regions[r], MPIC_CONF_LISTED);
+			fx_healthy(x, a, 0, q);
+		}
+}
+
 /* One stored transaction; rcode < 0 = unanswered. */
 static inline void fx_txn(struct fx *x, const char *client, uint64_t t_ms, int rcode, bool tc,
                           enum dcv_transport tr, const char *qname, uint16_t qtype,

@@ -17,19 +17,6 @@ static void assert_unique(const struct fx *x)
 			          "duplicate %s %s", x->found[i].rule, x->found[i].subject);
 }
 
-/* Healthy validators of one CA in three regions, q queries each. */
-static void healthy_validators(struct fx *x, const char *ca, const char *net, uint64_t q)
-{
-	static const char *const regions[] = {"arin", "ripe", "apnic"};
-	for (unsigned r = 0; r < 3; r++)
-		for (unsigned k = 0; k < 2; k++) {
-			char a[48];
-			snprintf(a, sizeof(a), "%s.%u", net, r * 10 + k + 1);
-			fx_validator(x, a, ca, regions[r], MPIC_CONF_LISTED);
-			fx_healthy(x, a, 0, q);
-		}
-}
-
 Test(catalogue, lists_the_rule_ids_in_order)
 {
 	static const char *const ids[] = {"SESSION_CAP",
@@ -133,7 +120,7 @@ Test(session_cap, lone_resets_or_failures_below_the_peak_are_not_a_cap)
 
 static void tcp_failing_validators(struct fx *x, uint64_t rejected, uint64_t filtered)
 {
-	healthy_validators(x, "digicert", "203.0.113", 100);
+	fx_healthy_validators(x, "digicert", "203.0.113", 100);
 	struct source_bucket b = fx_b("203.0.113.1", 1);
 	b.queries = b.queries_udp = b.responses = b.rcode[RCODE_SLOT_NOERROR] = 80;
 	b.tcp_sessions = 10;
@@ -174,7 +161,7 @@ Test(tcp53_rejected, two_failed_connections_stay_below_the_minimum)
 
 static void truncated_answers(struct fx *x, bool retried)
 {
-	healthy_validators(x, "sectigo", "198.18.0", 50);
+	fx_healthy_validators(x, "sectigo", "198.18.0", 50);
 	for (unsigned i = 0; i < 4; i++) {
 		fx_txn(x, "198.18.0.1", 1000 * i, 0, true, DCV_TRANSPORT_UDP,
 		       "_acme-challenge.www.example.com", 16, DCV_SHAPE_ACME_DNS01);
@@ -373,7 +360,7 @@ Test(rate_limited, loss_proportional_to_the_rate_is_not_a_limit)
 
 static void validator_errors(struct fx *x, uint64_t refused, uint64_t servfail, uint64_t unanswered)
 {
-	healthy_validators(x, "digicert", "203.0.113", 100);
+	fx_healthy_validators(x, "digicert", "203.0.113", 100);
 	struct source_bucket b = fx_b("203.0.113.21", 1);
 	b.queries = b.queries_udp = 200;
 	b.rcode[RCODE_SLOT_REFUSED] = refused;
@@ -499,7 +486,7 @@ Test(mpic_quorum_at_risk, corroborated_attempts_stay_silent)
 
 static void caa_climb(struct fx *x, uint8_t labels, unsigned failures)
 {
-	healthy_validators(x, "letsencrypt", "66.133.109", 50);
+	fx_healthy_validators(x, "letsencrypt", "66.133.109", 50);
 	fx_attempt(x, 5000, "a.b.c.example.com", "letsencrypt", 3, 1, MPIC_OUT_UNANSWERED,
 	           MPIC_AT_RISK, labels);
 	static const char *const climb[] = {"a.b.c.example.com", "b.c.example.com", "c.example.com",
@@ -557,7 +544,7 @@ Test(acme_txt_missing, nxdomain_to_several_validators)
 {
 	struct fx x;
 	fx_open(&x);
-	healthy_validators(&x, "letsencrypt", "66.133.109", 50);
+	fx_healthy_validators(&x, "letsencrypt", "66.133.109", 50);
 	fx_txn(&x, "66.133.109.1", 1000, 3, false, DCV_TRANSPORT_UDP,
 	       "_acme-challenge.www.example.com", 16, DCV_SHAPE_ACME_DNS01);
 	fx_txn(&x, "66.133.109.11", 1010, 3, false, DCV_TRANSPORT_UDP,
@@ -580,7 +567,7 @@ Test(acme_txt_missing, one_validator_or_resolvers_only_stay_silent)
 {
 	struct fx x;
 	fx_open(&x);
-	healthy_validators(&x, "letsencrypt", "66.133.109", 50);
+	fx_healthy_validators(&x, "letsencrypt", "66.133.109", 50);
 	fx_txn(&x, "66.133.109.1", 1000, 3, false, DCV_TRANSPORT_UDP,
 	       "_acme-challenge.www.example.com", 16, DCV_SHAPE_ACME_DNS01);
 	for (unsigned i = 0; i < 5; i++) {
@@ -598,7 +585,7 @@ Test(acme_txt_ttl_high, a_challenge_ttl_over_five_minutes)
 {
 	struct fx x;
 	fx_open(&x);
-	healthy_validators(&x, "letsencrypt", "66.133.109", 50);
+	fx_healthy_validators(&x, "letsencrypt", "66.133.109", 50);
 	fx_txt_ttl(&x, "66.133.109.1", 1000, "_acme-challenge.www.example.com", 3600);
 	fx_txt_ttl(&x, "66.133.109.2", 1200, "_acme-challenge.www.example.com", 3599);
 	fx_rules(&x, NULL);
@@ -616,7 +603,7 @@ Test(acme_txt_ttl_high, ttls_up_to_the_threshold_or_unknown_stay_silent)
 {
 	struct fx x;
 	fx_open(&x);
-	healthy_validators(&x, "letsencrypt", "66.133.109", 50);
+	fx_healthy_validators(&x, "letsencrypt", "66.133.109", 50);
 	fx_txt_ttl(&x, "66.133.109.1", 1000, "_acme-challenge.www.example.com", 300);
 	fx_txt_ttl(&x, "66.133.109.1", 1000, "_acme-challenge.api.example.com", 60);
 	fx_txt_ttl(&x, "66.133.109.1", 1000, "_acme-challenge.old.example.com", UINT32_MAX);
@@ -652,8 +639,8 @@ Test(catalogue, a_clean_busy_database_gives_no_warning)
 			for (unsigned s = 0; s < 30; s++)
 				fx_second(&x, a, s, 20 + (s % 7), 20 + (s % 7), 0, 0);
 	}
-	healthy_validators(&x, "letsencrypt", "66.133.109", 300);
-	healthy_validators(&x, "digicert", "203.0.113", 300);
+	fx_healthy_validators(&x, "letsencrypt", "66.133.109", 300);
+	fx_healthy_validators(&x, "digicert", "203.0.113", 300);
 	for (unsigned i = 0; i < 30; i++)
 		fx_attempt(&x, 5000 * i, "www.example.com", i % 2 ? "digicert" : "letsencrypt", 5,
 		           0, MPIC_OUT_ANSWERED, MPIC_CORROBORATED, 3);

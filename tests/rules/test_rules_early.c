@@ -2,19 +2,6 @@
  * find what they find when run with the others, in the same order. */
 #include "rules_fixture.h"
 
-/* Six listed validators of one CA (two per region), healthy. */
-static void validators(struct fx *x)
-{
-	static const char *const regions[] = {"arin", "ripe", "apnic"};
-	for (unsigned r = 0; r < 3; r++)
-		for (unsigned k = 0; k < 2; k++) {
-			char a[48];
-			snprintf(a, sizeof(a), "66.133.109.%u", r * 10 + k + 1);
-			fx_validator(x, a, "letsencrypt", regions[r], MPIC_CONF_LISTED);
-			fx_healthy(x, a, 0, 50);
-		}
-}
-
 /* A run where the early rules fire (CAA_BURST once, ACME_TXT_TTL_HIGH
  * twice) among findings of rules that run in the caller's thread, before
  * them in the catalogue; everything committed, as analyze has it when it
@@ -22,7 +9,7 @@ static void validators(struct fx *x)
 static void faulty_run(struct fx *x)
 {
 	fx_open(x);
-	validators(x);
+	fx_healthy_validators(x, "letsencrypt", "66.133.109", 50);
 	fx_attempt(x, 5000, "a.b.c.example.com", "letsencrypt", 3, 1, MPIC_OUT_UNANSWERED,
 	           MPIC_AT_RISK, 4);
 	static const char *const climb[] = {"a.b.c.example.com", "b.c.example.com", "c.example.com",
