@@ -780,11 +780,10 @@ static void pass_free(struct pass *x)
  * The rows of one run added up as the store accepts them (see
  * db_source_fold_start()), in the thread that adds them. A source's rows
  * come in order of their bucket start, each bucket once, unless the
- * analyzer emitted a
- * bucket in parts (its table was full, or packets came late): the store
- * merges the parts, which per-bucket numbers (the buckets with failed TCP
- * connections, the smallest session count among them) cannot do after the
- * fact. A row that does not start after its source's last one makes the
+ * analyzer emitted a bucket in parts (its table was full, or packets came
+ * late): the store merges the parts, which per-bucket numbers (the buckets
+ * with failed TCP connections, the smallest session count among them)
+ * cannot do after the fact. A row that does not start after its source's last one makes the
  * fold give up, as do more sources than it holds; the scan then reads the
  * stored rows.
  */

@@ -191,8 +191,8 @@ int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic 
 	else
 		c.rc = rc;
 	if (c.st != NULL) {
-		/* in key order: each row goes at the end of the b-tree, 2.5 times
-		 * faster than in the hash order of the table (65 536 rows) */
+		/* in key order, each row goes at the end of the b-tree: 65 536
+		 * rows in 0.13 s instead of 0.21 s in the table's hash order */
 		if (mpic_foreach_source_by_address(m, min, store_source, &c) < 0)
 			c.rc = SQLITE_NOMEM;
 		sqlite3_finalize(c.st);

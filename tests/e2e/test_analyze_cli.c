@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pktbuild.h"
 #include "test_support.h"
@@ -237,6 +238,23 @@ Test(analyze_cli, usage_errors_exit_2_and_help_exits_0)
 	snprintf(cmd, sizeof(cmd), "%s analyze --help", DCV_BINARY);
 	cr_assert_eq(test_run(cmd, &out), 0);
 	cr_assert_not_null(strstr(out, "--timeout-ms"));
+	free(out);
+}
+
+Test(analyze_cli, a_bad_rules_configuration_exits_2_before_any_work)
+{
+	const char *dir = test_tmpdir();
+	char cmd[1000], *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s demo -o %s/demo.pcap >/dev/null", DCV_GEN_BINARY, dir);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	snprintf(cmd, sizeof(cmd),
+	         "%s analyze --db %s/t.db --rules-config %s/none.ini %s/demo.pcap 2>&1", DCV_BINARY,
+	         dir, dir, dir);
+	cr_assert_eq(test_run(cmd, &out), 2, "%s", out);
+	cr_assert_not_null(strstr(out, "none.ini"), "%s", out);
+	char db[600];
+	snprintf(db, sizeof(db), "%s/t.db", dir);
+	cr_assert_eq(access(db, F_OK), -1, "the database was created: %s", db);
 	free(out);
 }
 
@@ -627,8 +645,11 @@ static char *finding_lines(const json_t *findings)
 Test(analyze_cli, rules_in_analyze_find_what_the_rules_command_finds, .timeout = 300)
 {
 	const char *dir = test_tmpdir();
+	/* the last two fire rules that analyze runs early, beside its last writes */
 	static const char *const scenarios[][2] = {{"fault-session-cap", "SESSION_CAP"},
-	                                           {"fault-rate-limit", "RATE_LIMITED"}};
+	                                           {"fault-rate-limit", "RATE_LIMITED"},
+	                                           {"fault-caa-burst", "CAA_BURST"},
+	                                           {"fault-acme-ttl", "ACME_TXT_TTL_HIGH"}};
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		char cmd[1600], db[600], args[1400];
 		snprintf(cmd, sizeof(cmd), "%s %s -o %s/%s.pcap >/dev/null", DCV_GEN_BINARY,

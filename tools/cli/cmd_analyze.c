@@ -177,6 +177,15 @@ int cmd_analyze(int argc, char **argv)
 	int rc = analyze_opts_parse(argc, argv, &o);
 	if (rc != CLI_EXIT_OK)
 		return rc < 0 ? CLI_EXIT_OK : rc;
+	/* a bad rules configuration is a usage error before any work */
+	struct rules_config rcfg;
+	rules_config_defaults(&rcfg);
+	char rerr[512];
+	if (!o.no_rules && o.rules_config != NULL &&
+	    rules_config_load(&rcfg, o.rules_config, rerr, sizeof(rerr)) != 0) {
+		fprintf(stderr, "dcvscope analyze: %s\n", rerr);
+		return CLI_EXIT_USAGE;
+	}
 
 	int exit_code = CLI_EXIT_OK;
 	struct db *db = NULL;
@@ -326,22 +335,12 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
 	}
-	/* the rules see what was just stored, like `dcvscope rules` would */
+	/* the rules see what was just stored, like `dcvscope rules` would;
+	 * every transaction and attempt is stored: the rules that read only
+	 * those run meanwhile, on a connection of their own */
 	struct rules_scope scope = {.run_id = sink_ctx.run_id};
-	struct rules_config rcfg;
-	rules_config_defaults(&rcfg);
-	if (!o.no_rules) {
-		char rerr[512];
-		if (o.rules_config != NULL &&
-		    rules_config_load(&rcfg, o.rules_config, rerr, sizeof(rerr)) != 0) {
-			fprintf(stderr, "dcvscope analyze: %s\n", rerr);
-			exit_code = CLI_EXIT_USAGE;
-			goto cleanup;
-		}
-		/* every transaction and attempt is stored: the rules that read
-		 * only those run meanwhile, on a connection of their own */
+	if (!o.no_rules)
 		early = rules_early_start(o.db_path, &scope, &rcfg);
-	}
 	/* every source judged a validator, even at low confidence: the report
 	 * filters, the database keeps the evidence */
 	if (db_validator_sources_store(db, sink_ctx.run_id, analyzer_mpic(an), MPIC_CONF_LOW) < 0 ||
