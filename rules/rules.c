@@ -187,12 +187,22 @@ struct early_result {
 
 struct rules_early {
 	pthread_t thread;
+	bool joined; /* the thread is done and its results are ours */
 	char *path;
 	struct rules_scope scope;
 	struct rules_config cfg;
 	bool has_cfg;
 	struct early_result res[CATALOGUE_SIZE]; /* of the entries marked early */
 };
+
+/* Waits for the early rules to finish (once). */
+static void early_wait(struct rules_early *e)
+{
+	if (!e->joined) {
+		pthread_join(e->thread, NULL);
+		e->joined = true;
+	}
+}
 
 static void runner_free(struct runner *r)
 {
@@ -261,8 +271,7 @@ void rules_early_free(struct rules_early *e)
 {
 	if (e == NULL)
 		return;
-	if (e->path != NULL) /* still running: wait for it */
-		pthread_join(e->thread, NULL);
+	early_wait(e);
 	for (size_t i = 0; i < CATALOGUE_SIZE; i++)
 		free(e->res[i].found);
 	free(e->path);
@@ -273,11 +282,7 @@ void rules_early_free(struct rules_early *e)
 static int run_entry(size_t i, struct rule_ctx *c, struct rules_early *e)
 {
 	if (e != NULL && catalogue[i].early) {
-		if (e->path != NULL) { /* the first early entry: wait for them all */
-			pthread_join(e->thread, NULL);
-			free(e->path);
-			e->path = NULL;
-		}
+		early_wait(e); /* the first early entry waits for them all */
 		struct early_result *res = &e->res[i];
 		if (res->rc == 0) {
 			for (size_t k = 0; k < res->n; k++)

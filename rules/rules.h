@@ -46,13 +46,13 @@ int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
 /*
  * rules_early_start() starts, in a thread of its own with a second
  * connection to the database file at path, the rules that read only
- * transactions and attempts (CAA_BURST, ACME_TXT_TTL_HIGH: a third of the
- * rules' time on a large run), so that they run while the caller stores
- * the rest of the run (validator sources, DNSSEC names). Start it once
- * every transaction and attempt of scope is committed; the connection reads
- * what was committed when each of its queries began. cfg NULL = defaults
- * (copied). Returns NULL when the thread cannot start: the rules then all
- * run in rules_run_with_early().
+ * transactions and attempts (CAA_BURST, ACME_TXT_TTL_HIGH: about half of
+ * the rules' time on the bench capture), so that they run while the
+ * caller stores the rest of the run (validator sources, DNSSEC names).
+ * Start it once every transaction and attempt of scope is committed; the
+ * connection reads what was committed when each of its queries began. cfg
+ * NULL = defaults (copied). Returns NULL when the thread cannot start: the
+ * rules then all run in rules_run_with_early().
  */
 struct rules_early;
 struct rules_early *rules_early_start(const char *path, const struct rules_scope *scope,
