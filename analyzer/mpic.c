@@ -992,14 +992,22 @@ void mpic_finish(struct mpic *m)
 		attempt_close(m, m->fifo_head, false);
 }
 
+/* Whether entry s is a source judged a validator at confidence min or above. */
+static bool source_qualifies(const struct mpic_src *s, enum mpic_confidence min)
+{
+	if (!s->used)
+		return false;
+	enum mpic_confidence c = mpic_source_confidence(s);
+	return c >= min && c != MPIC_CONF_NONE;
+}
+
 unsigned mpic_foreach_source(const struct mpic *m, enum mpic_confidence min,
                              void (*fn)(void *ctx, const struct mpic_source *s), void *ctx)
 {
 	unsigned n = 0;
 	for (uint32_t i = 0; i < m->src.high; i++) {
 		const struct mpic_src *s = &m->src.e[i];
-		if (!s->used || mpic_source_confidence(s) < min ||
-		    mpic_source_confidence(s) == MPIC_CONF_NONE)
+		if (!source_qualifies(s, min))
 			continue;
 		struct mpic_source out;
 		mpic_source_fill(s, &out);
@@ -1026,19 +1034,15 @@ int mpic_foreach_source_by_address(const struct mpic *m, enum mpic_confidence mi
                                    void (*fn)(void *ctx, const struct mpic_source *s), void *ctx)
 {
 	size_t n = 0;
-	for (uint32_t i = 0; i < m->src.high; i++) {
-		const struct mpic_src *s = &m->src.e[i];
-		n += s->used && mpic_source_confidence(s) >= min &&
-		     mpic_source_confidence(s) != MPIC_CONF_NONE;
-	}
+	for (uint32_t i = 0; i < m->src.high; i++)
+		n += source_qualifies(&m->src.e[i], min);
 	struct src_order *order = malloc((n ? n : 1) * sizeof(*order));
 	if (order == NULL)
 		return -1;
 	size_t k = 0;
 	for (uint32_t i = 0; i < m->src.high && k < n; i++) {
 		const struct mpic_src *s = &m->src.e[i];
-		if (!s->used || mpic_source_confidence(s) < min ||
-		    mpic_source_confidence(s) == MPIC_CONF_NONE)
+		if (!source_qualifies(s, min))
 			continue;
 		order[k].i = i;
 		dcv_addr_format(&s->addr, order[k].text, sizeof(order[k].text));

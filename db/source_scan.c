@@ -783,9 +783,9 @@ static void pass_free(struct pass *x)
  * analyzer emitted a bucket in parts (its table was full, or packets came
  * late): the store merges the parts, which per-bucket numbers (the buckets
  * with failed TCP connections, the smallest session count among them)
- * cannot do after the fact. A row that does not start after its source's last one makes the
- * fold give up, as do more sources than it holds; the scan then reads the
- * stored rows.
+ * cannot do after the fact. A row that does not start after its source's
+ * last one makes the fold give up, as do more sources than it holds; the
+ * scan then reads the stored rows.
  */
 struct db_source_fold {
 	struct pass x;

@@ -306,10 +306,8 @@ int rules_run_with_early(struct db *db, const struct rules_scope *scope,
                          const struct rules_config *cfg, const struct db_rule_source *src,
                          size_t nsrc, struct rules_early *early, finding_fn fn, void *ctx)
 {
-	if (db == NULL || scope == NULL) {
-		rules_early_free(early);
+	if (db == NULL || scope == NULL)
 		return -1;
-	}
 	struct runner r = {0};
 	if (src != NULL) {
 		r.view = src;
@@ -322,7 +320,6 @@ int rules_run_with_early(struct db *db, const struct rules_scope *scope,
 		r.npending = 0;
 		if (run_entry(i, &c, early) != 0 || r.oom) {
 			runner_free(&r);
-			rules_early_free(early);
 			return -1;
 		}
 		/* stable: insertion sort by severity, most severe first */
@@ -344,12 +341,10 @@ int rules_run_with_early(struct db *db, const struct rules_scope *scope,
 			total++;
 			if (fn != NULL && fn(ctx, &r.pending[k]) != 0) {
 				runner_free(&r);
-				rules_early_free(early);
 				return total;
 			}
 		}
 	}
 	runner_free(&r);
-	rules_early_free(early);
 	return total;
 }

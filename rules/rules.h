@@ -63,14 +63,14 @@ struct rules_early *rules_early_start(const char *path, const struct rules_scope
  * findings of the rules early ran (waiting for them where the catalogue
  * reaches the first), in catalogue order as always; a rule that could not
  * run early (the file would not open, a query failed) runs here. early
- * NULL = run every rule here. Frees early.
+ * NULL = run every rule here; early stays the caller's (rules_early_free()).
  */
 int rules_run_with_early(struct db *db, const struct rules_scope *scope,
                          const struct rules_config *cfg, const struct db_rule_source *src,
                          size_t nsrc, struct rules_early *early, finding_fn fn, void *ctx);
 
-/* rules_early_free() waits for the early rules and frees what they found,
- * for a caller that stops before rules_run_with_early(); NULL is a no-op. */
+/* rules_early_free() waits for the early rules, if still running, and
+ * frees what they found; NULL is a no-op. */
 void rules_early_free(struct rules_early *e);
 
 /* rules_catalogue_size() returns how many rules this build knows. */

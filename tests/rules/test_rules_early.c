@@ -65,6 +65,7 @@ Test(rules_early, find_the_same_as_run_with_the_others_in_catalogue_order)
 	struct rules_early *e = rules_early_start(here.path, &scope, NULL);
 	cr_assert_not_null(e);
 	run_with(&early, e);
+	rules_early_free(e);
 	assert_same(&here, &early);
 	fx_close(&here);
 }
@@ -81,6 +82,7 @@ Test(rules_early, a_file_they_cannot_open_leaves_the_rules_to_the_run)
 	struct rules_early *e = rules_early_start(missing, &scope, NULL);
 	cr_assert_not_null(e, "the thread starts; its open fails");
 	run_with(&fallback, e);
+	rules_early_free(e);
 	assert_same(&here, &fallback);
 	cr_assert_eq(fx_count(&fallback, "CAA_BURST"), 1);
 	fx_close(&here);
@@ -98,6 +100,7 @@ Test(rules_early, thresholds_of_the_configuration_apply_to_them)
 	struct rules_early *e = rules_early_start(here.path, &scope, &cfg);
 	cr_assert_geq(rules_run_with_early(here.db, &scope, &cfg, NULL, 0, e, fx_collect, &here), 0,
 	              "%s", db_errmsg(here.db));
+	rules_early_free(e);
 	cr_assert_eq(fx_count(&here, "ACME_TXT_TTL_HIGH"), 1);
 	cr_assert_not_null(fx_find(&here, "ACME_TXT_TTL_HIGH", "_acme-challenge.api.example.com"));
 	fx_close(&here);

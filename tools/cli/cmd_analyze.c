@@ -364,10 +364,8 @@ int cmd_analyze(int argc, char **argv)
 	rep.dnstap = o.dnstap ? &tap_stats : NULL;
 	if (!o.no_rules) {
 		/* the totals just read: the rules need not read them again */
-		struct rules_early *e = early;
-		early = NULL; /* freed by the run */
 		if (rules_run_with_early(db, &scope, &rcfg, sources.too_many ? NULL : sources.src,
-		                         sources.n, e, findings_collect, &found) < 0 ||
+		                         sources.n, early, findings_collect, &found) < 0 ||
 		    found.oom || db_findings_replace(db, &scope, found.f, found.n) != 0) {
 			fprintf(stderr, "dcvscope analyze: rules: %s: %s\n", o.db_path,
 			        db_errmsg(db));
