@@ -8,6 +8,9 @@
 #   --build-dir DIR  take dcvscope, dcvscope-gen (and dcv-pcap-read-loop,
 #                    dcv-analyzer-bench) from DIR; without it the script builds a
 #                    Release tree in build-bench/
+# dcvscope analyze runs twice over: free to use every CPU (its writer thread
+# stores rows on a second CPU while the analysis thread reads on), and pinned
+# to one CPU with taskset, where the CPU time of every thread counts.
 # Besides the end-to-end time, dcv-analyzer-bench (when built) times the
 # analyzer alone over the capture held in memory (as much memory as the
 # capture's size): the packet path without the file, the database and its
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
 	--tshark-prefix) PREFIX=$2; shift 2 ;;
 	--many) MANY=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
 	*) PACKETS=$1; shift ;;
 	esac
@@ -82,7 +85,8 @@ if [ -z "${DCV_ANALYZE:-}" ]; then
 	fi
 fi
 
-# run_timed NAME CMD...: runs once under /usr/bin/time -v; sets WALL (s) and RSS (KiB).
+# run_timed NAME CMD...: runs once under /usr/bin/time -v; sets WALL (s), RSS
+# (KiB) and CPU (user + system s, every thread).
 run_timed() {
 	local name=$1
 	shift
@@ -96,19 +100,23 @@ run_timed() {
 	t1=$(date +%s.%N)
 	WALL=$(calc "$t1 - $t0")
 	RSS=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/$name.time")
+	CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.3f", s}' "$TMP/$name.time")
 }
 
-# best_of N NAME CMD...: the fastest of N runs; sets BEST_WALL and BEST_RSS (max RSS).
+# best_of N NAME CMD...: the fastest of N runs; sets BEST_WALL, BEST_CPU (of
+# that run) and BEST_RSS (max RSS).
 best_of() {
 	local n=$1 name=$2
 	shift 2
 	BEST_WALL=""
+	BEST_CPU=""
 	BEST_RSS=0
 	for _ in $(seq "$n"); do
 		rm -f "$TMP/bench.db"*
 		run_timed "$name" "$@"
 		if [ -z "$BEST_WALL" ] || [ "$(awk "BEGIN { print ($WALL < $BEST_WALL) }")" = 1 ]; then
 			BEST_WALL=$WALL
+			BEST_CPU=$CPU
 		fi
 		if [ "$RSS" -gt "$BEST_RSS" ]; then BEST_RSS=$RSS; fi
 	done
@@ -143,7 +151,12 @@ BARE_PKTS=$(sed -n 's/^packets=\([0-9]*\).*/\1/p' "$TMP/bare.out")
 # (b) dcvscope end to end with the database
 CMD=$(expand "$DCV_ANALYZE" "$TMP/bench.db" "$CAP")
 best_of 3 dcvscope bash -c "$CMD"
-DCV_WALL=$BEST_WALL DCV_RSS=$BEST_RSS
+DCV_WALL=$BEST_WALL DCV_RSS=$BEST_RSS DCV_CPU=$BEST_CPU
+
+# (b1) the same, pinned to the first CPU this script may use
+ONE_CPU=$(taskset -pc $$ | sed 's/.*: //; s/[,-].*//')
+best_of 3 one-cpu taskset -c "$ONE_CPU" bash -c "$CMD"
+ONE_WALL=$BEST_WALL ONE_RSS=$BEST_RSS ONE_CPU_S=$BEST_CPU
 
 # (b2) the analyzer alone, the capture held in memory (no file, no database)
 CORE_WALL=""
@@ -193,15 +206,16 @@ echo
 echo "Capture: bench scenario, $PACKETS packets, $(mib $((SIZE / 1024))) MiB, generated in $(fmt "$GEN_WALL") s ($(pps "$PACKETS" "$GEN_WALL") packets/s)."
 [ "$STANDIN" = 1 ] && echo "**STAND-IN run: dcvscope analyze is not available; the dcvscope row runs the bare loop twice.**"
 echo
-echo "| what | packets | wall s | packets/s | peak RSS MiB | note |"
-echo "| --- | ---: | ---: | ---: | ---: | --- |"
-echo "| bare libpcap (pcap_next_ex) | $PACKETS | $(fmt "$BARE_WALL") | $(pps "$PACKETS" "$BARE_WALL") | $(mib "$BARE_RSS") | best of 3 |"
-echo "| $LABEL | $PACKETS | $(fmt "$DCV_WALL") | $(pps "$PACKETS" "$DCV_WALL") | $(mib "$DCV_RSS") | best of 3, end to end with SQLite |"
+echo "| what | packets | wall s | packets/s | CPU s | peak RSS MiB | note |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+echo "| bare libpcap (pcap_next_ex) | $PACKETS | $(fmt "$BARE_WALL") | $(pps "$PACKETS" "$BARE_WALL") | - | $(mib "$BARE_RSS") | best of 3 |"
+echo "| $LABEL | $PACKETS | $(fmt "$DCV_WALL") | $(pps "$PACKETS" "$DCV_WALL") | $(fmt "$DCV_CPU") | $(mib "$DCV_RSS") | best of 3, end to end with SQLite, every CPU |"
+echo "| $LABEL, one CPU | $PACKETS | $(fmt "$ONE_WALL") | $(pps "$PACKETS" "$ONE_WALL") | $(fmt "$ONE_CPU_S") | $(mib "$ONE_RSS") | best of 3, taskset -c $ONE_CPU |"
 if [ -n "$CORE_WALL" ]; then
-	echo "| dcvscope analyzer alone (dcv-analyzer-bench) | $PACKETS | $(fmt "$CORE_WALL") | $(pps "$PACKETS" "$CORE_WALL") | - | best of 3, capture held in memory, no database: the packet path on its own |"
+	echo "| dcvscope analyzer alone (dcv-analyzer-bench) | $PACKETS | $(fmt "$CORE_WALL") | $(pps "$PACKETS" "$CORE_WALL") | - | - | best of 3, capture held in memory, no database: the packet path on its own |"
 fi
 if [ -n "$TS_WALL" ]; then
-	echo "| tshark -T fields (dns.id, rcode, qname) | $TS_PKTS | $(fmt "$TS_WALL") | $(pps "$TS_PKTS" "$TS_WALL") | $(mib "$TS_RSS") | $TS_NOTE |"
+	echo "| tshark -T fields (dns.id, rcode, qname) | $TS_PKTS | $(fmt "$TS_WALL") | $(pps "$TS_PKTS" "$TS_WALL") | - | $(mib "$TS_RSS") | $TS_NOTE |"
 fi
 echo
 echo "- dcvscope / bare: $(printf '%.2f' "$R_DCV_BARE") x the time"
@@ -212,6 +226,8 @@ else
 	R_TS_DCV=""
 	echo "- tshark: $TS_NOTE"
 fi
+verdict() { [ "$(awk "BEGIN { print ($1) }")" = 1 ] && echo met || echo "NOT met"; }
+echo "- targets: 1.5 M packets/s end to end: $(verdict "$PACKETS / $DCV_WALL >= 1500000") on every CPU, $(verdict "$PACKETS / $ONE_WALL >= 1500000") on one CPU; at most 5 x the bare read: $(verdict "$R_DCV_BARE <= 5")$([ -n "$R_TS_DCV" ] && echo "; at least 20 x faster than tshark: $(verdict "$R_TS_DCV >= 20")")"
 if [ -n "$MANY_RSS" ]; then
 	MANY_MIB=$(mib "$MANY_RSS")
 	VERDICT=$(awk "BEGIN { print ($MANY_RSS <= $RSS_LIMIT_MIB * 1024) }")
@@ -226,7 +242,8 @@ if [ -n "$JSON" ]; then
   "stand_in": $([ "$STANDIN" = 1 ] && echo true || echo false),
   "generate": {"wall_s": $(fmt "$GEN_WALL")},
   "bare": {"wall_s": $(fmt "$BARE_WALL"), "packets_per_s": $(pps "$PACKETS" "$BARE_WALL"), "peak_rss_kib": $BARE_RSS},
-  "dcvscope": {"wall_s": $(fmt "$DCV_WALL"), "packets_per_s": $(pps "$PACKETS" "$DCV_WALL"), "peak_rss_kib": $DCV_RSS},
+  "dcvscope": {"wall_s": $(fmt "$DCV_WALL"), "packets_per_s": $(pps "$PACKETS" "$DCV_WALL"), "cpu_s": $(fmt "$DCV_CPU"), "peak_rss_kib": $DCV_RSS},
+  "dcvscope_one_cpu": {"cpu": $ONE_CPU, "wall_s": $(fmt "$ONE_WALL"), "packets_per_s": $(pps "$PACKETS" "$ONE_WALL"), "cpu_s": $(fmt "$ONE_CPU_S"), "peak_rss_kib": $ONE_RSS},
   "analyzer_alone": $([ -n "$CORE_WALL" ] && echo "{\"wall_s\": $(fmt "$CORE_WALL"), \"packets_per_s\": $(pps "$PACKETS" "$CORE_WALL")}" || echo null),
   "tshark": $([ -n "$TS_WALL" ] && echo "{\"packets\": $TS_PKTS, \"wall_s\": $(fmt "$TS_WALL"), \"scaled_wall_s\": $(fmt "$TS_SCALED"), \"packets_per_s\": $(pps "$TS_PKTS" "$TS_WALL"), \"peak_rss_kib\": $TS_RSS}" || echo null),
   "ratio_dcvscope_bare": $(printf '%.3f' "$R_DCV_BARE"),
