@@ -12,11 +12,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pcap/pcap.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analyze_opts.h"
 #include "analyze_report.h"
@@ -81,6 +83,17 @@ static int sink_attempt(void *ctx, const struct mpic_attempt *a)
 }
 
 /* ---- top sources ------------------------------------------------------ */
+
+/* The CPUs this process may run on (taskset, cgroup cpusets); the online
+ * CPUs when the affinity cannot be read. */
+static int usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
 
 static uint64_t wall_ns(void)
 {
@@ -224,8 +237,10 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
 	}
-	/* SQLite writes overlap the analysis; without the thread they run inline */
-	if (db_set_background(db, true) != 0)
+	/* SQLite writes overlap the analysis on a second CPU; on one CPU the
+	 * threads would only take turns (and each other's caches): inline */
+	bool threads = usable_cpus() > 1;
+	if (threads && db_set_background(db, true) != 0)
 		fprintf(stderr, "dcvscope analyze: %s; writing inline\n", db_errmsg(db));
 	size_t tlen = 1;
 	for (unsigned i = 0; i < o.nfiles; i++)
@@ -339,7 +354,7 @@ int cmd_analyze(int argc, char **argv)
 	 * every transaction and attempt is stored: the rules that read only
 	 * those run meanwhile, on a connection of their own */
 	struct rules_scope scope = {.run_id = sink_ctx.run_id};
-	if (!o.no_rules)
+	if (!o.no_rules && threads)
 		early = rules_early_start(o.db_path, &scope, &rcfg);
 	/* every source judged a validator, even at low confidence: the report
 	 * filters, the database keeps the evidence */
