@@ -95,6 +95,11 @@ int db_set_background(struct db *db, bool on);
  * thread of its own checkpoints the WAL; 0 while it never has). */
 uint64_t db_background_checkpoints(struct db *db);
 
+/* db_background_fold_rows() returns how many bucket rows the fold thread
+ * has added up to the run's source totals since db_open() (with the
+ * background writer on, a thread of its own does; 0 while it never has). */
+uint64_t db_background_fold_rows(struct db *db);
+
 /* db_schema_version() returns the schema version of the open file. */
 int db_schema_version(struct db *db);
 

@@ -34,6 +34,12 @@
  *     leaves DB_CHECKPOINT_FRAMES pages in the WAL wakes it instead of
  *     checkpointing in the committing thread. It is stopped, and SQLite's
  *     automatic checkpoint is back, when the writer thread stops.
+ *  8. With the background writer on, the fold (the run's source totals,
+ *     source_scan.c) is added up by a thread of its own (fold_feed.c): an
+ *     accepted bucket row is copied, packed, into the feed, which the fold
+ *     thread takes in the order the rows came. While it is busy only it
+ *     touches db->fold; every entry point that reads, replaces or frees
+ *     the fold first calls db_fold_feed_wait(). It stops with the writer.
  */
 #ifndef DCV_DB_INTERNAL_H
 #define DCV_DB_INTERNAL_H
@@ -243,8 +249,11 @@ struct db {
 	uint64_t ckpt_done;
 
 	/* one run's source totals added up as its rows are accepted (NULL:
-	 * none; source_scan.h), in the thread that adds them */
+	 * none; source_scan.h), in the thread that adds them or, with the
+	 * feed on, in the fold thread (note 8) */
 	struct db_source_fold *fold;
+	struct db_fold_feed *feed; /* NULL: off */
+	uint64_t fold_rows_done;   /* added up by the fold threads stopped before */
 	/* a fold already handed on, kept for further scans of its run until a
 	 * bucket row is queued again (main thread; source_scan.c) */
 	struct db_source_fold *fold_kept;
@@ -264,6 +273,26 @@ void db_source_fold_forget(struct db *db);
 
 /* db_source_fold_free() frees a fold; NULL is a no-op. */
 void db_source_fold_free(struct db_source_fold *f);
+
+/* db_fold_feed_start() starts the fold thread of note 8. Returns 0, or -1
+ * when it cannot (the rows are then added up where they are accepted).
+ * fold_feed.c. */
+int db_fold_feed_start(struct db *db);
+
+/* db_fold_feed_row() feeds one accepted bucket row of db->fold (non-NULL),
+ * packed (len bytes, bucket_pack.h), to the fold thread. Returns 0, or -1
+ * when memory ran out (the row was not taken: add it up after
+ * db_fold_feed_wait()). */
+int db_fold_feed_row(struct db *db, const uint8_t *packed, size_t len);
+
+/* db_fold_feed_push() hands every row fed so far to the fold thread
+ * (waiting for it to take them) and returns; db_fold_feed_wait() returns
+ * once they are added up. Both are no-ops when the feed is off. */
+void db_fold_feed_push(struct db *db);
+void db_fold_feed_wait(struct db *db);
+
+/* db_fold_feed_stop() adds up what is left and stops the thread, if on. */
+void db_fold_feed_stop(struct db *db);
 
 /* db_checkpointer_start() starts the checkpointer of note 7 for db's file.
  * Returns 0 (also when the file is read-only: nothing to checkpoint), or

@@ -806,6 +806,7 @@ int db_source_fold_start(struct db *db, int64_t run_id, unsigned max_sources)
 	if (db == NULL || run_id <= 0)
 		return -1;
 	db_writer_quiesce(db);
+	db_fold_feed_wait(db);
 	db_source_fold_free(db->fold);
 	db_source_fold_free(db->fold_kept);
 	db->fold = db->fold_kept = NULL;
@@ -932,6 +933,7 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 	int rc = -1;
 	if (db_flush(db) != 0)
 		goto done;
+	db_fold_feed_wait(db); /* every accepted row in the fold (note 8) */
 	if (db->fold != NULL || db->fold_kept != NULL) {
 		/* the run's rows were added up as they were stored: handed on
 		 * from memory, then kept for the next scan of the run */

@@ -425,6 +425,7 @@ void db_writer_stop(struct db *db)
 	pthread_mutex_unlock(&db->bg_lock);
 	pthread_join(db->bg_thread, NULL);
 	db_checkpointer_stop(db);
+	db_fold_feed_stop(db);
 	pthread_mutex_destroy(&db->bg_lock);
 	pthread_cond_destroy(&db->bg_work);
 	pthread_cond_destroy(&db->bg_idle);
@@ -449,8 +450,10 @@ int db_set_background(struct db *db, bool on)
 	/* before the writer thread uses the connection; not fatal: without
 	 * it the commits checkpoint, as without the writer thread */
 	(void)db_checkpointer_start(db);
+	(void)db_fold_feed_start(db); /* not fatal either: the rows add up inline */
 	if (pthread_create(&db->bg_thread, NULL, writer_main, db) != 0) {
 		db_checkpointer_stop(db);
+		db_fold_feed_stop(db);
 		pthread_mutex_destroy(&db->bg_lock);
 		pthread_cond_destroy(&db->bg_work);
 		pthread_cond_destroy(&db->bg_idle);
@@ -489,6 +492,7 @@ int db_flush(struct db *db)
 {
 	if (db == NULL)
 		return -1;
+	db_fold_feed_push(db); /* added up meanwhile (note 8) */
 	db_writer_quiesce(db);
 	if (retry_inflight(db) != 0)
 		return -1;
@@ -594,16 +598,22 @@ int db_source_bucket_add(struct db *db, int64_t run_id, const struct source_buck
 	if (db_queue_grow((void **)&q->buckets, &q->buckets_cap,
 	                  q->buckets_len + DB_BUCKET_PACKED_MAX, 1))
 		return db_set_err(db, "source_stats: out of memory queueing a row");
-	q->buckets_len += db_bucket_pack(q->buckets + q->buckets_len, run_id, row);
-	q->n_buckets++;
+	size_t used = db_bucket_pack(q->buckets + q->buckets_len, run_id, row);
 	if (db->fold != NULL) {
-		/* added up as it is accepted, in this thread, while the writer
-		 * thread stores the batches before: a run whose rows are not all
-		 * stored fails as a whole, and its totals with it */
-		char text[DCV_ADDR_TEXT_MAX];
-		dcv_addr_format(&row->source, text, sizeof(text));
-		db_source_fold_row(db->fold, run_id, text, row);
+		/* added up as it is accepted (by the fold thread when on, note
+		 * 8), while the writer thread stores the batches before: a run
+		 * whose rows are not all stored fails as a whole, and its totals
+		 * with it */
+		if (db->feed == NULL ||
+		    db_fold_feed_row(db, q->buckets + q->buckets_len, used) != 0) {
+			db_fold_feed_wait(db); /* in order: what was fed first */
+			char text[DCV_ADDR_TEXT_MAX];
+			dcv_addr_format(&row->source, text, sizeof(text));
+			db_source_fold_row(db->fold, run_id, text, row);
+		}
 	}
+	q->buckets_len += used;
+	q->n_buckets++;
 	batch_done(db);
 	return 0;
 }
