@@ -126,6 +126,7 @@ struct store_ctx {
 	struct db *db;
 	sqlite3_stmt *st;
 	int64_t run_id;
+	enum mpic_confidence below; /* sources at this confidence or above are skipped */
 	int rc;
 	int stored;
 };
@@ -133,7 +134,7 @@ struct store_ctx {
 static void store_source(void *arg, const struct mpic_source *s)
 {
 	struct store_ctx *c = arg;
-	if (c->rc != SQLITE_OK)
+	if (c->rc != SQLITE_OK || s->confidence >= c->below)
 		return;
 	sqlite3_stmt *st = c->st;
 	char addr[DCV_ADDR_TEXT_MAX];
@@ -163,6 +164,13 @@ static void store_source(void *arg, const struct mpic_source *s)
 int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic *m,
                                enum mpic_confidence min)
 {
+	return db_validator_sources_store_range(db, run_id, m, min, DB_VALIDATOR_CONF_ALL, true);
+}
+
+int db_validator_sources_store_range(struct db *db, int64_t run_id, const struct mpic *m,
+                                     enum mpic_confidence min, enum mpic_confidence below,
+                                     bool replace)
+{
 	if (db == NULL || m == NULL)
 		return -1;
 	if (min < MPIC_CONF_LOW)
@@ -172,15 +180,19 @@ int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic 
 	if (db_begin(db, "store validators: begin") != 0)
 		return -1;
 	const char *op = "store validators";
-	sqlite3_stmt *del = db_prepare(db, op, "DELETE FROM validator_sources WHERE run_id = ?");
-	if (del == NULL) {
-		db_rollback(db);
-		return -1;
+	int rc = SQLITE_DONE;
+	if (replace) {
+		sqlite3_stmt *del =
+		    db_prepare(db, op, "DELETE FROM validator_sources WHERE run_id = ?");
+		if (del == NULL) {
+			db_rollback(db);
+			return -1;
+		}
+		sqlite3_bind_int64(del, 1, run_id);
+		rc = sqlite3_step(del);
+		sqlite3_finalize(del);
 	}
-	sqlite3_bind_int64(del, 1, run_id);
-	int rc = sqlite3_step(del);
-	sqlite3_finalize(del);
-	struct store_ctx c = {.db = db, .run_id = run_id, .rc = SQLITE_OK};
+	struct store_ctx c = {.db = db, .run_id = run_id, .below = below, .rc = SQLITE_OK};
 	if (rc == SQLITE_DONE)
 		c.st = db_prepare(
 		    db, op,
@@ -215,7 +227,8 @@ int db_validator_source_add(struct db *db, int64_t run_id, const struct mpic_sou
 		return -1;
 	db_writer_quiesce(db);
 	db_source_fold_forget(db);
-	struct store_ctx c = {.db = db, .run_id = run_id, .rc = SQLITE_OK};
+	struct store_ctx c = {
+	    .db = db, .run_id = run_id, .below = DB_VALIDATOR_CONF_ALL, .rc = SQLITE_OK};
 	c.st =
 	    db_prepare(db, "store validator source",
 	               "INSERT OR REPLACE INTO validator_sources (run_id, source, family, "

@@ -6,6 +6,7 @@
 #ifndef DCV_VALIDATOR_STORE_H
 #define DCV_VALIDATOR_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -25,6 +26,41 @@ int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a);
  */
 int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic *m,
                                enum mpic_confidence min);
+
+/* The `below` of db_validator_sources_store_range() that bounds nothing. */
+#define DB_VALIDATOR_CONF_ALL (MPIC_CONF_LISTED + 1)
+
+/*
+ * db_validator_sources_store_range() stores, in one transaction, the sources
+ * m judges validators at confidence min or above but below `below`; with
+ * replace the run's validator sources are deleted first, without it they
+ * are added to (a source stored before is an error). Returns how many were
+ * stored, or -1.
+ */
+int db_validator_sources_store_range(struct db *db, int64_t run_id, const struct mpic *m,
+                                     enum mpic_confidence min, enum mpic_confidence below,
+                                     bool replace);
+
+/*
+ * The rest of the validator sources stored by a thread of their own: the
+ * rows the summary and the rules never read (low confidence: tens of
+ * thousands on a busy server, a fifth of a second of inserts) go in while
+ * the caller's connection goes on reading.
+ *
+ * db_validators_rest_start() starts a thread that opens a connection of its
+ * own to path and calls db_validator_sources_store_range(min, below, no
+ * replace) for run_id. m must not change until db_validators_rest_finish(),
+ * nor may the caller write to the file meanwhile (its write would wait for
+ * the thread's). NULL when the thread cannot start: store them in line.
+ *
+ * db_validators_rest_finish() waits for the thread and frees r. Returns how
+ * many rows it stored, or -1 with the reason in err.
+ */
+struct db_validators_rest;
+struct db_validators_rest *db_validators_rest_start(const char *path, int64_t run_id,
+                                                    const struct mpic *m, enum mpic_confidence min,
+                                                    enum mpic_confidence below);
+int db_validators_rest_finish(struct db_validators_rest *r, char *err, size_t errlen);
 
 /*
  * db_validator_source_add() stores one validator source row of a run (or

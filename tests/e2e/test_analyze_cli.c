@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,6 +412,82 @@ Test(analyze_cli, the_same_capture_gives_the_same_validators_attempts_and_findin
 			free(first[t]);
 		}
 	}
+}
+
+/* The first CPU this process may run on, or -1 when it may run on one only. */
+static int first_of_several_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) < 2)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			return c;
+	return -1;
+}
+
+/* With a second CPU, analyze hands work to threads: the writer, the fold of
+ * the source totals, the early rules, the low-confidence validators on a
+ * connection of their own. Pinned to one CPU it does all of it in line. The
+ * two ways store the same rows and print the same summary. */
+Test(analyze_cli, one_cpu_and_several_store_the_same_rows_and_summary, .timeout = 300)
+{
+	int cpu = first_of_several_cpus();
+	if (cpu < 0)
+		cr_skip_test("one CPU only: the threaded way cannot be compared");
+	const char *dir = test_tmpdir();
+	char cmd[1600];
+	snprintf(cmd, sizeof(cmd), "%s bench --packets 100000 -o %s/b.pcap >/dev/null",
+	         DCV_GEN_BINARY, dir);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	static const char *const tables[] = {
+	    "SELECT source, ca, region, confidence, evidence, queries, validation_queries, "
+	    "failures, attempts FROM validator_sources ORDER BY source",
+	    "SELECT source, bucket_start_ns, queries, responses, unanswered, peak_qps, "
+	    "max_concurrent_tcp, tcp_sessions FROM source_stats ORDER BY bucket_start_ns, source",
+	    "SELECT query_ts_ns, client, client_port, msg_id, qname, rcode FROM transactions"
+	    " ORDER BY query_ts_ns, client, client_port, msg_id",
+	    "SELECT rule, severity, subject, evidence FROM findings ORDER BY rule, subject"};
+	enum { NT = sizeof(tables) / sizeof(tables[0]) };
+	char *rows[2][NT];
+	json_t *summary[2];
+	for (int way = 0; way < 2; way++) {
+		char db[600], out[600], pin[32] = "";
+		snprintf(db, sizeof(db), "%s/way%d.db", dir, way);
+		snprintf(out, sizeof(out), "%s/way%d.json", dir, way);
+		if (way == 1)
+			snprintf(pin, sizeof(pin), "taskset -c %d ", cpu);
+		snprintf(cmd, sizeof(cmd),
+		         "%s%s analyze --db %s --format json --no-progress %s/b.pcap > %s", pin,
+		         DCV_BINARY, db, dir, out);
+		cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+		json_error_t jerr;
+		summary[way] = json_load_file(out, 0, &jerr);
+		cr_assert_not_null(summary[way], "%s: %s", out, jerr.text);
+		json_t *run = json_object_get(summary[way], "run");
+		cr_assert_eq(json_object_del(run, "elapsed_s"), 0, "run.elapsed_s");
+		cr_assert_eq(json_object_del(run, "database"), 0, "run.database");
+		for (int t = 0; t < NT; t++)
+			rows[way][t] = sql_rows(db, tables[t]);
+		/* not vacuous: both the rows the summary reads and the rest */
+		char *low = sql_rows(db, "SELECT count(*) FROM validator_sources"
+		                         " WHERE confidence = 'low'");
+		char *other = sql_rows(db, "SELECT count(*) FROM validator_sources"
+		                           " WHERE confidence <> 'low'");
+		cr_assert_gt(atoi(low), 0, "no low-confidence validators");
+		cr_assert_gt(atoi(other), 0, "no validators above low confidence");
+		free(low);
+		free(other);
+	}
+	for (int t = 0; t < NT; t++) {
+		cr_assert_gt(strlen(rows[0][t]), 0, "no rows: %s", tables[t]);
+		cr_expect_str_eq(rows[1][t], rows[0][t], "%s differs on one CPU", tables[t]);
+		free(rows[0][t]);
+		free(rows[1][t]);
+	}
+	cr_expect(json_equal(summary[0], summary[1]), "the summaries differ on one CPU");
+	json_decref(summary[0]);
+	json_decref(summary[1]);
 }
 
 /* Writes the keys of object o, texts as they are and numbers as integers,

@@ -37,6 +37,7 @@
 #include "pcap_file.h"
 #include "progress.h"
 #include "source_scan.h"
+#include "validator_store.h"
 
 /* Frame bytes folded into the fingerprint, for the first frames only; later
  * frames add their time and lengths, which is cheap and still tells captures apart. */
@@ -93,6 +94,19 @@ static int usable_cpus(void)
 		return CPU_COUNT(&set);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
+}
+
+/* Waits for the thread storing the low-confidence validators and clears
+ * *rest. Returns 0, or -1 after saying why. */
+static int finish_rest(struct db_validators_rest **rest, const char *path)
+{
+	char err[512];
+	int stored = db_validators_rest_finish(*rest, err, sizeof(err));
+	*rest = NULL;
+	if (stored >= 0)
+		return 0;
+	fprintf(stderr, "dcvscope analyze: %s: low-confidence validators: %s\n", path, err);
+	return -1;
 }
 
 static uint64_t wall_ns(void)
@@ -204,7 +218,8 @@ int cmd_analyze(int argc, char **argv)
 	struct db *db = NULL;
 	struct analyzer *an = NULL;
 	struct frame_pipe *pipe = NULL;
-	struct rules_early *early = NULL; /* rules running beside the last writes */
+	struct rules_early *early = NULL;       /* rules running beside the last writes */
+	struct db_validators_rest *rest = NULL; /* low-confidence validators being stored */
 	struct analyze_sources sources = {0};
 	struct analyze_tables tables = {0};
 	struct collected found = {0};
@@ -357,10 +372,30 @@ int cmd_analyze(int argc, char **argv)
 	if (!o.no_rules && threads)
 		early = rules_early_start(o.db_path, &scope, &rcfg);
 	/* every source judged a validator, even at low confidence: the report
-	 * filters, the database keeps the evidence */
-	if (db_validator_sources_store(db, sink_ctx.run_id, analyzer_mpic(an), MPIC_CONF_LOW) < 0 ||
-	    db_depth_store(db, sink_ctx.run_id, analyzer_depth(an)) < 0 ||
-	    analyze_sources_read(db, sink_ctx.run_id, o.top, &sources) != 0 ||
+	 * filters, the database keeps the evidence. The summary and the rules
+	 * read medium confidence or above: with a second CPU the low ones go
+	 * in meanwhile, on a connection of their own (validator_rest.c) */
+	const struct mpic *mpic = analyzer_mpic(an);
+	enum mpic_confidence first = threads ? MPIC_CONF_MEDIUM : MPIC_CONF_LOW;
+	if (db_validator_sources_store_range(db, sink_ctx.run_id, mpic, first,
+	                                     DB_VALIDATOR_CONF_ALL, true) < 0 ||
+	    db_depth_store(db, sink_ctx.run_id, analyzer_depth(an)) < 0) {
+		fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
+		exit_code = CLI_EXIT_DB;
+		goto cleanup;
+	}
+	if (threads) {
+		rest = db_validators_rest_start(o.db_path, sink_ctx.run_id, mpic, MPIC_CONF_LOW,
+		                                MPIC_CONF_MEDIUM);
+		if (rest == NULL &&
+		    db_validator_sources_store_range(db, sink_ctx.run_id, mpic, MPIC_CONF_LOW,
+		                                     MPIC_CONF_MEDIUM, false) < 0) {
+			fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
+			exit_code = CLI_EXIT_DB;
+			goto cleanup;
+		}
+	}
+	if (analyze_sources_read(db, sink_ctx.run_id, o.top, &sources) != 0 ||
 	    analyze_collect(db, sink_ctx.run_id, o.top, &sources, &rep) != 0) {
 		fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
 		exit_code = CLI_EXIT_DB;
@@ -381,13 +416,24 @@ int cmd_analyze(int argc, char **argv)
 		/* the totals just read: the rules need not read them again */
 		if (rules_run_with_early(db, &scope, &rcfg, sources.too_many ? NULL : sources.src,
 		                         sources.n, early, findings_collect, &found) < 0 ||
-		    found.oom || db_findings_replace(db, &scope, found.f, found.n) != 0) {
+		    found.oom) {
 			fprintf(stderr, "dcvscope analyze: rules: %s: %s\n", o.db_path,
 			        db_errmsg(db));
 			exit_code = CLI_EXIT_DB;
 			goto cleanup;
 		}
 		rep.findings = &found;
+	}
+	/* the low-confidence validators stored: the file is whole, and this
+	 * connection may write again */
+	if (rest != NULL && finish_rest(&rest, o.db_path) != 0) {
+		exit_code = CLI_EXIT_DB;
+		goto cleanup;
+	}
+	if (!o.no_rules && db_findings_replace(db, &scope, found.f, found.n) != 0) {
+		fprintf(stderr, "dcvscope analyze: rules: %s: %s\n", o.db_path, db_errmsg(db));
+		exit_code = CLI_EXIT_DB;
+		goto cleanup;
 	}
 	rep.elapsed_s = (double)(progress_now_ns() - prog.start_ns) / 1e9;
 	if (o.json) {
@@ -401,6 +447,8 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_FINDINGS;
 
 cleanup:
+	if (rest != NULL) /* before the analyzer (and its MPIC table) is freed */
+		(void)finish_rest(&rest, o.db_path);
 	rules_early_free(early);
 	analyze_sources_free(&sources);
 	frame_pipe_free(pipe);
