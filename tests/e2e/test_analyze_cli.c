@@ -367,6 +367,16 @@ static char *sql_rows(const char *db_path, const char *sql)
 	return text;
 }
 
+/* Writes dir/b.pcap: 100,000 packets of the bench mix (dcvscope-gen), with
+ * validators of every confidence, attempts and findings. */
+static void gen_bench_capture(const char *dir)
+{
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "%s bench --packets 100000 -o %s/b.pcap >/dev/null",
+	         DCV_GEN_BINARY, dir);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+}
+
 /* The validator recognition keeps bounded tables (an address cache, a query
  * sketch) whose collisions depend on its hash seed; analyze seeds it from
  * the capture, so two analyses of one capture agree row for row on the
@@ -375,10 +385,8 @@ static char *sql_rows(const char *db_path, const char *sql)
 Test(analyze_cli, the_same_capture_gives_the_same_validators_attempts_and_findings, .timeout = 300)
 {
 	const char *dir = test_tmpdir();
+	gen_bench_capture(dir);
 	char cmd[1600];
-	snprintf(cmd, sizeof(cmd), "%s bench --packets 100000 -o %s/b.pcap >/dev/null",
-	         DCV_GEN_BINARY, dir);
-	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
 	static const char *const tables[] = {
 	    "SELECT first_ns, name, ca, method, status, perspectives, usable, failed FROM attempts"
 	    " ORDER BY first_ns, name, id",
@@ -436,10 +444,8 @@ Test(analyze_cli, one_cpu_and_several_store_the_same_rows_and_summary, .timeout 
 	if (cpu < 0)
 		cr_skip_test("one CPU only: the threaded way cannot be compared");
 	const char *dir = test_tmpdir();
+	gen_bench_capture(dir);
 	char cmd[1600];
-	snprintf(cmd, sizeof(cmd), "%s bench --packets 100000 -o %s/b.pcap >/dev/null",
-	         DCV_GEN_BINARY, dir);
-	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
 	static const char *const tables[] = {
 	    "SELECT source, ca, region, confidence, evidence, queries, validation_queries, "
 	    "failures, attempts FROM validator_sources ORDER BY source",
