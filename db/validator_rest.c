@@ -17,6 +17,11 @@
 
 #include "validator_store.h"
 
+/* Page cache of the thread's connection, in KiB: its rows go in key order
+ * at the end of one b-tree, which touches few pages; the analysis's
+ * connection keeps its large cache. */
+#define REST_CACHE_KIB 2048
+
 struct db_validators_rest {
 	pthread_t thread;
 	char *path;
@@ -35,6 +40,7 @@ static void *rest_main(void *arg)
 		r->stored = -1;
 		return NULL;
 	}
+	(void)db_set_cache_kib(db, REST_CACHE_KIB);
 	r->stored = db_validator_sources_store_range(db, r->run_id, r->m, r->min, r->below, false);
 	if (r->stored < 0)
 		snprintf(r->err, sizeof(r->err), "%s", db_errmsg(db));
