@@ -167,14 +167,19 @@ int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic 
 	return db_validator_sources_store_range(db, run_id, m, min, DB_VALIDATOR_CONF_ALL, true);
 }
 
-int db_validator_sources_store_range(struct db *db, int64_t run_id, const struct mpic *m,
-                                     enum mpic_confidence min, enum mpic_confidence below,
-                                     bool replace)
+/* The sources one store writes: m's from min up to below, or a list. */
+struct store_walk {
+	const struct mpic *m;
+	enum mpic_confidence min;
+	const struct mpic_source *list;
+	size_t n;
+};
+
+/* Stores w's sources (see db_validator_sources_store_range()) with
+ * c->below set. Returns how many, or -1. */
+static int store_walk(struct db *db, int64_t run_id, const struct store_walk *w,
+                      struct store_ctx *c, bool replace)
 {
-	if (db == NULL || m == NULL)
-		return -1;
-	if (min < MPIC_CONF_LOW)
-		min = MPIC_CONF_LOW; /* the table has no "none" */
 	db_writer_quiesce(db);
 	db_source_fold_forget(db); /* it holds the CA and region of the old rows */
 	if (db_begin(db, "store validators: begin") != 0)
@@ -192,33 +197,60 @@ int db_validator_sources_store_range(struct db *db, int64_t run_id, const struct
 		rc = sqlite3_step(del);
 		sqlite3_finalize(del);
 	}
-	struct store_ctx c = {.db = db, .run_id = run_id, .below = below, .rc = SQLITE_OK};
+	c->db = db;
+	c->run_id = run_id;
+	c->rc = SQLITE_OK;
 	if (rc == SQLITE_DONE)
-		c.st = db_prepare(
+		c->st = db_prepare(
 		    db, op,
 		    "INSERT INTO validator_sources (run_id, source, family, source_bin, ca, "
 		    "region, confidence, evidence, first_ns, last_ns, queries, "
 		    "validation_queries, failures, attempts) VALUES "
 		    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	else
-		c.rc = rc;
-	if (c.st != NULL) {
+		c->rc = rc;
+	if (c->st != NULL) {
 		/* in key order, each row goes at the end of the b-tree: 65 536
 		 * rows in 0.13 s instead of 0.21 s in the table's hash order */
-		if (mpic_foreach_source_by_address(m, min, store_source, &c) < 0)
-			c.rc = SQLITE_NOMEM;
-		sqlite3_finalize(c.st);
-	} else if (c.rc == SQLITE_OK) {
-		c.rc = SQLITE_ERROR;
+		if (w->m != NULL &&
+		    mpic_foreach_source_by_address(w->m, w->min, store_source, c) < 0)
+			c->rc = SQLITE_NOMEM;
+		for (size_t i = 0; w->m == NULL && i < w->n; i++)
+			store_source(c, &w->list[i]);
+		sqlite3_finalize(c->st);
+	} else if (c->rc == SQLITE_OK) {
+		c->rc = SQLITE_ERROR;
 	}
-	if (c.rc != SQLITE_OK) {
-		db_sql_fail(db, op, c.rc);
+	if (c->rc != SQLITE_OK) {
+		db_sql_fail(db, op, c->rc);
 		db_rollback(db);
 		return -1;
 	}
 	if (db_commit(db, "store validators: commit") != 0)
 		return -1;
-	return c.stored;
+	return c->stored;
+}
+
+int db_validator_sources_store_range(struct db *db, int64_t run_id, const struct mpic *m,
+                                     enum mpic_confidence min, enum mpic_confidence below,
+                                     bool replace)
+{
+	if (db == NULL || m == NULL)
+		return -1;
+	/* the table has no "none" */
+	struct store_walk w = {.m = m, .min = min < MPIC_CONF_LOW ? MPIC_CONF_LOW : min};
+	struct store_ctx c = {.below = below};
+	return store_walk(db, run_id, &w, &c, replace);
+}
+
+int db_validator_sources_store_list(struct db *db, int64_t run_id, const struct mpic_source *list,
+                                    size_t n, bool replace)
+{
+	if (db == NULL || (list == NULL && n > 0))
+		return -1;
+	struct store_walk w = {.list = list, .n = n};
+	struct store_ctx c = {.below = DB_VALIDATOR_CONF_ALL};
+	return store_walk(db, run_id, &w, &c, replace);
 }
 
 int db_validator_source_add(struct db *db, int64_t run_id, const struct mpic_source *s)

@@ -42,25 +42,39 @@ int db_validator_sources_store_range(struct db *db, int64_t run_id, const struct
                                      bool replace);
 
 /*
+ * db_validator_sources_store_list() stores the n sources of list (address
+ * text order is fastest) as db_validator_sources_store_range() does.
+ */
+int db_validator_sources_store_list(struct db *db, int64_t run_id, const struct mpic_source *list,
+                                    size_t n, bool replace);
+
+/*
  * The rest of the validator sources stored by a thread of their own: the
  * rows the summary and the rules never read (low confidence: tens of
  * thousands on a busy server, a fifth of a second of inserts) go in while
  * the caller's connection goes on reading.
  *
- * db_validators_rest_start() starts a thread that opens a connection of its
- * own to path and calls db_validator_sources_store_range(min, below, no
- * replace) for run_id. m must not change until db_validators_rest_finish(),
- * nor may the caller write to the file meanwhile (its write would wait for
- * the thread's). NULL when the thread cannot start: store them in line.
+ * db_validators_rest_start() starts a thread that copies the sources m
+ * judges validators at confidence min up to, not including, below (m must
+ * not change until db_validators_rest_finish()), then waits. NULL when the
+ * thread cannot start: store them in line.
  *
- * db_validators_rest_finish() waits for the thread and frees r. Returns how
- * many rows it stored, or -1 with the reason in err.
+ * db_validators_rest_go() lets it open a connection of its own to path and
+ * add them to run_id's validator sources (no replace). The caller must not
+ * write to the file from then on until db_validators_rest_finish() (its
+ * write would wait for the thread's).
+ *
+ * db_validators_rest_finish() waits for the thread and frees r; if it was
+ * not told to go, it is told to now, and with store false to store nothing
+ * (the run failed). Returns how many rows it stored, or -1 with the reason
+ * in err.
  */
 struct db_validators_rest;
 struct db_validators_rest *db_validators_rest_start(const char *path, int64_t run_id,
                                                     const struct mpic *m, enum mpic_confidence min,
                                                     enum mpic_confidence below);
-int db_validators_rest_finish(struct db_validators_rest *r, char *err, size_t errlen);
+void db_validators_rest_go(struct db_validators_rest *r);
+int db_validators_rest_finish(struct db_validators_rest *r, bool store, char *err, size_t errlen);
 
 /*
  * db_validator_source_add() stores one validator source row of a run (or

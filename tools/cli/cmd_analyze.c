@@ -96,14 +96,15 @@ static int usable_cpus(void)
 	return n > 0 ? (int)n : 1;
 }
 
-/* Waits for the thread storing the low-confidence validators and clears
- * *rest. Returns 0, or -1 after saying why. */
-static int finish_rest(struct db_validators_rest **rest, const char *path)
+/* Waits for the thread storing the low-confidence validators (storing
+ * nothing unless store, if it was not told to go yet) and clears *rest.
+ * Returns 0, or -1 after saying why. */
+static int finish_rest(struct db_validators_rest **rest, bool store, const char *path)
 {
 	char err[512];
-	int stored = db_validators_rest_finish(*rest, err, sizeof(err));
+	int stored = db_validators_rest_finish(*rest, store, err, sizeof(err));
 	*rest = NULL;
-	if (stored >= 0)
+	if (stored >= 0 || !store)
 		return 0;
 	fprintf(stderr, "dcvscope analyze: %s: low-confidence validators: %s\n", path, err);
 	return -1;
@@ -345,6 +346,15 @@ int cmd_analyze(int argc, char **argv)
 	progress_done(&prog);
 	if (analyzer_finish(an) != 0)
 		db_failed = true;
+	/* every source judged a validator, even at low confidence: the report
+	 * filters, the database keeps the evidence. The summary and the rules
+	 * read medium confidence or above: with a second CPU a thread copies
+	 * the low ones now and stores them on a connection of its own while
+	 * they are read (validator_rest.c) */
+	const struct mpic *mpic = analyzer_mpic(an);
+	if (threads && !db_failed)
+		rest = db_validators_rest_start(o.db_path, sink_ctx.run_id, mpic, MPIC_CONF_LOW,
+		                                MPIC_CONF_MEDIUM);
 
 	char fp_text[32];
 	/* a dnstap log never stands for the same run as a capture of the same traffic */
@@ -371,12 +381,7 @@ int cmd_analyze(int argc, char **argv)
 	struct rules_scope scope = {.run_id = sink_ctx.run_id};
 	if (!o.no_rules && threads)
 		early = rules_early_start(o.db_path, &scope, &rcfg);
-	/* every source judged a validator, even at low confidence: the report
-	 * filters, the database keeps the evidence. The summary and the rules
-	 * read medium confidence or above: with a second CPU the low ones go
-	 * in meanwhile, on a connection of their own (validator_rest.c) */
-	const struct mpic *mpic = analyzer_mpic(an);
-	enum mpic_confidence first = threads ? MPIC_CONF_MEDIUM : MPIC_CONF_LOW;
+	enum mpic_confidence first = rest != NULL ? MPIC_CONF_MEDIUM : MPIC_CONF_LOW;
 	if (db_validator_sources_store_range(db, sink_ctx.run_id, mpic, first,
 	                                     DB_VALIDATOR_CONF_ALL, true) < 0 ||
 	    db_depth_store(db, sink_ctx.run_id, analyzer_depth(an)) < 0) {
@@ -384,17 +389,7 @@ int cmd_analyze(int argc, char **argv)
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
 	}
-	if (threads) {
-		rest = db_validators_rest_start(o.db_path, sink_ctx.run_id, mpic, MPIC_CONF_LOW,
-		                                MPIC_CONF_MEDIUM);
-		if (rest == NULL &&
-		    db_validator_sources_store_range(db, sink_ctx.run_id, mpic, MPIC_CONF_LOW,
-		                                     MPIC_CONF_MEDIUM, false) < 0) {
-			fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
-			exit_code = CLI_EXIT_DB;
-			goto cleanup;
-		}
-	}
+	db_validators_rest_go(rest); /* this connection only reads until it is done */
 	if (analyze_sources_read(db, sink_ctx.run_id, o.top, &sources) != 0 ||
 	    analyze_collect(db, sink_ctx.run_id, o.top, &sources, &rep) != 0) {
 		fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
@@ -426,7 +421,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	/* the low-confidence validators stored: the file is whole, and this
 	 * connection may write again */
-	if (rest != NULL && finish_rest(&rest, o.db_path) != 0) {
+	if (rest != NULL && finish_rest(&rest, true, o.db_path) != 0) {
 		exit_code = CLI_EXIT_DB;
 		goto cleanup;
 	}
@@ -448,7 +443,7 @@ int cmd_analyze(int argc, char **argv)
 
 cleanup:
 	if (rest != NULL) /* before the analyzer (and its MPIC table) is freed */
-		(void)finish_rest(&rest, o.db_path);
+		(void)finish_rest(&rest, false, o.db_path);
 	rules_early_free(early);
 	analyze_sources_free(&sources);
 	frame_pipe_free(pipe);
