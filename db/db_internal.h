@@ -267,6 +267,10 @@ void db_source_fold_row(struct db_source_fold *f, int64_t run_id, const char *so
                         const struct source_bucket *b);
 void db_source_fold_flush(struct db_source_fold *f);
 
+/* db_source_fold_give_up() makes the fold give up (a row it cannot take):
+ * the scan then reads the stored rows. */
+void db_source_fold_give_up(struct db_source_fold *f);
+
 /* db_source_fold_forget() drops the kept fold (db->fold_kept): a bucket
  * row or a validator row of the run is about to change what it added up. */
 void db_source_fold_forget(struct db *db);

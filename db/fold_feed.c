@@ -44,7 +44,8 @@ struct db_fold_feed {
 };
 
 /* Adds up every row of b and empties it. A row that does not unpack (the
- * buffer holds only what db_bucket_pack() wrote) ends the walk. */
+ * buffer holds only what db_bucket_pack() wrote) makes the fold give up:
+ * the scan then reads the stored rows. */
 static void fold_buf(struct db_source_fold *f, struct feed_buf *b)
 {
 	size_t pos = 0;
@@ -52,8 +53,10 @@ static void fold_buf(struct db_source_fold *f, struct feed_buf *b)
 		int64_t run_id;
 		struct source_bucket row;
 		size_t used = db_bucket_unpack(b->rows + pos, b->len - pos, &run_id, &row);
-		if (used == 0)
+		if (used == 0) {
+			db_source_fold_give_up(f);
 			break;
+		}
 		char text[DCV_ADDR_TEXT_MAX];
 		dcv_addr_format(&row.source, text, sizeof(text));
 		db_source_fold_row(f, run_id, text, &row);

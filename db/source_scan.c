@@ -794,7 +794,7 @@ struct db_source_fold {
 	bool resolved; /* the CA and region of every validator source are set */
 };
 
-static void fold_give_up(struct db_source_fold *f)
+void db_source_fold_give_up(struct db_source_fold *f)
 {
 	f->gave_up = true;
 	pass_free(&f->x);
@@ -856,13 +856,13 @@ void db_source_fold_row(struct db_source_fold *f, int64_t run_id, const char *so
 	};
 	/* through the pass's queue: the source's accumulator loads meanwhile */
 	if (queue_row(&f->x, run_id, (const unsigned char *)source, strlen(source), c) != 0)
-		fold_give_up(f);
+		db_source_fold_give_up(f);
 }
 
 void db_source_fold_flush(struct db_source_fold *f)
 {
 	if (!f->gave_up && drain_queue(&f->x) != 0)
-		fold_give_up(f);
+		db_source_fold_give_up(f);
 }
 
 /* Hands on the fold's sources for scan, with their validator CA and

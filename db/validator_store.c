@@ -170,15 +170,14 @@ int db_validator_sources_store(struct db *db, int64_t run_id, const struct mpic 
 /* The sources one store writes: m's from min up to below, or a list. */
 struct store_walk {
 	const struct mpic *m;
-	enum mpic_confidence min;
+	enum mpic_confidence min, below;
 	const struct mpic_source *list;
 	size_t n;
 };
 
-/* Stores w's sources (see db_validator_sources_store_range()) with
- * c->below set. Returns how many, or -1. */
-static int store_walk(struct db *db, int64_t run_id, const struct store_walk *w,
-                      struct store_ctx *c, bool replace)
+/* Stores w's sources (see db_validator_sources_store_range()). Returns how
+ * many, or -1. */
+static int store_walk(struct db *db, int64_t run_id, const struct store_walk *w, bool replace)
 {
 	db_writer_quiesce(db);
 	db_source_fold_forget(db); /* it holds the CA and region of the old rows */
@@ -197,9 +196,8 @@ static int store_walk(struct db *db, int64_t run_id, const struct store_walk *w,
 		rc = sqlite3_step(del);
 		sqlite3_finalize(del);
 	}
-	c->db = db;
-	c->run_id = run_id;
-	c->rc = SQLITE_OK;
+	struct store_ctx ctx = {.db = db, .run_id = run_id, .below = w->below, .rc = SQLITE_OK};
+	struct store_ctx *c = &ctx;
 	if (rc == SQLITE_DONE)
 		c->st = db_prepare(
 		    db, op,
@@ -238,9 +236,9 @@ int db_validator_sources_store_range(struct db *db, int64_t run_id, const struct
 	if (db == NULL || m == NULL)
 		return -1;
 	/* the table has no "none" */
-	struct store_walk w = {.m = m, .min = min < MPIC_CONF_LOW ? MPIC_CONF_LOW : min};
-	struct store_ctx c = {.below = below};
-	return store_walk(db, run_id, &w, &c, replace);
+	struct store_walk w = {
+	    .m = m, .min = min < MPIC_CONF_LOW ? MPIC_CONF_LOW : min, .below = below};
+	return store_walk(db, run_id, &w, replace);
 }
 
 int db_validator_sources_store_list(struct db *db, int64_t run_id, const struct mpic_source *list,
@@ -248,9 +246,8 @@ int db_validator_sources_store_list(struct db *db, int64_t run_id, const struct 
 {
 	if (db == NULL || (list == NULL && n > 0))
 		return -1;
-	struct store_walk w = {.list = list, .n = n};
-	struct store_ctx c = {.below = DB_VALIDATOR_CONF_ALL};
-	return store_walk(db, run_id, &w, &c, replace);
+	struct store_walk w = {.below = DB_VALIDATOR_CONF_ALL, .list = list, .n = n};
+	return store_walk(db, run_id, &w, replace);
 }
 
 int db_validator_source_add(struct db *db, int64_t run_id, const struct mpic_source *s)

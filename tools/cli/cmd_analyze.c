@@ -83,7 +83,7 @@ static int sink_attempt(void *ctx, const struct mpic_attempt *a)
 	return db_attempt_add(s->db, s->run_id, a);
 }
 
-/* ---- top sources ------------------------------------------------------ */
+/* ---- the threads beside the analysis ---------------------------------- */
 
 /* The CPUs this process may run on (taskset, cgroup cpusets); the online
  * CPUs when the affinity cannot be read. */
@@ -109,6 +109,8 @@ static int finish_rest(struct db_validators_rest **rest, bool store, const char 
 	fprintf(stderr, "dcvscope analyze: %s: low-confidence validators: %s\n", path, err);
 	return -1;
 }
+
+/* ---- the run ----------------------------------------------------------- */
 
 static uint64_t wall_ns(void)
 {
