@@ -271,6 +271,11 @@ void db_source_fold_flush(struct db_source_fold *f);
  * the scan then reads the stored rows. */
 void db_source_fold_give_up(struct db_source_fold *f);
 
+/* db_source_fold_resolved_from() says whether the kept fold is run_id's and
+ * took the validators' CA and region from m (db_source_scan_early()). */
+struct mpic;
+bool db_source_fold_resolved_from(const struct db *db, int64_t run_id, const struct mpic *m);
+
 /* db_source_fold_forget() drops the kept fold (db->fold_kept): a bucket
  * row or a validator row of the run is about to change what it added up. */
 void db_source_fold_forget(struct db *db);

@@ -35,13 +35,18 @@ void scan_validators_free(struct scan_validators *v)
 	free(v);
 }
 
-static char *copy(const unsigned char *t)
+static char *copy(const char *t)
 {
-	return strdup(t != NULL ? (const char *)t : "");
+	return strdup(t != NULL ? t : "");
 }
 
-/* Appends one row; 0 or -1 (out of memory). */
-static int add(struct scan_validators *v, sqlite3_stmt *st)
+struct scan_validators *scan_validators_new(void)
+{
+	return calloc(1, sizeof(struct scan_validators));
+}
+
+int scan_validators_add(struct scan_validators *v, int64_t run, const char *source, const char *ca,
+                        const char *region)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 64;
@@ -52,10 +57,10 @@ static int add(struct scan_validators *v, sqlite3_stmt *st)
 		v->cap = cap;
 	}
 	struct scan_validator *r = &v->rows[v->n];
-	r->run = sqlite3_column_int64(st, 0);
-	r->source = copy(sqlite3_column_text(st, 1));
-	r->ca = copy(sqlite3_column_text(st, 2));
-	r->region = copy(sqlite3_column_text(st, 3));
+	r->run = run;
+	r->source = copy(source);
+	r->ca = copy(ca);
+	r->region = copy(region);
 	if (r->source == NULL || r->ca == NULL || r->region == NULL) {
 		free(r->source);
 		free(r->ca);
@@ -67,7 +72,7 @@ static int add(struct scan_validators *v, sqlite3_stmt *st)
 	return 0;
 }
 
-static int index_rows(struct scan_validators *v)
+int scan_validators_index(struct scan_validators *v)
 {
 	v->nslots = 16;
 	while (v->nslots < v->n * 2)
@@ -96,7 +101,7 @@ int scan_validators_load(struct db *db, const struct rules_scope *scope, size_t 
 	    scope);
 	if (st == NULL)
 		return -1;
-	struct scan_validators *v = calloc(1, sizeof(*v));
+	struct scan_validators *v = scan_validators_new();
 	int rc = v != NULL ? SQLITE_ROW : SQLITE_NOMEM;
 	while (rc == SQLITE_ROW && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (v->n >= max || v->n >= UINT32_MAX - 1) {
@@ -104,11 +109,14 @@ int scan_validators_load(struct db *db, const struct rules_scope *scope, size_t 
 			scan_validators_free(v);
 			return 1;
 		}
-		if (add(v, st) != 0)
+		if (scan_validators_add(v, sqlite3_column_int64(st, 0),
+		                        (const char *)sqlite3_column_text(st, 1),
+		                        (const char *)sqlite3_column_text(st, 2),
+		                        (const char *)sqlite3_column_text(st, 3)) != 0)
 			rc = SQLITE_NOMEM;
 	}
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE && index_rows(v) != 0)
+	if (rc == SQLITE_DONE && scan_validators_index(v) != 0)
 		rc = SQLITE_NOMEM;
 	if (rc != SQLITE_DONE) {
 		scan_validators_free(v);

@@ -36,6 +36,22 @@ struct scan_validators;
 int scan_validators_load(struct db *db, const struct rules_scope *scope, size_t max,
                          struct scan_validators **out);
 
+/* scan_validators_new() returns an empty set (NULL: out of memory);
+ * scan_validators_add() appends one row (copied; 0, or -1 out of memory);
+ * scan_validators_index() makes the rows findable, once all are added (0,
+ * or -1 out of memory). */
+struct scan_validators *scan_validators_new(void);
+int scan_validators_add(struct scan_validators *v, int64_t run, const char *source, const char *ca,
+                        const char *region);
+int scan_validators_index(struct scan_validators *v);
+
+/* db_validators_scan_set() returns the rows of run_id that
+ * db_validator_sources_store() would store for m and that the scan reads
+ * (medium confidence or above), without the file; NULL when memory ran
+ * out. validator_store.c. */
+struct mpic;
+struct scan_validators *db_validators_scan_set(const struct mpic *m, int64_t run_id);
+
 /* scan_validators_find() returns the row of source text t (len bytes) in
  * run, or NULL. */
 const struct scan_validator *scan_validators_find(const struct scan_validators *v, int64_t run,

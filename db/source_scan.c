@@ -792,6 +792,9 @@ struct db_source_fold {
 	int64_t run;
 	bool gave_up;
 	bool resolved; /* the CA and region of every validator source are set */
+	/* the MPIC table they were set from (db_source_scan_early()), or NULL:
+	 * from the stored rows */
+	const struct mpic *resolved_from;
 };
 
 void db_source_fold_give_up(struct db_source_fold *f)
@@ -869,7 +872,7 @@ void db_source_fold_flush(struct db_source_fold *f)
  * region. Returns 0, 1 when the fold cannot answer (nothing handed on), or
  * -1. */
 static int fold_deliver(struct db *db, struct db_source_fold *f, const struct rules_scope *scope,
-                        struct db_source_scan *scan)
+                        struct db_source_scan *scan, const struct scan_validators *given)
 {
 	size_t max = scan->max_sources ? scan->max_sources : DB_SOURCE_SCAN_MAX_DEFAULT;
 	db_source_fold_flush(f); /* the last rows, still in the queue */
@@ -878,17 +881,21 @@ static int fold_deliver(struct db *db, struct db_source_fold *f, const struct ru
 	if (f->resolved)
 		goto deliver;
 	struct scan_validators *v = NULL;
-	int rc = scan_validators_load(db, scope, SCAN_VALIDATORS_MAX, &v);
-	if (rc != 0)
-		return rc;
+	if (given == NULL) {
+		int rc = scan_validators_load(db, scope, SCAN_VALIDATORS_MAX, &v);
+		if (rc != 0)
+			return rc;
+	}
 	for (size_t i = 0; i < f->x.nsrc; i++) {
 		struct src_acc *a = &f->x.src[i];
 		const struct scan_validator *r =
-		    scan_validators_find(v, f->run, src_key(a), a->len);
+		    scan_validators_find(given != NULL ? given : v, f->run, src_key(a), a->len);
 		if (r != NULL && (keep_max(&a->ca, (const unsigned char *)r->ca) != 0 ||
 		                  keep_max(&a->region, (const unsigned char *)r->region) != 0)) {
 			scan_validators_free(v);
-			return db_set_err(db, "read source totals: out of memory");
+			/* db->err may be the writer thread's (db_source_scan_early()) */
+			return given != NULL ? 1
+			                     : db_set_err(db, "read source totals: out of memory");
 		}
 	}
 	scan_validators_free(v);
@@ -898,6 +905,40 @@ deliver:
 	scan->from_fold = true;
 	deliver_sources(&f->x);
 	return 0;
+}
+
+int db_source_scan_early(struct db *db, int64_t run_id, const struct mpic *m,
+                         struct db_source_scan *scan)
+{
+	if (db == NULL || m == NULL || scan == NULL)
+		return 1;
+	scan->nsources = scan->npoints = 0;
+	scan->from_fold = false;
+	db_fold_feed_wait(db); /* every accepted row in the fold (note 8) */
+	struct db_source_fold *f = db->fold;
+	if (f == NULL || f->run != run_id || scan->point != NULL)
+		return 1;
+	struct scan_validators *v = db_validators_scan_set(m, run_id);
+	if (v == NULL)
+		return 1;
+	const struct rules_scope scope = {.run_id = run_id};
+	bool resolved = f->resolved;
+	int rc = fold_deliver(db, f, &scope, scan, v);
+	scan_validators_free(v);
+	if (!resolved && f->resolved)
+		f->resolved_from = m;
+	if (rc == 0) { /* kept for later scans of the run, as db_source_scan() does */
+		db->fold = NULL;
+		db_source_fold_free(db->fold_kept);
+		db->fold_kept = f;
+	}
+	return rc;
+}
+
+bool db_source_fold_resolved_from(const struct db *db, int64_t run_id, const struct mpic *m)
+{
+	const struct db_source_fold *f = db->fold_kept;
+	return f != NULL && !f->gave_up && f->run == run_id && f->resolved && f->resolved_from == m;
 }
 
 void db_source_fold_forget(struct db *db)
@@ -943,7 +984,7 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 			db->fold_kept = NULL;
 		else
 			db->fold = NULL;
-		rc = fold_deliver(db, f, scope, scan);
+		rc = fold_deliver(db, f, scope, scan, NULL);
 		if (rc == 0 || (rc == 1 && kept)) {
 			db_source_fold_free(db->fold_kept);
 			db->fold_kept = f;

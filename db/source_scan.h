@@ -81,6 +81,20 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
  */
 int db_source_fold_start(struct db *db, int64_t run_id, unsigned max_sources);
 
+/*
+ * db_source_scan_early() hands on the sources of run_id from the fold, as
+ * db_source_scan() of the run's scope would with scan->memory_only, before
+ * the run's last rows are stored: it waits for neither the writer thread
+ * nor the file (analyze reads the totals while its last batch is written),
+ * and takes the validators' CA and region from m, as
+ * db_validator_sources_store() will store them (medium confidence or
+ * above). Returns 0, or 1 when the fold cannot answer (nothing handed on:
+ * scan once the run is stored). Leaves db_errmsg() alone.
+ */
+struct mpic;
+int db_source_scan_early(struct db *db, int64_t run_id, const struct mpic *m,
+                         struct db_source_scan *scan);
+
 /* db_source_scan_in_memory() says whether db_source_scan() of scope
  * (without a series) would read no rows: the run's totals, added up by
  * the fold and handed on once, are still held and still those stored (no

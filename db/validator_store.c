@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "scan_validators.h"
 
 static void copy_text(char *dst, size_t len, const unsigned char *src)
 {
@@ -122,6 +123,17 @@ int db_attempt_add(struct db *db, int64_t run_id, const struct mpic_attempt *a)
 	return 0;
 }
 
+/* The CA and region a source's row stores (store_source()). */
+static const char *ca_of(const struct mpic_source *s)
+{
+	return s->ca ? s->ca : "unknown";
+}
+
+static const char *region_of(const struct mpic_source *s)
+{
+	return s->region ? s->region : "unknown";
+}
+
 struct store_ctx {
 	struct db *db;
 	sqlite3_stmt *st;
@@ -143,8 +155,8 @@ static void store_source(void *arg, const struct mpic_source *s)
 	sqlite3_bind_text(st, 2, addr, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, s->source.family);
 	sqlite3_bind_blob(st, 4, s->source.bytes, sizeof(s->source.bytes), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, s->ca ? s->ca : "unknown", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, s->region ? s->region : "unknown", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, ca_of(s), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, region_of(s), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 7, mpic_confidence_name(s->confidence), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, s->evidence, -1, SQLITE_TRANSIENT);
 	db_bind_u64(st, 9, s->first_ns);
@@ -180,7 +192,14 @@ struct store_walk {
 static int store_walk(struct db *db, int64_t run_id, const struct store_walk *w, bool replace)
 {
 	db_writer_quiesce(db);
-	db_source_fold_forget(db); /* it holds the CA and region of the old rows */
+	/* the kept fold holds the CA and region of the old rows, unless it took
+	 * them from m and the rows it reads (medium confidence and above) end
+	 * up those of m: all of them stored anew, or none touched */
+	bool same = w->m != NULL && db_source_fold_resolved_from(db, run_id, w->m) &&
+	            ((replace && w->min <= MPIC_CONF_MEDIUM && w->below > MPIC_CONF_LISTED) ||
+	             (!replace && w->below <= MPIC_CONF_MEDIUM));
+	if (!same)
+		db_source_fold_forget(db);
 	if (db_begin(db, "store validators: begin") != 0)
 		return -1;
 	const char *op = "store validators";
@@ -248,6 +267,34 @@ int db_validator_sources_store_list(struct db *db, int64_t run_id, const struct 
 		return -1;
 	struct store_walk w = {.below = DB_VALIDATOR_CONF_ALL, .list = list, .n = n};
 	return store_walk(db, run_id, &w, replace);
+}
+
+struct scan_set_ctx {
+	struct scan_validators *v;
+	int64_t run_id;
+	bool oom;
+};
+
+static void add_to_scan_set(void *arg, const struct mpic_source *s)
+{
+	struct scan_set_ctx *c = arg;
+	char addr[DCV_ADDR_TEXT_MAX];
+	dcv_addr_format(&s->source, addr, sizeof(addr));
+	if (!c->oom && scan_validators_add(c->v, c->run_id, addr, ca_of(s), region_of(s)) != 0)
+		c->oom = true;
+}
+
+struct scan_validators *db_validators_scan_set(const struct mpic *m, int64_t run_id)
+{
+	struct scan_set_ctx c = {.v = scan_validators_new(), .run_id = run_id};
+	if (c.v == NULL)
+		return NULL;
+	(void)mpic_foreach_source(m, MPIC_CONF_MEDIUM, add_to_scan_set, &c);
+	if (c.oom || scan_validators_index(c.v) != 0) {
+		scan_validators_free(c.v);
+		return NULL;
+	}
+	return c.v;
 }
 
 int db_validator_source_add(struct db *db, int64_t run_id, const struct mpic_source *s)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "dns_parse.h"
 #include "mpic.h"
 #include "source_scan.h"
 #include "run_fixture.h"
@@ -293,6 +294,7 @@ static int digest_source(void *ctx, const struct db_rule_source *s)
 	d->sources++;
 	mix(d, s->source, strlen(s->source));
 	mix(d, s->ca, strlen(s->ca));
+	mix(d, s->region, strlen(s->region));
 	mix(d, &s->queries,
 	    (size_t)((const char *)(&s->fail_last_ns + 1) - (const char *)&s->queries));
 	return 0;
@@ -475,6 +477,84 @@ Test(source_scan, a_run_added_up_by_the_fold_thread_gives_the_stored_totals)
 	cr_assert_not(read);
 	cr_assert_eq(s.sources, n);
 	cr_assert_eq(f.h, s.h, "the thread's totals differ from the stored rows");
+	db_close(db);
+}
+
+/* Four perspectives of one DigiCert-style attempt (TXT _dnsauth and TXT of
+ * the name from 100.p.7.1), finished: four validator sources. */
+static struct mpic *four_perspectives(void)
+{
+	struct mpic_config cfg = {0};
+	struct mpic *m = mpic_new(&cfg, NULL);
+	cr_assert_not_null(m);
+	for (unsigned p = 0; p < 4; p++) {
+		uint8_t b[4] = {100, (uint8_t)p, 7, 1};
+		struct mpic_txn a = {.ts_ns = T0 + SEC + p * 1000000ull,
+		                     .source = dcv_addr_v4(b),
+		                     .qname = "_dnsauth.shop.example.net",
+		                     .qtype = DNS_TYPE_TXT,
+		                     .transport = DCV_TRANSPORT_UDP,
+		                     .edns = true,
+		                     .do_bit = true,
+		                     .edns_udp_size = 1232,
+		                     .answers = 1,
+		                     .region = "unknown"};
+		a.qname_len = (uint16_t)strlen(a.qname);
+		struct mpic_txn t = a;
+		t.qname = "shop.example.net";
+		t.qname_len = (uint16_t)strlen(t.qname);
+		mpic_on_txn(m, &a);
+		mpic_on_txn(m, &t);
+	}
+	mpic_finish(m);
+	cr_assert_eq(mpic_foreach_source(m, MPIC_CONF_MEDIUM, NULL, NULL), 4);
+	return m;
+}
+
+/* analyze reads the run's totals while its last batch is still being
+ * written, with the validators' CA and region from the MPIC table: the
+ * same totals as reading the stored rows. Storing that table's validators
+ * keeps them (they are the rows they stand for); another table's drops
+ * them. */
+Test(source_scan, totals_read_before_the_store_equal_the_stored_rows)
+{
+	struct db *db = open_ok();
+	int64_t r = begin(db, "early", T0);
+	cr_assert_eq(db_source_fold_start(db, r, 0), 0, "%s", db_errmsg(db));
+	for (unsigned m = 0; m < 2; m++)
+		for (unsigned i = 0; i < 6; i++) {
+			char addr[64];
+			snprintf(addr, sizeof(addr), "100.%u.7.1", i);
+			bucket(db, r, addr, m, 3 + i + m, i == 2, i % 3, 0);
+		}
+	struct mpic *mp = four_perspectives(), *other = four_perspectives();
+	const struct rules_scope run = {.run_id = r, .from_ns = 0, .to_ns = UINT64_MAX};
+	struct digest early = {1469598103934665603ull, 0, 0};
+	struct db_source_scan scan = {.source = digest_source, .source_ctx = &early};
+	cr_assert_eq(db_source_scan_early(db, r, mp, &scan), 0);
+	cr_assert(scan.from_fold);
+	cr_assert_eq(early.sources, 6);
+	fx_run_finish(db, r, T0, T0 + 2 * BUCKET * SEC - 1);
+	cr_assert_eq(db_validator_sources_store_range(db, r, mp, MPIC_CONF_MEDIUM,
+	                                              DB_VALIDATOR_CONF_ALL, true),
+	             4, "%s", db_errmsg(db));
+	cr_assert_eq(
+	    db_validator_sources_store_range(db, r, mp, MPIC_CONF_LOW, MPIC_CONF_MEDIUM, false), 0,
+	    "%s", db_errmsg(db));
+	cr_assert(db_source_scan_in_memory(db, &run), "the same table's rows keep the totals");
+	bool folded, read;
+	struct digest kept = sources_of(db, &run, &folded);
+	cr_assert(folded);
+	cr_assert_eq(kept.h, early.h);
+	cr_assert_eq(db_validator_sources_store(db, r, other, MPIC_CONF_LOW), 4, "%s",
+	             db_errmsg(db));
+	cr_assert_not(db_source_scan_in_memory(db, &run), "another table's rows drop them");
+	struct digest stored = sources_of(db, &run, &read);
+	cr_assert_not(read);
+	cr_assert_eq(stored.sources, 6);
+	cr_assert_eq(stored.h, early.h, "the early totals differ from the stored rows");
+	mpic_free(mp);
+	mpic_free(other);
 	db_close(db);
 }
 

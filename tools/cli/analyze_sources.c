@@ -200,15 +200,15 @@ static int keep(void *ctx, const struct db_rule_source *r)
 	return 0;
 }
 
-int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct analyze_sources *s)
+/* Zeroes s and sets scan up to read into it, with top lists of top sources. */
+static void read_begin(struct analyze_sources *s, unsigned top, struct db_source_scan *scan)
 {
 	memset(s, 0, sizeof(*s));
-	struct rules_scope scope = {.run_id = run_id};
-	struct db_source_scan scan = {.source = keep,
-	                              .source_ctx = s,
-	                              .max_sources = ANALYZE_SOURCES_KEPT,
-	                              .memory_only = true};
-	s->scan = &scan;
+	*scan = (struct db_source_scan){.source = keep,
+	                                .source_ctx = s,
+	                                .max_sources = ANALYZE_SOURCES_KEPT,
+	                                .memory_only = true};
+	s->scan = scan;
 	/* without memory for the top lists, every source is kept */
 	s->tops = top > 0 && top <= ANALYZE_SOURCES_TOP_MAX && top_init(&s->by_queries, top) == 0 &&
 	          top_init(&s->by_failures, top) == 0;
@@ -216,16 +216,29 @@ int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct ana
 		top_free(&s->by_queries);
 		top_free(&s->by_failures);
 	}
-	int rc = db_source_scan(db, &scope, &scan);
+}
+
+/* Ends the scan that returned rc. */
+static void read_end(struct analyze_sources *s, int rc, const struct db_source_scan *scan)
+{
 	s->scan = NULL;
 	s->groups_ok = rc == 0 && !s->groups_failed; /* every source went by */
 	if (s->groups_ok && s->ngroups > 1)
 		qsort(s->groups, s->ngroups, sizeof(*s->groups), group_cmp);
-	if (rc == 0 && !scan.from_fold) {
+	if (rc == 0 && !scan->from_fold) {
 		top_free(&s->by_queries); /* read back: every source was kept */
 		top_free(&s->by_failures);
 		s->tops = false;
 	}
+}
+
+int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct analyze_sources *s)
+{
+	struct rules_scope scope = {.run_id = run_id};
+	struct db_source_scan scan;
+	read_begin(s, top, &scan);
+	int rc = db_source_scan(db, &scope, &scan);
+	read_end(s, rc, &scan);
 	if (rc == 1) {
 		/* more than memory holds: each reader goes to SQL, as it would alone */
 		analyze_sources_free(s);
@@ -233,6 +246,18 @@ int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct ana
 		s->count = db_source_count(db, run_id);
 		rc = s->count < 0 ? -1 : 0;
 	}
+	if (rc != 0)
+		analyze_sources_free(s);
+	return rc;
+}
+
+int analyze_sources_read_early(struct db *db, int64_t run_id, const struct mpic *m, unsigned top,
+                               struct analyze_sources *s)
+{
+	struct db_source_scan scan;
+	read_begin(s, top, &scan);
+	int rc = db_source_scan_early(db, run_id, m, &scan);
+	read_end(s, rc, &scan);
 	if (rc != 0)
 		analyze_sources_free(s);
 	return rc;

@@ -66,6 +66,15 @@ struct analyze_sources {
  * -1 (db_errmsg()). */
 int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct analyze_sources *s);
 
+/* analyze_sources_read_early() is analyze_sources_read() from the totals
+ * added up in memory, before the run's last rows are stored
+ * (db_source_scan_early(); m gives the validators). Returns 0, or 1 when
+ * they cannot answer: *s is then empty, call analyze_sources_read() once
+ * the run is stored. */
+struct mpic;
+int analyze_sources_read_early(struct db *db, int64_t run_id, const struct mpic *m, unsigned top,
+                               struct analyze_sources *s);
+
 /* analyze_sources_top() calls fn for up to limit (0 = all) sources in the
  * order of db_top_sources(), with the same numbers, from s when it holds
  * them, else from db. Returns how many, or -1. */

@@ -357,6 +357,11 @@ int cmd_analyze(int argc, char **argv)
 	if (threads && !db_failed)
 		rest = db_validators_rest_start(o.db_path, sink_ctx.run_id, mpic, MPIC_CONF_LOW,
 		                                MPIC_CONF_MEDIUM);
+	/* the totals of every source, added up in memory: read while the
+	 * writer thread stores the last batch (else once the run is stored) */
+	bool have_sources =
+	    threads && !db_failed &&
+	    analyze_sources_read_early(db, sink_ctx.run_id, mpic, o.top, &sources) == 0;
 
 	char fp_text[32];
 	/* a dnstap log never stands for the same run as a capture of the same traffic */
@@ -392,7 +397,7 @@ int cmd_analyze(int argc, char **argv)
 		goto cleanup;
 	}
 	db_validators_rest_go(rest); /* this connection only reads until it is done */
-	if (analyze_sources_read(db, sink_ctx.run_id, o.top, &sources) != 0 ||
+	if ((!have_sources && analyze_sources_read(db, sink_ctx.run_id, o.top, &sources) != 0) ||
 	    analyze_collect(db, sink_ctx.run_id, o.top, &sources, &rep) != 0) {
 		fprintf(stderr, "dcvscope analyze: %s: %s\n", o.db_path, db_errmsg(db));
 		exit_code = CLI_EXIT_DB;
