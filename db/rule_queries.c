@@ -90,11 +90,9 @@ int db_rule_seconds(struct db *db, const struct rules_scope *scope,
 	const char *op = "rules: read busy seconds";
 	sqlite3_stmt *st = db_prepare_scoped(
 	    db, op,
-	    "SELECT s.source, EXISTS (SELECT 1 FROM validator_sources v WHERE v.run_id = s.run_id"
-	    " AND v.source = s.source AND v.confidence <> 'low'), s.second_ns, s.queries,"
-	    " s.responses, s.noerror, s.nxdomain, s.refused, s.servfail, s.other_rcode,"
-	    " s.truncated FROM source_seconds s WHERE " SCOPE(
-	        "s.run_id", "s.second_ns") " ORDER BY s.source, s.second_ns",
+	    "SELECT s.source, s.second_ns, s.queries, s.responses, s.noerror, s.nxdomain,"
+	    " s.refused, s.servfail, s.other_rcode, s.truncated FROM source_seconds s"
+	    " WHERE " SCOPE("s.run_id", "s.second_ns") " ORDER BY s.source, s.second_ns",
 	    scope);
 	if (st == NULL)
 		return -1;
@@ -103,12 +101,11 @@ int db_rule_seconds(struct db *db, const struct rules_scope *scope,
 		struct db_rule_second s;
 		memset(&s, 0, sizeof(s));
 		copy_text(s.source, sizeof(s.source), sqlite3_column_text(st, 0));
-		s.validator = sqlite3_column_int(st, 1) != 0;
 		uint64_t *out[] = {&s.second_ns, &s.queries,     &s.responses,
 		                   &s.noerror,   &s.nxdomain,    &s.refused,
 		                   &s.servfail,  &s.other_rcode, &s.truncated};
 		for (size_t c = 0; c < sizeof(out) / sizeof(out[0]); c++)
-			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 2);
+			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 1);
 		n++;
 		if (fn(ctx, &s) != 0)
 			break;

@@ -44,7 +44,6 @@ int db_rule_sources(struct db *db, const struct rules_scope *scope,
 /* One busy second of one source (table source_seconds). */
 struct db_rule_second {
 	char source[DCV_ADDR_TEXT_MAX];
-	bool validator;
 	uint64_t second_ns;
 	uint64_t queries, responses, noerror, nxdomain, refused, servfail, other_rcode, truncated;
 };

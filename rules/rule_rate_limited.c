@@ -3,8 +3,9 @@
  * REFUSED or TC=1 slips, once its query rate passes a level.
  *
  * Data: source_seconds (one row per source per second with >= 10 queries):
- * queries, responses by rcode, truncated; the validators' peak_qps from
- * source_stats.
+ * queries, responses by rcode, truncated; from the sources' totals, which
+ * sources are CA validators (medium confidence or above), which sent TCP
+ * queries, and the validators' peak_qps.
  * Per source and second: good = NOERROR + NXDOMAIN answers without TC=1
  * (a slip is a TC=1 answer). A second is saturated when queries - good >=
  * rate_min_gap (3) and >= rate_min_gap_share (0.2) x queries. A source that
@@ -38,13 +39,18 @@ struct series {
 	size_t n, cap;
 };
 
+/* Source addresses in address-text order. */
+struct addr_list {
+	char (*a)[DCV_ADDR_TEXT_MAX];
+	size_t n, cap;
+};
+
 struct rate_ctx {
 	struct rule_ctx *c;
 	struct series cur;
 	bool cur_tcp; /* the current source sent TCP queries */
 	uint64_t validator_peak;
-	char (*tcp_sources)[DCV_ADDR_TEXT_MAX]; /* sources with TCP queries, in order */
-	size_t ntcp, captcp;
+	struct addr_list tcp_sources, validators;
 	int rc;
 };
 
@@ -160,6 +166,26 @@ static int cmp_text(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+/* Appends source (the sources come in address-text order); 0 or -1. */
+static int list_add(struct addr_list *l, const char *source)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char(*p)[DCV_ADDR_TEXT_MAX] = realloc(l->a, cap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		l->a = p;
+		l->cap = cap;
+	}
+	snprintf(l->a[l->n++], DCV_ADDR_TEXT_MAX, "%s", source);
+	return 0;
+}
+
+static bool list_has(const struct addr_list *l, const char *source)
+{
+	return l->n > 0 && bsearch(source, l->a, l->n, sizeof(*l->a), cmp_text) != NULL;
+}
+
 static int on_second(void *arg, const struct db_rule_second *s)
 {
 	struct rate_ctx *x = arg;
@@ -172,12 +198,9 @@ static int on_second(void *arg, const struct db_rule_second *s)
 	}
 	if (x->cur.n == 0) {
 		snprintf(x->cur.source, sizeof(x->cur.source), "%s", s->source);
-		x->cur.validator = false;
-		/* both lists are in address-text order (ORDER BY source) */
-		x->cur_tcp = x->ntcp > 0 && bsearch(s->source, x->tcp_sources, x->ntcp,
-		                                    sizeof(*x->tcp_sources), cmp_text) != NULL;
+		x->cur.validator = list_has(&x->validators, s->source);
+		x->cur_tcp = list_has(&x->tcp_sources, s->source);
 	}
-	x->cur.validator |= s->validator;
 	if (x->cur.n == x->cur.cap) {
 		size_t cap = x->cur.cap ? x->cur.cap * 2 : 64;
 		struct db_rule_second *p = realloc(x->cur.s, cap * sizeof(*p));
@@ -195,21 +218,14 @@ static int on_second(void *arg, const struct db_rule_second *s)
 static int on_source(void *arg, const struct db_rule_source *s)
 {
 	struct rate_ctx *x = arg;
-	if (s->ca[0] != '\0' && s->peak_qps > x->validator_peak)
+	bool validator = s->ca[0] != '\0';
+	if (validator && s->peak_qps > x->validator_peak)
 		x->validator_peak = s->peak_qps;
-	if (s->queries_tcp == 0)
-		return 0;
-	if (x->ntcp == x->captcp) {
-		size_t cap = x->captcp ? x->captcp * 2 : 64;
-		char(*p)[DCV_ADDR_TEXT_MAX] = realloc(x->tcp_sources, cap * sizeof(*p));
-		if (p == NULL) {
-			x->rc = -1;
-			return 1;
-		}
-		x->tcp_sources = p;
-		x->captcp = cap;
+	if ((validator && list_add(&x->validators, s->source) != 0) ||
+	    (s->queries_tcp > 0 && list_add(&x->tcp_sources, s->source) != 0)) {
+		x->rc = -1;
+		return 1;
 	}
-	snprintf(x->tcp_sources[x->ntcp++], DCV_ADDR_TEXT_MAX, "%s", s->source);
 	return 0;
 }
 
@@ -222,6 +238,7 @@ int rule_rate_limited(struct rule_ctx *c)
 	if (rc == 0 && x.rc == 0 && x.cur.n > 0 && judge(&x) != 0)
 		rc = -1;
 	free(x.cur.s);
-	free(x.tcp_sources);
+	free(x.tcp_sources.a);
+	free(x.validators.a);
 	return rc ? rc : x.rc;
 }
