@@ -262,14 +262,16 @@ fail:
 	return -1;
 }
 
-int db_set_cache_kib(struct db *db, int kib)
+int db_open_beside(struct db **out, const char *path, char *err, size_t errlen)
 {
-	if (db == NULL || kib <= 0)
+	struct db *db = NULL;
+	if (db_open(&db, path, err, errlen) != 0)
 		return -1;
-	db_writer_quiesce(db);
 	char pragma[64];
-	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", kib);
-	return db_exec(db, "set cache size", pragma);
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", DB_BESIDE_CACHE_KIB);
+	(void)db_exec(db, "set cache size", pragma); /* a hint: the default cache works too */
+	*out = db;
+	return 0;
 }
 
 int db_set_busy_timeout(struct db *db, int ms)

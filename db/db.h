@@ -74,9 +74,14 @@ const char *db_errmsg(const struct db *db);
  * once). Returns 0 or -1. */
 int db_set_busy_timeout(struct db *db, int ms);
 
-/* db_set_cache_kib() sets this connection's page cache, in KiB (default
- * 32 MiB, sized for writing a large run). Returns 0 or -1. */
-int db_set_cache_kib(struct db *db, int kib);
+/* Page cache of a connection opened with db_open_beside(), in KiB. */
+#define DB_BESIDE_CACHE_KIB 2048
+
+/* db_open_beside() is db_open() for a second connection to a file that
+ * another connection writes, for a thread beside it that reads rows once
+ * or appends a few: a page cache of DB_BESIDE_CACHE_KIB instead of the
+ * 32 MiB sized for writing a large run. */
+int db_open_beside(struct db **out, const char *path, char *err, size_t errlen);
 
 /*
  * db_set_background() moves the writing of full batches to a writer thread,

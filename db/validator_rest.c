@@ -20,11 +20,6 @@
 
 #include "validator_store.h"
 
-/* Page cache of the thread's connection, in KiB: its rows go in key order
- * at the end of one b-tree, which touches few pages; the analysis's
- * connection keeps its large cache. */
-#define REST_CACHE_KIB 2048
-
 struct db_validators_rest {
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -80,9 +75,9 @@ static void *rest_main(void *arg)
 		return NULL;
 	}
 	struct db *db = NULL;
-	if (db_open(&db, r->path, r->err, sizeof(r->err)) != 0)
+	/* its rows go in key order at the end of one b-tree: few pages */
+	if (db_open_beside(&db, r->path, r->err, sizeof(r->err)) != 0)
 		return NULL;
-	(void)db_set_cache_kib(db, REST_CACHE_KIB);
 	r->stored = db_validator_sources_store_list(db, r->run_id, r->list, r->n, false);
 	if (r->stored < 0)
 		snprintf(r->err, sizeof(r->err), "%s", db_errmsg(db));

@@ -211,10 +211,6 @@ static void runner_free(struct runner *r)
 	free(r->groups);
 }
 
-/* Page cache of the early rules' connection, in KiB: they read rows once,
- * in index order; the analysis's connection keeps its large cache. */
-#define EARLY_CACHE_KIB 2048
-
 static void *early_main(void *arg)
 {
 	struct rules_early *e = arg;
@@ -222,9 +218,9 @@ static void *early_main(void *arg)
 		e->res[i].rc = -1;
 	struct db *db = NULL;
 	char err[256];
-	if (db_open(&db, e->path, err, sizeof(err)) != 0)
+	/* they read rows once, in index order */
+	if (db_open_beside(&db, e->path, err, sizeof(err)) != 0)
 		return NULL;
-	(void)db_set_cache_kib(db, EARLY_CACHE_KIB);
 	for (size_t i = 0; i < CATALOGUE_SIZE; i++) {
 		if (!catalogue[i].early)
 			continue;
