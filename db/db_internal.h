@@ -210,6 +210,16 @@ struct db_queue {
 	size_t arena_len, arena_cap;
 };
 
+/* A scope known to have more than `over` sources (source_scan.c): a scan
+ * of it that holds no more than that reads them in source order at once,
+ * instead of first reading rows into memory until it gives up. Only a
+ * hint: the answers are the same either way. */
+struct db_source_many {
+	bool known;
+	struct rules_scope scope;
+	size_t over;
+};
+
 struct db {
 	/* configuration */
 	sqlite3 *sql;
@@ -257,6 +267,8 @@ struct db {
 	/* a fold already handed on, kept for further scans of its run until a
 	 * bucket row is queued again (main thread; source_scan.c) */
 	struct db_source_fold *fold_kept;
+	/* a scope whose sources the last scan found too many for memory */
+	struct db_source_many many;
 };
 
 /* db_source_fold_row() adds an accepted bucket row of run_id, source text
@@ -266,6 +278,11 @@ struct db {
 void db_source_fold_row(struct db_source_fold *f, int64_t run_id, const char *source,
                         const struct source_bucket *b);
 void db_source_fold_flush(struct db_source_fold *f);
+
+/* db_source_scan_forget() says that bucket rows were deleted: what a scan
+ * found of a scope's sources (struct db_source_many) is forgotten (rows
+ * added only make more sources). source_scan.c. */
+void db_source_scan_forget(struct db *db);
 
 /* db_source_fold_give_up() makes the fold give up (a row it cannot take):
  * the scan then reads the stored rows. */

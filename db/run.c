@@ -158,6 +158,7 @@ static int replace_earlier(struct db *db, int64_t run_id)
 	    "WHERE id = ?1)",
 	};
 	const char *op = "finish run: delete earlier runs of the same input";
+	db_source_scan_forget(db); /* rows deleted: fewer sources */
 	for (size_t i = 0; i < sizeof(deletes) / sizeof(deletes[0]); i++) {
 		sqlite3_stmt *st = db_prepare(db, op, deletes[i]);
 		if (st == NULL || db_step_done(db, op, st, sqlite3_bind_int64(st, 1, run_id)) != 0)

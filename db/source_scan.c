@@ -10,9 +10,6 @@
 
 #define SCOPE(run, t) DB_SCOPE(run, t)
 
-/* A bucket in which TCP connections failed (rejected or never answered). */
-#define FAILED_BUCKET "(s.tcp_rejected + s.tcp_filtered > 0)"
-
 /* What a step of a series counts as failed. */
 #define FAILURES "(s.unanswered + s.servfail + s.refused + s.tcp_rejected + s.tcp_filtered)"
 
@@ -29,77 +26,6 @@ static void copy_text(char *dst, size_t len, const void *src)
 		n = len - 1;
 	memcpy(dst, t, n);
 	dst[n] = '\0';
-}
-
-static int sources_sql(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan)
-{
-	const char *op = "read source totals";
-	sqlite3_stmt *st = db_prepare_scoped(
-	    db, op,
-	    "SELECT s.source, coalesce(max(v.ca), ''), coalesce(max(v.region), ''),"
-	    " sum(s.queries), sum(s.queries_udp), sum(s.queries_tcp), sum(s.responses),"
-	    " sum(s.noerror), sum(s.nxdomain), sum(s.servfail), sum(s.refused),"
-	    " sum(s.formerr + s.notimp + s.other_rcode), sum(s.truncated), sum(s.unanswered),"
-	    " max(s.peak_qps), max(s.max_concurrent_tcp), sum(s.tcp_sessions),"
-	    " sum(s.tcp_rejected), sum(s.tcp_filtered), sum(s.tcp_server_closed),"
-	    " min(s.bucket_start_ns), max(s.bucket_start_ns + s.bucket_len_s * 1000000000),"
-	    " sum(" FAILED_BUCKET "),"
-	    " coalesce(max(CASE WHEN " FAILED_BUCKET " THEN s.max_concurrent_tcp END), 0),"
-	    " coalesce(min(CASE WHEN " FAILED_BUCKET " THEN s.max_concurrent_tcp END), 0),"
-	    " coalesce(min(CASE WHEN " FAILED_BUCKET " THEN s.bucket_start_ns END), 0),"
-	    " coalesce(max(CASE WHEN " FAILED_BUCKET
-	    " THEN s.bucket_start_ns + s.bucket_len_s * 1000000000 END), 0),"
-	    " sum(s.formerr), sum(s.notimp), sum(s.retransmits)"
-	    " FROM source_stats s LEFT JOIN validator_sources v ON v.run_id = s.run_id"
-	    " AND v.source = s.source AND v.confidence <> 'low'"
-	    " WHERE " SCOPE("s.run_id", "s.bucket_start_ns") " GROUP BY s.source ORDER BY s.source",
-	    scope);
-	if (st == NULL)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct db_rule_source s;
-		memset(&s, 0, sizeof(s));
-		copy_text(s.source, sizeof(s.source), sqlite3_column_text(st, 0));
-		copy_text(s.ca, sizeof(s.ca), sqlite3_column_text(st, 1));
-		copy_text(s.region, sizeof(s.region), sqlite3_column_text(st, 2));
-		uint64_t *out[] = {&s.queries,
-		                   &s.queries_udp,
-		                   &s.queries_tcp,
-		                   &s.responses,
-		                   &s.noerror,
-		                   &s.nxdomain,
-		                   &s.servfail,
-		                   &s.refused,
-		                   &s.other_rcode,
-		                   &s.truncated,
-		                   &s.unanswered,
-		                   &s.peak_qps,
-		                   &s.max_concurrent_tcp,
-		                   &s.tcp_sessions,
-		                   &s.tcp_rejected,
-		                   &s.tcp_filtered,
-		                   &s.tcp_server_closed,
-		                   &s.first_ns,
-		                   &s.last_ns,
-		                   &s.fail_buckets,
-		                   &s.fail_conc_max,
-		                   &s.fail_conc_min,
-		                   &s.fail_first_ns,
-		                   &s.fail_last_ns,
-		                   &s.formerr,
-		                   &s.notimp,
-		                   &s.retransmits};
-		for (size_t c = 0; c < sizeof(out) / sizeof(out[0]); c++)
-			*out[c] = (uint64_t)sqlite3_column_int64(st, (int)c + 3);
-		scan->nsources++;
-		if (scan->source(scan->source_ctx, &s) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_sql_fail(db, op, rc);
-	return 0;
 }
 
 static int series_sql(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan)
@@ -288,6 +214,29 @@ static int grow_slots(struct pass *x)
 	return 0;
 }
 
+/* Makes a an empty accumulator of source text t (len bytes); 0, or -1 out
+ * of memory. */
+static int acc_start(struct src_acc *a, const unsigned char *t, size_t len)
+{
+	memset(a, 0, sizeof(*a));
+	a->run_ca = -1;
+	a->len = len;
+	char *key = a->inl;
+	if (len >= sizeof(a->inl) && (key = a->heap = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(key, t, len);
+	key[len] = '\0';
+	return 0;
+}
+
+/* Frees what a owns. */
+static void acc_free(struct src_acc *a)
+{
+	free(a->heap);
+	free(a->ca);
+	free(a->region);
+}
+
 /* The accumulator of source text t (len bytes, hash h), added when new;
  * NULL when memory ran out or the sources exceed max (x->oom says which). */
 static struct src_acc *find_source(struct pass *x, const unsigned char *t, size_t len, uint64_t h,
@@ -312,14 +261,8 @@ static struct src_acc *find_source(struct pass *x, const unsigned char *t, size_
 		x->capsrc = cap;
 	}
 	struct src_acc *a = &x->src[x->nsrc];
-	memset(a, 0, sizeof(*a));
-	a->run_ca = -1;
-	a->len = len;
-	char *key = a->inl;
-	if (len >= sizeof(a->inl) && (key = a->heap = malloc(len + 1)) == NULL)
+	if (acc_start(a, t, len) != 0)
 		goto oom;
-	memcpy(key, t, len);
-	key[len] = '\0';
 	x->slots[j] = (struct slot){h, ++x->nsrc};
 	if (x->nsrc * 2 > x->nslots && grow_slots(x) != 0)
 		goto oom;
@@ -683,6 +626,47 @@ static int pt_cmp(const void *p, const void *q)
 	return a->p.t_ns < b->p.t_ns ? -1 : a->p.t_ns > b->p.t_ns;
 }
 
+/* Hands a's totals on to scan->source; its answer (non-zero: stop). */
+static int deliver_one(struct db_source_scan *scan, const struct src_acc *a)
+{
+	struct db_rule_source s;
+	memset(&s, 0, sizeof(s));
+	copy_text(s.source, sizeof(s.source), src_key(a));
+	copy_text(s.ca, sizeof(s.ca), a->ca);
+	copy_text(s.region, sizeof(s.region), a->region);
+	uint64_t *const out[A_COUNT] = {[A_QUERIES] = &s.queries,
+	                                [A_QUERIES_UDP] = &s.queries_udp,
+	                                [A_QUERIES_TCP] = &s.queries_tcp,
+	                                [A_RESPONSES] = &s.responses,
+	                                [A_NOERROR] = &s.noerror,
+	                                [A_NXDOMAIN] = &s.nxdomain,
+	                                [A_SERVFAIL] = &s.servfail,
+	                                [A_REFUSED] = &s.refused,
+	                                [A_OTHER_RCODE] = &s.other_rcode,
+	                                [A_TRUNCATED] = &s.truncated,
+	                                [A_UNANSWERED] = &s.unanswered,
+	                                [A_PEAK_QPS] = &s.peak_qps,
+	                                [A_MAX_CONC] = &s.max_concurrent_tcp,
+	                                [A_TCP_SESSIONS] = &s.tcp_sessions,
+	                                [A_TCP_REJECTED] = &s.tcp_rejected,
+	                                [A_TCP_FILTERED] = &s.tcp_filtered,
+	                                [A_TCP_SERVER_CLOSED] = &s.tcp_server_closed,
+	                                [A_FIRST_NS] = &s.first_ns,
+	                                [A_LAST_NS] = &s.last_ns,
+	                                [A_FAIL_BUCKETS] = &s.fail_buckets,
+	                                [A_FAIL_CONC_MAX] = &s.fail_conc_max,
+	                                [A_FAIL_CONC_MIN] = &s.fail_conc_min,
+	                                [A_FAIL_FIRST_NS] = &s.fail_first_ns,
+	                                [A_FAIL_LAST_NS] = &s.fail_last_ns,
+	                                [A_FORMERR] = &s.formerr,
+	                                [A_NOTIMP] = &s.notimp,
+	                                [A_RETRANSMITS] = &s.retransmits};
+	for (int k = 0; k < A_COUNT; k++)
+		*out[k] = a->n[k];
+	scan->nsources++;
+	return scan->source(scan->source_ctx, &s);
+}
+
 /* Hands on the sources in address-text order. */
 static void deliver_sources(struct pass *x)
 {
@@ -692,46 +676,9 @@ static void deliver_sources(struct pass *x)
 	if (x->nsrc > 1 && !x->sorted) /* an empty scope has no array at all */
 		qsort(x->src, x->nsrc, sizeof(*x->src), src_cmp);
 	x->sorted = true; /* the slots no longer match: nothing is added after */
-	for (size_t i = 0; i < x->nsrc; i++) {
-		const struct src_acc *a = &x->src[i];
-		struct db_rule_source s;
-		memset(&s, 0, sizeof(s));
-		copy_text(s.source, sizeof(s.source), src_key(a));
-		copy_text(s.ca, sizeof(s.ca), a->ca);
-		copy_text(s.region, sizeof(s.region), a->region);
-		uint64_t *const out[A_COUNT] = {[A_QUERIES] = &s.queries,
-		                                [A_QUERIES_UDP] = &s.queries_udp,
-		                                [A_QUERIES_TCP] = &s.queries_tcp,
-		                                [A_RESPONSES] = &s.responses,
-		                                [A_NOERROR] = &s.noerror,
-		                                [A_NXDOMAIN] = &s.nxdomain,
-		                                [A_SERVFAIL] = &s.servfail,
-		                                [A_REFUSED] = &s.refused,
-		                                [A_OTHER_RCODE] = &s.other_rcode,
-		                                [A_TRUNCATED] = &s.truncated,
-		                                [A_UNANSWERED] = &s.unanswered,
-		                                [A_PEAK_QPS] = &s.peak_qps,
-		                                [A_MAX_CONC] = &s.max_concurrent_tcp,
-		                                [A_TCP_SESSIONS] = &s.tcp_sessions,
-		                                [A_TCP_REJECTED] = &s.tcp_rejected,
-		                                [A_TCP_FILTERED] = &s.tcp_filtered,
-		                                [A_TCP_SERVER_CLOSED] = &s.tcp_server_closed,
-		                                [A_FIRST_NS] = &s.first_ns,
-		                                [A_LAST_NS] = &s.last_ns,
-		                                [A_FAIL_BUCKETS] = &s.fail_buckets,
-		                                [A_FAIL_CONC_MAX] = &s.fail_conc_max,
-		                                [A_FAIL_CONC_MIN] = &s.fail_conc_min,
-		                                [A_FAIL_FIRST_NS] = &s.fail_first_ns,
-		                                [A_FAIL_LAST_NS] = &s.fail_last_ns,
-		                                [A_FORMERR] = &s.formerr,
-		                                [A_NOTIMP] = &s.notimp,
-		                                [A_RETRANSMITS] = &s.retransmits};
-		for (int k = 0; k < A_COUNT; k++)
-			*out[k] = a->n[k];
-		scan->nsources++;
-		if (scan->source(scan->source_ctx, &s) != 0)
+	for (size_t i = 0; i < x->nsrc; i++)
+		if (deliver_one(scan, &x->src[i]) != 0)
 			break;
-	}
 }
 
 /* Hands on the series ordered by CA, then time. */
@@ -757,21 +704,93 @@ static void deliver_points(struct pass *x)
 	}
 }
 
-static void pass_free(struct pass *x)
+/* Frees x's sources and series, and empties them; the validators stay. */
+static void pass_free_sources(struct pass *x)
 {
-	for (size_t i = 0; i < x->nsrc; i++) {
-		free(x->src[i].heap);
-		free(x->src[i].ca);
-		free(x->src[i].region);
-	}
+	for (size_t i = 0; i < x->nsrc; i++)
+		acc_free(&x->src[i]);
 	for (size_t i = 0; i < x->ncas; i++)
 		free(x->cas[i]);
 	free(x->src);
 	free(x->slots);
 	free(x->cas);
 	free(x->pts);
+	x->src = NULL;
+	x->slots = NULL;
+	x->cas = NULL;
+	x->pts = NULL;
+	x->nsrc = x->capsrc = x->nslots = x->ncas = x->npts = x->nptslots = 0;
+}
+
+static void pass_free(struct pass *x)
+{
+	pass_free_sources(x);
 	sqlite3_finalize(x->vst);
 	scan_validators_free(x->vals);
+}
+
+/* The rows of a scope in source order, then run. */
+#define SORTED_ROWS                                                                                \
+	"SELECT " ROW_COLUMNS " FROM source_stats s WHERE " SCOPE(                                 \
+	    "s.run_id", "s.bucket_start_ns") " ORDER BY s.source, s.run_id"
+
+/*
+ * Hands on the scope's sources from its rows read in source order: SQLite
+ * sorts them (in its cache, then in its temporary file) and each source is
+ * added up in turn and handed on when its rows end, so memory holds one
+ * source however many there are. x holds the validators of the scope
+ * (x->vals or x->vst) and no source. Returns 0 or -1.
+ */
+static int sources_sorted(struct pass *x, const struct rules_scope *scope)
+{
+	const char *op = "read source buckets in source order";
+	sqlite3_stmt *st = db_prepare_scoped(x->db, op, SORTED_ROWS, scope);
+	if (st == NULL)
+		return -1;
+	struct src_acc a;
+	bool open = false, stop = false, failed = false;
+	int rc = SQLITE_DONE;
+	while (!stop && !failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 1);
+		size_t len = t != NULL ? (size_t)sqlite3_column_bytes(st, 1) : 0;
+		t = t != NULL ? t : (const unsigned char *)"";
+		if (!open || a.len != len || memcmp(src_key(&a), t, len) != 0) {
+			if (open) {
+				stop = deliver_one(x->scan, &a) != 0;
+				acc_free(&a);
+				open = false;
+			}
+			if (stop)
+				break;
+			if (acc_start(&a, t, len) != 0) {
+				x->oom = 1;
+				failed = true;
+				break;
+			}
+			open = true;
+		}
+		int64_t run = sqlite3_column_int64(st, 0);
+		if (a.run != run && enter_run(x, &a, run) != 0) {
+			failed = true;
+			break;
+		}
+		uint64_t c[C_LAST + 1];
+		for (int k = C_START; k <= C_LAST; k++)
+			c[k] = (uint64_t)sqlite3_column_int64(st, k);
+		acc_add(&a, c);
+	}
+	sqlite3_finalize(st);
+	if (open && !failed && rc == SQLITE_DONE)
+		deliver_one(x->scan, &a);
+	if (open)
+		acc_free(&a);
+	if (x->oom)
+		return db_set_err(x->db, "%s: out of memory", op);
+	if (failed)
+		return -1; /* enter_run() said why */
+	if (!stop && rc != SQLITE_DONE)
+		return db_sql_fail(x->db, op, rc);
+	return 0;
 }
 
 /* ---- the fold ---------------------------------------------------------- */
@@ -945,6 +964,12 @@ void db_source_fold_forget(struct db *db)
 {
 	db_source_fold_free(db->fold_kept);
 	db->fold_kept = NULL;
+	db_source_scan_forget(db);
+}
+
+void db_source_scan_forget(struct db *db)
+{
+	db->many.known = false;
 }
 
 bool db_source_scan_in_memory(const struct db *db, const struct rules_scope *scope)
@@ -959,6 +984,14 @@ void db_source_fold_free(struct db_source_fold *f)
 		return;
 	pass_free(&f->x);
 	free(f);
+}
+
+/* Whether the scope is known to have more than max sources. */
+static bool known_too_many(const struct db *db, const struct rules_scope *scope, size_t max)
+{
+	const struct db_source_many *k = &db->many;
+	return k->known && k->over >= max && k->scope.run_id == scope->run_id &&
+	       k->scope.from_ns == scope->from_ns && k->scope.to_ns == scope->to_ns;
 }
 
 int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan)
@@ -995,6 +1028,11 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 			goto done;
 		rc = -1;
 	}
+	bool too_many = known_too_many(db, scope, max);
+	if (too_many && scan->memory_only) {
+		rc = 1;
+		goto done;
+	}
 	int prc = scan_validators_load(
 	    db, scope, scan->max_validators ? scan->max_validators : SCAN_VALIDATORS_MAX, &x.vals);
 	if (prc < 0)
@@ -1016,16 +1054,17 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 		goto done;
 	}
 	x.max = max;
-	rc = read_rows(&x, scope);
+	rc = too_many ? 1 : read_rows(&x, scope);
+	if (rc == 1 && !too_many) /* remembered: the next scan reads no row in vain */
+		db->many = (struct db_source_many){.known = true, .scope = *scope, .over = max};
 	if (rc == 0) {
 		deliver_sources(&x);
 		deliver_points(&x);
 	} else if (rc == 1 && !scan->memory_only) {
-		/* too many sources for memory: let SQL group them, with the
-		 * pass's memory given back first */
-		pass_free(&x);
-		memset(&x, 0, sizeof(x));
-		rc = scan->source != NULL ? sources_sql(db, scope, scan) : 0;
+		/* too many sources for memory: one at a time from the rows in
+		 * source order, with the pass's memory given back first */
+		pass_free_sources(&x);
+		rc = scan->source != NULL ? sources_sorted(&x, scope) : 0;
 		if (rc == 0 && scan->point != NULL)
 			rc = series_sql(db, scope, scan);
 	}

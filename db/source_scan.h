@@ -11,8 +11,13 @@
  * in a temporary b-tree (7 s of CPU for a week of 10 000 sources,
  * tools/bench/report_bench.sh), while a hash table of the sources costs one
  * lookup per row. Beyond max_sources distinct sources the pass gives up and
- * the same answers come from the SQL GROUP BY, whose sorter spills to disk:
- * memory stays bounded under a flood of random sources.
+ * reads the rows again sorted by source (SQLite's sorter spills to its
+ * temporary file), adding up one source at a time: memory stays bounded
+ * under a flood of random sources. A GROUP BY over the same rows took
+ * twice as long (the aggregate functions, 27 per row, cost more than the
+ * sort: 3.6 s against 1.0 s for a million sources in the sqlite3 shell).
+ * The connection remembers the last scope found too large, so that the
+ * next scans of it go to the sorted read at once.
  */
 #ifndef DCV_SOURCE_SCAN_H
 #define DCV_SOURCE_SCAN_H
@@ -41,11 +46,11 @@ struct db_source_scan {
 	db_report_point_fn point;
 	void *point_ctx;
 	uint64_t step_ns;
-	/* distinct sources held in memory before falling back to SQL; 0 means
-	 * DB_SOURCE_SCAN_MAX_DEFAULT */
+	/* distinct sources held in memory before reading them one at a time
+	 * in source order; 0 means DB_SOURCE_SCAN_MAX_DEFAULT */
 	unsigned max_sources;
 	/* true: beyond max_sources, give up (db_source_scan() returns 1, nothing
-	 * handed on) instead of answering through SQL */
+	 * handed on) instead of reading them in source order */
 	bool memory_only;
 	/* validator rows held in memory before each source is looked up
 	 * instead; 0 means SCAN_VALIDATORS_MAX (scan_validators.h) */

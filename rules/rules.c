@@ -126,8 +126,16 @@ int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_s
 	if (!r->cached && db_source_scan_in_memory(c->db, c->scope))
 		return db_rule_sources(c->db, c->scope, fn, ctx);
 	if (!r->cached && !r->too_many) {
-		if (db_rule_sources(c->db, c->scope, keep_source, r) < 0)
+		/* kept when memory holds them; else read through SQL each time,
+		 * and not read once more just to find out */
+		struct db_source_scan scan = {.source = keep_source,
+		                              .source_ctx = r,
+		                              .max_sources = RULE_SOURCES_CACHE_MAX,
+		                              .memory_only = true};
+		int rc = db_source_scan(c->db, c->scope, &scan);
+		if (rc < 0)
 			return -1;
+		r->too_many |= rc == 1;
 		r->cached = !r->too_many;
 		r->view = r->src;
 		r->nview = r->nsrc;

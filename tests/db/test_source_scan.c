@@ -2,12 +2,14 @@
  * over source_stats, in memory and through the SQL fallback
  * (db/source_scan.h). */
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "db.h"
 #include "dns_parse.h"
+#include "live_store.h"
 #include "mpic.h"
 #include "source_scan.h"
 #include "run_fixture.h"
@@ -18,10 +20,13 @@
 #define T0     (1700000100ull * SEC) /* a multiple of the 5-minute step */
 #define BUCKET 60ull
 
+/* The file open_ok() opened last. */
+static char opened[512];
+
 static struct db *open_ok(void)
 {
-	char path[512], err[512] = "";
-	snprintf(path, sizeof(path), "%s/scan.db", test_tmpdir());
+	char *path = opened, err[512] = "";
+	snprintf(opened, sizeof(opened), "%s/scan.db", test_tmpdir());
 	struct db *db = NULL;
 	cr_assert_eq(db_open(&db, path, err, sizeof(err)), 0, "db_open: %s", err);
 	return db;
@@ -355,6 +360,88 @@ Test(source_scan, hundreds_of_sources_give_the_same_answers_in_memory_and_throug
 	cr_assert_eq(mem.sources, sql.sources);
 	cr_assert_eq(mem.points, sql.points);
 	cr_assert_eq(mem.h, sql.h, "the same totals and series, in the same order");
+	db_close(db);
+}
+
+/* Runs sql on the file open_ok() opened, through a connection of its own. */
+static void sql_elsewhere(const char *sql)
+{
+	sqlite3 *h = NULL;
+	cr_assert_eq(sqlite3_open_v2(opened, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(h));
+	sqlite3_close(h);
+}
+
+/* The digest of the sources' totals alone, and how the scan ended. */
+static struct digest totals_of(struct db *db, const struct rules_scope *scope, unsigned max,
+                               bool memory_only, int *rc)
+{
+	struct digest d = {1469598103934665603ull, 0, 0};
+	struct db_source_scan scan = {.source = digest_source,
+	                              .source_ctx = &d,
+	                              .max_sources = max,
+	                              .memory_only = memory_only};
+	*rc = db_source_scan(db, scope, &scan);
+	cr_assert_geq(*rc, 0, "%s", db_errmsg(db));
+	return d;
+}
+
+/* A scope found to have too many sources for memory is read in source
+ * order at once by the next scans, without first reading its rows into
+ * memory until they are too many again: a memory-only scan gives up
+ * without reading (rows deleted elsewhere do not show). */
+Test(source_scan, a_scope_found_too_large_is_not_read_into_memory_again)
+{
+	struct db *db = fixture();
+	int rc;
+	struct digest mem = totals_of(db, &SPAN, 0, false, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(mem.sources, 4);
+	totals_of(db, &SPAN, 3, true, &rc);
+	cr_assert_eq(rc, 1, "more than 3 sources");
+	struct digest sorted = totals_of(db, &SPAN, 3, false, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(sorted.h, mem.h, "read in source order, the same totals");
+	sql_elsewhere("DELETE FROM source_stats WHERE source <> '10.0.0.1'");
+	totals_of(db, &SPAN, 3, true, &rc);
+	cr_assert_eq(rc, 1, "known: not read again");
+	struct digest one = totals_of(db, &SPAN, 4, true, &rc);
+	cr_assert_eq(rc, 0, "a larger memory reads the rows");
+	cr_assert_eq(one.sources, 1);
+	const struct rules_scope run2 = {.run_id = 2, .from_ns = 0, .to_ns = UINT64_MAX};
+	totals_of(db, &run2, 3, true, &rc);
+	cr_assert_eq(rc, 0, "another scope is read");
+	db_close(db);
+}
+
+/* Rows deleted through the connection (here by the retention purge: the
+ * first three minutes, and 10.0.0.1 with them) make it read them again. */
+Test(source_scan, what_a_scan_found_is_forgotten_when_rows_are_deleted)
+{
+	struct db *db = fixture();
+	int rc;
+	totals_of(db, &SPAN, 3, true, &rc);
+	cr_assert_eq(rc, 1);
+	cr_assert_gt(db_retention_purge(db, T0 + 3 * BUCKET * SEC, 0), 0, "%s", db_errmsg(db));
+	struct digest d = totals_of(db, &SPAN, 3, true, &rc);
+	cr_assert_eq(rc, 0, "read again");
+	cr_assert_eq(d.sources, 3);
+	db_close(db);
+}
+
+/* Read in source order, a callback that stops ends the list there. */
+Test(source_scan, a_callback_that_stops_ends_the_list_read_in_source_order)
+{
+	struct db *db = fixture();
+	struct got g;
+	memset(&g, 0, sizeof(g));
+	g.stop_after = 2;
+	struct db_source_scan scan = {.source = on_source, .source_ctx = &g, .max_sources = 1};
+	cr_assert_eq(db_source_scan(db, &SPAN, &scan), 0, "%s", db_errmsg(db));
+	cr_assert_eq(scan.nsources, 2);
+	cr_assert_eq(g.ns, 2);
+	cr_assert_str_eq(g.s[0].source, "10.0.0.1");
+	cr_assert_str_eq(g.s[1].source, "198.18.0.1");
 	db_close(db);
 }
 

@@ -761,7 +761,8 @@ Test(analyze_cli, rules_in_analyze_find_what_the_rules_command_finds, .timeout =
 }
 
 /* More sources than analyze keeps in memory (250,000): the count and the
- * top lists come from SQL, and still equal the sums of the stored buckets. */
+ * top lists come from a pass over them one at a time in source order, and
+ * still equal the sums of the stored buckets. */
 Test(analyze_cli, more_sources_than_memory_holds_give_the_same_lists, .timeout = 600)
 {
 	const char *dir = test_tmpdir();

@@ -173,16 +173,17 @@ static int keep(void *ctx, const struct db_rule_source *r)
 	struct analyze_sources *s = ctx;
 	s->count++;
 	group_add(s, r);
-	if (s->too_many)
-		return 0; /* still counted */
-	/* the totals held by the database are walked again by the rules:
-	 * only the top lists are kept */
-	if (s->tops && s->scan->from_fold) {
+	/* the totals held by the database are walked again by the rules, and
+	 * more sources than memory holds are read again: only the top lists
+	 * are kept */
+	if (s->tops && (s->scan->from_fold || s->streamed)) {
 		top_offer(&s->by_queries, r, by_queries);
 		if (failures_of(r) > 0)
 			top_offer(&s->by_failures, r, by_failures);
 		return 0;
 	}
+	if (s->too_many)
+		return 0; /* still counted */
 	if (s->n == s->cap) {
 		unsigned cap = s->cap ? s->cap * 2 : 1024;
 		struct db_rule_source *p = realloc(s->src, cap * sizeof(*p));
@@ -225,7 +226,7 @@ static void read_end(struct analyze_sources *s, int rc, const struct db_source_s
 	s->groups_ok = rc == 0 && !s->groups_failed; /* every source went by */
 	if (s->groups_ok && s->ngroups > 1)
 		qsort(s->groups, s->ngroups, sizeof(*s->groups), group_cmp);
-	if (rc == 0 && !scan->from_fold) {
+	if (rc == 0 && !scan->from_fold && !s->streamed) {
 		top_free(&s->by_queries); /* read back: every source was kept */
 		top_free(&s->by_failures);
 		s->tops = false;
@@ -239,8 +240,18 @@ int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct ana
 	read_begin(s, top, &scan);
 	int rc = db_source_scan(db, &scope, &scan);
 	read_end(s, rc, &scan);
-	if (rc == 1) {
-		/* more than memory holds: each reader goes to SQL, as it would alone */
+	if (rc == 1 && s->tops) {
+		/* more than memory holds: the count, the groups and the top lists
+		 * from one pass over them one at a time (the rules read them
+		 * again for themselves) */
+		analyze_sources_free(s);
+		read_begin(s, top, &scan);
+		s->too_many = s->streamed = true;
+		scan.memory_only = false;
+		rc = db_source_scan(db, &scope, &scan);
+		read_end(s, rc, &scan);
+	} else if (rc == 1) {
+		/* and no top lists: each reader goes to SQL, as it would alone */
 		analyze_sources_free(s);
 		s->too_many = true;
 		s->count = db_source_count(db, run_id);
@@ -322,7 +333,7 @@ int analyze_sources_top(struct db *db, int64_t run_id, const struct analyze_sour
 {
 	const struct analyze_top *kept =
 	    order == DB_TOP_BY_QUERIES ? &s->by_queries : &s->by_failures;
-	if (s->too_many || (s->tops && (limit == 0 || limit > kept->k)))
+	if ((s->too_many && !s->streamed) || (s->tops && (limit == 0 || limit > kept->k)))
 		return db_top_sources(db, run_id, order, limit, fn, ctx);
 	const struct db_rule_source *all = s->tops ? kept->buf : s->src;
 	unsigned nall = s->tops ? kept->n : s->n;

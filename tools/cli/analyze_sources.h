@@ -9,9 +9,10 @@
  * gives them all. When the totals were added up as the run was stored
  * (db_source_fold_start()) only the top lists are kept: the database holds
  * the totals and the rules walk them again. Beyond ANALYZE_SOURCES_KEPT
- * sources the pass gives up and nothing is kept: the count and the top
- * lists then come from SQL and the rules read for themselves, as before,
- * so memory stays bounded.
+ * sources the pass gives up; a second pass reads them one at a time in
+ * source order (db_source_scan() without memory_only) for the count, the
+ * per-CA groups and the top lists, and the rules read them for themselves:
+ * memory stays bounded.
  */
 #ifndef DCV_ANALYZE_SOURCES_H
 #define DCV_ANALYZE_SOURCES_H
@@ -52,6 +53,9 @@ struct analyze_sources {
 	bool tops;
 	struct analyze_top by_queries, by_failures;
 	bool too_many; /* more than ANALYZE_SOURCES_KEPT (or no memory for them) */
+	/* too_many, and read again one at a time for the count, the groups
+	 * and the top lists */
+	bool streamed;
 	int64_t count; /* distinct sources of the run, kept or not */
 	/* the validator sources (medium confidence or more) added up per CA and
 	 * region, as db_ca_region_read() adds them up; valid when groups_ok */
