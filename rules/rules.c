@@ -126,8 +126,9 @@ int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_s
 	if (!r->cached && db_source_scan_in_memory(c->db, c->scope))
 		return db_rule_sources(c->db, c->scope, fn, ctx);
 	if (!r->cached && !r->too_many) {
-		/* kept when memory holds them; else read through SQL each time,
-		 * and not read once more just to find out */
+		/* kept when memory holds them; else each rule reads them one at a
+		 * time in source order, and they are not read once more just to
+		 * find that out */
 		struct db_source_scan scan = {.source = keep_source,
 		                              .source_ctx = r,
 		                              .max_sources = RULE_SOURCES_CACHE_MAX,
