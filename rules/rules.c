@@ -15,6 +15,7 @@
 #include "rule.h"
 #include "rules_config.h"
 #include "source_scan.h"
+#include "source_spill.h"
 
 struct rule_entry {
 	const char *id;
@@ -70,6 +71,10 @@ struct runner {
 	const struct db_rule_source *view;
 	size_t nview;
 	int cached, too_many;
+	/* too_many: the first reading's copy in a temporary file, replayed
+	 * once complete (spilled = 1); spill_failed = 1: none */
+	struct source_spill *spill;
+	int spilled, spill_failed;
 	/* rule_groups_read()'s answer, once computed (see rule_groups_cached()) */
 	struct rule_group *groups;
 	size_t ngroups;
@@ -118,6 +123,46 @@ static int keep_source(void *ctx, const struct db_rule_source *s)
 	return 0;
 }
 
+/* A reading of the sources handed to a rule and copied to the spill. */
+struct tee {
+	int (*fn)(void *ctx, const struct db_rule_source *s);
+	void *ctx;
+	struct source_spill *spill;
+	int copied, stopped; /* every source so far went to the spill; fn stopped */
+};
+
+static int tee_source(void *ctx, const struct db_rule_source *s)
+{
+	struct tee *t = ctx;
+	if (t->copied && source_spill_add(t->spill, s) != 0)
+		t->copied = 0;
+	t->stopped = t->fn(t->ctx, s) != 0;
+	return t->stopped;
+}
+
+/* rule_sources() beyond the cache: the first reading is also written to a
+ * temporary file (source_spill.h) that the next ones read back. */
+static int sources_spilled(struct rule_ctx *c, struct runner *r,
+                           int (*fn)(void *ctx, const struct db_rule_source *s), void *ctx)
+{
+	if (r->spilled)
+		return source_spill_replay(r->spill, fn, ctx);
+	if (!r->spill_failed && r->spill == NULL && (r->spill = source_spill_new()) == NULL)
+		r->spill_failed = 1;
+	if (r->spill_failed)
+		return db_rule_sources(c->db, c->scope, fn, ctx);
+	struct tee t = {.fn = fn, .ctx = ctx, .spill = r->spill, .copied = 1};
+	int n = db_rule_sources(c->db, c->scope, tee_source, &t);
+	if (n >= 0 && t.copied && !t.stopped) {
+		r->spilled = 1;
+	} else { /* incomplete: the next readings go to the database */
+		source_spill_free(r->spill);
+		r->spill = NULL;
+		r->spill_failed = 1;
+	}
+	return n;
+}
+
 int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_source *s),
                  void *ctx)
 {
@@ -147,7 +192,7 @@ int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_s
 		}
 	}
 	if (!r->cached)
-		return db_rule_sources(c->db, c->scope, fn, ctx);
+		return sources_spilled(c, r, fn, ctx);
 	int n = 0;
 	for (size_t i = 0; i < r->nview; i++) {
 		n++;
@@ -216,6 +261,7 @@ static void early_wait(struct rules_early *e)
 static void runner_free(struct runner *r)
 {
 	free(r->pending);
+	source_spill_free(r->spill);
 	free(r->src);
 	free(r->groups);
 }

@@ -760,6 +760,48 @@ Test(analyze_cli, rules_in_analyze_find_what_the_rules_command_finds, .timeout =
 	}
 }
 
+/* A fault among more sources than memory holds (a quarter of a million
+ * random resolvers merged into the SESSION_CAP capture, the rules then
+ * reading the sources through the runner's temporary file): analyze finds
+ * exactly what it finds in the fault's capture alone, and the rules
+ * command what analyze found. */
+Test(analyze_cli, a_fault_among_more_sources_than_memory_holds_is_found_as_alone, .timeout = 600)
+{
+	const char *dir = test_tmpdir();
+	char cmd[2000], args[1400];
+	snprintf(cmd, sizeof(cmd),
+	         "%s fault-session-cap -o %s/fault.pcap >/dev/null && "
+	         "%s many-sources --packets 520000 -o %s/many.pcap >/dev/null && "
+	         "mergecap -w %s/both.pcap %s/fault.pcap %s/many.pcap",
+	         DCV_GEN_BINARY, dir, DCV_GEN_BINARY, dir, dir, dir, dir);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	snprintf(args, sizeof(args), "--db %s/alone.db --no-progress %s/fault.pcap", dir, dir);
+	json_t *alone = run_json(args, 0);
+	snprintf(args, sizeof(args), "--db %s/both.db --no-progress %s/both.pcap", dir, dir);
+	json_t *both = run_json(args, 0);
+	cr_assert_gt(jint(both, "source_count"), 250000);
+	char *want = finding_lines(json_object_get(alone, "findings")),
+	     *got = finding_lines(json_object_get(both, "findings"));
+	cr_assert(strstr(want, "SESSION_CAP|critical|") != NULL, "no SESSION_CAP finding:\n%s",
+	          want);
+	cr_expect_str_eq(got, want);
+	char *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s rules --db %s/both.db --format json", DCV_BINARY, dir);
+	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+	json_error_t err;
+	json_t *r = json_loads(out, 0, &err);
+	cr_assert_not_null(r, "not JSON (%s): %s", err.text, out);
+	char *again = finding_lines(json_object_get(r, "findings"));
+	cr_expect_str_eq(again, got, "analyze and rules disagree");
+	free(again);
+	free(out);
+	json_decref(r);
+	free(want);
+	free(got);
+	json_decref(alone);
+	json_decref(both);
+}
+
 /* More sources than analyze keeps in memory (250,000): the count and the
  * top lists come from a pass over them one at a time in source order, and
  * still equal the sums of the stored buckets. */
