@@ -175,6 +175,7 @@ struct pass {
 	unsigned qhead, qlen;
 	size_t max;      /* sources held before giving up */
 	int status, oom; /* add_row()'s last result; memory ran out */
+	bool full;       /* a new source found max sources held */
 	bool sorted;     /* src is in address-text order (handed on before) */
 	bool folding;    /* a fold's pass: rows go through fold_add() */
 };
@@ -250,8 +251,10 @@ static struct src_acc *find_source(struct pass *x, const unsigned char *t, size_
 		if (a->len == len && memcmp(src_key(a), t, len) == 0)
 			return a;
 	}
-	if (x->nsrc == max)
+	if (x->nsrc == max) {
+		x->full = true;
 		return NULL;
+	}
 	if (x->nsrc == x->capsrc) {
 		size_t cap = x->capsrc ? x->capsrc * 2 : 1024;
 		struct src_acc *p = realloc(x->src, cap * sizeof(*p));
@@ -810,7 +813,8 @@ struct db_source_fold {
 	struct pass x;
 	int64_t run;
 	bool gave_up;
-	bool resolved; /* the CA and region of every validator source are set */
+	size_t full_at; /* gave up with this many sources held, 0: another cause */
+	bool resolved;  /* the CA and region of every validator source are set */
 	/* the MPIC table they were set from (db_source_scan_early()), or NULL:
 	 * from the stored rows */
 	const struct mpic *resolved_from;
@@ -819,6 +823,7 @@ struct db_source_fold {
 void db_source_fold_give_up(struct db_source_fold *f)
 {
 	f->gave_up = true;
+	f->full_at = f->x.full ? f->x.max : 0;
 	pass_free(&f->x);
 	memset(&f->x, 0, sizeof(f->x));
 }
@@ -986,12 +991,25 @@ void db_source_fold_free(struct db_source_fold *f)
 	free(f);
 }
 
+/* Whether a and b select the same rows (a run's scope ignores the span). */
+static bool same_scope(const struct rules_scope *a, const struct rules_scope *b)
+{
+	if (a->run_id > 0 || b->run_id > 0)
+		return a->run_id == b->run_id;
+	return a->from_ns == b->from_ns && a->to_ns == b->to_ns;
+}
+
 /* Whether the scope is known to have more than max sources. */
 static bool known_too_many(const struct db *db, const struct rules_scope *scope, size_t max)
 {
 	const struct db_source_many *k = &db->many;
-	return k->known && k->over >= max && k->scope.run_id == scope->run_id &&
-	       k->scope.from_ns == scope->from_ns && k->scope.to_ns == scope->to_ns;
+	return k->known && k->over >= max && same_scope(&k->scope, scope);
+}
+
+/* Remembers that scope has more than over sources. */
+static void learn_too_many(struct db *db, const struct rules_scope *scope, size_t over)
+{
+	db->many = (struct db_source_many){.known = true, .scope = *scope, .over = over};
 }
 
 int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_source_scan *scan)
@@ -1018,6 +1036,8 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 		else
 			db->fold = NULL;
 		rc = fold_deliver(db, f, scope, scan, NULL);
+		if (f->gave_up && f->full_at > 0) /* the run's sources outgrew it */
+			learn_too_many(db, &(struct rules_scope){.run_id = f->run}, f->full_at);
 		if (rc == 0 || (rc == 1 && kept)) {
 			db_source_fold_free(db->fold_kept);
 			db->fold_kept = f;
@@ -1056,7 +1076,7 @@ int db_source_scan(struct db *db, const struct rules_scope *scope, struct db_sou
 	x.max = max;
 	rc = too_many ? 1 : read_rows(&x, scope);
 	if (rc == 1 && !too_many) /* remembered: the next scan reads no row in vain */
-		db->many = (struct db_source_many){.known = true, .scope = *scope, .over = max};
+		learn_too_many(db, scope, max);
 	if (rc == 0) {
 		deliver_sources(&x);
 		deliver_points(&x);

@@ -74,7 +74,7 @@ struct runner {
 	/* too_many: the first reading's copy in a temporary file, replayed
 	 * once complete (spilled = 1); spill_failed = 1: none */
 	struct source_spill *spill;
-	int spilled, spill_failed;
+	int spilled, spill_failed, spill_given; /* given: the caller's */
 	/* rule_groups_read()'s answer, once computed (see rule_groups_cached()) */
 	struct rule_group *groups;
 	size_t ngroups;
@@ -145,8 +145,6 @@ static int tee_source(void *ctx, const struct db_rule_source *s)
 static int sources_spilled(struct rule_ctx *c, struct runner *r,
                            int (*fn)(void *ctx, const struct db_rule_source *s), void *ctx)
 {
-	if (r->spilled)
-		return source_spill_replay(r->spill, fn, ctx);
 	if (!r->spill_failed && r->spill == NULL && (r->spill = source_spill_new()) == NULL)
 		r->spill_failed = 1;
 	if (r->spill_failed)
@@ -167,6 +165,8 @@ int rule_sources(struct rule_ctx *c, int (*fn)(void *ctx, const struct db_rule_s
                  void *ctx)
 {
 	struct runner *r = c->priv;
+	if (r->spilled)
+		return source_spill_replay(r->spill, fn, ctx);
 	/* totals held in memory by the database: walked again, not copied */
 	if (!r->cached && db_source_scan_in_memory(c->db, c->scope))
 		return db_rule_sources(c->db, c->scope, fn, ctx);
@@ -261,7 +261,8 @@ static void early_wait(struct rules_early *e)
 static void runner_free(struct runner *r)
 {
 	free(r->pending);
-	source_spill_free(r->spill);
+	if (!r->spill_given)
+		source_spill_free(r->spill);
 	free(r->src);
 	free(r->groups);
 }
@@ -350,12 +351,13 @@ int rules_run_with_sources(struct db *db, const struct rules_scope *scope,
                            const struct rules_config *cfg, const struct db_rule_source *src,
                            size_t nsrc, finding_fn fn, void *ctx)
 {
-	return rules_run_with_early(db, scope, cfg, src, nsrc, NULL, fn, ctx);
+	return rules_run_with_early(db, scope, cfg, src, nsrc, NULL, NULL, fn, ctx);
 }
 
 int rules_run_with_early(struct db *db, const struct rules_scope *scope,
                          const struct rules_config *cfg, const struct db_rule_source *src,
-                         size_t nsrc, struct rules_early *early, finding_fn fn, void *ctx)
+                         size_t nsrc, struct source_spill *spill, struct rules_early *early,
+                         finding_fn fn, void *ctx)
 {
 	if (db == NULL || scope == NULL)
 		return -1;
@@ -364,6 +366,9 @@ int rules_run_with_early(struct db *db, const struct rules_scope *scope,
 		r.view = src;
 		r.nview = nsrc;
 		r.cached = 1;
+	} else if (spill != NULL) {
+		r.spill = spill;
+		r.spilled = r.spill_given = r.too_many = 1;
 	}
 	struct rule_ctx c = {.db = db, .scope = scope, .cfg = cfg, .emit = collect, .priv = &r};
 	int total = 0;

@@ -64,10 +64,15 @@ struct rules_early *rules_early_start(const char *path, const struct rules_scope
  * reaches the first), in catalogue order as always; a rule that could not
  * run early (the file would not open, a query failed) runs here. early
  * NULL = run every rule here; early stays the caller's (rules_early_free()).
+ * With src NULL, spill (source_spill.h) may hold every source of the scope
+ * as db_rule_sources() gives them, read back instead (more sources than
+ * memory holds, written as the caller read them); it stays the caller's.
  */
+struct source_spill;
 int rules_run_with_early(struct db *db, const struct rules_scope *scope,
                          const struct rules_config *cfg, const struct db_rule_source *src,
-                         size_t nsrc, struct rules_early *early, finding_fn fn, void *ctx);
+                         size_t nsrc, struct source_spill *spill, struct rules_early *early,
+                         finding_fn fn, void *ctx);
 
 /* rules_early_free() waits for the early rules, if still running, and
  * frees what they found; NULL is a no-op. */

@@ -532,6 +532,30 @@ Test(source_scan, a_run_added_up_as_it_is_stored_gives_the_stored_totals)
 	db_close(db);
 }
 
+/* A fold that outgrew its sources tells the next scans of the run: a
+ * memory-only scan of no more sources gives up without reading a row
+ * (rows deleted elsewhere, down to one source, do not show), a larger one
+ * reads them. */
+Test(source_scan, a_fold_that_outgrew_its_sources_spares_the_scans_a_pass_in_vain)
+{
+	struct db *db = open_ok();
+	int64_t r = begin(db, "outgrown", T0);
+	cr_assert_eq(db_source_fold_start(db, r, 2), 0, "%s", db_errmsg(db));
+	bucket(db, r, "10.1.0.1", 0, 3, 0, 0, 0);
+	bucket(db, r, "10.1.0.2", 0, 3, 0, 0, 0);
+	bucket(db, r, "10.1.0.3", 0, 3, 0, 0, 0);
+	fx_run_finish(db, r, T0, T0 + BUCKET * SEC - 1);
+	sql_elsewhere("DELETE FROM source_stats WHERE source <> '10.1.0.1'");
+	const struct rules_scope run = {.run_id = r};
+	int rc;
+	totals_of(db, &run, 2, true, &rc);
+	cr_assert_eq(rc, 1, "known from the fold: no pass");
+	struct digest d = totals_of(db, &run, 3, true, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(d.sources, 1);
+	db_close(db);
+}
+
 /* With the background writer on, the fold thread adds the rows up (note 8
  * in db_internal.h): in batches handed over as they fill, the rest at the
  * run's flush. The totals are those of every stored row all the same. */

@@ -35,8 +35,9 @@ static void run_with(struct fx *x, struct rules_early *early)
 {
 	x->nfound = 0;
 	struct rules_scope scope = {.run_id = x->run};
-	cr_assert_geq(rules_run_with_early(x->db, &scope, NULL, NULL, 0, early, fx_collect, x), 0,
-	              "%s", db_errmsg(x->db));
+	cr_assert_geq(
+	    rules_run_with_early(x->db, &scope, NULL, NULL, 0, NULL, early, fx_collect, x), 0, "%s",
+	    db_errmsg(x->db));
 }
 
 static void assert_same(const struct fx *a, const struct fx *b)
@@ -98,8 +99,9 @@ Test(rules_early, thresholds_of_the_configuration_apply_to_them)
 	struct rules_scope scope = {.run_id = here.run};
 	here.nfound = 0;
 	struct rules_early *e = rules_early_start(here.path, &scope, &cfg);
-	cr_assert_geq(rules_run_with_early(here.db, &scope, &cfg, NULL, 0, e, fx_collect, &here), 0,
-	              "%s", db_errmsg(here.db));
+	cr_assert_geq(
+	    rules_run_with_early(here.db, &scope, &cfg, NULL, 0, NULL, e, fx_collect, &here), 0,
+	    "%s", db_errmsg(here.db));
 	rules_early_free(e);
 	cr_assert_eq(fx_count(&here, "ACME_TXT_TTL_HIGH"), 1);
 	cr_assert_not_null(fx_find(&here, "ACME_TXT_TTL_HIGH", "_acme-challenge.api.example.com"));

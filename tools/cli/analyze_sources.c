@@ -173,6 +173,10 @@ static int keep(void *ctx, const struct db_rule_source *r)
 	struct analyze_sources *s = ctx;
 	s->count++;
 	group_add(s, r);
+	if (s->spill != NULL && source_spill_add(s->spill, r) != 0) {
+		source_spill_free(s->spill); /* the rules read for themselves */
+		s->spill = NULL;
+	}
 	/* the totals held by the database are walked again by the rules, and
 	 * more sources than memory holds are read again: only the top lists
 	 * are kept */
@@ -247,6 +251,7 @@ int analyze_sources_read(struct db *db, int64_t run_id, unsigned top, struct ana
 		analyze_sources_free(s);
 		read_begin(s, top, &scan);
 		s->too_many = s->streamed = true;
+		s->spill = source_spill_new();
 		scan.memory_only = false;
 		rc = db_source_scan(db, &scope, &scan);
 		read_end(s, rc, &scan);
@@ -286,6 +291,8 @@ void analyze_sources_free(struct analyze_sources *s)
 	s->groups = NULL;
 	s->ngroups = s->capgroups = 0;
 	s->groups_ok = false;
+	source_spill_free(s->spill);
+	s->spill = NULL;
 }
 
 int analyze_sources_ca_regions(struct db *db, int64_t run_id, const struct analyze_sources *s,

@@ -24,6 +24,7 @@
 #include "db_summary.h"
 #include "rule_queries.h"
 #include "source_scan.h"
+#include "source_spill.h"
 #include "validator_store.h"
 
 /* Sources whose totals are kept (about 400 bytes each, and the pass's own
@@ -54,8 +55,10 @@ struct analyze_sources {
 	struct analyze_top by_queries, by_failures;
 	bool too_many; /* more than ANALYZE_SOURCES_KEPT (or no memory for them) */
 	/* too_many, and read again one at a time for the count, the groups
-	 * and the top lists */
+	 * and the top lists; and written to spill as they went by, for the
+	 * rules (NULL: it could not be) */
 	bool streamed;
+	struct source_spill *spill;
 	int64_t count; /* distinct sources of the run, kept or not */
 	/* the validator sources (medium confidence or more) added up per CA and
 	 * region, as db_ca_region_read() adds them up; valid when groups_ok */

@@ -417,7 +417,8 @@ int cmd_analyze(int argc, char **argv)
 	if (!o.no_rules) {
 		/* the totals just read: the rules need not read them again */
 		if (rules_run_with_early(db, &scope, &rcfg, sources.too_many ? NULL : sources.src,
-		                         sources.n, early, findings_collect, &found) < 0 ||
+		                         sources.n, sources.spill, early, findings_collect,
+		                         &found) < 0 ||
 		    found.oom) {
 			fprintf(stderr, "dcvscope analyze: rules: %s: %s\n", o.db_path,
 			        db_errmsg(db));
