@@ -722,6 +722,21 @@ static char *finding_lines(const json_t *findings)
 	return out;
 }
 
+/* The finding lines of `dcvscope rules --format json` over database db. */
+static char *rules_finding_lines(const char *db)
+{
+	char cmd[1400], *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s rules --db %s --format json", DCV_BINARY, db);
+	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+	json_error_t err;
+	json_t *r = json_loads(out, 0, &err);
+	cr_assert_not_null(r, "not JSON (%s): %s", err.text, out);
+	char *lines = finding_lines(json_object_get(r, "findings"));
+	json_decref(r);
+	free(out);
+	return lines;
+}
+
 /* analyze's rules walk the per-source totals it holds in memory; `dcvscope
  * rules` reads the stored rows: the same findings, per-source rules
  * (SESSION_CAP, RATE_LIMITED) included. */
@@ -741,22 +756,14 @@ Test(analyze_cli, rules_in_analyze_find_what_the_rules_command_finds, .timeout =
 		snprintf(db, sizeof(db), "%s/%s.db", dir, scenarios[i][0]);
 		snprintf(args, sizeof(args), "--db %s %s/%s.pcap", db, dir, scenarios[i][0]);
 		json_t *a = run_json(args, 0);
-		char *out = NULL;
-		snprintf(cmd, sizeof(cmd), "%s rules --db %s --format json", DCV_BINARY, db);
-		cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
-		json_error_t err;
-		json_t *r = json_loads(out, 0, &err);
-		cr_assert_not_null(r, "not JSON (%s): %s", err.text, out);
 		char *got = finding_lines(json_object_get(a, "findings")),
-		     *want = finding_lines(json_object_get(r, "findings"));
+		     *want = rules_finding_lines(db);
 		cr_assert(strstr(want, scenarios[i][1]) != NULL, "%s: no %s finding:\n%s",
 		          scenarios[i][0], scenarios[i][1], want);
 		cr_expect_str_eq(got, want, "%s: analyze and rules disagree", scenarios[i][0]);
 		free(got);
 		free(want);
-		free(out);
 		json_decref(a);
-		json_decref(r);
 	}
 }
 
@@ -785,17 +792,11 @@ Test(analyze_cli, a_fault_among_more_sources_than_memory_holds_is_found_as_alone
 	cr_assert(strstr(want, "SESSION_CAP|critical|") != NULL, "no SESSION_CAP finding:\n%s",
 	          want);
 	cr_expect_str_eq(got, want);
-	char *out = NULL;
-	snprintf(cmd, sizeof(cmd), "%s rules --db %s/both.db --format json", DCV_BINARY, dir);
-	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
-	json_error_t err;
-	json_t *r = json_loads(out, 0, &err);
-	cr_assert_not_null(r, "not JSON (%s): %s", err.text, out);
-	char *again = finding_lines(json_object_get(r, "findings"));
+	char db[1200];
+	snprintf(db, sizeof(db), "%s/both.db", dir);
+	char *again = rules_finding_lines(db);
 	cr_expect_str_eq(again, got, "analyze and rules disagree");
 	free(again);
-	free(out);
-	json_decref(r);
 	free(want);
 	free(got);
 	json_decref(alone);
