@@ -15,7 +15,7 @@
 
 #define NS_PER_S 1000000000ull
 
-/* ---- the SQL answers: GROUP BY, for more sources than memory holds ---- */
+/* ---- the validators' series through SQL, for more sources than memory holds ---- */
 
 /* Copies src (NULL: "") into dst of len bytes, cut to fit. */
 static void copy_text(char *dst, size_t len, const void *src)

@@ -26,7 +26,9 @@ struct rule_ctx {
 };
 
 /* Sources of the scope kept by rule_sources() for the rules after the first
- * (one row is about 400 bytes); beyond this many every rule reads them again. */
+ * (one row is about 400 bytes); beyond this many the first reading also
+ * writes them to a temporary file that the others read back
+ * (source_spill.h). */
 #define RULE_SOURCES_CACHE_MAX 250000
 
 /* rule_sources() calls fn for every source of the scope, as

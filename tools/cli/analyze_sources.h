@@ -11,8 +11,8 @@
  * the totals and the rules walk them again. Beyond ANALYZE_SOURCES_KEPT
  * sources the pass gives up; a second pass reads them one at a time in
  * source order (db_source_scan() without memory_only) for the count, the
- * per-CA groups and the top lists, and the rules read them for themselves:
- * memory stays bounded.
+ * per-CA groups and the top lists, and writes them to a temporary file
+ * that the rules read back (source_spill.h): memory stays bounded.
  */
 #ifndef DCV_ANALYZE_SOURCES_H
 #define DCV_ANALYZE_SOURCES_H
