@@ -770,8 +770,8 @@ Test(analyze_cli, rules_in_analyze_find_what_the_rules_command_finds, .timeout =
 /* A fault among more sources than memory holds (a quarter of a million
  * random resolvers merged into the SESSION_CAP capture, the rules then
  * reading the sources through the runner's temporary file): analyze finds
- * exactly what it finds in the fault's capture alone, and the rules
- * command what analyze found. */
+ * exactly what it finds in the fault's capture alone, and the rules and
+ * report commands what analyze found. */
 Test(analyze_cli, a_fault_among_more_sources_than_memory_holds_is_found_as_alone, .timeout = 600)
 {
 	const char *dir = test_tmpdir();
@@ -797,6 +797,18 @@ Test(analyze_cli, a_fault_among_more_sources_than_memory_holds_is_found_as_alone
 	char *again = rules_finding_lines(db);
 	cr_expect_str_eq(again, got, "analyze and rules disagree");
 	free(again);
+	/* the report's rules, over its own reading of the sources */
+	char *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s report --db %s --format json", DCV_BINARY, db);
+	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+	json_error_t err;
+	json_t *rep = json_loads(out, 0, &err);
+	cr_assert_not_null(rep, "not JSON (%s): %s", err.text, out);
+	char *reported = finding_lines(json_object_get(rep, "findings"));
+	cr_expect_str_eq(reported, got, "analyze and report disagree");
+	free(reported);
+	json_decref(rep);
+	free(out);
 	free(want);
 	free(got);
 	json_decref(alone);

@@ -8,6 +8,7 @@
 
 #include "rules.h"
 #include "source_scan.h"
+#include "source_spill.h"
 
 #define NS_PER_S   1000000000ull
 #define NS_PER_DAY (86400ull * NS_PER_S)
@@ -69,13 +70,32 @@ static int checked(int got, unsigned kept, struct db *db, char *err, size_t errl
 }
 
 /* The per-source totals of a period folded into its tables, and kept for
- * the rules (up to REPORT_SOURCES_KEPT of them). */
+ * the rules: up to REPORT_SOURCES_KEPT of them in memory, beyond that
+ * (too_many) in a temporary file (NULL: it could not be written, the
+ * rules read them themselves). */
 struct period_fold {
 	struct report_period *p;
 	struct db_rule_source *src;
 	unsigned n, cap;
 	int too_many, oom;
+	struct source_spill *spill;
 };
+
+/* Moves the sources kept in memory to a new spill, where the rest will go;
+ * without one, the rules read them themselves. */
+static void start_spill(struct period_fold *f)
+{
+	f->too_many = 1;
+	f->spill = source_spill_new();
+	for (unsigned i = 0; i < f->n && f->spill != NULL; i++)
+		if (source_spill_add(f->spill, &f->src[i]) != 0) {
+			source_spill_free(f->spill);
+			f->spill = NULL;
+		}
+	free(f->src);
+	f->src = NULL;
+	f->n = f->cap = 0;
+}
 
 /* Adds one source's totals to a group row. */
 static void group_add(struct report_group *g, const struct db_rule_source *s)
@@ -126,14 +146,15 @@ static int fold_source(void *ctx, const struct db_rule_source *s)
 		f->oom = 1;
 		return 1;
 	}
-	if (f->too_many)
-		return 0;
-	if (f->n == REPORT_SOURCES_KEPT ||
-	    grow((void **)&f->src, &f->cap, f->n, sizeof(*f->src)) != 0) {
-		f->too_many = 1; /* the rules read them themselves */
-		return 0;
+	if (!f->too_many && (f->n == REPORT_SOURCES_KEPT ||
+	                     grow((void **)&f->src, &f->cap, f->n, sizeof(*f->src)) != 0))
+		start_spill(f);
+	if (!f->too_many) {
+		f->src[f->n++] = *s;
+	} else if (f->spill != NULL && source_spill_add(f->spill, s) != 0) {
+		source_spill_free(f->spill);
+		f->spill = NULL;
 	}
-	f->src[f->n++] = *s;
 	return 0;
 }
 
@@ -185,8 +206,8 @@ static int collect_period(struct db *db, const struct rules_config *cfg, struct 
 		qsort(p->cas.g, p->cas.n, sizeof(*p->cas.g), group_cmp);
 	if (p->regions.n > 1)
 		qsort(p->regions.g, p->regions.n, sizeof(*p->regions.g), group_cmp);
-	if (rules_run_with_sources(db, &p->scope, cfg, f.too_many ? NULL : f.src, f.n,
-	                           findings_collect, &p->findings) < 0 ||
+	if (rules_run_with_early(db, &p->scope, cfg, f.too_many ? NULL : f.src, f.n, f.spill, NULL,
+	                         findings_collect, &p->findings) < 0 ||
 	    p->findings.oom) {
 		snprintf(err, errlen, "%s", p->findings.oom ? "out of memory" : db_errmsg(db));
 		goto cleanup;
@@ -194,6 +215,7 @@ static int collect_period(struct db *db, const struct rules_config *cfg, struct 
 	rc = 0;
 cleanup:
 	free(f.src);
+	source_spill_free(f.spill);
 	return rc;
 }
 

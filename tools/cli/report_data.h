@@ -35,7 +35,7 @@
  * first); the rest are counted ("and N more"). */
 #define REPORT_DEPTH_ROWS 20
 /* Per-source totals kept in memory for the rules (about 400 bytes each);
- * beyond this many the rules read them again themselves. */
+ * beyond this many they go to a temporary file the rules read back. */
 #define REPORT_SOURCES_KEPT 250000
 /* A success rate changed by less than this (fraction) is "same". */
 #define REPORT_CHANGE_EPS 0.005
