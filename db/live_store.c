@@ -130,6 +130,7 @@ int64_t db_retention_purge(struct db *db, uint64_t cutoff_ns, int64_t keep_run_i
 		return -1;
 	const char *op = "retention: delete old rows";
 	db_source_fold_forget(db); /* totals held are no longer the stored ones */
+	db_source_scan_forget(db); /* nor, maybe, what a scan found */
 	if (db_begin(db, op) != 0)
 		return -1;
 	int64_t total = 0;

@@ -969,7 +969,6 @@ void db_source_fold_forget(struct db *db)
 {
 	db_source_fold_free(db->fold_kept);
 	db->fold_kept = NULL;
-	db_source_scan_forget(db);
 }
 
 void db_source_scan_forget(struct db *db)

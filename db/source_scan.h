@@ -30,8 +30,8 @@
 #include "rule_queries.h"
 
 /* Distinct sources the in-memory pass holds (about 330 bytes each with
- * the hash table, so some 80 MB) before it reads them in source order. A guess, of
- * the order of the rules' own RULE_SOURCES_CACHE_MAX. */
+ * the hash table, so some 80 MB) before it reads them in source order. A
+ * guess, of the order of the rules' own RULE_SOURCES_CACHE_MAX. */
 #define DB_SOURCE_SCAN_MAX_DEFAULT 250000
 
 /* What one pass delivers, and where. */
