@@ -240,6 +240,7 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen)
 	}
 	db->path = path_copy;
 	db->batch_rows = DB_BATCH_ROWS_DEFAULT;
+	db->batch_limit = db->limit_next = db->batch_rows;
 
 	int rc = sqlite3_open_v2(
 	    path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -282,6 +283,15 @@ int db_set_busy_timeout(struct db *db, int ms)
 	int rc = sqlite3_busy_timeout(db->sql, ms);
 	if (rc != SQLITE_OK)
 		return db_sql_fail(db, "set busy timeout", rc);
+	return 0;
+}
+
+int db_set_batch_rows(struct db *db, size_t rows)
+{
+	if (db == NULL || rows == 0)
+		return -1;
+	db_writer_quiesce(db);
+	db->batch_rows = db->batch_limit = db->limit_next = rows;
 	return 0;
 }
 

@@ -24,9 +24,11 @@
 /* With the background writer on, a queue of at least this many rows is
  * handed to the writer as soon as it is idle, so that it starts early and
  * writes while the analyzer produces the next rows. While it is busy the
- * queue grows on, up to DB_BATCH_ROWS_DEFAULT: when writing is slow (a
- * large table in random key order) batches grow and each commit, which
- * writes every page the batch touched, serves more rows. */
+ * queue grows on, up to the batch size: when writing is slow (a large
+ * table in random key order) batches grow and each commit, which writes
+ * every page the batch touched, serves more rows. The batch size itself
+ * grows, up to 4 times DB_BATCH_ROWS_DEFAULT, while full batches land all
+ * over their tables (batch_size.h). */
 #define DB_BG_BATCH_MIN_ROWS 16384
 
 struct db;
@@ -74,6 +76,12 @@ const char *db_errmsg(const struct db *db);
  * once). Returns 0 or -1. */
 int db_set_busy_timeout(struct db *db, int ms);
 
+/* db_set_batch_rows() sets the rows of a write transaction (default
+ * DB_BATCH_ROWS_DEFAULT, at least 1): the queue is written when it holds
+ * that many, or up to 4 times as many while full batches land all over
+ * their tables (batch_size.h). Returns 0 or -1. */
+int db_set_batch_rows(struct db *db, size_t rows);
+
 /* Page cache of a connection opened with db_open_beside(), in KiB. */
 #define DB_BESIDE_CACHE_KIB 2048
 
@@ -88,8 +96,8 @@ int db_open_beside(struct db **out, const char *path, char *err, size_t errlen);
  * so that producing rows and writing them overlap (on = true). Rows, order,
  * merging and error reporting stay the same: a failure in the background is
  * reported by the next add or flush. Reads and db_run_finish() wait for the
- * writer first. While it is on, batches are DB_BG_BATCH_MIN_ROWS to
- * DB_BATCH_ROWS_DEFAULT rows (see there). Returns 0, or -1 if
+ * writer first. While it is on, batches are DB_BG_BATCH_MIN_ROWS rows to
+ * the batch size (see there). Returns 0, or -1 if
  * the thread cannot be started (the store then keeps writing in the
  * caller's thread).
  */

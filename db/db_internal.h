@@ -9,7 +9,9 @@
  *  2. Rows are not written when they are added: db_source_bucket_add() and
  *     db_txn_add() copy them into an in-memory queue (struct db_queue). The
  *     queue is written in one BEGIN IMMEDIATE..COMMIT when it holds
- *     batch_rows rows, and on db_flush(), db_run_finish() and db_close().
+ *     batch_limit rows (batch_rows, more while batches land all over
+ *     their tables: batch_size.h), and on db_flush(), db_run_finish() and
+ *     db_close().
  *     The write lock is therefore held only while a batch is being written,
  *     never while the analyzer is producing rows: a second process (a report,
  *     another analysis) waits at most one batch, not a whole run.
@@ -167,6 +169,14 @@ struct db_bucket_key {
 	char source[DCV_ADDR_TEXT_MAX];
 };
 
+/* The key of a queued transactions row in index transactions_client, and
+ * where the row is in the queue (writer.c). */
+struct db_txn_key {
+	uint64_t query_ts_ns;
+	uint32_t i; /* index into the queue's txns */
+	char client[DCV_ADDR_TEXT_MAX];
+};
+
 /* A queued perspective of a queued attempt; region text in the arena. */
 struct db_queued_persp {
 	struct dcv_addr source;
@@ -224,7 +234,9 @@ struct db {
 	/* configuration */
 	sqlite3 *sql;
 	char *path;
-	size_t batch_rows; /* rows per write transaction */
+	size_t batch_rows;  /* rows per write transaction, at least (batch_size.h) */
+	size_t batch_limit; /* rows at which the queue is written now */
+	size_t limit_next;  /* what the last batch written says it should be */
 
 	/* prepared once in db_open(), finalized in db_close() (note 4) */
 	sqlite3_stmt *st_bucket_upsert;
@@ -233,6 +245,7 @@ struct db {
 	sqlite3_stmt *st_attempt_insert;
 	sqlite3_stmt *st_persp_insert;
 	sqlite3_stmt *st_run_exists;
+	sqlite3_stmt *st_page_count;
 
 	/* state */
 	struct db_queue q;
@@ -240,6 +253,10 @@ struct db {
 	 * written (by whichever thread writes) */
 	struct db_bucket_key *bucket_keys;
 	size_t cap_bucket_keys;
+	/* the same for a batch's transactions rows: in the order of their
+	 * per-client index */
+	struct db_txn_key *txn_keys;
+	size_t cap_txn_keys;
 	int64_t known_run_id; /* last run id confirmed to exist (0: none) */
 	char err[DB_ERRMSG_MAX];
 

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "batch_size.h"
 #include "bucket_pack.h"
 #include "db_internal.h"
 #include "dcv_shape.h"
@@ -86,7 +88,8 @@ int db_writer_prepare(struct db *db)
 	    prepare(db, &db->st_persp_insert, persp_insert_sql,
 	            "prepare attempt_perspectives insert") ||
 	    prepare(db, &db->st_run_exists, "SELECT 1 FROM runs WHERE id = ?",
-	            "prepare run lookup"))
+	            "prepare run lookup") ||
+	    prepare(db, &db->st_page_count, "PRAGMA page_count", "prepare page count"))
 		return -1;
 	return 0;
 }
@@ -100,11 +103,15 @@ void db_writer_release(struct db *db)
 	sqlite3_finalize(db->st_attempt_insert);
 	sqlite3_finalize(db->st_persp_insert);
 	sqlite3_finalize(db->st_run_exists);
-	db->st_bucket_upsert = db->st_txn_insert = db->st_run_exists = NULL;
+	sqlite3_finalize(db->st_page_count);
+	db->st_bucket_upsert = db->st_txn_insert = db->st_run_exists = db->st_page_count = NULL;
 	db->st_attempt_insert = db->st_persp_insert = NULL;
 	free(db->bucket_keys);
 	db->bucket_keys = NULL;
 	db->cap_bucket_keys = 0;
+	free(db->txn_keys);
+	db->txn_keys = NULL;
+	db->cap_txn_keys = 0;
 	struct db_queue *queues[] = {&db->q, &db->inflight};
 	for (size_t i = 0; i < 2; i++) {
 		struct db_queue *q = queues[i];
@@ -201,10 +208,12 @@ static int write_bucket(struct db *db, const struct db_bucket_key *k, const stru
 	return step_reset(st);
 }
 
-static int write_txn(struct db *db, const struct db_queue *q, const struct db_txn_row *t)
+/* Writes the transactions row of key k (its client text formatted there). */
+static int write_txn(struct db *db, const struct db_queue *q, const struct db_txn_key *k)
 {
 	sqlite3_stmt *st = db->st_txn_insert;
-	char client[DCV_ADDR_TEXT_MAX], server[DCV_ADDR_TEXT_MAX];
+	const struct db_txn_row *t = &q->txns[k->i];
+	char server[DCV_ADDR_TEXT_MAX];
 	bool answered = t->kind == TXN_ANSWERED && t->rcode >= 0;
 	int rc = sqlite3_bind_int64(st, 1, t->run_id);
 	if (rc == SQLITE_OK)
@@ -217,7 +226,10 @@ static int write_txn(struct db *db, const struct db_queue *q, const struct db_tx
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 5, t->client.family);
 	if (rc == SQLITE_OK)
-		rc = bind_addr(st, 6, 7, &t->client, client, sizeof(client));
+		rc = sqlite3_bind_text(st, 6, k->client, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(st, 7, t->client.bytes, sizeof(t->client.bytes),
+		                       SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 8, t->client_port);
 	if (rc == SQLITE_OK)
@@ -328,6 +340,70 @@ static int sort_buckets(struct db *db, const struct db_queue *q)
 	return 0;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Pages the connection has written so far (to the WAL, spills included). */
+static uint64_t pages_written(struct db *db)
+{
+	int now = 0, high = 0;
+	sqlite3_db_status(db->sql, SQLITE_DBSTATUS_CACHE_WRITE, &now, &high, 0);
+	return now > 0 ? (uint64_t)now : 0;
+}
+
+/* The database's size in pages, as the open transaction sees it (0 when
+ * it cannot be read: the batch's size then stays as it is). */
+static uint64_t page_count(struct db *db)
+{
+	sqlite3_stmt *st = db->st_page_count;
+	uint64_t n = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return n;
+}
+
+static int txn_key_cmp(const void *pa, const void *pb)
+{
+	const struct db_txn_key *a = pa, *b = pb;
+	int c = strcmp(a->client, b->client); /* SQLite's BINARY collation */
+	if (c != 0)
+		return c;
+	if (a->query_ts_ns != b->query_ts_ns)
+		return a->query_ts_ns < b->query_ts_ns ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Fills db->txn_keys with the keys of the queue's transactions rows in the
+ * order of index transactions_client (client, query_ts_ns). Written in
+ * that order, a batch's entries go into that index left to right, each of
+ * its pages touched once, where in the order the rows came each entry
+ * lands on a page of its own: once the index outgrows the page cache, a
+ * flood of clients rewrote the pages of it many times over per commit.
+ * Measured on 1,750,000 unanswered queries of random clients: 54,000 to
+ * 75,000 pages written for a batch of 200,000 rows in the order they came,
+ * about 10,000 for 400,000 in this order; 8.1 GiB written to the WAL in
+ * all against 1.5 GiB, and 22.0 s against 20.6 s. The rows' ids follow
+ * this order (within a batch; batches follow each other). */
+static int sort_txns(struct db *db, const struct db_queue *q)
+{
+	if (q->n_txns > UINT32_MAX || db_queue_grow((void **)&db->txn_keys, &db->cap_txn_keys,
+	                                            q->n_txns, sizeof(*db->txn_keys)))
+		return db_set_err(db, "write batch: out of memory sorting %zu transactions rows",
+		                  q->n_txns);
+	for (size_t i = 0; i < q->n_txns; i++) {
+		struct db_txn_key *k = &db->txn_keys[i];
+		k->query_ts_ns = q->txns[i].query_ts_ns;
+		k->i = (uint32_t)i;
+		dcv_addr_format(&q->txns[i].client, k->client, sizeof(k->client));
+	}
+	if (q->n_txns > 1)
+		qsort(db->txn_keys, q->n_txns, sizeof(*db->txn_keys), txn_key_cmp);
+	return 0;
+}
+
 /* Writes one queue in one transaction and empties it; on failure the rows
  * stay queued (except a constraint failure: see below). Returns 0 or -1. */
 static int write_queue(struct db *db, struct db_queue *q)
@@ -335,10 +411,13 @@ static int write_queue(struct db *db, struct db_queue *q)
 	size_t pending = queue_rows(q);
 	if (pending == 0)
 		return 0;
-	if (q->n_buckets > 0 && sort_buckets(db, q) != 0)
+	uint64_t t0 = now_ns();
+	if ((q->n_buckets > 0 && sort_buckets(db, q) != 0) ||
+	    (q->n_txns > 0 && sort_txns(db, q) != 0))
 		return -1;
 	if (db_begin(db, "write batch: begin") != 0)
 		return -1;
+	uint64_t written0 = pages_written(db), size0 = page_count(db);
 	int rc = SQLITE_OK;
 	const char *op = NULL;
 	for (size_t i = 0; i < q->n_buckets && rc == SQLITE_OK; i++) {
@@ -352,7 +431,7 @@ static int write_queue(struct db *db, struct db_queue *q)
 		op = "write batch: source_seconds upsert";
 	}
 	for (size_t i = 0; i < q->n_txns && rc == SQLITE_OK; i++) {
-		rc = write_txn(db, q, &q->txns[i]);
+		rc = write_txn(db, q, &db->txn_keys[i]);
 		op = "write batch: transactions insert";
 	}
 	if (rc == SQLITE_OK && q->n_attempts > 0) {
@@ -372,8 +451,16 @@ static int write_queue(struct db *db, struct db_queue *q)
 		}
 		return -1;
 	}
+	uint64_t size1 = page_count(db);
 	if (db_commit(db, "write batch: commit") != 0)
 		return -1;
+	struct db_batch_cost cost = {
+	    .rows = pending,
+	    .pages_written = pages_written(db) - written0,
+	    .pages_grown = size1 > size0 ? size1 - size0 : 0,
+	    .elapsed_ns = now_ns() - t0,
+	};
+	db->limit_next = db_batch_next_limit(db->batch_limit, db->batch_rows, &cost);
 	queue_clear(q);
 	return 0;
 }
@@ -478,6 +565,7 @@ static int hand_off(struct db *db)
 	db_writer_quiesce(db);
 	if (retry_inflight(db) != 0)
 		return -1;
+	db->batch_limit = db->limit_next;   /* the writer is idle: read it now */
 	struct db_queue tmp = db->inflight; /* empty, with its capacity */
 	db->inflight = db->q;
 	db->q = tmp;
@@ -496,7 +584,9 @@ int db_flush(struct db *db)
 	db_writer_quiesce(db);
 	if (retry_inflight(db) != 0)
 		return -1;
-	return write_queue(db, &db->q);
+	int rc = write_queue(db, &db->q);
+	db->batch_limit = db->limit_next;
+	return rc;
 }
 
 /* ------------------------------------------------------------------------
@@ -527,7 +617,7 @@ static int check_run(struct db *db, int64_t run_id)
 /* Makes room for one more row: a full queue is written first. */
 static int make_room(struct db *db)
 {
-	if (queue_rows(&db->q) < db->batch_rows)
+	if (queue_rows(&db->q) < db->batch_limit)
 		return 0;
 	return db->bg_on ? hand_off(db) : db_flush(db);
 }
@@ -559,17 +649,17 @@ int db_queue_text(struct db_queue *q, const char *text, size_t len, uint32_t *of
 	return 0;
 }
 
-/* Writes the batch once it is complete: batch_rows rows, or with the
+/* Writes the batch once it is complete: batch_limit rows, or with the
  * background writer DB_BG_BATCH_MIN_ROWS once the writer is idle (checked
  * every 256 rows). A failure keeps the rows queued and is reported by the
  * next add or flush (the row itself was accepted). */
 static void batch_done(struct db *db)
 {
 	size_t n = queue_rows(&db->q);
-	if (n >= db->batch_rows)
+	if (n >= db->batch_limit)
 		(void)(db->bg_on ? hand_off(db) : db_flush(db));
 	else if (db->bg_on && n >= DB_BG_BATCH_MIN_ROWS && n % 256 == 0 && writer_idle(db) &&
-	         queue_rows(&db->inflight) == 0) /* a failed batch is retried at batch_rows */
+	         queue_rows(&db->inflight) == 0) /* a failed batch is retried at batch_limit */
 		(void)hand_off(db);
 }
 

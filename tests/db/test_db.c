@@ -743,6 +743,115 @@ Test(db_batch, a_background_failure_is_reported_by_the_next_flush_and_rows_survi
 	cr_assert_eq(db_close(db), 0);
 }
 
+/* Rows committed so far, as another process sees them (each row added by
+ * add_rows() counts one query). */
+static int64_t committed(const char *path)
+{
+	return raw_int(path, "SELECT coalesce(sum(queries), 0) FROM source_stats");
+}
+
+/* Adds n rows of the bucket starting at start_s, for the sources first,
+ * first + 1, ... counted modulo `sources`. */
+static void add_rows(struct db *db, int64_t run, uint32_t first, uint32_t n, uint32_t sources,
+                     uint64_t start_s)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct source_bucket b = nth_bucket((first + i) % sources, start_s);
+		add_bucket(db, run, &b);
+	}
+}
+
+Test(db_batch, batches_grow_while_they_land_all_over_their_table_and_shrink_as_they_append)
+{
+	enum { BASE = 1000 };
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	cr_assert_eq(db_set_batch_rows(db, BASE), 0, "%s", db_errmsg(db));
+	int64_t run = begin_run(db, "fp-batch-size");
+	/* BASE sources fill the empty table (appending), then their second
+	 * parts are merged into every page of it: scattered */
+	add_rows(db, run, 0, 2 * BASE, BASE, 0);
+	cr_assert_eq(committed(path), 2 * BASE);
+	/* the next batch is twice as large: it waits for 2 * BASE rows */
+	add_rows(db, run, 0, 2 * BASE - 1, BASE, 0);
+	cr_assert_eq(committed(path), 2 * BASE, "written at the base size");
+	add_rows(db, run, 0, 1, BASE, 0);
+	cr_assert_eq(committed(path), 4 * BASE, "not written at twice the base size");
+	/* scattered again: 4 * BASE, the most */
+	add_rows(db, run, 0, 4 * BASE - 1, BASE, 0);
+	cr_assert_eq(committed(path), 4 * BASE, "written at twice the base size");
+	add_rows(db, run, 0, 1, BASE, 0);
+	cr_assert_eq(committed(path), 8 * BASE, "not written at 4 times the base size");
+	/* scattered once more, and the batch stays at the most: rows of a
+	 * later bucket (appending) are written at 4 * BASE */
+	add_rows(db, run, 0, 4 * BASE, 4 * BASE, 60);
+	cr_assert_eq(committed(path), 12 * BASE, "the batch grew past 4 times the base size");
+	/* that batch appended: the next one is half as large, and the one
+	 * after it, appending too, back at the base size */
+	add_rows(db, run, 0, 2 * BASE - 1, 4 * BASE, 120);
+	cr_assert_eq(committed(path), 12 * BASE, "the batch shrank by more than half");
+	add_rows(db, run, 2 * BASE - 1, 1, 4 * BASE, 120);
+	cr_assert_eq(committed(path), 14 * BASE, "the batch did not shrink");
+	add_rows(db, run, 0, BASE - 1, 4 * BASE, 180);
+	cr_assert_eq(committed(path), 14 * BASE);
+	add_rows(db, run, BASE - 1, 1, 4 * BASE, 180);
+	cr_assert_eq(committed(path), 15 * BASE, "the batch is not back at the base size");
+	cr_assert_eq(db_source_stats_count(db, run), BASE + 4 * BASE + 2 * BASE + BASE);
+	cr_assert_eq(db_close(db), 0);
+}
+
+Test(db_batch, transactions_are_written_in_client_order_each_with_its_own_fields)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	int64_t run = begin_run(db, "fp-txn-order");
+	/* clients in an order of their own: i * 7919 modulo 10007 (a prime),
+	 * two queries each, the later one first for odd clients */
+	enum { N = 10007 };
+	for (uint32_t k = 0; k < 2 * N; k++) {
+		uint32_t i = (k % N) * 7919 % N;
+		uint32_t twice = k / N;
+		struct txn_record t = txn(TXN_UNANSWERED, -1);
+		char addr[32];
+		snprintf(addr, sizeof(addr), "10.%u.%u.%u", (i >> 16) & 0xff, (i >> 8) & 0xff,
+		         i & 0xff);
+		cr_assert(dcv_addr_parse(addr, &t.client));
+		t.query_ts_ns = 1000000000ull * i + ((i % 2) ? 1 - twice : twice);
+		t.client_port = (uint16_t)(1024 + i % 60000);
+		snprintf(t.qname, sizeof(t.qname), "q%u.example", i);
+		cr_assert_eq(db_txn_add(db, run, &t), 0, "%s", db_errmsg(db));
+	}
+	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db));
+	/* every row kept its own client, name, time and port */
+	cr_assert_eq(raw_int(path, "SELECT count(*) FROM transactions WHERE"
+	                           " client = '10.' || ((query_ts_ns / 1000000000) >> 16 & 255)"
+	                           " || '.' || ((query_ts_ns / 1000000000) >> 8 & 255)"
+	                           " || '.' || ((query_ts_ns / 1000000000) & 255)"
+	                           " AND qname = 'q' || (query_ts_ns / 1000000000) || '.example'"
+	                           " AND client_port = 1024 + (query_ts_ns / 1000000000) % 60000"),
+	             2 * N);
+	/* and the bytes of its own address */
+	cr_assert_eq(raw_int(path, "SELECT count(DISTINCT client_bin) FROM transactions"), N);
+	cr_assert_eq(raw_int(path, "SELECT count(*) FROM (SELECT client FROM transactions"
+	                           " GROUP BY client HAVING count(DISTINCT client_bin) > 1)"),
+	             0);
+	/* one batch: its ids follow index transactions_client (client, time) */
+	cr_assert_eq(raw_int(path, "SELECT count(*) FROM transactions a JOIN transactions b"
+	                           " ON b.id = a.id + 1 WHERE (b.client, b.query_ts_ns) <"
+	                           " (a.client, a.query_ts_ns)"),
+	             0, "rows written out of the index's order");
+	cr_assert_eq(db_close(db), 0);
+}
+
+Test(db_batch, a_batch_size_of_zero_is_refused)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	cr_assert_eq(db_set_batch_rows(db, 0), -1);
+	cr_assert_eq(db_set_batch_rows(NULL, 10), -1);
+	cr_assert_eq(db_close(db), 0);
+}
+
 Test(db_source_seconds, parts_of_one_busy_second_add_up)
 {
 	const char *path = db_path();
