@@ -285,6 +285,60 @@ Test(analyze_cli, text_summary_shows_coverage_rcodes_and_sources)
 	free(out);
 }
 
+/* 40 queries 100 ms apart that no answer follows, then (not DNS) 20 s of
+ * silence: all of them are unanswered. */
+static void write_dropped_capture(const char *path)
+{
+	struct pcapw *w = pcapw_open(path, PB_LINK_ETHERNET, 65535);
+	cr_assert_not_null(w);
+	struct dcv_addr srv = v4(192, 0, 2, 53), c = v4(198, 51, 100, 7);
+	struct dnsb q;
+	for (int i = 0; i < 40; i++) {
+		dnsb_init(&q, (uint16_t)i, 0);
+		dnsb_question(&q, "example.com", 257, 1);
+		udp_msg(w, SEC + (uint64_t)i * 100 * MS, c, (uint16_t)(41000 + i), srv, 53, &q);
+	}
+	dnsb_init(&q, 1, 0);
+	dnsb_question(&q, "ntp.example", 1, 1);
+	udp_msg(w, 25 * SEC, c, 123, srv, 123, &q);
+	cr_assert_eq(pcapw_close(w), 0);
+}
+
+Test(analyze_cli, queries_dropped_from_a_full_table_are_named_beside_the_unanswered)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], cmd[1400], *out = NULL;
+	snprintf(pcap, sizeof(pcap), "%s/dropped.pcap", dir);
+	write_dropped_capture(pcap);
+	/* a table of 16 open queries: the 24 oldest are dropped before their
+	 * timeout, unjudged, and the summary says that unanswered is short */
+	snprintf(cmd, sizeof(cmd), "%s analyze --db %s/t.db --max-pending 16 %s", DCV_BINARY, dir,
+	         pcap);
+	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+	const char *line = strstr(out, "  not followed ");
+	cr_assert_not_null(line, "%s", out);
+	unsigned long long n = 0;
+	cr_assert_eq(sscanf(line, "  not followed %llu", &n), 1, "%s", line);
+	cr_assert_eq(n, 24);
+	cr_assert_not_null(strstr(line, "unanswered is a lower bound"), "%s", line);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "--db %s/t.db --max-pending 16 %s", dir, pcap);
+	json_t *j = run_json(cmd, 0);
+	cr_assert_eq(jint(j, "transactions.evicted"), 24);
+	cr_assert_eq(jint(j, "transactions.unanswered"), 16);
+	json_decref(j);
+	/* a table large enough follows every one of them, and says nothing */
+	snprintf(cmd, sizeof(cmd), "%s analyze --db %s/t.db %s", DCV_BINARY, dir, pcap);
+	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+	cr_assert_null(strstr(out, "not followed"), "%s", out);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "--db %s/t.db %s", dir, pcap);
+	j = run_json(cmd, 0);
+	cr_assert_eq(jint(j, "transactions.evicted"), 0);
+	cr_assert_eq(jint(j, "transactions.unanswered"), 40);
+	json_decref(j);
+}
+
 /* One query and its answer on port 5353, split over two files. */
 static void write_split_capture(const char *first, const char *second, uint16_t port)
 {

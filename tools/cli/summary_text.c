@@ -142,6 +142,11 @@ static void dns_totals(FILE *out, const struct analyze_report *r)
 	if (t->pending_at_end)
 		fprintf(out, "  open at the end   %12llu  (too recent to call unanswered)\n",
 		        (unsigned long long)t->pending_at_end);
+	if (t->txn_evicted) /* a drop flood: these may be most of the unanswered */
+		fprintf(out,
+		        "  not followed      %12llu  (table full: unanswered is a lower bound;"
+		        " raise --max-pending)\n",
+		        (unsigned long long)t->txn_evicted);
 
 	if (r->dnstap != NULL) {
 		fprintf(out, "\nTCP (not measured: dnstap has no TCP session states)\n");
