@@ -347,11 +347,12 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Pages the connection has written so far (to the WAL, spills included). */
+/* Pages the connection has written (to the WAL, spills included) since
+ * the last call, which starts the count again. */
 static uint64_t pages_written(struct db *db)
 {
 	int now = 0, high = 0;
-	sqlite3_db_status(db->sql, SQLITE_DBSTATUS_CACHE_WRITE, &now, &high, 0);
+	sqlite3_db_status(db->sql, SQLITE_DBSTATUS_CACHE_WRITE, &now, &high, 1);
 	return now > 0 ? (uint64_t)now : 0;
 }
 
@@ -417,7 +418,8 @@ static int write_queue(struct db *db, struct db_queue *q)
 		return -1;
 	if (db_begin(db, "write batch: begin") != 0)
 		return -1;
-	uint64_t written0 = pages_written(db), size0 = page_count(db);
+	(void)pages_written(db); /* counted from here */
+	uint64_t size0 = page_count(db);
 	int rc = SQLITE_OK;
 	const char *op = NULL;
 	for (size_t i = 0; i < q->n_buckets && rc == SQLITE_OK; i++) {
@@ -456,7 +458,7 @@ static int write_queue(struct db *db, struct db_queue *q)
 		return -1;
 	struct db_batch_cost cost = {
 	    .rows = pending,
-	    .pages_written = pages_written(db) - written0,
+	    .pages_written = pages_written(db),
 	    .pages_grown = size1 > size0 ? size1 - size0 : 0,
 	    .elapsed_ns = now_ns() - t0,
 	};
