@@ -227,6 +227,20 @@ static void feed_depth(struct analyzer *a, const struct txn_result *r)
 	depth_txn(a->depth, &dt);
 }
 
+/* What a full table of open queries keeps (txn_set_keep()): what a CA's
+ * validation needs, its validation-shaped queries and every query of a
+ * listed validator range, so that a flood of other queries cannot push
+ * them out before the timeout says whether they were dropped. */
+static bool keep_open_query(void *ctx, const struct txn_key *k)
+{
+	struct analyzer *a = ctx;
+	struct dcv_shape_result shape;
+	dcv_shape_classify(k->qname, k->qname_len, k->qtype, &shape);
+	if (dcv_shape_is_validation(shape.shape))
+		return true;
+	return a->cfg.validators != NULL && source_info_of(a, &k->client)->listed_ca != NULL;
+}
+
 /* A transaction ended: fold it into the query's bucket, store it if notable
  * or validation-shaped, and hand it to validator recognition. */
 static void on_txn_done(void *ctx, const struct txn_result *r)
@@ -655,6 +669,7 @@ struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct an
 		analyzer_free(a);
 		return NULL;
 	}
+	txn_set_keep(a->txn, keep_open_query, a);
 	return a;
 }
 

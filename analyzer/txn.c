@@ -37,6 +37,7 @@ struct txn_entry {
 	uint16_t id, qtype;
 	uint16_t qname_len; /* full length of the name */
 	uint8_t transport;
+	uint8_t kept; /* on the kept list (txn_set_keep()), not the FIFO */
 	struct dcv_addr client, server;
 	uint32_t fifo_prev, fifo_next;
 	struct txn_query_info qi;
@@ -57,13 +58,17 @@ struct txn_table {
 	struct txn_entry *entries;
 	uint32_t *heads;
 	uint32_t head_mask;
-	uint32_t heads_max; /* the most heads the table grows to */
-	uint32_t open;      /* transactions in the chains */
-	uint32_t free_head; /* freed entries linked through chain_next */
-	uint32_t fresh;     /* entries [fresh, max_pending) were never used: free
-	                       without being linked, so a new table touches none
-	                       of their pages */
-	uint32_t fifo_head, fifo_tail;
+	uint32_t heads_max;            /* the most heads the table grows to */
+	uint32_t open;                 /* transactions in the chains */
+	uint32_t free_head;            /* freed entries linked through chain_next */
+	uint32_t fresh;                /* entries [fresh, max_pending) were never used: free
+	                                  without being linked, so a new table touches none
+	                                  of their pages */
+	uint32_t fifo_head, fifo_tail; /* open queries, oldest first */
+	uint32_t kept_head, kept_tail; /* those passed over for eviction, oldest first */
+	uint32_t kept_open;            /* on the kept list */
+	txn_keep_fn keep;
+	void *keep_ctx;
 	struct txn_stats stats;
 };
 
@@ -101,7 +106,14 @@ struct txn_table *txn_new(const struct txn_config *cfg, txn_done_fn done, void *
 	t->free_head = TXN_NIL;
 	t->fresh = 0;
 	t->fifo_head = t->fifo_tail = TXN_NIL;
+	t->kept_head = t->kept_tail = TXN_NIL;
 	return t;
+}
+
+void txn_set_keep(struct txn_table *t, txn_keep_fn keep, void *ctx)
+{
+	t->keep = keep;
+	t->keep_ctx = ctx;
 }
 
 void txn_free(struct txn_table *t)
@@ -114,8 +126,8 @@ void txn_free(struct txn_table *t)
 }
 
 /* Doubles the chain heads and relinks every open transaction (walking the
- * FIFO). Without memory for it the table keeps its heads: longer chains,
- * same results. */
+ * FIFO and the kept list). Without memory for it the table keeps its
+ * heads: longer chains, same results. */
 static void grow_heads(struct txn_table *t)
 {
 	uint32_t nheads = (t->head_mask + 1) * 2;
@@ -123,11 +135,13 @@ static void grow_heads(struct txn_table *t)
 	if (heads == NULL)
 		return;
 	memset(heads, 0xff, (size_t)nheads * sizeof(*heads));
-	for (uint32_t i = t->fifo_head; i != TXN_NIL; i = t->entries[i].fifo_next) {
-		uint32_t *head = &heads[t->entries[i].hash & (nheads - 1)];
-		t->entries[i].chain_next = *head;
-		*head = i;
-	}
+	uint32_t firsts[2] = {t->fifo_head, t->kept_head};
+	for (int l = 0; l < 2; l++)
+		for (uint32_t i = firsts[l]; i != TXN_NIL; i = t->entries[i].fifo_next) {
+			uint32_t *head = &heads[t->entries[i].hash & (nheads - 1)];
+			t->entries[i].chain_next = *head;
+			*head = i;
+		}
 	free(t->heads);
 	t->heads = heads;
 	t->head_mask = nheads - 1;
@@ -182,19 +196,45 @@ static uint32_t *find_link(struct txn_table *t, uint64_t h, const struct txn_key
 	return link;
 }
 
-/* Remove entry i (whose chain link is *link) from the chain and the FIFO. */
+/* Unlinks entry i from its list (the FIFO or the kept list). */
+static void list_unlink(struct txn_table *t, uint32_t i)
+{
+	struct txn_entry *e = &t->entries[i];
+	uint32_t *head = e->kept ? &t->kept_head : &t->fifo_head;
+	uint32_t *tail = e->kept ? &t->kept_tail : &t->fifo_tail;
+	if (e->fifo_prev != TXN_NIL)
+		t->entries[e->fifo_prev].fifo_next = e->fifo_next;
+	else
+		*head = e->fifo_next;
+	if (e->fifo_next != TXN_NIL)
+		t->entries[e->fifo_next].fifo_prev = e->fifo_prev;
+	else
+		*tail = e->fifo_prev;
+}
+
+/* Appends entry i to the end of its list (e->kept says which). */
+static void list_append(struct txn_table *t, uint32_t i)
+{
+	struct txn_entry *e = &t->entries[i];
+	uint32_t *head = e->kept ? &t->kept_head : &t->fifo_head;
+	uint32_t *tail = e->kept ? &t->kept_tail : &t->fifo_tail;
+	e->fifo_next = TXN_NIL;
+	e->fifo_prev = *tail;
+	if (*tail != TXN_NIL)
+		t->entries[*tail].fifo_next = i;
+	else
+		*head = i;
+	*tail = i;
+}
+
+/* Remove entry i (whose chain link is *link) from the chain and its list. */
 static void release(struct txn_table *t, uint32_t *link, uint32_t i)
 {
 	struct txn_entry *e = &t->entries[i];
 	*link = e->chain_next;
-	if (e->fifo_prev != TXN_NIL)
-		t->entries[e->fifo_prev].fifo_next = e->fifo_next;
-	else
-		t->fifo_head = e->fifo_next;
-	if (e->fifo_next != TXN_NIL)
-		t->entries[e->fifo_next].fifo_prev = e->fifo_prev;
-	else
-		t->fifo_tail = e->fifo_prev;
+	list_unlink(t, i);
+	if (e->kept)
+		t->kept_open--;
 	e->chain_next = t->free_head;
 	t->free_head = i;
 	t->open--;
@@ -208,12 +248,10 @@ static uint32_t *chain_link_of(struct txn_table *t, uint32_t i)
 	return link;
 }
 
-static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_ns,
-                   const struct txn_answer_info *ai)
+/* The key of entry e (its name cut to TXN_QNAME_KEEP bytes). */
+static struct txn_key key_of(const struct txn_entry *e)
 {
-	if (t->done == NULL)
-		return;
-	struct txn_key k = {
+	return (struct txn_key){
 	    .client = e->client,
 	    .server = e->server,
 	    .client_port = e->client_port,
@@ -224,6 +262,14 @@ static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_
 	    .qname = e->qname,
 	    .qname_len = e->qname_len < TXN_QNAME_KEEP ? e->qname_len : TXN_QNAME_KEEP,
 	};
+}
+
+static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_ns,
+                   const struct txn_answer_info *ai)
+{
+	if (t->done == NULL)
+		return;
+	struct txn_key k = key_of(e);
 	struct txn_result r = {
 	    .key = &k,
 	    .query_ts_ns = e->query_ts_ns,
@@ -236,6 +282,28 @@ static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_
 	    .answer_ttl = ai->ttl,
 	};
 	t->done(t->ctx, &r);
+}
+
+/* Makes room for one open query in a full table: the oldest goes,
+ * unjudged; while it is one to keep and the kept list has room, it moves
+ * there and the next oldest is looked at instead. */
+static void evict_one(struct txn_table *t)
+{
+	uint32_t kept_max = t->cfg.max_pending / TXN_KEPT_SHARE;
+	while (t->keep != NULL && t->fifo_head != TXN_NIL && t->kept_open < kept_max) {
+		uint32_t i = t->fifo_head;
+		struct txn_key k = key_of(&t->entries[i]);
+		if (!t->keep(t->keep_ctx, &k))
+			break;
+		list_unlink(t, i);
+		t->entries[i].kept = 1;
+		list_append(t, i);
+		t->kept_open++;
+		t->stats.kept++;
+	}
+	uint32_t old = t->fifo_head != TXN_NIL ? t->fifo_head : t->kept_head;
+	release(t, chain_link_of(t, old), old);
+	t->stats.evicted++;
 }
 
 bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
@@ -251,9 +319,7 @@ bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
 		return true;
 	}
 	if (t->free_head == TXN_NIL && t->fresh == t->cfg.max_pending) {
-		uint32_t old = t->fifo_head;
-		release(t, chain_link_of(t, old), old);
-		t->stats.evicted++;
+		evict_one(t);
 		link = find_link(t, h, k); /* the chain may have changed */
 	}
 	uint32_t i;
@@ -285,13 +351,8 @@ bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
 	e->chain_next = TXN_NIL;
 	*link = i;
 	t->open++;
-	e->fifo_next = TXN_NIL;
-	e->fifo_prev = t->fifo_tail;
-	if (t->fifo_tail != TXN_NIL)
-		t->entries[t->fifo_tail].fifo_next = i;
-	else
-		t->fifo_head = i;
-	t->fifo_tail = i;
+	e->kept = 0;
+	list_append(t, i);
 	return false;
 }
 
@@ -311,10 +372,21 @@ bool txn_response(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
 	return true;
 }
 
+/* The older of the two lists' first entries, TXN_NIL when both are empty:
+ * both lists are in time order, so this is the oldest open query. */
+static uint32_t oldest(const struct txn_table *t)
+{
+	uint32_t f = t->fifo_head, k = t->kept_head;
+	if (k == TXN_NIL)
+		return f;
+	if (f == TXN_NIL || t->entries[k].query_ts_ns < t->entries[f].query_ts_ns)
+		return k;
+	return f;
+}
+
 void txn_expire(struct txn_table *t, uint64_t now_ns)
 {
-	while (t->fifo_head != TXN_NIL) {
-		uint32_t i = t->fifo_head;
+	for (uint32_t i = oldest(t); i != TXN_NIL; i = oldest(t)) {
 		const struct txn_entry *e = &t->entries[i];
 		if (e->query_ts_ns + t->timeout_ns > now_ns)
 			break;
@@ -328,8 +400,7 @@ void txn_expire(struct txn_table *t, uint64_t now_ns)
 void txn_finish(struct txn_table *t, uint64_t last_ns)
 {
 	txn_expire(t, last_ns);
-	while (t->fifo_head != TXN_NIL) {
-		uint32_t i = t->fifo_head;
+	for (uint32_t i = oldest(t); i != TXN_NIL; i = oldest(t)) {
 		t->stats.pending_at_end++;
 		release(t, chain_link_of(t, i), i);
 	}

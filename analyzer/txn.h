@@ -9,7 +9,10 @@
  * it (counted; latency still runs from the first copy).
  *
  * Pending transactions live in a bounded table; when it is full the oldest
- * is dropped and counted as evicted (neither answered nor unanswered).
+ * is dropped and counted as evicted (neither answered nor unanswered). A
+ * caller can name queries to keep then (txn_set_keep(): a CA's validation
+ * queries), so that a flood of other queries does not push them out before
+ * the timeout judges them.
  */
 #ifndef DCV_TXN_H
 #define DCV_TXN_H
@@ -23,6 +26,8 @@
 #define TXN_MAX_PENDING_DEFAULT (1u << 17) /* 131072 open queries, about 50 MiB */
 #define TXN_QNAME_KEEP                                                                             \
 	256 /* qname bytes kept per pending query; longer names are cut for storage only */
+/* Kept queries (txn_set_keep()) take at most 1 / TXN_KEPT_SHARE of the table. */
+#define TXN_KEPT_SHARE 4
 
 struct txn_config {
 	uint32_t timeout_ms;  /* 0 = default */
@@ -80,6 +85,7 @@ struct txn_stats {
 	uint64_t unmatched_responses; /* responses with no open query (capture started late, or
 	                                 answer after the timeout) */
 	uint64_t evicted;             /* open queries dropped because the table was full */
+	uint64_t kept;                /* open queries passed over for eviction (txn_set_keep()) */
 	uint64_t pending_at_end;      /* queries too recent at end of input to call unanswered */
 };
 
@@ -90,6 +96,18 @@ struct txn_table *txn_new(const struct txn_config *cfg, txn_done_fn done, void *
 
 /* txn_free() frees without reporting. NULL is a no-op. */
 void txn_free(struct txn_table *t);
+
+/* Says whether an open query should outlast others when the table is full
+ * (k->qname is cut to TXN_QNAME_KEEP bytes). */
+typedef bool (*txn_keep_fn)(void *ctx, const struct txn_key *k);
+
+/* txn_set_keep() sets the queries to keep (keep NULL: none). When the
+ * table is full and its oldest open query is one to keep, that query moves
+ * to a second list, in time order like the first, and the oldest of the
+ * others goes instead; the timeout judges kept queries like any other. The
+ * kept list holds at most 1 / TXN_KEPT_SHARE of the table: beyond that the
+ * oldest goes, kept or not. keep is asked only when the table is full. */
+void txn_set_keep(struct txn_table *t, txn_keep_fn keep, void *ctx);
 
 /* txn_query() records a query at ts_ns (qi may be NULL: nothing known).
  * Returns true when it retransmits an open transaction (then nothing new is

@@ -152,6 +152,83 @@ Test(txn, full_table_evicts_oldest_and_counts_it)
 	txn_free(t);
 }
 
+/* Keeps the queries whose name starts with "keep"; counts the calls. */
+static bool keep_named(void *ctx, const struct txn_key *k)
+{
+	(*(int *)ctx)++;
+	return k->qname_len >= 4 && memcmp(k->qname, "keep", 4) == 0;
+}
+
+static bool keep_all(void *ctx, const struct txn_key *k)
+{
+	(void)ctx;
+	(void)k;
+	return true;
+}
+
+Test(txn, a_full_table_keeps_what_it_is_told_and_the_timeout_judges_it)
+{
+	struct seen s = {0};
+	struct txn_config cfg = {.max_pending = 16};
+	struct txn_table *t = txn_new(&cfg, on_done, &s);
+	int asked = 0;
+	txn_set_keep(t, keep_named, &asked);
+	/* two queries to keep, then a flood of 30 others: 32 in 16 slots */
+	char names[32][16];
+	struct txn_key k[32];
+	for (int i = 0; i < 32; i++) {
+		snprintf(names[i], sizeof(names[i]), i < 2 ? "keep%d.example" : "n%d.example", i);
+		k[i] = key((uint16_t)i, names[i]);
+		txn_query(t, &k[i], (uint64_t)i * MS, NULL);
+	}
+	const struct txn_stats *st = txn_get_stats(t);
+	cr_assert_eq(st->evicted, 16, "the 16 oldest of the others: n2..n17");
+	cr_assert_eq(st->kept, 2);
+	cr_assert_eq(asked, 2 + 16, "asked once per query passed over or evicted");
+	cr_assert_not(txn_response(t, &k[2], 50 * MS, ANSWER(0)), "n2 was evicted");
+	cr_assert_not(txn_response(t, &k[17], 50 * MS, ANSWER(0)), "n17 was evicted");
+	cr_assert(txn_response(t, &k[18], 50 * MS, ANSWER(0)), "n18 is open");
+	/* a kept query is answered like any other */
+	cr_assert(txn_response(t, &k[1], 100 * MS, ANSWER(5)));
+	cr_assert_eq(s.answered, 2);
+	cr_assert_eq(s.last_rcode, 5);
+	/* the timeout judges the kept one first (it is the oldest), then the
+	 * others as they come of age, the two lists in one time order */
+	txn_expire(t, 5000 * MS + 1);
+	cr_assert_eq(s.unanswered, 1);
+	cr_assert_str_eq(s.last_qname, "keep0.example");
+	txn_finish(t, 5025 * MS);
+	cr_assert_eq(s.unanswered, 1 + 7, "n19..n25");
+	cr_assert_eq(st->pending_at_end, 6, "n26..n31");
+	txn_free(t);
+}
+
+Test(txn, kept_queries_take_at_most_a_quarter_of_the_table)
+{
+	struct seen s = {0};
+	struct txn_config cfg = {.max_pending = 16};
+	struct txn_table *t = txn_new(&cfg, on_done, &s);
+	txn_set_keep(t, keep_all, NULL);
+	char names[32][16];
+	struct txn_key k[32];
+	for (int i = 0; i < 32; i++) {
+		snprintf(names[i], sizeof(names[i]), "q%d.example", i);
+		k[i] = key((uint16_t)i, names[i]);
+		txn_query(t, &k[i], (uint64_t)i * MS, NULL);
+	}
+	/* q0..q3 fill the kept list; past them the oldest goes, kept or not */
+	cr_assert_eq(txn_get_stats(t)->kept, 16 / TXN_KEPT_SHARE);
+	cr_assert_eq(txn_get_stats(t)->evicted, 16);
+	for (int i = 0; i < 32; i++) {
+		bool open = i < 4 || i >= 20;
+		cr_assert_eq(txn_response(t, &k[i], 40 * MS, ANSWER(0)), open, "q%d", i);
+	}
+	cr_assert_eq(s.answered, 4 + 12);
+	txn_finish(t, 100000 * MS);
+	cr_assert_eq(s.unanswered, 0);
+	txn_free(t);
+}
+
 Test(txn, long_names_match_and_are_cut_only_for_storage)
 {
 	struct seen s = {0};

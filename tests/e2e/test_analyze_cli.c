@@ -339,6 +339,85 @@ Test(analyze_cli, queries_dropped_from_a_full_table_are_named_beside_the_unanswe
 	json_decref(j);
 }
 
+/* A CA's three validation queries (CAA, dns-01 TXT) from one address and
+ * an ordinary one from an address of a listed validator range (203.0.113.1,
+ * validators-test.tsv), then 40 ordinary queries of a flood from others,
+ * 100 ms apart; nothing is answered, and 20 s of silence (not DNS) follow. */
+static void write_validation_in_flood_capture(const char *path)
+{
+	struct pcapw *w = pcapw_open(path, PB_LINK_ETHERNET, 65535);
+	cr_assert_not_null(w);
+	struct dcv_addr srv = v4(192, 0, 2, 53), ca = v4(203, 0, 113, 77);
+	struct dnsb q;
+	const char *names[3] = {"www.example.com", "example.com", "_acme-challenge.example.com"};
+	const uint16_t types[3] = {257, 257, 16};
+	for (int i = 0; i < 3; i++) {
+		dnsb_init(&q, (uint16_t)(500 + i), 0);
+		dnsb_question(&q, names[i], types[i], 1);
+		udp_msg(w, SEC + (uint64_t)i * MS, ca, (uint16_t)(33000 + i), srv, 53, &q);
+	}
+	dnsb_init(&q, 600, 0);
+	dnsb_question(&q, "www.example.com", 1, 1);
+	udp_msg(w, SEC + 3 * MS, v4(203, 0, 113, 1), 33010, srv, 53, &q);
+	for (int i = 0; i < 40; i++) {
+		struct dcv_addr c = v4(198, 18, (uint8_t)(i / 200), (uint8_t)(1 + i % 200));
+		dnsb_init(&q, (uint16_t)i, 0);
+		dnsb_question(&q, "flood.example.com", 1, 1);
+		udp_msg(w, 2 * SEC + (uint64_t)i * 100 * MS, c, 41000, srv, 53, &q);
+	}
+	dnsb_init(&q, 1, 0);
+	dnsb_question(&q, "ntp.example", 1, 1);
+	udp_msg(w, 30 * SEC, ca, 123, srv, 123, &q);
+	cr_assert_eq(pcapw_close(w), 0);
+}
+
+/* Unanswered rows of the run in db from client, or of every client. */
+static long long unanswered_rows(const char *db, const char *client)
+{
+	char sql[300];
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM transactions WHERE kind = 'unanswered' AND"
+	         " (client = '%s' OR '%s' = '')",
+	         client, client);
+	return test_sql_number(db, sql);
+}
+
+Test(analyze_cli, a_flood_that_fills_the_table_does_not_push_validation_queries_out)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], db[600], args[1400];
+	snprintf(pcap, sizeof(pcap), "%s/flood.pcap", dir);
+	snprintf(db, sizeof(db), "%s/t.db", dir);
+	write_validation_in_flood_capture(pcap);
+	/* 44 queries through 16 slots: 28 go unjudged, all of them the flood's;
+	 * the CA's three and the listed range's one are kept until their
+	 * timeout calls them unanswered */
+	snprintf(args, sizeof(args),
+	         "--db %s --max-pending 16 --no-default-validators --validators "
+	         "%s/validators-test.tsv %s",
+	         db, DCV_CAPTURES_DIR, pcap);
+	json_t *j = run_json(args, 0);
+	cr_assert_eq(jint(j, "transactions.evicted"), 28);
+	cr_assert_eq(jint(j, "transactions.unanswered"), 16);
+	json_decref(j);
+	cr_assert_eq(unanswered_rows(db, "203.0.113.77"), 3);
+	cr_assert_eq(unanswered_rows(db, "203.0.113.1"), 1);
+	cr_assert_eq(test_sql_number(db, "SELECT count(*) FROM transactions WHERE kind ="
+	                                 " 'unanswered' AND qname = '_acme-challenge.example.com'"
+	                                 " AND qtype = 16"),
+	             1);
+	/* without the range table the listed address's ordinary query is one
+	 * of the flood: the oldest of it, it goes first */
+	snprintf(args, sizeof(args), "--db %s --max-pending 16 --no-default-validators %s", db,
+	         pcap);
+	j = run_json(args, 0);
+	cr_assert_eq(jint(j, "transactions.evicted"), 28);
+	json_decref(j);
+	cr_assert_eq(unanswered_rows(db, "203.0.113.77"), 3);
+	cr_assert_eq(unanswered_rows(db, "203.0.113.1"), 0);
+	cr_assert_eq(unanswered_rows(db, ""), 16);
+}
+
 /* One query and its answer on port 5353, split over two files. */
 static void write_split_capture(const char *first, const char *second, uint16_t port)
 {
