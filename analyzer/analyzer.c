@@ -702,6 +702,7 @@ static void sync_counters(const struct analyzer *a, struct run_accounting *acc,
 	t->retransmits = xs->retransmits;
 	t->pending_at_end = xs->pending_at_end;
 	t->txn_evicted = xs->evicted;
+	t->txn_kept = xs->kept;
 	t->tcp_midstream = ts->midstream_pickups;
 	t->tcp_syn_pending_at_end = ts->syn_pending_at_end;
 }

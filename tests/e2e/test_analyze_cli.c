@@ -285,7 +285,7 @@ Test(analyze_cli, text_summary_shows_coverage_rcodes_and_sources)
 	free(out);
 }
 
-/* 40 queries 100 ms apart that no answer follows, then (not DNS) 20 s of
+/* 40 ordinary queries 100 ms apart that no answer follows, then (not DNS) 20 s of
  * silence: all of them are unanswered. */
 static void write_dropped_capture(const char *path)
 {
@@ -295,7 +295,7 @@ static void write_dropped_capture(const char *path)
 	struct dnsb q;
 	for (int i = 0; i < 40; i++) {
 		dnsb_init(&q, (uint16_t)i, 0);
-		dnsb_question(&q, "example.com", 257, 1);
+		dnsb_question(&q, "www.example.com", 1, 1); /* A: nothing to keep */
 		udp_msg(w, SEC + (uint64_t)i * 100 * MS, c, (uint16_t)(41000 + i), srv, 53, &q);
 	}
 	dnsb_init(&q, 1, 0);
@@ -321,6 +321,7 @@ Test(analyze_cli, queries_dropped_from_a_full_table_are_named_beside_the_unanswe
 	cr_assert_eq(sscanf(line, "  not followed %llu", &n), 1, "%s", line);
 	cr_assert_eq(n, 24);
 	cr_assert_not_null(strstr(line, "unanswered is a lower bound"), "%s", line);
+	cr_assert_null(strstr(out, "validation kept"), "nothing to keep: %s", out);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "--db %s/t.db --max-pending 16 %s", dir, pcap);
 	json_t *j = run_json(cmd, 0);
@@ -398,6 +399,7 @@ Test(analyze_cli, a_flood_that_fills_the_table_does_not_push_validation_queries_
 	         db, DCV_CAPTURES_DIR, pcap);
 	json_t *j = run_json(args, 0);
 	cr_assert_eq(jint(j, "transactions.evicted"), 28);
+	cr_assert_eq(jint(j, "transactions.kept"), 4);
 	cr_assert_eq(jint(j, "transactions.unanswered"), 16);
 	json_decref(j);
 	cr_assert_eq(unanswered_rows(db, "203.0.113.77"), 3);
@@ -412,10 +414,21 @@ Test(analyze_cli, a_flood_that_fills_the_table_does_not_push_validation_queries_
 	         pcap);
 	j = run_json(args, 0);
 	cr_assert_eq(jint(j, "transactions.evicted"), 28);
+	cr_assert_eq(jint(j, "transactions.kept"), 3);
 	json_decref(j);
 	cr_assert_eq(unanswered_rows(db, "203.0.113.77"), 3);
 	cr_assert_eq(unanswered_rows(db, "203.0.113.1"), 0);
 	cr_assert_eq(unanswered_rows(db, ""), 16);
+	/* and the summary says how many it kept */
+	char cmd[1600], *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s analyze %s", DCV_BINARY, args);
+	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
+	const char *line = strstr(out, "  validation kept ");
+	cr_assert_not_null(line, "%s", out);
+	unsigned long long n = 0;
+	cr_assert_eq(sscanf(line, "  validation kept %llu", &n), 1, "%s", line);
+	cr_assert_eq(n, 3);
+	free(out);
 }
 
 /* One query and its answer on port 5353, split over two files. */

@@ -162,6 +162,7 @@ static json_t *txn_json(const struct analyzer_totals *t)
 	json_object_set_new(o, "unmatched_responses", u64(t->unmatched_responses));
 	json_object_set_new(o, "pending_at_end", u64(t->pending_at_end));
 	json_object_set_new(o, "evicted", u64(t->txn_evicted));
+	json_object_set_new(o, "kept", u64(t->txn_kept));
 	json_object_set_new(o, "latency_mean_ms",
 	                    t->latency_count ? json_real((double)t->latency_sum_us /
 	                                                 (double)t->latency_count / 1000.0)

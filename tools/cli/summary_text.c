@@ -147,6 +147,9 @@ static void dns_totals(FILE *out, const struct analyze_report *r)
 		        "  not followed      %12llu  (table full: unanswered is a lower bound;"
 		        " raise --max-pending)\n",
 		        (unsigned long long)t->txn_evicted);
+	if (t->txn_kept)
+		fprintf(out, "  validation kept   %12llu  (held in the full table until judged)\n",
+		        (unsigned long long)t->txn_kept);
 
 	if (r->dnstap != NULL) {
 		fprintf(out, "\nTCP (not measured: dnstap has no TCP session states)\n");
