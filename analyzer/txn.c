@@ -37,7 +37,7 @@ struct txn_entry {
 	uint16_t id, qtype;
 	uint16_t qname_len; /* full length of the name */
 	uint8_t transport;
-	uint8_t kept; /* on the kept list (txn_set_keep()), not the FIFO */
+	uint8_t kept; /* its list: LIST_OPEN, or LIST_KEPT (txn_set_keep()) */
 	struct dcv_addr client, server;
 	uint32_t fifo_prev, fifo_next;
 	struct txn_query_info qi;
@@ -49,6 +49,13 @@ struct txn_entry {
 _Static_assert(offsetof(struct txn_entry, server) + sizeof(struct dcv_addr) <= 64,
                "a chain step must read one cache line");
 
+/* Entries linked through fifo_prev/fifo_next, oldest first. */
+struct txn_list {
+	uint32_t head, tail;
+};
+
+enum { LIST_OPEN, LIST_KEPT };
+
 struct txn_table {
 	struct txn_config cfg;
 	uint64_t timeout_ns;
@@ -58,15 +65,16 @@ struct txn_table {
 	struct txn_entry *entries;
 	uint32_t *heads;
 	uint32_t head_mask;
-	uint32_t heads_max;            /* the most heads the table grows to */
-	uint32_t open;                 /* transactions in the chains */
-	uint32_t free_head;            /* freed entries linked through chain_next */
-	uint32_t fresh;                /* entries [fresh, max_pending) were never used: free
-	                                  without being linked, so a new table touches none
-	                                  of their pages */
-	uint32_t fifo_head, fifo_tail; /* open queries, oldest first */
-	uint32_t kept_head, kept_tail; /* those passed over for eviction, oldest first */
-	uint32_t kept_open;            /* on the kept list */
+	uint32_t heads_max; /* the most heads the table grows to */
+	uint32_t open;      /* transactions in the chains */
+	uint32_t free_head; /* freed entries linked through chain_next */
+	uint32_t fresh;     /* entries [fresh, max_pending) were never used: free
+	                       without being linked, so a new table touches none
+	                       of their pages */
+	/* open queries, oldest first: list[LIST_OPEN], and those passed over
+	 * for eviction, list[LIST_KEPT] */
+	struct txn_list list[2];
+	uint32_t kept_open; /* on list[LIST_KEPT] */
 	txn_keep_fn keep;
 	void *keep_ctx;
 	struct txn_stats stats;
@@ -105,8 +113,8 @@ struct txn_table *txn_new(const struct txn_config *cfg, txn_done_fn done, void *
 	memset(t->heads, 0xff, (size_t)nheads * sizeof(*t->heads));
 	t->free_head = TXN_NIL;
 	t->fresh = 0;
-	t->fifo_head = t->fifo_tail = TXN_NIL;
-	t->kept_head = t->kept_tail = TXN_NIL;
+	for (int l = LIST_OPEN; l <= LIST_KEPT; l++)
+		t->list[l].head = t->list[l].tail = TXN_NIL;
 	return t;
 }
 
@@ -135,9 +143,8 @@ static void grow_heads(struct txn_table *t)
 	if (heads == NULL)
 		return;
 	memset(heads, 0xff, (size_t)nheads * sizeof(*heads));
-	uint32_t firsts[2] = {t->fifo_head, t->kept_head};
-	for (int l = 0; l < 2; l++)
-		for (uint32_t i = firsts[l]; i != TXN_NIL; i = t->entries[i].fifo_next) {
+	for (int l = LIST_OPEN; l <= LIST_KEPT; l++)
+		for (uint32_t i = t->list[l].head; i != TXN_NIL; i = t->entries[i].fifo_next) {
 			uint32_t *head = &heads[t->entries[i].hash & (nheads - 1)];
 			t->entries[i].chain_next = *head;
 			*head = i;
@@ -196,35 +203,33 @@ static uint32_t *find_link(struct txn_table *t, uint64_t h, const struct txn_key
 	return link;
 }
 
-/* Unlinks entry i from its list (the FIFO or the kept list). */
+/* Unlinks entry i from its list (e->kept says which). */
 static void list_unlink(struct txn_table *t, uint32_t i)
 {
 	struct txn_entry *e = &t->entries[i];
-	uint32_t *head = e->kept ? &t->kept_head : &t->fifo_head;
-	uint32_t *tail = e->kept ? &t->kept_tail : &t->fifo_tail;
+	struct txn_list *l = &t->list[e->kept];
 	if (e->fifo_prev != TXN_NIL)
 		t->entries[e->fifo_prev].fifo_next = e->fifo_next;
 	else
-		*head = e->fifo_next;
+		l->head = e->fifo_next;
 	if (e->fifo_next != TXN_NIL)
 		t->entries[e->fifo_next].fifo_prev = e->fifo_prev;
 	else
-		*tail = e->fifo_prev;
+		l->tail = e->fifo_prev;
 }
 
 /* Appends entry i to the end of its list (e->kept says which). */
 static void list_append(struct txn_table *t, uint32_t i)
 {
 	struct txn_entry *e = &t->entries[i];
-	uint32_t *head = e->kept ? &t->kept_head : &t->fifo_head;
-	uint32_t *tail = e->kept ? &t->kept_tail : &t->fifo_tail;
+	struct txn_list *l = &t->list[e->kept];
 	e->fifo_next = TXN_NIL;
-	e->fifo_prev = *tail;
-	if (*tail != TXN_NIL)
-		t->entries[*tail].fifo_next = i;
+	e->fifo_prev = l->tail;
+	if (l->tail != TXN_NIL)
+		t->entries[l->tail].fifo_next = i;
 	else
-		*head = i;
-	*tail = i;
+		l->head = i;
+	l->tail = i;
 }
 
 /* Remove entry i (whose chain link is *link) from the chain and its list. */
@@ -233,7 +238,7 @@ static void release(struct txn_table *t, uint32_t *link, uint32_t i)
 	struct txn_entry *e = &t->entries[i];
 	*link = e->chain_next;
 	list_unlink(t, i);
-	if (e->kept)
+	if (e->kept == LIST_KEPT)
 		t->kept_open--;
 	e->chain_next = t->free_head;
 	t->free_head = i;
@@ -290,18 +295,19 @@ static void report(struct txn_table *t, const struct txn_entry *e, uint64_t end_
 static void evict_one(struct txn_table *t)
 {
 	uint32_t kept_max = t->cfg.max_pending / TXN_KEPT_SHARE;
-	while (t->keep != NULL && t->fifo_head != TXN_NIL && t->kept_open < kept_max) {
-		uint32_t i = t->fifo_head;
+	struct txn_list *open = &t->list[LIST_OPEN];
+	while (t->keep != NULL && open->head != TXN_NIL && t->kept_open < kept_max) {
+		uint32_t i = open->head;
 		struct txn_key k = key_of(&t->entries[i]);
 		if (!t->keep(t->keep_ctx, &k))
 			break;
 		list_unlink(t, i);
-		t->entries[i].kept = 1;
+		t->entries[i].kept = LIST_KEPT;
 		list_append(t, i);
 		t->kept_open++;
 		t->stats.kept++;
 	}
-	uint32_t old = t->fifo_head != TXN_NIL ? t->fifo_head : t->kept_head;
+	uint32_t old = open->head != TXN_NIL ? open->head : t->list[LIST_KEPT].head;
 	release(t, chain_link_of(t, old), old);
 	t->stats.evicted++;
 }
@@ -351,7 +357,7 @@ bool txn_query(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
 	e->chain_next = TXN_NIL;
 	*link = i;
 	t->open++;
-	e->kept = 0;
+	e->kept = LIST_OPEN;
 	list_append(t, i);
 	return false;
 }
@@ -376,7 +382,7 @@ bool txn_response(struct txn_table *t, const struct txn_key *k, uint64_t ts_ns,
  * both lists are in time order, so this is the oldest open query. */
 static uint32_t oldest(const struct txn_table *t)
 {
-	uint32_t f = t->fifo_head, k = t->kept_head;
+	uint32_t f = t->list[LIST_OPEN].head, k = t->list[LIST_KEPT].head;
 	if (k == TXN_NIL)
 		return f;
 	if (f == TXN_NIL || t->entries[k].query_ts_ns < t->entries[f].query_ts_ns)

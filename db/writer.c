@@ -167,10 +167,11 @@ int db_queue_grow(void **buf, size_t *cap, size_t need, size_t sz)
  * Writing one batch
  * ------------------------------------------------------------------------ */
 
+/* Binds address a as its text (formatted by the caller, bound as it is)
+ * and, when bin_idx > 0, as its 16 bytes. */
 static int bind_addr(sqlite3_stmt *st, int text_idx, int bin_idx, const struct dcv_addr *a,
-                     char *text, size_t textlen)
+                     const char *text)
 {
-	dcv_addr_format(a, text, textlen);
 	int rc = sqlite3_bind_text(st, text_idx, text, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK && bin_idx > 0)
 		rc = sqlite3_bind_blob(st, bin_idx, a->bytes, sizeof(a->bytes), SQLITE_STATIC);
@@ -190,10 +191,7 @@ static int write_bucket(struct db *db, const struct db_bucket_key *k, const stru
 	sqlite3_stmt *st = db->st_bucket_upsert;
 	int rc = sqlite3_bind_int64(st, 1, k->run_id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, k->source, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(st, 4, b->source.bytes, sizeof(b->source.bytes),
-		                       SQLITE_STATIC);
+		rc = bind_addr(st, 2, 4, &b->source, k->source);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 3, b->source.family);
 	if (rc == SQLITE_OK)
@@ -214,6 +212,7 @@ static int write_txn(struct db *db, const struct db_queue *q, const struct db_tx
 	sqlite3_stmt *st = db->st_txn_insert;
 	const struct db_txn_row *t = &q->txns[k->i];
 	char server[DCV_ADDR_TEXT_MAX];
+	dcv_addr_format(&t->server, server, sizeof(server));
 	bool answered = t->kind == TXN_ANSWERED && t->rcode >= 0;
 	int rc = sqlite3_bind_int64(st, 1, t->run_id);
 	if (rc == SQLITE_OK)
@@ -226,14 +225,11 @@ static int write_txn(struct db *db, const struct db_queue *q, const struct db_tx
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 5, t->client.family);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 6, k->client, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(st, 7, t->client.bytes, sizeof(t->client.bytes),
-		                       SQLITE_STATIC);
+		rc = bind_addr(st, 6, 7, &t->client, k->client);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 8, t->client_port);
 	if (rc == SQLITE_OK)
-		rc = bind_addr(st, 9, 0, &t->server, server, sizeof(server));
+		rc = bind_addr(st, 9, 0, &t->server, server);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 10, t->server_port);
 	if (rc == SQLITE_OK)

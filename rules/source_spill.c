@@ -128,6 +128,14 @@ int source_spill_add(struct source_spill *sp, const struct db_rule_source *s)
 	return 0;
 }
 
+void source_spill_add_or_drop(struct source_spill **sp, const struct db_rule_source *s)
+{
+	if (*sp != NULL && source_spill_add(*sp, s) != 0) {
+		source_spill_free(*sp);
+		*sp = NULL;
+	}
+}
+
 int source_spill_replay(struct source_spill *sp,
                         int (*fn)(void *ctx, const struct db_rule_source *s), void *ctx)
 {

@@ -26,6 +26,11 @@ struct source_spill *source_spill_new(void);
  * written (the spill is then of no use). */
 int source_spill_add(struct source_spill *sp, const struct db_rule_source *s);
 
+/* source_spill_add_or_drop() appends s to *sp; when it cannot be written
+ * it frees the spill and sets *sp to NULL, for its readers to read the
+ * sources themselves. A NULL *sp is left as it is. */
+void source_spill_add_or_drop(struct source_spill **sp, const struct db_rule_source *s);
+
 /* source_spill_replay() calls fn for every source added, in the order
  * added, each field as it was given (texts cut as in struct
  * db_rule_source); a non-zero answer from fn stops the list. Returns how

@@ -173,10 +173,7 @@ static int keep(void *ctx, const struct db_rule_source *r)
 	struct analyze_sources *s = ctx;
 	s->count++;
 	group_add(s, r);
-	if (s->spill != NULL && source_spill_add(s->spill, r) != 0) {
-		source_spill_free(s->spill); /* the rules read for themselves */
-		s->spill = NULL;
-	}
+	source_spill_add_or_drop(&s->spill, r); /* dropped: the rules read for themselves */
 	/* the totals held by the database are walked again by the rules, and
 	 * more sources than memory holds are read again: only the top lists
 	 * are kept */

@@ -87,11 +87,8 @@ static void start_spill(struct period_fold *f)
 {
 	f->too_many = 1;
 	f->spill = source_spill_new();
-	for (unsigned i = 0; i < f->n && f->spill != NULL; i++)
-		if (source_spill_add(f->spill, &f->src[i]) != 0) {
-			source_spill_free(f->spill);
-			f->spill = NULL;
-		}
+	for (unsigned i = 0; i < f->n; i++)
+		source_spill_add_or_drop(&f->spill, &f->src[i]);
 	free(f->src);
 	f->src = NULL;
 	f->n = f->cap = 0;
@@ -149,12 +146,10 @@ static int fold_source(void *ctx, const struct db_rule_source *s)
 	if (!f->too_many && (f->n == REPORT_SOURCES_KEPT ||
 	                     grow((void **)&f->src, &f->cap, f->n, sizeof(*f->src)) != 0))
 		start_spill(f);
-	if (!f->too_many) {
+	if (!f->too_many)
 		f->src[f->n++] = *s;
-	} else if (f->spill != NULL && source_spill_add(f->spill, s) != 0) {
-		source_spill_free(f->spill);
-		f->spill = NULL;
-	}
+	else
+		source_spill_add_or_drop(&f->spill, s);
 	return 0;
 }
 
