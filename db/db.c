@@ -286,6 +286,16 @@ int db_set_busy_timeout(struct db *db, int ms)
 	return 0;
 }
 
+int db_set_cache_kib(struct db *db, int kib)
+{
+	if (db == NULL || kib < 1)
+		return -1;
+	db_writer_quiesce(db);
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", kib);
+	return db_exec(db, "set cache size", pragma);
+}
+
 int db_set_batch_rows(struct db *db, size_t rows)
 {
 	if (db == NULL || rows == 0)

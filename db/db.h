@@ -76,6 +76,11 @@ const char *db_errmsg(const struct db *db);
  * once). Returns 0 or -1. */
 int db_set_busy_timeout(struct db *db, int ms);
 
+/* db_set_cache_kib() sets the connection's page cache, in KiB (default
+ * 32 MiB, at least 1): a smaller cache makes smaller batches outgrow it.
+ * Returns 0 or -1. */
+int db_set_cache_kib(struct db *db, int kib);
+
 /* db_set_batch_rows() sets the rows of a write transaction (default
  * DB_BATCH_ROWS_DEFAULT, at least 1): the queue is written when it holds
  * that many, or up to 4 times as many while full batches land all over

@@ -253,10 +253,11 @@ struct db {
 	 * written (by whichever thread writes) */
 	struct db_bucket_key *bucket_keys;
 	size_t cap_bucket_keys;
-	/* the same for a batch's transactions rows: in the order of their
-	 * per-client index */
+	/* the same for a batch's transactions rows: in the order they came,
+	 * or of their per-client index while txn_by_client (writer.c) */
 	struct db_txn_key *txn_keys;
 	size_t cap_txn_keys;
+	bool txn_by_client;   /* the last batch written outgrew the page cache */
 	int64_t known_run_id; /* last run id confirmed to exist (0: none) */
 	char err[DB_ERRMSG_MAX];
 

@@ -800,46 +800,114 @@ Test(db_batch, batches_grow_while_they_land_all_over_their_table_and_shrink_as_t
 	cr_assert_eq(db_close(db), 0);
 }
 
-Test(db_batch, transactions_are_written_in_client_order_each_with_its_own_fields)
+/* Clients in an order of their own for the transactions batch tests:
+ * arrival k of a batch is client (k % TXN_CLIENTS) * 7919 modulo
+ * TXN_CLIENTS (a prime), twice each, the later query first for odd
+ * clients. */
+enum { TXN_CLIENTS = 10007 };
+
+static uint32_t txn_client_of_arrival(uint32_t k)
 {
-	const char *path = db_path();
-	struct db *db = open_ok(path);
-	int64_t run = begin_run(db, "fp-txn-order");
-	/* clients in an order of their own: i * 7919 modulo 10007 (a prime),
-	 * two queries each, the later one first for odd clients */
-	enum { N = 10007 };
-	for (uint32_t k = 0; k < 2 * N; k++) {
-		uint32_t i = (k % N) * 7919 % N;
-		uint32_t twice = k / N;
+	return (k % TXN_CLIENTS) * 7919 % TXN_CLIENTS;
+}
+
+/* Queues and writes one batch of 2 * TXN_CLIENTS transactions rows, those
+ * of batch `nth` a thousand seconds after those of batch nth - 1. */
+static void add_txn_batch(struct db *db, int64_t run, uint32_t nth)
+{
+	for (uint32_t k = 0; k < 2 * TXN_CLIENTS; k++) {
+		uint32_t i = txn_client_of_arrival(k);
+		uint32_t twice = k / TXN_CLIENTS;
 		struct txn_record t = txn(TXN_UNANSWERED, -1);
 		char addr[32];
 		snprintf(addr, sizeof(addr), "10.%u.%u.%u", (i >> 16) & 0xff, (i >> 8) & 0xff,
 		         i & 0xff);
 		cr_assert(dcv_addr_parse(addr, &t.client));
-		t.query_ts_ns = 1000000000ull * i + ((i % 2) ? 1 - twice : twice);
+		t.query_ts_ns = 1000000000ull * (i + 1000ull * TXN_CLIENTS * nth) +
+		                ((i % 2) ? 1 - twice : twice);
 		t.client_port = (uint16_t)(1024 + i % 60000);
 		snprintf(t.qname, sizeof(t.qname), "q%u.example", i);
 		cr_assert_eq(db_txn_add(db, run, &t), 0, "%s", db_errmsg(db));
 	}
 	cr_assert_eq(db_flush(db), 0, "%s", db_errmsg(db));
+}
+
+/* Rows of batch nth (add_txn_batch()) whose id is out of the order they
+ * came in, and those out of index transactions_client's order. */
+static int64_t txn_rows_out_of_arrival(const char *path, uint32_t nth)
+{
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+	         "WITH b AS (SELECT id - (SELECT min(id) FROM transactions) - %u AS k,"
+	         " query_ts_ns / 1000000000 %% %u AS i FROM transactions)"
+	         " SELECT count(*) FROM b WHERE k >= 0 AND k < %u AND i <> (k %% %u) * 7919 %% %u",
+	         2 * TXN_CLIENTS * nth, 1000 * TXN_CLIENTS, 2 * TXN_CLIENTS, TXN_CLIENTS,
+	         TXN_CLIENTS);
+	return raw_int(path, sql);
+}
+
+static int64_t txn_rows_out_of_client_order(const char *path, uint32_t nth)
+{
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+	         "WITH m AS (SELECT min(id) + %u AS lo FROM transactions)"
+	         " SELECT count(*) FROM transactions a JOIN transactions b ON b.id = a.id + 1"
+	         " WHERE a.id >= (SELECT lo FROM m) AND b.id < (SELECT lo FROM m) + %u"
+	         " AND (b.client, b.query_ts_ns) < (a.client, a.query_ts_ns)",
+	         2 * TXN_CLIENTS * nth, 2 * TXN_CLIENTS);
+	return raw_int(path, sql);
+}
+
+Test(db_batch, transactions_rows_keep_the_order_they_came_and_each_its_own_fields)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	int64_t run = begin_run(db, "fp-txn-order");
+	add_txn_batch(db, run, 0);
+	add_txn_batch(db, run, 1);
 	/* every row kept its own client, name, time and port */
 	cr_assert_eq(raw_int(path, "SELECT count(*) FROM transactions WHERE"
-	                           " client = '10.' || ((query_ts_ns / 1000000000) >> 16 & 255)"
-	                           " || '.' || ((query_ts_ns / 1000000000) >> 8 & 255)"
-	                           " || '.' || ((query_ts_ns / 1000000000) & 255)"
-	                           " AND qname = 'q' || (query_ts_ns / 1000000000) || '.example'"
-	                           " AND client_port = 1024 + (query_ts_ns / 1000000000) % 60000"),
-	             2 * N);
+	                           " client = '10.' || ((query_ts_ns / 1000000000 % 10007000)"
+	                           " >> 16 & 255) || '.' || ((query_ts_ns / 1000000000"
+	                           " % 10007000) >> 8 & 255) || '.' || ((query_ts_ns"
+	                           " / 1000000000 % 10007000) & 255) AND qname = 'q' ||"
+	                           " (query_ts_ns / 1000000000 % 10007000) || '.example'"
+	                           " AND client_port = 1024 + (query_ts_ns / 1000000000"
+	                           " % 10007000) % 60000"),
+	             4 * TXN_CLIENTS);
 	/* and the bytes of its own address */
-	cr_assert_eq(raw_int(path, "SELECT count(DISTINCT client_bin) FROM transactions"), N);
+	cr_assert_eq(raw_int(path, "SELECT count(DISTINCT client_bin) FROM transactions"),
+	             TXN_CLIENTS);
 	cr_assert_eq(raw_int(path, "SELECT count(*) FROM (SELECT client FROM transactions"
 	                           " GROUP BY client HAVING count(DISTINCT client_bin) > 1)"),
 	             0);
-	/* one batch: its ids follow index transactions_client (client, time) */
-	cr_assert_eq(raw_int(path, "SELECT count(*) FROM transactions a JOIN transactions b"
-	                           " ON b.id = a.id + 1 WHERE (b.client, b.query_ts_ns) <"
-	                           " (a.client, a.query_ts_ns)"),
-	             0, "rows written out of the index's order");
+	/* batches that fit in the page cache: ids in the order the rows came,
+	 * which is what reads by time want */
+	cr_assert_eq(txn_rows_out_of_arrival(path, 0), 0);
+	cr_assert_eq(txn_rows_out_of_arrival(path, 1), 0);
+	cr_assert_gt(txn_rows_out_of_client_order(path, 1), 0, "the check cannot fail");
+	cr_assert_eq(db_close(db), 0);
+}
+
+Test(db_batch, transactions_rows_follow_the_client_index_while_batches_outgrow_the_cache)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	int64_t run = begin_run(db, "fp-txn-spill");
+	cr_assert_eq(db_set_cache_kib(db, 64), 0, "%s", db_errmsg(db));
+	/* the first batch comes in order, and outgrows four pages of cache */
+	add_txn_batch(db, run, 0);
+	cr_assert_eq(txn_rows_out_of_arrival(path, 0), 0);
+	/* the next ones follow index transactions_client (client, time) */
+	add_txn_batch(db, run, 1);
+	cr_assert_eq(txn_rows_out_of_client_order(path, 1), 0, "not in the index's order");
+	cr_assert_gt(txn_rows_out_of_arrival(path, 1), 0, "the check cannot fail");
+	cr_assert_eq(db_set_cache_kib(db, 32768), 0, "%s", db_errmsg(db));
+	add_txn_batch(db, run, 2);
+	cr_assert_eq(txn_rows_out_of_client_order(path, 2), 0, "not in the index's order");
+	/* that one fitted: back to the order they came */
+	add_txn_batch(db, run, 3);
+	cr_assert_eq(txn_rows_out_of_arrival(path, 3), 0);
 	cr_assert_eq(db_close(db), 0);
 }
 
