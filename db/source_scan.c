@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_table.h"
 #include "db_internal.h"
 #include "scan_validators.h"
 
@@ -167,7 +168,8 @@ struct pass {
 	struct src_acc *src;
 	struct slot *slots; /* open addressing on the source text */
 	size_t nsrc, capsrc, nslots;
-	char **cas; /* CA names of the series */
+	size_t big_src, big_slots; /* bytes of src, slots from big_table_alloc(); 0: malloc() */
+	char **cas;                /* CA names of the series */
 	size_t ncas;
 	struct pt_acc *pts; /* open addressing on (ca, step) */
 	size_t npts, nptslots;
@@ -194,13 +196,21 @@ static uint64_t hash_point(int ca, uint64_t step)
 	return h ^ (h >> 29);
 }
 
-/* Makes the source table n slots (a power of two, more than twice the
- * sources) and re-inserts every source. */
-static int resize_slots(struct pass *x, size_t n)
+static void free_src(struct pass *x)
 {
-	struct slot *slots = calloc(n, sizeof(*slots));
-	if (slots == NULL)
-		return -1;
+	if (x->big_src)
+		big_table_free(x->src, x->big_src);
+	else
+		free(x->src);
+	x->src = NULL;
+	x->big_src = 0;
+}
+
+/* Puts every source of x into slots (n of them, zeroed, a power of two
+ * more than twice the sources), which replace x's; big: the bytes of a
+ * big_table_alloc(), or 0. */
+static void move_slots(struct pass *x, struct slot *slots, size_t n, size_t big)
+{
 	for (size_t k = 0; k < x->nslots; k++) {
 		if (x->slots[k].i == 0)
 			continue;
@@ -209,44 +219,56 @@ static int resize_slots(struct pass *x, size_t n)
 			j = (j + 1) & (n - 1);
 		slots[j] = x->slots[k];
 	}
-	free(x->slots);
+	if (x->big_slots)
+		big_table_free(x->slots, x->big_slots);
+	else
+		free(x->slots);
 	x->slots = slots;
 	x->nslots = n;
-	return 0;
+	x->big_slots = big;
 }
 
 /* Doubles the source table. */
 static int grow_slots(struct pass *x)
 {
-	return resize_slots(x, x->nslots ? x->nslots * 2 : 4096);
+	size_t n = x->nslots ? x->nslots * 2 : 4096;
+	struct slot *slots = calloc(n, sizeof(*slots));
+	if (slots == NULL)
+		return -1;
+	move_slots(x, slots, n, 0);
+	return 0;
 }
 
 /*
  * Sizes x for `sources` sources at once: the table's slots and the
- * accumulators' array, which then do not move until it holds more. Only the pages written
- * become memory (calloc() and malloc() of this size map fresh pages), so
- * a run of few sources costs little more; a run of many saves the
- * doublings: on the bench capture (151,337 sources) the fold's thread
- * took 0.27 s instead of 0.40 s, the rest being the re-insertion of every
- * source at each doubling and the moves of the array. Returns 0, or -1
- * out of memory (x unchanged: it grows as it fills).
+ * accumulators' array, which then do not move until it holds more. The
+ * memory is big_table_alloc()'s: only the pages written become memory (2
+ * MiB at a time: a run of few sources costs a few MiB more). On the bench
+ * capture (151,337 sources) the fold's thread took 0.40 s with the table
+ * doubling as it filled (every source re-inserted at each step, the array
+ * moved), 0.27 s reserved in 4 KiB pages, and 0.10 s now: the faults of
+ * 4 KiB pages were most of the rest. Returns 0, or -1 out of memory (x
+ * unchanged: it grows as it fills).
  */
 static int reserve_sources(struct pass *x, size_t sources)
 {
 	size_t n = 4096;
 	while (n / 2 <= sources)
 		n *= 2;
-	struct src_acc *src = malloc(sources * sizeof(*src));
-	if (src == NULL)
-		return -1;
-	if (resize_slots(x, n) != 0) {
-		free(src);
+	size_t src_bytes = sources * sizeof(struct src_acc), slot_bytes = n * sizeof(struct slot);
+	struct src_acc *src = big_table_alloc(src_bytes);
+	struct slot *slots = big_table_alloc(slot_bytes);
+	if (src == NULL || slots == NULL) {
+		big_table_free(src, src_bytes);
+		big_table_free(slots, slot_bytes);
 		return -1;
 	}
+	move_slots(x, slots, n, slot_bytes);
 	if (x->nsrc > 0)
 		memcpy(src, x->src, x->nsrc * sizeof(*src));
-	free(x->src);
+	free_src(x);
 	x->src = src;
+	x->big_src = src_bytes;
 	x->capsrc = sources;
 	return 0;
 }
@@ -293,9 +315,14 @@ static struct src_acc *find_source(struct pass *x, const unsigned char *t, size_
 	}
 	if (x->nsrc == x->capsrc) {
 		size_t cap = x->capsrc ? x->capsrc * 2 : 1024;
-		struct src_acc *p = realloc(x->src, cap * sizeof(*p));
+		struct src_acc *p =
+		    x->big_src ? malloc(cap * sizeof(*p)) : realloc(x->src, cap * sizeof(*p));
 		if (p == NULL)
 			goto oom;
+		if (x->big_src) {
+			memcpy(p, x->src, x->nsrc * sizeof(*p));
+			free_src(x);
+		}
 		x->src = p;
 		x->capsrc = cap;
 	}
@@ -750,12 +777,15 @@ static void pass_free_sources(struct pass *x)
 		acc_free(&x->src[i]);
 	for (size_t i = 0; i < x->ncas; i++)
 		free(x->cas[i]);
-	free(x->src);
-	free(x->slots);
+	free_src(x);
+	if (x->big_slots)
+		big_table_free(x->slots, x->big_slots);
+	else
+		free(x->slots);
 	free(x->cas);
 	free(x->pts);
-	x->src = NULL;
 	x->slots = NULL;
+	x->big_slots = 0;
 	x->cas = NULL;
 	x->pts = NULL;
 	x->nsrc = x->capsrc = x->nslots = x->ncas = x->npts = x->nptslots = 0;
