@@ -894,6 +894,7 @@ Test(db_batch, transactions_rows_follow_the_client_index_while_batches_outgrow_t
 	const char *path = db_path();
 	struct db *db = open_ok(path);
 	int64_t run = begin_run(db, "fp-txn-spill");
+	cr_assert_eq(db_set_cache_kib(db, 0), -1, "a cache of nothing accepted");
 	cr_assert_eq(db_set_cache_kib(db, 64), 0, "%s", db_errmsg(db));
 	/* the first batch comes in order, and outgrows four pages of cache */
 	add_txn_batch(db, run, 0);
