@@ -196,14 +196,27 @@ static uint64_t hash_point(int ca, uint64_t step)
 	return h ^ (h >> 29);
 }
 
+/* Frees p: big bytes of a big_table_alloc(), or (big 0) a malloc(). */
+static void table_free(void *p, size_t big)
+{
+	if (big)
+		big_table_free(p, big);
+	else
+		free(p);
+}
+
 static void free_src(struct pass *x)
 {
-	if (x->big_src)
-		big_table_free(x->src, x->big_src);
-	else
-		free(x->src);
+	table_free(x->src, x->big_src);
 	x->src = NULL;
 	x->big_src = 0;
+}
+
+static void free_slots(struct pass *x)
+{
+	table_free(x->slots, x->big_slots);
+	x->slots = NULL;
+	x->big_slots = 0;
 }
 
 /* Puts every source of x into slots (n of them, zeroed, a power of two
@@ -219,10 +232,7 @@ static void move_slots(struct pass *x, struct slot *slots, size_t n, size_t big)
 			j = (j + 1) & (n - 1);
 		slots[j] = x->slots[k];
 	}
-	if (x->big_slots)
-		big_table_free(x->slots, x->big_slots);
-	else
-		free(x->slots);
+	free_slots(x);
 	x->slots = slots;
 	x->nslots = n;
 	x->big_slots = big;
@@ -778,14 +788,9 @@ static void pass_free_sources(struct pass *x)
 	for (size_t i = 0; i < x->ncas; i++)
 		free(x->cas[i]);
 	free_src(x);
-	if (x->big_slots)
-		big_table_free(x->slots, x->big_slots);
-	else
-		free(x->slots);
+	free_slots(x);
 	free(x->cas);
 	free(x->pts);
-	x->slots = NULL;
-	x->big_slots = 0;
 	x->cas = NULL;
 	x->pts = NULL;
 	x->nsrc = x->capsrc = x->nslots = x->ncas = x->npts = x->nptslots = 0;

@@ -343,12 +343,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Pages the connection has written (to the WAL, spills included) since
- * the last call, which starts the count again. */
-static uint64_t pages_written(struct db *db)
+/* The connection's counter op (SQLITE_DBSTATUS_CACHE_WRITE: pages written
+ * to the WAL, spills included; SQLITE_DBSTATUS_CACHE_SPILL: dirty pages
+ * written before a commit) since the last call, which starts it again. */
+static uint64_t pages_since(struct db *db, int op)
 {
 	int now = 0, high = 0;
-	sqlite3_db_status(db->sql, SQLITE_DBSTATUS_CACHE_WRITE, &now, &high, 1);
+	sqlite3_db_status(db->sql, op, &now, &high, 1);
 	return now > 0 ? (uint64_t)now : 0;
 }
 
@@ -409,15 +410,6 @@ static int order_txns(struct db *db, const struct db_queue *q)
 	return 0;
 }
 
-/* Dirty pages the connection wrote before a commit since the last call
- * (SQLITE_DBSTATUS_CACHE_SPILL). */
-static uint64_t pages_spilled(struct db *db)
-{
-	int now = 0, high = 0;
-	sqlite3_db_status(db->sql, SQLITE_DBSTATUS_CACHE_SPILL, &now, &high, 1);
-	return now > 0 ? (uint64_t)now : 0;
-}
-
 /* Writes one queue in one transaction and empties it; on failure the rows
  * stay queued (except a constraint failure: see below). Returns 0 or -1. */
 static int write_queue(struct db *db, struct db_queue *q)
@@ -431,8 +423,8 @@ static int write_queue(struct db *db, struct db_queue *q)
 		return -1;
 	if (db_begin(db, "write batch: begin") != 0)
 		return -1;
-	(void)pages_written(db); /* counted from here */
-	(void)pages_spilled(db);
+	(void)pages_since(db, SQLITE_DBSTATUS_CACHE_WRITE); /* counted from here */
+	(void)pages_since(db, SQLITE_DBSTATUS_CACHE_SPILL);
 	uint64_t size0 = page_count(db);
 	int rc = SQLITE_OK;
 	const char *op = NULL;
@@ -472,12 +464,12 @@ static int write_queue(struct db *db, struct db_queue *q)
 		return -1;
 	struct db_batch_cost cost = {
 	    .rows = pending,
-	    .pages_written = pages_written(db),
+	    .pages_written = pages_since(db, SQLITE_DBSTATUS_CACHE_WRITE),
 	    .pages_grown = size1 > size0 ? size1 - size0 : 0,
 	    .elapsed_ns = now_ns() - t0,
 	};
 	db->limit_next = db_batch_next_limit(db->batch_limit, db->batch_rows, &cost);
-	db->txn_by_client = pages_spilled(db) > 0;
+	db->txn_by_client = pages_since(db, SQLITE_DBSTATUS_CACHE_SPILL) > 0;
 	queue_clear(q);
 	return 0;
 }

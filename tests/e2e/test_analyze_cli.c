@@ -41,6 +41,16 @@ static void udp_msg(struct pcapw *w, uint64_t ts, struct dcv_addr src, uint16_t 
 	pcapw_write(w, ts, frame, n);
 }
 
+/* Writes a packet that is not DNS (port 123) at ts, so that the capture's
+ * end time moves on and the open queries come of age. */
+static void not_dns(struct pcapw *w, uint64_t ts, struct dcv_addr src, struct dcv_addr dst)
+{
+	struct dnsb q;
+	dnsb_init(&q, 1, 0);
+	dnsb_question(&q, "ntp.example", 1, 1);
+	udp_msg(w, ts, src, 123, dst, 123, &q);
+}
+
 /*
  * A small known capture: client A asks 3 questions (NOERROR, REFUSED, and one
  * never answered); client B asks one (SERVFAIL). Ends 10 s after the last
@@ -71,10 +81,7 @@ static void write_small_capture(const char *path)
 	dnsb_init(&r, 7, DNSB_QR | 2);
 	dnsb_question(&r, "example.com", 257, 1);
 	udp_msg(w, 5 * SEC + 1 * MS, srv, 53, b, 5353, &r);
-	/* something that is not DNS, so the end time moves on */
-	dnsb_init(&q, 1, 0);
-	dnsb_question(&q, "ntp.example", 1, 1);
-	udp_msg(w, 15 * SEC, a, 123, srv, 123, &q);
+	not_dns(w, 15 * SEC, a, srv);
 	cr_assert_eq(pcapw_close(w), 0);
 }
 
@@ -298,10 +305,21 @@ static void write_dropped_capture(const char *path)
 		dnsb_question(&q, "www.example.com", 1, 1); /* A: nothing to keep */
 		udp_msg(w, SEC + (uint64_t)i * 100 * MS, c, (uint16_t)(41000 + i), srv, 53, &q);
 	}
-	dnsb_init(&q, 1, 0);
-	dnsb_question(&q, "ntp.example", 1, 1);
-	udp_msg(w, 25 * SEC, c, 123, srv, 123, &q);
+	not_dns(w, 25 * SEC, c, srv);
 	cr_assert_eq(pcapw_close(w), 0);
+}
+
+/* The count on the text summary's line that starts with label (after its
+ * two-space indent), and the line in *line; fails the test without it. */
+static unsigned long long summary_count(const char *out, const char *label, const char **line)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "  %s ", label);
+	*line = strstr(out, prefix);
+	cr_assert_not_null(*line, "no \"%s\" line: %s", label, out);
+	unsigned long long n = 0;
+	cr_assert_eq(sscanf(*line + strlen(prefix), "%llu", &n), 1, "%s", *line);
+	return n;
 }
 
 Test(analyze_cli, queries_dropped_from_a_full_table_are_named_beside_the_unanswered)
@@ -315,11 +333,8 @@ Test(analyze_cli, queries_dropped_from_a_full_table_are_named_beside_the_unanswe
 	snprintf(cmd, sizeof(cmd), "%s analyze --db %s/t.db --max-pending 16 %s", DCV_BINARY, dir,
 	         pcap);
 	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
-	const char *line = strstr(out, "  not followed ");
-	cr_assert_not_null(line, "%s", out);
-	unsigned long long n = 0;
-	cr_assert_eq(sscanf(line, "  not followed %llu", &n), 1, "%s", line);
-	cr_assert_eq(n, 24);
+	const char *line = NULL;
+	cr_assert_eq(summary_count(out, "not followed", &line), 24);
 	cr_assert_not_null(strstr(line, "unanswered is a lower bound"), "%s", line);
 	cr_assert_null(strstr(out, "validation kept"), "nothing to keep: %s", out);
 	free(out);
@@ -366,9 +381,7 @@ static void write_validation_in_flood_capture(const char *path)
 		dnsb_question(&q, "flood.example.com", 1, 1);
 		udp_msg(w, 2 * SEC + (uint64_t)i * 100 * MS, c, 41000, srv, 53, &q);
 	}
-	dnsb_init(&q, 1, 0);
-	dnsb_question(&q, "ntp.example", 1, 1);
-	udp_msg(w, 30 * SEC, ca, 123, srv, 123, &q);
+	not_dns(w, 30 * SEC, ca, srv);
 	cr_assert_eq(pcapw_close(w), 0);
 }
 
@@ -423,11 +436,8 @@ Test(analyze_cli, a_flood_that_fills_the_table_does_not_push_validation_queries_
 	char cmd[1600], *out = NULL;
 	snprintf(cmd, sizeof(cmd), "%s analyze %s", DCV_BINARY, args);
 	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
-	const char *line = strstr(out, "  validation kept ");
-	cr_assert_not_null(line, "%s", out);
-	unsigned long long n = 0;
-	cr_assert_eq(sscanf(line, "  validation kept %llu", &n), 1, "%s", line);
-	cr_assert_eq(n, 3);
+	const char *line = NULL;
+	cr_assert_eq(summary_count(out, "validation kept", &line), 3);
 	free(out);
 }
 
