@@ -34,7 +34,15 @@
  *    ESTABLISHED connections (OPEN emitted, CLOSE not yet). A node exists
  *    only while its count is > 0 and each connection points at its node,
  *    so the table holds at most max_connections nodes and a close costs
- *    O(1) plus one chain walk to unlink an emptied node.
+ *    O(1) plus one chain walk to unlink an emptied node. A refused or
+ *    unanswered attempt reports what the server was holding for the client
+ *    when it refused: the established connections plus the client's older
+ *    attempts still in their handshake. A firewall's per-client count
+ *    (conntrack) includes those, and a SYN the server's full listen queue
+ *    dropped completes only on its retransmission a second later, after
+ *    the later SYNs were refused. The older attempts are counted along the
+ *    SYN FIFO, at most TCP_OLDER_ATTEMPTS_SCAN entries back, so one
+ *    refusal costs O(1) however many SYNs are pending.
  *
  * 6. Memory bound. At most max_connections entries of sizeof(struct
  *    tcp_conn) (192 bytes on x86-64) plus the same number of client nodes
@@ -83,6 +91,7 @@
 #define TCP_MAX_CONNECTIONS_LIMIT (1u << 24) /* larger max_connections values are clamped */
 #define TCP_STREAM_MIN_BYTES      (TCP_DNS_LEN_PREFIX + 65535u) /* one whole message */
 #define NS_PER_MS                 1000000ull
+#define TCP_OLDER_ATTEMPTS_SCAN   256 /* SYN FIFO entries one refusal looks back (note 5) */
 
 enum conn_state {
 	CONN_SYN_SENT,
@@ -376,6 +385,17 @@ static void close_conn(struct tcp_tracker *t, struct tcp_conn *c, uint64_t ts, b
 	emit_event(t, &ev);
 }
 
+/* older_attempts() counts the attempts of c's client still in their
+ * handshake whose first SYN came before c's (note 5). */
+static uint32_t older_attempts(const struct tcp_conn *c)
+{
+	uint32_t n = 0, seen = 0;
+	for (const struct tcp_conn *o = c->syn_prev; o && seen < TCP_OLDER_ATTEMPTS_SCAN;
+	     o = o->syn_prev, seen++)
+		n += dcv_addr_equal(&o->key.client, &c->key.client);
+	return n;
+}
+
 /* end_syn() ends a SYN_SENT attempt with REJECTED or FILTERED. */
 static void end_syn(struct tcp_tracker *t, struct tcp_conn *c, enum tcp_event_kind kind,
                     uint64_t ts)
@@ -383,7 +403,7 @@ static void end_syn(struct tcp_tracker *t, struct tcp_conn *c, enum tcp_event_ki
 	struct tcp_session_event ev;
 	fill_event(c, kind, ts, &ev);
 	/* a refusal while the client holds sessions open hints at a session cap */
-	ev.concurrent = client_count(t, &c->key.client);
+	ev.concurrent = client_count(t, &c->key.client) + older_attempts(c);
 	set_state(t, c, CONN_CLOSED);
 	emit_event(t, &ev);
 }

@@ -60,7 +60,9 @@ struct tcp_session_event {
 	struct dcv_addr client, server;
 	uint16_t client_port, server_port;
 	uint32_t concurrent;   /* client's established sessions open right after this event
-	                          (for CLOSE: the count before the close, so the peak is visible) */
+	                          (for CLOSE: the count before the close, so the peak is visible;
+	                          for REJECTED, FILTERED: plus the client's older attempts still
+	                          in their handshake) */
 	bool closed_by_server; /* CLOSE: server sent the first FIN or the RST */
 	bool reset;            /* CLOSE: ended by RST */
 	bool timed_out;        /* CLOSE: idle timeout, eviction or end of input */

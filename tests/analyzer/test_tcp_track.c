@@ -567,6 +567,54 @@ Test(tcp_track, concurrent_count_rises_per_open_session_and_falls_after_closes)
 	tcp_tracker_free(t);
 }
 
+/* A capped server's listen queue was full: SYNs 3 and 4 wait for their
+ * retransmission while SYNs 6 and 7 are refused. The refusals report the
+ * five connections the server counted, not the three that had opened. */
+Test(tcp_track, refusal_counts_the_older_attempts_still_in_their_handshake)
+{
+	struct tcp_tracker *t = new_tracker(NULL);
+	uint16_t base = cport;
+	/* another client's pending SYN, older than the refusals, does not count */
+	cport = (uint16_t)(base + 7);
+	struct dcv_pkt other = seg(true, DCV_TCP_SYN, 1, 0, NULL, 0, 90);
+	other.src.bytes[3] = 2;
+	tcp_tracker_packet(t, &other, true);
+	for (int i = 0; i < 7; i++) {
+		cport = (uint16_t)(base + i);
+		feed(t, true, DCV_TCP_SYN, C_ISN, NULL, 0, 100 + (uint64_t)i * 10);
+		if (i < 2 || i == 4)
+			feed(t, false, DCV_TCP_SYN | DCV_TCP_ACK, S_ISN, NULL, 0,
+			     101 + (uint64_t)i * 10);
+		else if (i >= 5)
+			feed(t, false, RA, 0, NULL, 0, 101 + (uint64_t)i * 10);
+	}
+	cr_assert_eq(count_kind(TCP_EV_OPEN), 3);
+	cr_assert_eq(count_kind(TCP_EV_REJECTED), 2);
+	cr_assert_eq(R.ev[3].kind, TCP_EV_REJECTED);
+	cr_assert_eq(R.ev[3].concurrent, 5, "3 open + 2 older pending: %u", R.ev[3].concurrent);
+	cr_assert_eq(R.ev[4].concurrent, 5);
+	/* the retransmitted SYNs are answered: five open, as the server counted */
+	for (int i = 2; i < 4; i++) {
+		cport = (uint16_t)(base + i);
+		feed(t, true, DCV_TCP_SYN, C_ISN, NULL, 0, 1000 * MS + (uint64_t)i);
+		feed(t, false, DCV_TCP_SYN | DCV_TCP_ACK, S_ISN, NULL, 0,
+		     1000 * MS + 10 + (uint64_t)i);
+	}
+	cr_assert_eq(R.ev[R.nev - 1].kind, TCP_EV_OPEN);
+	cr_assert_eq(R.ev[R.nev - 1].concurrent, 5);
+	/* a SYN pending behind the refused one is not counted */
+	cport = (uint16_t)(base + 8);
+	feed(t, true, DCV_TCP_SYN, C_ISN, NULL, 0, 2000 * MS);
+	cport = (uint16_t)(base + 9);
+	feed(t, true, DCV_TCP_SYN, C_ISN, NULL, 0, 2000 * MS + 1);
+	cport = (uint16_t)(base + 8);
+	feed(t, false, RA, 0, NULL, 0, 2000 * MS + 2);
+	cr_assert_eq(R.ev[R.nev - 1].kind, TCP_EV_REJECTED);
+	cr_assert_eq(R.ev[R.nev - 1].concurrent, 5);
+	cport = base;
+	tcp_tracker_free(t);
+}
+
 Test(tcp_track, full_table_evicts_least_recently_active_connection)
 {
 	struct tcp_config cfg = {.max_connections = 2};

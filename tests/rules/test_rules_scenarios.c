@@ -258,6 +258,12 @@ Test(scenarios, fault_session_cap_150)
 {
 	check_fault("fault-session-cap-150");
 }
+/* refusals while handshakes wait for their SYN's retransmission, in the
+ * minute before the one where the cap is reached */
+Test(scenarios, fault_session_cap_backlog)
+{
+	check_fault("fault-session-cap-backlog");
+}
 Test(scenarios, fault_tcp53_rejected)
 {
 	check_fault("fault-tcp53-rejected");

@@ -41,9 +41,9 @@ enum {
 enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_ACK = 0x10 };
 
 static const char *const scenarios[] = {
-    "clean",          "busy",           "session-cap",    "session-cap-150", "tcp53-rejected",
-    "tc-without-tcp", "region-silence", "region-refused", "rate-limit",      "servfail-caa",
-    "acme-missing",   "acme-ttl",       "caa-burst"};
+    "clean",          "busy",           "session-cap",    "session-cap-150", "session-cap-backlog",
+    "tcp53-rejected", "tc-without-tcp", "region-silence", "region-refused",  "rate-limit",
+    "servfail-caa",   "acme-missing",   "acme-ttl",       "caa-burst"};
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
 /* ------------------------------------------------------- generation */
@@ -433,6 +433,7 @@ static const struct {
     {"busy", ""},
     {"session-cap", "SESSION_CAP"},
     {"session-cap-150", "SESSION_CAP"},
+    {"session-cap-backlog", "SESSION_CAP"},
     {"tcp53-rejected", "TCP53_REJECTED TC_WITHOUT_TCP"},
     {"tc-without-tcp", "TC_WITHOUT_TCP"},
     {"region-silence", "REGION_ASYMMETRY VALIDATOR_DROPS MPIC_QUORUM_AT_RISK"},
@@ -521,6 +522,47 @@ Test(gen_faults, session_cap_plateaus_at_the_cap_with_resets_beyond_it)
 		free(c.r);
 		json_decref(root);
 	}
+}
+
+Test(gen_faults, session_cap_backlog_resets_before_the_lost_syns_complete_a_minute_later)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512];
+	json_t *root = gen_fault(dir, "session-cap-backlog", "s", "", pcap, sizeof(pcap));
+	struct cap c = read_capture(pcap);
+	static const char *const batch[] = {"198.18.10.11", "203.0.113.17"};
+	const uint64_t minute = 1704067260ULL * NS_PER_S; /* the capture's first minute ends */
+	for (int b = 0; b < 2; b++) {
+		bool at_max = true;
+		cr_assert_eq(max_concurrent(&c, batch[b], &at_max), 25, "%s", batch[b]);
+		cr_assert_not(at_max, "%s: the resets must come while SYNs wait", batch[b]);
+		unsigned syn = 0, synack = 0, rst = 0;
+		uint64_t last_rst = 0, last_synack = 0;
+		for (size_t i = 0; i < c.n; i++) {
+			const struct rec *r = &c.r[i];
+			if (!r->tcp)
+				continue;
+			if (strcmp(r->src, batch[b]) == 0 && r->flags == TH_SYN)
+				syn++;
+			if (!is_server(r->src) || strcmp(r->dst, batch[b]) != 0)
+				continue;
+			if (r->flags & TH_RST)
+				rst++, last_rst = r->ts;
+			else if ((r->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+				synack++, last_synack = r->ts;
+		}
+		cr_assert_eq(syn, 40 + 6, "%s: 40 SYNs and 6 retransmissions", batch[b]);
+		cr_assert_eq(synack, 25);
+		cr_assert_eq(rst, 15);
+		cr_assert_geq(last_synack, last_rst + NS_PER_S - NS_PER_S / 10, "%s", batch[b]);
+		if (b == 0)
+			cr_assert(last_rst < minute && last_synack > minute,
+			          "first source straddles");
+		else
+			cr_assert_gt(last_rst, minute);
+	}
+	free(c.r);
+	json_decref(root);
 }
 
 Test(gen_faults, baselines_show_no_fault_in_the_frames)

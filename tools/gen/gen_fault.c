@@ -588,7 +588,8 @@ static void attempts(struct fw *w)
 /* Session cap: the source asks TXT for batch_names challenge names 0.5 ms
  * apart; each answer has TC=1 and is asked again over a new TCP connection;
  * the server completes the first cap handshakes (all still open when the
- * later SYNs come) and resets the rest; the open ones close 1.5 s later. */
+ * later SYNs come; the last backlog of them only on the SYN's retransmission
+ * 1 s later) and resets the rest; the open ones close 1.5 s later. */
 static void session_batch(struct fw *w, unsigned b, uint64_t t0)
 {
 	struct gen_ctx *g = w->g;
@@ -632,7 +633,12 @@ static void session_batch(struct fw *w, unsigned b, uint64_t t0)
 		}
 		struct gen_tcp t;
 		gen_tcp_init(g, &t, &tf);
-		uint64_t ack = gen_tcp_handshake(g, tq + 500000, &t, rtt);
+		uint64_t tsyn = tq + 500000;
+		if (i + w->s->backlog >= w->s->cap) {
+			gen_tcp_syn_lost(g, tsyn, &t); /* the client retries 1 s later */
+			tsyn += GEN_NS_PER_S;
+		}
+		uint64_t ack = gen_tcp_handshake(g, tsyn, &t, rtt);
 		q.id = gen_random_id(g);
 		gen_tcp_txn(g, ack + 50000, &t, &q, GEN_NOERROR, GEN_NS_PER_MS);
 		gen_tcp_close(g, t0 + 1500 * GEN_NS_PER_MS + i * 2 * GEN_NS_PER_MS, &t, false,
@@ -705,13 +711,13 @@ static void batches(struct fw *w)
 {
 	const struct gen_fault_spec *s = w->s;
 	bool cap = s->kind == GEN_FAULT_SESSION_CAP;
+	uint64_t first = s->batch_first_ms ? s->batch_first_ms * GEN_NS_PER_MS
+	                                   : BATCH_FIRST_S * GEN_NS_PER_S + 100 * GEN_NS_PER_MS;
 	for (unsigned b = 0; b < w->r->nbatch; b++) {
 		w->ring_n = w->ring_head = 0;
 		for (unsigned k = 0; k < s->batches; k++) {
-			uint64_t off =
-			    (BATCH_FIRST_S + k * (cap ? BATCH_EVERY_S : RATE_EVERY_S) + b * 3) *
-			        GEN_NS_PER_S +
-			    100 * GEN_NS_PER_MS;
+			uint64_t off = first + (k * (cap ? BATCH_EVERY_S : RATE_EVERY_S) + b * 3) *
+			                           GEN_NS_PER_S;
 			if (off > BATCH_LAST_S * GEN_NS_PER_S)
 				break;
 			if (cap)
@@ -745,7 +751,8 @@ int gen_fault_run(struct gen_ctx *g, const struct gen_fault_spec *s, struct gen_
 	w->r = r;
 	w->t0 = GEN_EPOCH_NS;
 	if ((s->kind == GEN_FAULT_RATE_LIMIT && (s->cap == 0 || s->cap > RATE_CAP_MAX)) ||
-	    s->batch_names > BATCH_NAMES_MAX || s->attempts == 0 || s->bg_queries == 0) {
+	    s->batch_names > BATCH_NAMES_MAX || s->backlog > s->cap || s->attempts == 0 ||
+	    s->bg_queries == 0) {
 		free(w);
 		return -1;
 	}

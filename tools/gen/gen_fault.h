@@ -73,8 +73,13 @@ struct gen_fault_spec {
 	unsigned cap;          /* SESSION_CAP: sessions; RATE_LIMIT: responses per second */
 	unsigned batch_names;  /* SESSION_CAP, RATE_LIMIT: names of one batch */
 	unsigned batches;      /* batches per batch source */
-	const char *region;    /* REGION_*: the region */
-	const char *zone;      /* SERVFAIL_CAA, ACME_MISSING: the zone */
+	unsigned backlog; /* SESSION_CAP: of each batch's first cap handshakes, the last backlog
+	                     lose their SYN to the server's full listen queue and complete on
+	                     the retransmission 1 s later (after the refusals) */
+	unsigned batch_first_ms; /* SESSION_CAP, RATE_LIMIT: first batch this far into the capture
+	                            (0: BATCH_FIRST_S + 0.1 s) */
+	const char *region;      /* REGION_*: the region */
+	const char *zone;        /* SERVFAIL_CAA, ACME_MISSING: the zone */
 };
 
 /* What the fault hit, as generated (lowercase names). */

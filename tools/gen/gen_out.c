@@ -211,6 +211,13 @@ uint64_t gen_tcp_handshake(struct gen_ctx *g, uint64_t ts_ns, struct gen_tcp *t,
 	return ts_ns + rtt_ns;
 }
 
+void gen_tcp_syn_lost(struct gen_ctx *g, uint64_t ts_ns, struct gen_tcp *t)
+{
+	uint32_t isn = t->cseq;
+	gen_tcp_seg(g, ts_ns, t, true, DCV_TCP_SYN, NULL, 0);
+	t->cseq = isn;
+}
+
 void gen_tcp_dns(struct gen_ctx *g, uint64_t ts_ns, struct gen_tcp *t, bool from_client,
                  const struct dnsb *m)
 {
@@ -244,9 +251,7 @@ void gen_tcp_filtered(struct gen_ctx *g, uint64_t ts_ns, const struct gen_flow *
 {
 	struct gen_tcp t;
 	gen_tcp_init(g, &t, f);
-	uint32_t isn = t.cseq;
-	gen_tcp_seg(g, ts_ns, &t, true, DCV_TCP_SYN, NULL, 0);
-	t.cseq = isn; /* the retransmitted SYN carries the same sequence number */
+	gen_tcp_syn_lost(g, ts_ns, &t);
 	gen_tcp_seg(g, ts_ns + GEN_NS_PER_S, &t, true, DCV_TCP_SYN, NULL, 0);
 	g->exp.tcp_filtered++;
 }

@@ -116,6 +116,10 @@ void gen_tcp_seg(struct gen_ctx *g, uint64_t ts_ns, struct gen_tcp *t, bool from
  * an established session. Returns the time of the ACK. */
 uint64_t gen_tcp_handshake(struct gen_ctx *g, uint64_t ts_ns, struct gen_tcp *t, uint64_t rtt_ns);
 
+/* gen_tcp_syn_lost() writes a SYN the server drops (its listen queue is full) and keeps
+ * the sequence number, so the next gen_tcp_handshake() retransmits the same SYN. */
+void gen_tcp_syn_lost(struct gen_ctx *g, uint64_t ts_ns, struct gen_tcp *t);
+
 /* gen_tcp_dns() sends the message with its 2-byte length prefix in one segment and counts it. */
 void gen_tcp_dns(struct gen_ctx *g, uint64_t ts_ns, struct gen_tcp *t, bool from_client,
                  const struct dnsb *m);

@@ -39,6 +39,11 @@ const struct gen_scenario gen_scenarios[] = {
      true, false, 0, scen_fault_session_cap},
     {"fault-session-cap-150", "TCP sessions per client capped at 150 (SESSION_CAP warning)", true,
      false, 0, scen_fault_session_cap_150},
+    {"fault-session-cap-backlog",
+     "TCP sessions per client capped at 25 while the listen queue overflows: handshakes complete "
+     "on the SYN's retransmission, after the resets and across a minute boundary (SESSION_CAP "
+     "critical)",
+     true, false, 0, scen_fault_session_cap_backlog},
     {"fault-tcp53-rejected",
      "every validator TCP SYN reset while TC=1 answers need TCP (TCP53_REJECTED, TC_WITHOUT_TCP)",
      true, false, 0, scen_fault_tcp53_rejected},

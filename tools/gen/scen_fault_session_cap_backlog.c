@@ -1,0 +1,43 @@
+/*
+ * scen_fault_session_cap_backlog.c - dcvscope-gen fault-session-cap-backlog: as fault-session-cap
+ * (25 sessions per client, 40-name batches), one batch per source, while the server's listen
+ * queue overflows: of the 25 handshakes the server accepts, the last 6 SYNs are dropped and
+ * complete on their retransmission 1 s later, after the 15 refusals. The first source's batch
+ * starts 0.3 s before a minute ends, so its refusals (at 19 open sessions and 6 handshakes in
+ * flight) and its 25 open sessions fall in different time buckets. World and traffic:
+ * gen_fault.h. Expected findings: below, and gen_expect.h.
+ */
+#include <stdio.h>
+
+#include "gen_fault.h"
+
+static void findings(struct gen_expect *e, const struct gen_fault_result *r)
+{
+	struct gen_finding_expect *f =
+	    gen_expect_add_finding(e, "SESSION_CAP", "critical", "source");
+	gen_finding_add_kind(f, "ca");
+	gen_fault_add_cas_and_sources(f, r);
+	snprintf(f->metric, sizeof(f->metric), "inferred_cap");
+	f->value = 25;
+	f->tolerance = 2.5;
+	gen_expect_allow(e, "TCP53_REJECTED");
+	gen_expect_allow(e, "TC_WITHOUT_TCP");
+	gen_expect_allow(e, "REGION_ASYMMETRY");
+	gen_expect_allow(e, "MPIC_QUORUM_AT_RISK");
+}
+
+int scen_fault_session_cap_backlog(struct gen_ctx *g, const struct gen_options *o)
+{
+	(void)o;
+	const struct gen_fault_spec s = {.kind = GEN_FAULT_SESSION_CAP,
+	                                 .bg_queries = 20000,
+	                                 .big_share_pm = 250,
+	                                 .nx_pm = 20,
+	                                 .attempts = 150,
+	                                 .cap = 25,
+	                                 .batch_names = 40,
+	                                 .batches = 1,
+	                                 .backlog = 6,
+	                                 .batch_first_ms = 59700};
+	return gen_fault_scenario(g, &s, findings);
+}
