@@ -17,7 +17,10 @@
 #
 # Scenarios: clean session_cap session_cap_150 rate_limit region_silence
 # tcp53_rejected refused. Needs root (netns, nftables, tcpdump).
-# Environment: DCV_BINARY, DCV_VALSIM (binaries), DCV_SOURCE_DIR (repo root).
+# Environment: DCV_BINARY, DCV_VALSIM (binaries), DCV_SOURCE_DIR (repo root);
+# DCV_LAB_LISTEN_QUEUE=N caps the namespace's listen queues (net.core.somaxconn)
+# so the server's queue overflows under a burst of connections and the kernel
+# drops SYNs until the client retransmits them (unset: the kernel default).
 # Every process it starts is stopped by PID; the table and the namespace are
 # deleted on every exit path (trap). Exit 0 when the scenario ran (the
 # findings are judged by the caller), non-zero when the lab itself failed.
@@ -73,6 +76,9 @@ for old in $(ip netns list | awk '{print $1}' | grep -E '^dcvlab[0-9]+$' || true
 done
 ip netns add "$NS"
 in_ns ip link set lo up
+if [ -n "${DCV_LAB_LISTEN_QUEUE:-}" ]; then
+	in_ns sysctl -q net.core.somaxconn="$DCV_LAB_LISTEN_QUEUE"
+fi
 in_ns ip addr add "$SERVER/32" dev lo
 
 ALLOW_QUERY="any;"

@@ -11,28 +11,41 @@
 
 #define VALIDATORS DCV_CAPTURES_DIR "/validators-test.tsv"
 
-/* Generates scenario, analyzes it, runs the rules; returns the findings
- * array (owned by *root) and the expectation file in *expect. */
-static json_t *findings_of(const char *scenario, json_t **root, json_t **expect)
+/* Analyzes pcap into dir/s.db with the validators file and the extra
+ * analyze options, runs the rules; returns their JSON. */
+static json_t *judge_capture(const char *dir, const char *pcap, const char *validators,
+                             const char *extra)
 {
-	const char *dir = test_tmpdir();
 	char cmd[2048];
-	snprintf(cmd, sizeof(cmd), "%s %s -o %s/s.pcap --expect %s/s.json", DCV_GEN_BINARY,
-	         scenario, dir, dir);
-	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
 	snprintf(cmd, sizeof(cmd),
 	         "%s analyze --db %s/s.db --no-default-validators --validators %s --no-progress "
-	         "%s/s.pcap >/dev/null",
-	         DCV_BINARY, dir, VALIDATORS, dir);
+	         "%s %s >/dev/null",
+	         DCV_BINARY, dir, validators, extra, pcap);
 	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
 	snprintf(cmd, sizeof(cmd), "%s rules --db %s/s.db --format json", DCV_BINARY, dir);
 	char *out = NULL;
 	cr_assert_eq(test_run(cmd, &out), 0, "%s", cmd);
 	json_error_t e;
-	*root = json_loads(out, 0, &e);
-	cr_assert_not_null(*root, "%s: %s", e.text, out);
+	json_t *root = json_loads(out, 0, &e);
+	cr_assert_not_null(root, "%s: %s", e.text, out);
 	free(out);
+	cr_assert(json_is_array(json_object_get(root, "findings")));
+	return root;
+}
+
+/* Generates scenario, analyzes it, runs the rules; returns the findings
+ * array (owned by *root) and the expectation file in *expect. */
+static json_t *findings_of(const char *scenario, json_t **root, json_t **expect)
+{
+	const char *dir = test_tmpdir();
+	char cmd[2048], pcap[700];
+	snprintf(pcap, sizeof(pcap), "%s/s.pcap", dir);
+	snprintf(cmd, sizeof(cmd), "%s %s -o %s --expect %s/s.json", DCV_GEN_BINARY, scenario, pcap,
+	         dir);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	*root = judge_capture(dir, pcap, VALIDATORS, "");
 	if (expect != NULL) {
+		json_error_t e;
 		char path[700];
 		snprintf(path, sizeof(path), "%s/s.json", dir);
 		*expect = json_load_file(path, 0, &e);
@@ -264,6 +277,31 @@ Test(scenarios, fault_session_cap_backlog)
 {
 	check_fault("fault-session-cap-backlog");
 }
+/* A real bind9 behind an nftables cap of 25 sessions per client, its
+ * listen queue overflowing, the resets and the 25 open sessions in two
+ * minutes (tests/captures/README.md). */
+Test(scenarios, real_session_cap_with_listen_queue_drops_is_found_at_25)
+{
+	json_t *root =
+	    judge_capture(test_tmpdir(), DCV_CAPTURES_DIR "/bind-session-cap-backlog.pcap",
+	                  DCV_CAPTURES_DIR "/validators-lab.tsv", "--timeout-ms 3000");
+	json_t *arr = json_object_get(root, "findings");
+	json_t *f = find(arr, "SESSION_CAP", "127.10.1.10");
+	char *all = json_dumps(arr, JSON_COMPACT);
+	cr_assert_not_null(f, "no SESSION_CAP for 127.10.1.10: %s", all);
+	free(all);
+	cr_assert_str_eq(str(f, "severity"), "critical");
+	json_t *m = json_object_get(f, "metrics");
+	cr_assert_eq(json_number_value(json_object_get(m, "inferred_cap")), 25);
+	cr_assert_eq(json_number_value(json_object_get(m, "tcp_rejected")), 15);
+	cr_assert_eq(json_number_value(json_object_get(m, "failure_buckets")), 1);
+	cr_assert_eq(json_number_value(json_object_get(m, "tcp_sessions")), 27);
+	size_t i, caps = 0;
+	json_array_foreach(arr, i, f) caps += strcmp(str(f, "rule"), "SESSION_CAP") == 0;
+	cr_assert_eq(caps, 1, "only the capped source");
+	json_decref(root);
+}
+
 Test(scenarios, fault_tcp53_rejected)
 {
 	check_fault("fault-tcp53-rejected");

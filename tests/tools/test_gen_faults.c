@@ -433,7 +433,7 @@ static const struct {
     {"busy", ""},
     {"session-cap", "SESSION_CAP"},
     {"session-cap-150", "SESSION_CAP"},
-    {"session-cap-backlog", "SESSION_CAP"},
+    {"session-cap-backlog", "SESSION_CAP SESSION_CAP"},
     {"tcp53-rejected", "TCP53_REJECTED TC_WITHOUT_TCP"},
     {"tc-without-tcp", "TC_WITHOUT_TCP"},
     {"region-silence", "REGION_ASYMMETRY VALIDATOR_DROPS MPIC_QUORUM_AT_RISK"},
