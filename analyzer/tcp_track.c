@@ -42,7 +42,10 @@
  *    dropped completes only on its retransmission a second later, after
  *    the later SYNs were refused. The older attempts are counted along the
  *    SYN FIFO, at most TCP_OLDER_ATTEMPTS_SCAN entries back, so one
- *    refusal costs O(1) however many SYNs are pending.
+ *    refusal costs O(1) however many SYNs are pending. An unanswered SYN
+ *    ends syn_timeout after it came, when the sessions that filled the
+ *    server may have closed: it reports at least the established count
+ *    at its first SYN.
  *
  * 6. Memory bound. At most max_connections entries of sizeof(struct
  *    tcp_conn) (192 bytes on x86-64) plus the same number of client nodes
@@ -125,11 +128,13 @@ struct tcp_conn {
 	uint64_t last_ns;                     /* latest packet */
 	uint32_t client_isn;                  /* valid when isn_known */
 	uint32_t messages;                    /* both directions */
+	uint32_t open_at_syn;                 /* SYN_SENT: the client's ESTABLISHED at the SYN */
 	uint8_t state;                        /* enum conn_state */
 	bool isn_known;
 	bool fin[2]; /* FIN seen, per direction */
 	struct tcp_stream dir[2];
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct tcp_conn) == 192, "note 6 says 192 bytes");
 
 struct conn_list {
 	struct tcp_conn *head, *tail;
@@ -402,8 +407,12 @@ static void end_syn(struct tcp_tracker *t, struct tcp_conn *c, enum tcp_event_ki
 {
 	struct tcp_session_event ev;
 	fill_event(c, kind, ts, &ev);
-	/* a refusal while the client holds sessions open hints at a session cap */
+	/* a refusal while the client holds sessions open hints at a session cap;
+	 * an unanswered SYN ends seconds after the server dropped it, when the
+	 * sessions open then may have closed */
 	ev.concurrent = client_count(t, &c->key.client) + older_attempts(c);
+	if (c->open_at_syn > ev.concurrent)
+		ev.concurrent = c->open_at_syn;
 	set_state(t, c, CONN_CLOSED);
 	emit_event(t, &ev);
 }
@@ -546,6 +555,7 @@ static struct tcp_conn *start_syn(struct tcp_tracker *t, const struct conn_key *
 	t->stats.connections++;
 	c->isn_known = true;
 	c->client_isn = pkt->tcp_seq;
+	c->open_at_syn = client_count(t, &k->client);
 	tcp_stream_sync(&c->dir[DIR_TO_SERVER], pkt->tcp_seq + 1);
 	return c;
 }

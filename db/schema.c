@@ -81,7 +81,11 @@
  *   peak_qps           most queries in any 1-s window starting on a whole
  *                      second (max over parts).
  *   max_concurrent_tcp most TCP sessions of the source open at one instant
- *                      (max over parts).
+ *                      (max over parts); a SYN refused or never answered in
+ *                      the bucket counts the sessions the server held for
+ *                      the source when it refused: open ones, older
+ *                      handshakes in flight, and for an unanswered SYN at
+ *                      least those open at the SYN.
  *   tcp_sessions       TCP sessions established.
  *   tcp_rejected       SYNs answered with RST.
  *   tcp_filtered       SYNs never answered.

@@ -615,6 +615,40 @@ Test(tcp_track, refusal_counts_the_older_attempts_still_in_their_handshake)
 	tcp_tracker_free(t);
 }
 
+/* A server that drops SYNs over its cap: the three sessions that filled it
+ * close before the dropped SYN times out; the FILTERED event still reports
+ * them. */
+Test(tcp_track, unanswered_syn_reports_the_sessions_open_when_it_came)
+{
+	struct tcp_config cfg = {.syn_timeout_ms = 3000};
+	struct tcp_tracker *t = new_tracker(&cfg);
+	uint16_t base = cport;
+	for (int i = 0; i < 3; i++) {
+		cport = (uint16_t)(base + i);
+		handshake(t, C_ISN, S_ISN, (uint64_t)i * 10);
+	}
+	cport = (uint16_t)(base + 3);
+	feed(t, true, DCV_TCP_SYN, C_ISN, NULL, 0, 100);
+	feed(t, true, DCV_TCP_SYN, C_ISN, NULL, 0, 1000 * MS); /* retransmission */
+	for (int i = 0; i < 3; i++) {
+		cport = (uint16_t)(base + i);
+		feed(t, true, FA, C_ISN + 1, NULL, 0, 1500 * MS + (uint64_t)i);
+	}
+	/* a SYN after the closes finds none open */
+	cport = (uint16_t)(base + 4);
+	feed(t, true, DCV_TCP_SYN, C_ISN, NULL, 0, 1600 * MS);
+	tcp_tracker_expire(t, 5000 * MS);
+	cr_assert_eq(count_kind(TCP_EV_FILTERED), 2);
+	cr_assert_eq(R.ev[R.nev - 2].kind, TCP_EV_FILTERED);
+	cr_assert_eq(R.ev[R.nev - 2].client_port, base + 3);
+	cr_assert_eq(R.ev[R.nev - 2].ts_ns, 3000 * MS + 100);
+	cr_assert_eq(R.ev[R.nev - 2].concurrent, 3);
+	cr_assert_eq(R.ev[R.nev - 1].client_port, base + 4);
+	cr_assert_eq(R.ev[R.nev - 1].concurrent, 0);
+	cport = base;
+	tcp_tracker_free(t);
+}
+
 Test(tcp_track, full_table_evicts_least_recently_active_connection)
 {
 	struct tcp_config cfg = {.max_connections = 2};

@@ -277,6 +277,12 @@ Test(scenarios, fault_session_cap_backlog)
 {
 	check_fault("fault-session-cap-backlog");
 }
+/* SYNs over the cap dropped: they time out in the next minute, after the
+ * sessions that filled the cap closed */
+Test(scenarios, fault_session_cap_drop)
+{
+	check_fault("fault-session-cap-drop");
+}
 /* A real bind9 behind an nftables cap of 25 sessions per client, its
  * listen queue overflowing, the resets and the 25 open sessions in two
  * minutes (tests/captures/README.md). */

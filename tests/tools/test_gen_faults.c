@@ -40,10 +40,21 @@ enum {
 };
 enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_ACK = 0x10 };
 
-static const char *const scenarios[] = {
-    "clean",          "busy",           "session-cap",    "session-cap-150", "session-cap-backlog",
-    "tcp53-rejected", "tc-without-tcp", "region-silence", "region-refused",  "rate-limit",
-    "servfail-caa",   "acme-missing",   "acme-ttl",       "caa-burst"};
+static const char *const scenarios[] = {"clean",
+                                        "busy",
+                                        "session-cap",
+                                        "session-cap-150",
+                                        "session-cap-backlog",
+                                        "session-cap-drop",
+                                        "tcp53-rejected",
+                                        "tc-without-tcp",
+                                        "region-silence",
+                                        "region-refused",
+                                        "rate-limit",
+                                        "servfail-caa",
+                                        "acme-missing",
+                                        "acme-ttl",
+                                        "caa-burst"};
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
 /* ------------------------------------------------------- generation */
@@ -434,6 +445,7 @@ static const struct {
     {"session-cap", "SESSION_CAP"},
     {"session-cap-150", "SESSION_CAP"},
     {"session-cap-backlog", "SESSION_CAP SESSION_CAP"},
+    {"session-cap-drop", "SESSION_CAP SESSION_CAP"},
     {"tcp53-rejected", "TCP53_REJECTED TC_WITHOUT_TCP"},
     {"tc-without-tcp", "TC_WITHOUT_TCP"},
     {"region-silence", "REGION_ASYMMETRY VALIDATOR_DROPS MPIC_QUORUM_AT_RISK"},

@@ -589,7 +589,8 @@ static void attempts(struct fw *w)
  * apart; each answer has TC=1 and is asked again over a new TCP connection;
  * the server completes the first cap handshakes (all still open when the
  * later SYNs come; the last backlog of them only on the SYN's retransmission
- * 1 s later) and resets the rest; the open ones close 1.5 s later. */
+ * 1 s later) and resets the rest (or drops them: cap_drops); the open ones
+ * close 1.5 s later. */
 static void session_batch(struct fw *w, unsigned b, uint64_t t0)
 {
 	struct gen_ctx *g = w->g;
@@ -625,8 +626,12 @@ static void session_batch(struct fw *w, unsigned b, uint64_t t0)
 		struct gen_flow tf = gen_flow_to_server(g, &addr);
 		tf.cport = (uint16_t)(33000 + i); /* distinct within the batch */
 		if (i >= w->s->cap) {
-			gen_tcp_reject(g, tq + 500000, &tf, 100000);
-			w->r->resets++;
+			if (w->s->cap_drops) {
+				gen_tcp_filtered(g, tq + 500000, &tf);
+			} else {
+				gen_tcp_reject(g, tq + 500000, &tf, 100000);
+				w->r->resets++;
+			}
 			w->r->failed_questions++;
 			hit_name(w->r, base);
 			continue;

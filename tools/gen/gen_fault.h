@@ -78,6 +78,8 @@ struct gen_fault_spec {
 	                     the retransmission 1 s later (after the refusals) */
 	unsigned batch_first_ms; /* SESSION_CAP, RATE_LIMIT: first batch this far into the capture
 	                            (0: BATCH_FIRST_S + 0.1 s) */
+	bool cap_drops;          /* SESSION_CAP: SYNs over the cap are dropped (retransmitted once,
+	                            never answered) instead of reset */
 	const char *region;      /* REGION_*: the region */
 	const char *zone;        /* SERVFAIL_CAA, ACME_MISSING: the zone */
 };

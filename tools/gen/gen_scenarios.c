@@ -44,6 +44,10 @@ const struct gen_scenario gen_scenarios[] = {
      "on the SYN's retransmission, after the resets and across a minute boundary (SESSION_CAP "
      "critical)",
      true, false, 0, scen_fault_session_cap_backlog},
+    {"fault-session-cap-drop",
+     "TCP sessions per client capped at 25, SYNs beyond the cap dropped, not reset: they time out "
+     "after the sessions closed, in the next minute (SESSION_CAP critical)",
+     true, false, 0, scen_fault_session_cap_drop},
     {"fault-tcp53-rejected",
      "every validator TCP SYN reset while TC=1 answers need TCP (TCP53_REJECTED, TC_WITHOUT_TCP)",
      true, false, 0, scen_fault_tcp53_rejected},
