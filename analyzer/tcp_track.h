@@ -62,7 +62,8 @@ struct tcp_session_event {
 	uint32_t concurrent;   /* client's established sessions open right after this event
 	                          (for CLOSE: the count before the close, so the peak is visible;
 	                          for REJECTED, FILTERED: plus the client's older attempts still
-	                          in their handshake) */
+	                          in their handshake; FILTERED: at least the client's established
+	                          sessions at the first SYN) */
 	bool closed_by_server; /* CLOSE: server sent the first FIN or the RST */
 	bool reset;            /* CLOSE: ended by RST */
 	bool timed_out;        /* CLOSE: idle timeout, eviction or end of input */
