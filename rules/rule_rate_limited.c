@@ -20,6 +20,15 @@
  * rate_max_spread (0.25) x cap of the cap (flat, not proportional: a limit,
  * not random loss), and at least rate_min_consistency of the busy seconds
  * whose queries exceed cap x (1 + rate_max_spread) are saturated.
+ * Or the answers collapse instead of levelling off: response rate limiting
+ * (BIND, NSD, Knot RRL) debits every answer it would send, so a client that
+ * stays above the limit gets almost none, a share of them as TC=1 slips.
+ * That fires when the median good over S <= rate_max_spread x the most good
+ * answers of one saturated second, and the source was answered (a second
+ * not saturated) at fewer queries than every saturated second: the rate,
+ * not the source, is refused. cap = the most good answers of one second,
+ * saturated or answered (the limiter's first second lets about the limit
+ * through); metric suppressed = 1.
  * Severity: critical when the source is a CA validator; warning when the
  * validators' peak rate from one source (CAA tree climbing multiplies
  * queries per name) exceeds the cap, so validators would be limited too;
@@ -77,70 +86,108 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int judge(struct rate_ctx *x)
+/* What the saturated seconds of one source show. */
+struct sat {
+	size_t n;          /* saturated seconds */
+	double cap;        /* median good answers over them */
+	uint64_t max_good; /* most good answers in one of them */
+	uint64_t q_sat, refused, slips, silent, maxq, minq, first, last;
+};
+
+static void sat_scan(struct rate_ctx *x, uint64_t *goods, struct sat *t)
 {
-	struct rule_ctx *c = x->c;
-	struct series *sr = &x->cur;
-	size_t ns = 0;
-	for (size_t i = 0; i < sr->n; i++)
-		ns += saturated(x, &sr->s[i]);
-	if (ns == 0 || (double)ns < rule_cfg(c, RC_RATE_MIN_SECONDS))
-		return 0;
-	uint64_t *goods = malloc(ns * sizeof(*goods));
-	if (goods == NULL)
-		return -1;
+	const struct series *sr = &x->cur;
 	size_t k = 0;
-	uint64_t q_sat = 0, refused = 0, slips = 0, silent = 0, maxq = 0, first = 0, last = 0;
 	for (size_t i = 0; i < sr->n; i++) {
 		const struct db_rule_second *s = &sr->s[i];
 		if (!saturated(x, s))
 			continue;
-		goods[k++] = good_of(s);
-		q_sat += s->queries;
-		refused += s->refused;
-		slips += s->truncated;
-		silent += s->queries > s->responses ? s->queries - s->responses : 0;
-		maxq = s->queries > maxq ? s->queries : maxq;
-		first = first ? first : s->second_ns;
-		last = s->second_ns + 1000000000ull;
+		uint64_t good = good_of(s);
+		goods[k++] = good;
+		t->max_good = good > t->max_good ? good : t->max_good;
+		t->q_sat += s->queries;
+		t->refused += s->refused;
+		t->slips += s->truncated;
+		t->silent += s->queries > s->responses ? s->queries - s->responses : 0;
+		t->maxq = s->queries > t->maxq ? s->queries : t->maxq;
+		t->minq = t->minq == 0 || s->queries < t->minq ? s->queries : t->minq;
+		t->first = t->first ? t->first : s->second_ns;
+		t->last = s->second_ns + 1000000000ull;
 	}
-	qsort(goods, ns, sizeof(*goods), cmp_u64);
-	double cap = ns % 2 ? (double)goods[ns / 2]
-	                    : ((double)goods[ns / 2 - 1] + (double)goods[ns / 2]) / 2.0;
-	double spread = rule_cfg(c, RC_RATE_MAX_SPREAD);
+	qsort(goods, t->n, sizeof(*goods), cmp_u64);
+	size_t n = t->n;
+	t->cap =
+	    n % 2 ? (double)goods[n / 2] : ((double)goods[n / 2 - 1] + (double)goods[n / 2]) / 2.0;
+}
+
+/* level_off() says whether the good answers of the saturated seconds level
+ * off at the cap (a flat limit), and the busy seconds above it are limited. */
+static bool level_off(struct rate_ctx *x, const uint64_t *goods, const struct sat *t)
+{
+	struct rule_ctx *c = x->c;
+	double spread = rule_cfg(c, RC_RATE_MAX_SPREAD),
+	       need = rule_cfg(c, RC_RATE_MIN_CONSISTENCY);
 	size_t within = 0;
-	for (size_t i = 0; i < ns; i++)
-		within += fabs((double)goods[i] - cap) <= spread * cap;
-	free(goods);
-	double need = rule_cfg(c, RC_RATE_MIN_CONSISTENCY);
-	if (cap < 1 || (double)within < need * (double)ns)
-		return 0;
+	for (size_t i = 0; i < t->n; i++)
+		within += fabs((double)goods[i] - t->cap) <= spread * t->cap;
+	if (t->cap < 1 || (double)within < need * (double)t->n)
+		return false;
 	size_t above = 0, above_sat = 0;
-	for (size_t i = 0; i < sr->n; i++)
-		if ((double)sr->s[i].queries > cap * (1 + spread)) {
+	for (size_t i = 0; i < x->cur.n; i++)
+		if ((double)x->cur.s[i].queries > t->cap * (1 + spread)) {
 			above++;
-			above_sat += saturated(x, &sr->s[i]);
+			above_sat += saturated(x, &x->cur.s[i]);
 		}
-	if (above == 0 || (double)above_sat < need * (double)above)
-		return 0;
+	return above > 0 && (double)above_sat >= need * (double)above;
+}
+
+/* answered_below() returns the most good answers in a second the source was
+ * answered in (not saturated) at fewer queries than any saturated second,
+ * or -1 when there is none. */
+static double answered_below(const struct rate_ctx *x, const struct sat *t)
+{
+	double best = -1;
+	for (size_t i = 0; i < x->cur.n; i++) {
+		const struct db_rule_second *s = &x->cur.s[i];
+		if (s->queries < t->minq && !saturated(x, s) && (double)good_of(s) > best)
+			best = (double)good_of(s);
+	}
+	return best;
+}
+
+static int emit(struct rate_ctx *x, const struct sat *t, double cap, bool suppressed,
+                double answered)
+{
+	struct rule_ctx *c = x->c;
+	struct series *sr = &x->cur;
 	double burst = (double)x->validator_peak / cap;
 	enum rule_severity sev = sr->validator                     ? RULE_CRITICAL
 	                         : (double)x->validator_peak > cap ? RULE_WARNING
 	                                                           : RULE_INFO;
 	struct finding f;
 	rule_finding_init(&f, "RATE_LIMITED", sev, "source", sr->source);
-	f.first_seen_ns = first;
-	f.last_seen_ns = last;
+	f.first_seen_ns = t->first;
+	f.last_seen_ns = t->last;
+	char how[320];
+	if (suppressed)
+		snprintf(
+		    how, sizeof(how),
+		    "gets almost no good answers once it sends more (at most %llu in a second, "
+		    "median %.0f), while it was answered at %.0f a second: the limiter "
+		    "suppresses every answer while the client stays above the limit (response "
+		    "rate limiting)",
+		    (unsigned long long)t->max_good, t->cap, answered);
+	else
+		snprintf(how, sizeof(how),
+		         "gets about %.0f good answers per second once it sends more", cap);
 	snprintf(f.evidence, sizeof(f.evidence),
-	         "%s%s gets about %.0f good answers per second once it sends more: in %zu "
-	         "saturated seconds (up to %llu queries/s, %llu queries) %llu queries went "
-	         "unanswered, %llu were REFUSED and %llu answered TC=1 (slip); %zu of %zu busy "
-	         "seconds above the cap were limited. CA validators peak at %llu queries/s from "
-	         "one source (%.1fx the cap)",
-	         sr->source, sr->validator ? " (a CA validator)" : "", cap, ns,
-	         (unsigned long long)maxq, (unsigned long long)q_sat, (unsigned long long)silent,
-	         (unsigned long long)refused, (unsigned long long)slips, above_sat, above,
-	         (unsigned long long)x->validator_peak, burst);
+	         "%s%s %s: in %zu saturated seconds (up to %llu queries/s, %llu queries) %llu "
+	         "queries went unanswered, %llu were REFUSED and %llu answered TC=1 (slip). CA "
+	         "validators peak at %llu queries/s from one source (%.1fx the cap)",
+	         sr->source, sr->validator ? " (a CA validator)" : "", how, t->n,
+	         (unsigned long long)t->maxq, (unsigned long long)t->q_sat,
+	         (unsigned long long)t->silent, (unsigned long long)t->refused,
+	         (unsigned long long)t->slips, (unsigned long long)x->validator_peak, burst);
 	snprintf(f.recommendation, sizeof(f.recommendation),
 	         "The nameserver or a filter in front of it limits each client to about %.0f "
 	         "answers per second (response rate limiting: NSD/Knot/BIND rrl "
@@ -151,14 +198,43 @@ static int judge(struct rate_ctx *x)
 	         cap);
 	rule_metric(&f, "inferred_qps_cap", cap);
 	rule_metric(&f, "inferred_cap", cap); /* the same, under SESSION_CAP's key */
-	rule_metric(&f, "saturated_seconds", (double)ns);
-	rule_metric(&f, "max_qps", (double)maxq);
-	rule_metric(&f, "unanswered", (double)silent);
-	rule_metric(&f, "refused", (double)refused);
-	rule_metric(&f, "slips", (double)slips);
+	rule_metric(&f, "saturated_seconds", (double)t->n);
+	rule_metric(&f, "suppressed", suppressed ? 1.0 : 0.0);
+	rule_metric(&f, "max_qps", (double)t->maxq);
+	rule_metric(&f, "unanswered", (double)t->silent);
+	rule_metric(&f, "refused", (double)t->refused);
+	rule_metric(&f, "slips", (double)t->slips);
 	rule_metric(&f, "validator_peak_qps", (double)x->validator_peak);
 	rule_metric(&f, "burst_factor", burst);
 	return rule_emit(c, &f);
+}
+
+static int judge(struct rate_ctx *x)
+{
+	struct rule_ctx *c = x->c;
+	struct series *sr = &x->cur;
+	struct sat t = {0};
+	for (size_t i = 0; i < sr->n; i++)
+		t.n += saturated(x, &sr->s[i]);
+	if (t.n == 0 || (double)t.n < rule_cfg(c, RC_RATE_MIN_SECONDS))
+		return 0;
+	uint64_t *goods = malloc(t.n * sizeof(*goods));
+	if (goods == NULL)
+		return -1;
+	sat_scan(x, goods, &t);
+	bool flat = level_off(x, goods, &t);
+	free(goods);
+	if (flat)
+		return emit(x, &t, t.cap, false, 0);
+	/* Answers that collapse instead of levelling off: RRL debits every
+	 * answer it would send, so a client that stays above the limit gets
+	 * (almost) none. Only a source answered at a lower rate shows that the
+	 * rate, not the source, is refused. */
+	double answered = answered_below(x, &t);
+	if (t.cap > rule_cfg(c, RC_RATE_MAX_SPREAD) * (double)t.max_good || answered < 1)
+		return 0;
+	double cap = (double)t.max_good > answered ? (double)t.max_good : answered;
+	return emit(x, &t, cap, true, answered);
 }
 
 static int cmp_text(const void *a, const void *b)

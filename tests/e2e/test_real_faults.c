@@ -425,6 +425,47 @@ Test(real_faults, rate_limit_findings)
 	lab_done(&l);
 }
 
+/* --- rrl: BIND's response rate limiting, 20 answers/s, slip 2 ------------ */
+
+#define RRL_RATE      20 /* lab.sh RRL_RATE */
+#define RRL_FIRST_QPS 15 /* the burst's first second, under the limit */
+#define RRL_SECONDS   5
+
+Test(real_faults, rrl_analyze)
+{
+	struct lab l;
+	lab_run(&l, "rrl");
+	json_t *vs = valsim_source(&l, SRC_CAPPED);
+	long long sent = jint(vs, "burst_sent"), got = jint(vs, "burst_answered");
+	cr_assert_eq(sent, RRL_FIRST_QPS + 100 * (RRL_SECONDS - 1));
+	/* above the limit about half the answers are dropped, half slip TC=1 */
+	cr_assert(got > sent / 4 && got < sent * 3 / 4, "answered %lld of %lld", got, sent);
+	json_t *s = analyze_source(&l, SRC_CAPPED);
+	cr_assert_eq(jint(s, "unanswered"), jint(vs, "udp_timeouts"),
+	             "analyze counts exactly the drops valsim saw");
+	cr_assert_eq(jint(s, "responses"), jint(vs, "udp_answers") + jint(vs, "tcp_answers"));
+	cr_assert_geq(jint(s, "truncated"), jint(vs, "udp_tc"), "every slip is counted");
+	cr_assert_eq(jint(l.analyze, "transactions.unanswered"), jint(s, "unanswered"),
+	             "no other source lost anything");
+	lab_done(&l);
+}
+
+Test(real_faults, rrl_findings)
+{
+	struct lab l;
+	lab_run(&l, "rrl");
+	json_t *arr = findings(&l);
+	json_t *f = find_finding(arr, "RATE_LIMITED", "source", SRC_CAPPED);
+	char *all = dump(arr);
+	cr_assert_not_null(f, "no RATE_LIMITED finding for " SRC_CAPPED ": %s", all);
+	free(all);
+	cr_expect_str_eq(fstr(f, "severity"), "critical");
+	cr_expect_eq(metric(f, "suppressed"), 1, "answers collapse, not level off");
+	assert_within(metric(f, "inferred_qps_cap"), RRL_RATE, "RATE_LIMITED inferred_qps_cap");
+	cr_expect_gt(metric(f, "slips"), 0);
+	lab_done(&l);
+}
+
 /* --- region silence: nftables drop for 127.20.0.0/16 ("ripe") ------------ */
 
 Test(real_faults, region_silence_analyze)

@@ -15,7 +15,7 @@
 # OUTDIR receives: lab.pcap valsim.json analyze.json analyze.rc rules.json
 # rules.rc rules.err named.log tcpdump.log nft.txt.
 #
-# Scenarios: clean session_cap session_cap_150 rate_limit region_silence
+# Scenarios: clean session_cap session_cap_150 rate_limit rrl region_silence
 # tcp53_rejected refused. Needs root (netns, nftables, tcpdump).
 # Environment: DCV_BINARY, DCV_VALSIM (binaries), DCV_SOURCE_DIR (repo root);
 # DCV_LAB_LISTEN_QUEUE=N caps the namespace's listen queues (net.core.somaxconn)
@@ -41,6 +41,7 @@ READY_TRIES=100     # x 0.1 s for named and tcpdump to come up
 ANSWER_TIMEOUT_MS=1000
 VALSIM_TIMEOUT_MS=1200
 VALSIM_MAX_S=40
+RRL_RATE=20 # rrl: BIND responses-per-second
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -82,8 +83,12 @@ fi
 in_ns ip addr add "$SERVER/32" dev lo
 
 ALLOW_QUERY="any;"
+RATE_LIMIT=""
 case "$SCEN" in
 refused) ALLOW_QUERY="!127.30.0.0/16; any;" ;; # the apnic "region" is refused
+# BIND's response rate limiting: 20 identical answers a second per client
+# netblock; above that half the answers are dropped, half slip as TC=1
+rrl) RATE_LIMIT="rate-limit { responses-per-second $RRL_RATE; window 1; slip 2; };" ;;
 esac
 
 mkdir -p "$OUT/named"
@@ -111,6 +116,7 @@ options {
 	allow-query { $ALLOW_QUERY };
 	tcp-clients 2000;
 	minimal-responses yes;
+	$RATE_LIMIT
 };
 controls { };
 zone "example" { type primary; file "$OUT/named/example.zone"; };
@@ -162,7 +168,7 @@ tcp53_rejected)
 	in_ns nft add rule inet "$TABLE" input $TO_SERVER \
 		ip saddr '{ 127.10.0.0/16, 127.20.0.0/16, 127.30.0.0/16 }' tcp dport 53 reject with tcp reset
 	;;
-clean | refused | servfail | acme_ttl | acme_missing) ;;
+clean | refused | servfail | acme_ttl | acme_missing | rrl) ;;
 *)
 	echo "lab: unknown scenario $SCEN" >&2
 	exit 2
@@ -198,6 +204,8 @@ session_cap | session_cap_150)
 	VS+=(--attempts 4 --tcp-conns $CONNS --tcp-sources 1 --tcp-hold-ms 3500 --timeout-ms 3000)
 	;;
 rate_limit) VS+=(--attempts 4 --burst-qps 100 --burst-seconds 4 --burst-sources 1) ;;
+# a first second below the limit, answered, then 100 q/s, suppressed
+rrl) VS+=(--attempts 4 --burst-first-qps 15 --burst-qps 100 --burst-seconds 5 --burst-sources 1) ;;
 *) VS+=(--attempts 10 --interval-ms 250) ;;
 esac
 in_ns "$VALSIM" "${VS[@]}" >"$OUT/valsim.json"

@@ -356,6 +356,55 @@ Test(rate_limited, loss_proportional_to_the_rate_is_not_a_limit)
 	fx_close(&x);
 }
 
+/* RRL (BIND, NSD, Knot): above the limit every answer is debited, so a
+ * client that stays above it gets almost none; half of the suppressed
+ * answers slip as TC=1 (slip 2). Answered at 12 a second before. */
+Test(rate_limited, answers_that_collapse_above_a_rate_are_response_rate_limiting)
+{
+	struct fx x;
+	fx_open(&x);
+	fx_validator(&x, "203.0.113.9", "digicert", "arin", MPIC_CONF_LISTED);
+	fx_second(&x, "203.0.113.9", 0, 12, 12, 0, 0);
+	fx_second(&x, "203.0.113.9", 2, 100, 21 + 40, 0, 40);
+	for (unsigned s = 3; s < 6; s++)
+		fx_second(&x, "203.0.113.9", s, 100, 50, 0, 50);
+	struct source_bucket b = fx_b("203.0.113.9", 0);
+	b.queries = 412;
+	b.peak_qps = 100;
+	fx_add(&x, &b);
+	/* the same collapse without a second answered at a lower rate: the
+	 * source, not its rate, is not answered (an ACL, a dead route) */
+	for (unsigned s = 2; s < 6; s++)
+		fx_second(&x, "198.51.100.20", s, 100, 50, 0, 50);
+	fx_rules(&x, NULL);
+	const struct finding *f = fx_find(&x, "RATE_LIMITED", "203.0.113.9");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->severity, RULE_CRITICAL);
+	cr_assert_eq(fx_metric(f, "inferred_qps_cap"), 21);
+	cr_assert_eq(fx_metric(f, "suppressed"), 1);
+	cr_assert_eq(fx_metric(f, "saturated_seconds"), 4);
+	cr_assert_eq(fx_metric(f, "slips"), 190);
+	cr_assert_eq(fx_metric(f, "unanswered"), 189);
+	cr_assert_eq(f->first_seen_ns, FX_T0 + 2 * FX_NS);
+	cr_assert_not_null(strstr(f->evidence, "answered at 12 a second"), "%s", f->evidence);
+	cr_assert_null(fx_find(&x, "RATE_LIMITED", "198.51.100.20"));
+	fx_close(&x);
+}
+
+Test(rate_limited, answers_neither_flat_nor_collapsed_are_not_a_limit)
+{
+	struct fx x;
+	fx_open(&x);
+	/* answered at 12, then good answers all over the place above 60 */
+	static const uint32_t good[] = {40, 5, 25, 0, 33};
+	fx_second(&x, "192.0.2.81", 0, 12, 12, 0, 0);
+	for (unsigned s = 1; s < 6; s++)
+		fx_second(&x, "192.0.2.81", s, 60, good[s - 1], 0, 0);
+	fx_rules(&x, NULL);
+	cr_assert_null(fx_find(&x, "RATE_LIMITED", NULL));
+	fx_close(&x);
+}
+
 /* ---- REFUSED / SERVFAIL / DROPS -------------------------------------- */
 
 static void validator_errors(struct fx *x, uint64_t refused, uint64_t servfail, uint64_t unanswered)

@@ -64,6 +64,7 @@ struct vs_opts {
 	unsigned attempts, interval_ms, timeout_ms, edns_size, group_size;
 	unsigned tcp_conns, tcp_sources, tcp_hold_ms;
 	unsigned burst_qps, burst_seconds, burst_sources, burst_align;
+	unsigned burst_first_qps; /* the burst's first second; 0: burst_qps */
 	unsigned max_queries, max_seconds;
 };
 
@@ -469,9 +470,21 @@ static void vs_tcp_phase(struct vs_state *s)
 	free(pfd), free(state), free(got), free(rbuf);
 }
 
-/* vs_burst_phase() sends burst_qps queries per second from each of the first
- * burst_sources sources for burst_seconds, paced every millisecond, and
- * counts the answers (until timeout_ms after the last query). */
+/* vs_burst_due() returns how many burst queries one source has sent by
+ * elapsed_ms into the burst: burst_first_qps in the first second, then
+ * burst_qps a second. */
+static uint64_t vs_burst_due(const struct vs_opts *o, uint64_t elapsed_ms)
+{
+	uint64_t first = o->burst_first_qps ? o->burst_first_qps : o->burst_qps;
+	if (elapsed_ms < 1000)
+		return elapsed_ms * first / 1000u + 1;
+	return first + (elapsed_ms - 1000) * o->burst_qps / 1000u + 1;
+}
+
+/* vs_burst_phase() sends burst_qps queries per second (burst_first_qps in
+ * the first second) from each of the first burst_sources sources for
+ * burst_seconds, paced every millisecond, and counts the answers (until
+ * timeout_ms after the last query). */
 static void vs_burst_phase(struct vs_state *s)
 {
 	unsigned nsrc = s->o.burst_sources < s->nsrc ? s->o.burst_sources : s->nsrc;
@@ -496,7 +509,7 @@ static void vs_burst_phase(struct vs_state *s)
 	uint64_t t0 = now_ms();
 	uint64_t send_end = t0 + (uint64_t)s->o.burst_seconds * 1000u;
 	uint64_t last_send = t0;
-	uint64_t per_src_max = (uint64_t)s->o.burst_qps * s->o.burst_seconds;
+	uint64_t per_src_max = vs_burst_due(&s->o, (uint64_t)s->o.burst_seconds * 1000u) - 1;
 	if (per_src_max > VS_BURST_SLOTS - 1)
 		per_src_max = VS_BURST_SLOTS - 1;
 	uint8_t q[512];
@@ -508,8 +521,7 @@ static void vs_burst_phase(struct vs_state *s)
 		if (sending) {
 			/* a busy machine may wake us late: whatever the pace left
 			 * unsent at send_end goes out then, so the count is exact */
-			uint64_t due =
-			    t >= send_end ? per_src_max : (t - t0) * s->o.burst_qps / 1000u + 1;
+			uint64_t due = t >= send_end ? per_src_max : vs_burst_due(&s->o, t - t0);
 			if (due > per_src_max)
 				due = per_src_max;
 			sending = t < send_end;
@@ -622,6 +634,7 @@ static void usage(FILE *out)
 	    "  --burst-seconds S   burst length (default 2)\n"
 	    "  --burst-sources M   only the first M sources burst (default all)\n"
 	    "  --burst-align 0|1   start the burst on a wall-clock second (default 1)\n"
+	    "  --burst-first-qps R the burst's first second at this rate (default: --burst-qps)\n"
 	    "  --max-queries N     total query cap (default and hard cap %u)\n"
 	    "  --max-seconds N     run time cap (default and hard cap %u)\n",
 	    VS_HARD_QUERIES, VS_HARD_SECONDS);
@@ -654,17 +667,27 @@ int main(int argc, char **argv)
 	                       .max_queries = VS_HARD_QUERIES,
 	                       .max_seconds = VS_HARD_SECONDS};
 	snprintf(s.o.name, sizeof(s.o.name), "a.b.lab.example");
-	static const struct option lo[] = {
-	    {"server", 1, 0, 's'},        {"source", 1, 0, 'S'},
-	    {"port", 1, 0, 'p'},          {"name", 1, 0, 'n'},
-	    {"attempts", 1, 0, 'a'},      {"interval-ms", 1, 0, 'i'},
-	    {"timeout-ms", 1, 0, 't'},    {"edns-size", 1, 0, 'e'},
-	    {"tcp-conns", 1, 0, 'k'},     {"tcp-sources", 1, 0, 'K'},
-	    {"tcp-hold-ms", 1, 0, 'H'},   {"burst-qps", 1, 0, 'r'},
-	    {"burst-seconds", 1, 0, 'd'}, {"burst-sources", 1, 0, 'R'},
-	    {"max-queries", 1, 0, 'Q'},   {"max-seconds", 1, 0, 'T'},
-	    {"group-size", 1, 0, 'g'},    {"burst-align", 1, 0, 'A'},
-	    {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
+	static const struct option lo[] = {{"server", 1, 0, 's'},
+	                                   {"source", 1, 0, 'S'},
+	                                   {"port", 1, 0, 'p'},
+	                                   {"name", 1, 0, 'n'},
+	                                   {"attempts", 1, 0, 'a'},
+	                                   {"interval-ms", 1, 0, 'i'},
+	                                   {"timeout-ms", 1, 0, 't'},
+	                                   {"edns-size", 1, 0, 'e'},
+	                                   {"tcp-conns", 1, 0, 'k'},
+	                                   {"tcp-sources", 1, 0, 'K'},
+	                                   {"tcp-hold-ms", 1, 0, 'H'},
+	                                   {"burst-qps", 1, 0, 'r'},
+	                                   {"burst-seconds", 1, 0, 'd'},
+	                                   {"burst-sources", 1, 0, 'R'},
+	                                   {"max-queries", 1, 0, 'Q'},
+	                                   {"max-seconds", 1, 0, 'T'},
+	                                   {"group-size", 1, 0, 'g'},
+	                                   {"burst-align", 1, 0, 'A'},
+	                                   {"burst-first-qps", 1, 0, 'F'},
+	                                   {"help", 0, 0, 'h'},
+	                                   {0, 0, 0, 0}};
 	bool have_server = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -726,6 +749,9 @@ int main(int argc, char **argv)
 			break;
 		case 'A':
 			ok = parse_u(optarg, 0, 1, &s.o.burst_align);
+			break;
+		case 'F':
+			ok = parse_u(optarg, 0, 10000, &s.o.burst_first_qps);
 			break;
 		case 'Q':
 			ok = parse_u(optarg, 1, VS_HARD_QUERIES, &s.o.max_queries);
