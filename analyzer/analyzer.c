@@ -421,6 +421,12 @@ static void on_tcp_session(void *ctx, const struct tcp_session_event *ev)
 			row->tcp_server_closed++;
 			a->totals.tcp_server_closed++;
 		}
+		if (ev->stalled) {
+			row->tcp_stalled++;
+			a->totals.tcp_stalled++;
+		}
+		break;
+	case TCP_EV_SERVED:
 		break;
 	case TCP_EV_REJECTED:
 		row->tcp_rejected++;
@@ -435,6 +441,8 @@ static void on_tcp_session(void *ctx, const struct tcp_session_event *ev)
 	}
 	if (ev->concurrent > row->max_concurrent_tcp)
 		row->max_concurrent_tcp = ev->concurrent;
+	if (ev->served > row->max_served_tcp)
+		row->max_served_tcp = ev->served;
 }
 
 static void on_tcp_error(void *ctx, int code)

@@ -73,8 +73,8 @@ struct analyzer_totals {
 	uint64_t answered, unanswered, retransmits, unmatched_responses, pending_at_end,
 	    txn_evicted, txn_kept; /* txn_stats' evicted and kept */
 	uint64_t latency_count, latency_sum_us, latency_max_us;
-	uint64_t tcp_sessions, tcp_rejected, tcp_filtered, tcp_server_closed, tcp_midstream,
-	    tcp_syn_pending_at_end;
+	uint64_t tcp_sessions, tcp_rejected, tcp_filtered, tcp_server_closed, tcp_stalled,
+	    tcp_midstream, tcp_syn_pending_at_end;
 	uint64_t first_ts_ns, last_ts_ns;
 };
 

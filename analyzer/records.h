@@ -62,6 +62,10 @@ struct source_bucket {
 	uint64_t tcp_rejected; /* SYNs answered with RST */
 	uint64_t tcp_filtered; /* SYNs never answered */
 	uint64_t tcp_server_closed; /* established sessions the server closed or reset first */
+	uint64_t tcp_stalled;       /* sessions that carried a query and ended without any data
+	                               from the server (tcp_track.h) */
+	uint32_t max_served_tcp;    /* most of the source's sessions open at one instant that the
+	                               server had sent data on */
 	uint64_t latency_count;     /* answered transactions */
 	uint64_t latency_sum_us;
 	uint64_t latency_max_us;

@@ -45,11 +45,18 @@
  *    refusal costs O(1) however many SYNs are pending. An unanswered SYN
  *    ends syn_timeout after it came, when the sessions that filled the
  *    server may have closed: it reports at least the established count
- *    at its first SYN.
+ *    at its first SYN. The node also counts the established connections
+ *    the server has sent data on (served): a server whose own client limit
+ *    is full (BIND tcp-clients, NSD tcp-count) lets the kernel complete
+ *    further handshakes but never answers on them; such a connection that
+ *    carried a query and ends without any data from the server is stalled.
+ *    Its CLOSE reports the most served connections of the client while it
+ *    waited: the node keeps the high-water mark of served since the last
+ *    moment no connection of the client was waiting for an answer.
  *
  * 6. Memory bound. At most max_connections entries of sizeof(struct
  *    tcp_conn) (192 bytes on x86-64) plus the same number of client nodes
- *    (32 bytes) plus two bucket arrays of next_pow2(max_connections)
+ *    (48 bytes) plus two bucket arrays of next_pow2(max_connections)
  *    pointers: about 16 MiB for the default 65536. Stream buffers come on
  *    top: at most stream_max_bytes (+ a 136-byte header) per direction
  *    and at most TCP_STREAM_BUDGET_BYTES_DEFAULT (512 MiB) for the whole
@@ -112,12 +119,16 @@ _Static_assert(sizeof(struct conn_key) == 44, "conn_key must have no padding");
 
 struct client_node {
 	struct dcv_addr addr;
-	uint32_t count; /* ESTABLISHED connections of this client */
+	uint32_t count;      /* ESTABLISHED connections of this client */
+	uint32_t served;     /* of them, those the server has sent data on */
+	uint32_t waiting;    /* of them, those with a query and nothing from the server yet */
+	uint32_t served_hwm; /* most served since waiting was last 0 */
 	struct client_node *next;
 };
 
 struct tcp_conn {
 	struct conn_key key;
+	uint32_t open_at_syn; /* SYN_SENT: the client's ESTABLISHED at the SYN */
 	uint64_t hash;
 	struct tcp_conn *hnext;               /* hash chain */
 	struct tcp_conn *lru_prev, *lru_next; /* live or linger list */
@@ -128,10 +139,12 @@ struct tcp_conn {
 	uint64_t last_ns;                     /* latest packet */
 	uint32_t client_isn;                  /* valid when isn_known */
 	uint32_t messages;                    /* both directions */
-	uint32_t open_at_syn;                 /* SYN_SENT: the client's ESTABLISHED at the SYN */
 	uint8_t state;                        /* enum conn_state */
 	bool isn_known;
-	bool fin[2]; /* FIN seen, per direction */
+	bool fin[2];  /* FIN seen, per direction */
+	bool asked;   /* a DNS message went to the server */
+	bool served;  /* the server sent data while ESTABLISHED */
+	bool waiting; /* counted in its client's waiting */
 	struct tcp_stream dir[2];
 };
 _Static_assert(sizeof(void *) != 8 || sizeof(struct tcp_conn) == 192, "note 6 says 192 bytes");
@@ -243,6 +256,7 @@ static struct client_node *client_acquire(struct tcp_tracker *t, const struct dc
 		return NULL;
 	n->addr = *a;
 	n->count = 1;
+	n->served = n->waiting = n->served_hwm = 0;
 	n->next = *slot;
 	*slot = n;
 	return n;
@@ -257,9 +271,10 @@ static uint32_t client_count(struct tcp_tracker *t, const struct dcv_addr *a)
 	return 0;
 }
 
-static void client_release(struct tcp_tracker *t, struct client_node *n)
+static void client_release(struct tcp_tracker *t, struct client_node *n, bool served)
 {
-	assert(n->count > 0);
+	assert(n->count > 0 && (!served || n->served > 0));
+	n->served -= served;
 	if (--n->count > 0)
 		return;
 	struct client_node **pp = client_slot(t, &n->addr);
@@ -268,6 +283,17 @@ static void client_release(struct tcp_tracker *t, struct client_node *n)
 	*pp = n->next;
 	n->next = t->free_clients;
 	t->free_clients = n;
+}
+
+/* stop_waiting() takes c out of its client's waiting count (note 5). */
+static void stop_waiting(struct tcp_conn *c)
+{
+	if (!c->waiting)
+		return;
+	c->waiting = false;
+	struct client_node *n = c->client;
+	if (--n->waiting == 0)
+		n->served_hwm = n->served;
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -367,12 +393,20 @@ static void open_conn(struct tcp_tracker *t, struct tcp_conn *c, uint64_t ts)
 	struct tcp_session_event ev;
 	fill_event(c, TCP_EV_OPEN, ts, &ev);
 	ev.concurrent = c->client ? c->client->count : 0;
+	ev.served = c->client ? c->client->served : 0;
 	emit_event(t, &ev);
 }
 
+/* How an ESTABLISHED connection ends. */
+enum close_how {
+	CLOSE_SEEN, /* FIN or RST in the capture */
+	CLOSE_IDLE, /* nothing for idle_timeout */
+	CLOSE_CUT,  /* eviction or the end of input: the rest is unknown */
+};
+
 /* close_conn() emits CLOSE for an ESTABLISHED c and makes it CLOSED. */
 static void close_conn(struct tcp_tracker *t, struct tcp_conn *c, uint64_t ts, bool by_server,
-                       bool reset, bool timed_out)
+                       bool reset, enum close_how how)
 {
 	assert(c->state == CONN_ESTABLISHED);
 	struct tcp_session_event ev;
@@ -380,11 +414,15 @@ static void close_conn(struct tcp_tracker *t, struct tcp_conn *c, uint64_t ts, b
 	ev.concurrent = c->client ? c->client->count : 0;
 	ev.closed_by_server = by_server;
 	ev.reset = reset;
-	ev.timed_out = timed_out;
+	ev.timed_out = how != CLOSE_SEEN;
+	ev.stalled = how != CLOSE_CUT && c->asked && !c->served;
 	ev.opened_ns = c->opened_ns;
 	ev.messages = c->messages;
-	if (c->client)
-		client_release(t, c->client);
+	if (c->client) {
+		ev.served = ev.stalled ? c->client->served_hwm : c->client->served;
+		stop_waiting(c);
+		client_release(t, c->client, c->served);
+	}
 	c->client = NULL;
 	set_state(t, c, CONN_CLOSED);
 	emit_event(t, &ev);
@@ -425,7 +463,7 @@ static void evict_one(struct tcp_tracker *t, uint64_t ts)
 		c = t->live.tail;
 		t->stats.evicted++;
 		if (c->state == CONN_ESTABLISHED)
-			close_conn(t, c, ts, false, false, true);
+			close_conn(t, c, ts, false, false, CLOSE_CUT);
 	}
 	conn_remove(t, c);
 }
@@ -492,15 +530,43 @@ static void deliver(void *ctx, const uint8_t *msg, uint32_t len)
 	    .msg = msg,
 	    .len = len,
 	};
-	s->c->messages++;
+	struct tcp_conn *c = s->c;
+	c->messages++;
+	if (s->to_server && !c->asked) {
+		c->asked = true;
+		if (c->state == CONN_ESTABLISHED && c->client != NULL && !c->served) {
+			c->waiting = true;
+			c->client->waiting++;
+		}
+	}
 	if (s->t->cb.on_message)
 		s->t->cb.on_message(s->t->cb.ctx, &m);
+}
+
+/* serve() marks the first data from the server on an ESTABLISHED c and
+ * emits SERVED. */
+static void serve(struct tcp_tracker *t, struct tcp_conn *c, uint64_t ts)
+{
+	c->served = true;
+	if (c->client == NULL)
+		return;
+	stop_waiting(c);
+	struct client_node *n = c->client;
+	if (++n->served > n->served_hwm)
+		n->served_hwm = n->served;
+	struct tcp_session_event ev;
+	fill_event(c, TCP_EV_SERVED, ts, &ev);
+	ev.concurrent = c->client->count;
+	ev.served = c->client->served;
+	emit_event(t, &ev);
 }
 
 /* feed() passes the segment's payload to the stream of its direction. */
 static int feed(struct tcp_tracker *t, struct tcp_conn *c, const struct dcv_pkt *pkt,
                 bool to_server)
 {
+	if (!to_server && pkt->payload_len > 0 && !c->served && c->state == CONN_ESTABLISHED)
+		serve(t, c, pkt->ts_ns);
 	uint32_t lost = 0;
 	if (pkt->payload_wire_len > pkt->payload_len)
 		lost = pkt->payload_wire_len - pkt->payload_len;
@@ -635,7 +701,7 @@ static int on_syn_sent(struct tcp_tracker *t, struct tcp_conn *c, const struct d
 		int rc = feed(t, c, pkt, true);
 		if (f & DCV_TCP_FIN) {
 			c->fin[DIR_TO_SERVER] = true;
-			close_conn(t, c, pkt->ts_ns, false, false, false);
+			close_conn(t, c, pkt->ts_ns, false, false, CLOSE_SEEN);
 		}
 		return rc;
 	}
@@ -660,7 +726,7 @@ static int on_open_or_closed(struct tcp_tracker *t, struct tcp_conn *c, const st
 		return 0; /* retransmitted SYN or SYN-ACK */
 	if (f & DCV_TCP_RST) {
 		if (c->state == CONN_ESTABLISHED)
-			close_conn(t, c, pkt->ts_ns, !to_server, true, false);
+			close_conn(t, c, pkt->ts_ns, !to_server, true, CLOSE_SEEN);
 		finish_streams(t, c);
 		return 0;
 	}
@@ -668,7 +734,7 @@ static int on_open_or_closed(struct tcp_tracker *t, struct tcp_conn *c, const st
 	if (f & DCV_TCP_FIN) {
 		c->fin[to_server ? DIR_TO_SERVER : DIR_TO_CLIENT] = true;
 		if (c->state == CONN_ESTABLISHED)
-			close_conn(t, c, pkt->ts_ns, !to_server, false, false);
+			close_conn(t, c, pkt->ts_ns, !to_server, false, CLOSE_SEEN);
 		if (c->fin[DIR_TO_SERVER] && c->fin[DIR_TO_CLIENT])
 			finish_streams(t, c);
 	}
@@ -820,7 +886,7 @@ void tcp_tracker_expire(struct tcp_tracker *t, uint64_t now_ns)
 		if (c->state == CONN_SYN_SENT)
 			end_syn(t, c, TCP_EV_FILTERED, c->last_ns + t->idle_timeout_ns);
 		else
-			close_conn(t, c, c->last_ns + t->idle_timeout_ns, false, false, true);
+			close_conn(t, c, c->last_ns + t->idle_timeout_ns, false, false, CLOSE_IDLE);
 		conn_remove(t, c);
 	}
 	while ((c = t->linger.tail) && c->last_ns + t->idle_timeout_ns <= now_ns)
@@ -836,7 +902,7 @@ void tcp_tracker_finish(struct tcp_tracker *t, uint64_t last_ns)
 			t->stats.syn_pending_at_end++;
 			set_state(t, c, CONN_CLOSED);
 		} else {
-			close_conn(t, c, last_ns, false, false, true);
+			close_conn(t, c, last_ns, false, false, CLOSE_CUT);
 		}
 		conn_remove(t, c);
 	}

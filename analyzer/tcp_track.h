@@ -19,7 +19,8 @@
  *             │  no answer within syn_timeout
  *             └──────────────▶ FILTERED
  *
- * Each transition emits one struct tcp_session_event.
+ * Each transition emits one struct tcp_session_event; so does the server's
+ * first data on an established connection (SERVED).
  */
 #ifndef DCV_TCP_TRACK_H
 #define DCV_TCP_TRACK_H
@@ -52,6 +53,7 @@ enum tcp_event_kind {
 	                    input) */
 	TCP_EV_REJECTED, /* SYN answered with RST */
 	TCP_EV_FILTERED, /* SYN never answered within syn_timeout */
+	TCP_EV_SERVED,   /* the server sent its first data on an established connection */
 };
 
 struct tcp_session_event {
@@ -59,11 +61,16 @@ struct tcp_session_event {
 	uint64_t ts_ns; /* when the transition happened */
 	struct dcv_addr client, server;
 	uint16_t client_port, server_port;
-	uint32_t concurrent;   /* client's established sessions open right after this event
-	                          (for CLOSE: the count before the close, so the peak is visible;
-	                          for REJECTED, FILTERED: plus the client's older attempts still
-	                          in their handshake; FILTERED: at least the client's established
-	                          sessions at the first SYN) */
+	uint32_t concurrent; /* client's established sessions open right after this event
+	                        (for CLOSE: the count before the close, so the peak is visible;
+	                        for REJECTED, FILTERED: plus the client's older attempts still
+	                        in their handshake; FILTERED: at least the client's established
+	                        sessions at the first SYN) */
+	uint32_t served;     /* of the client's established sessions, those the server has sent
+	                        data on (OPEN, SERVED, CLOSE: as concurrent; a stalled CLOSE: the
+	                        most while it waited) */
+	bool stalled; /* CLOSE: carried a DNS message to the server and ended (FIN, RST or idle)
+	                 without any data from the server: a server that stopped accepting */
 	bool closed_by_server; /* CLOSE: server sent the first FIN or the RST */
 	bool reset;            /* CLOSE: ended by RST */
 	bool timed_out;        /* CLOSE: idle timeout, eviction or end of input */

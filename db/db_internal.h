@@ -113,13 +113,15 @@
 	X(tcp_filtered, tcp_filtered)                                                              \
 	X(tcp_server_closed, tcp_server_closed)                                                    \
 	X(latency_count, latency_count)                                                            \
-	X(latency_sum_us, latency_sum_us)
+	X(latency_sum_us, latency_sum_us)                                                          \
+	X(tcp_stalled, tcp_stalled)
 
 /* source_stats columns that take the maximum when parts merge. */
 #define DB_BUCKET_MAX_COLUMNS(X)                                                                   \
 	X(peak_qps, peak_qps)                                                                      \
 	X(max_concurrent_tcp, max_concurrent_tcp)                                                  \
-	X(latency_max_us, latency_max_us)
+	X(latency_max_us, latency_max_us)                                                          \
+	X(max_served_tcp, max_served_tcp)
 
 /* runs columns holding struct run_accounting (all but malformed[]). */
 #define DB_ACCOUNTING_COLUMNS(X)                                                                   \

@@ -33,6 +33,12 @@ struct db_rule_source {
 	uint64_t fail_buckets;
 	uint64_t fail_conc_max, fail_conc_min; /* max_concurrent_tcp over them */
 	uint64_t fail_first_ns, fail_last_ns;
+	uint64_t tcp_stalled;    /* sessions that carried a query, never answered */
+	uint64_t max_served_tcp; /* most sessions open at once that the server answered on */
+	/* buckets with stalled sessions: */
+	uint64_t stall_buckets;
+	uint64_t stall_served_max, stall_served_min; /* max_served_tcp over them */
+	uint64_t stall_first_ns, stall_last_ns;
 };
 
 /* db_rule_sources() calls fn for every source of the scope, in address-text

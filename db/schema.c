@@ -90,6 +90,11 @@
  *   tcp_rejected       SYNs answered with RST.
  *   tcp_filtered       SYNs never answered.
  *   tcp_server_closed  established sessions the server closed or reset first.
+ *   tcp_stalled        sessions that carried a query and ended (FIN, RST,
+ *                      idle) without any data from the server (version 7).
+ *   max_served_tcp     most of the source's sessions open at one instant
+ *                      that the server had sent data on (max over parts;
+ *                      version 7).
  *   latency_count      answered transactions (denominator of the mean).
  *   latency_sum_us     sum of their latencies.
  *   latency_max_us     largest latency (max over parts).
@@ -604,6 +609,10 @@ static const struct db_migration migrations[] = {
                             " updated_ns INTEGER NOT NULL,"
                             " PRIMARY KEY (target, tbl, run_id)"
                             ") WITHOUT ROWID;"},
+    /* version 7: TCP sessions the server completed but never answered on */
+    {"add source_stats.tcp_stalled and max_served_tcp",
+     "ALTER TABLE source_stats ADD COLUMN tcp_stalled INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE source_stats ADD COLUMN max_served_tcp INTEGER NOT NULL DEFAULT 0;"},
 };
 
 /* The schema version this build writes: one per migration step. */

@@ -83,6 +83,13 @@ enum {
 	A_FORMERR,
 	A_NOTIMP,
 	A_RETRANSMITS,
+	A_TCP_STALLED,
+	A_MAX_SERVED,
+	A_STALL_BUCKETS,
+	A_STALL_SERVED_MAX,
+	A_STALL_SERVED_MIN,
+	A_STALL_FIRST_NS,
+	A_STALL_LAST_NS,
 	A_COUNT
 };
 
@@ -145,7 +152,9 @@ enum {
 	C_FORMERR,
 	C_NOTIMP,
 	C_RETRANSMITS,
-	C_LAST = C_RETRANSMITS
+	C_TCP_STALLED,
+	C_MAX_SERVED,
+	C_LAST = C_MAX_SERVED
 };
 
 /* Rows waiting to be added (see queue_row()). A guess: deep enough to
@@ -438,14 +447,27 @@ static void acc_add(struct src_acc *a, const uint64_t *c)
 	                              {A_TCP_SERVER_CLOSED, C_TCP_SERVER_CLOSED},
 	                              {A_FORMERR, C_FORMERR},
 	                              {A_NOTIMP, C_NOTIMP},
-	                              {A_RETRANSMITS, C_RETRANSMITS}};
+	                              {A_RETRANSMITS, C_RETRANSMITS},
+	                              {A_TCP_STALLED, C_TCP_STALLED}};
 	for (size_t i = 0; i < sizeof(sums) / sizeof(sums[0]); i++)
 		a->n[sums[i][0]] += c[sums[i][1]];
 	a->n[A_PEAK_QPS] = max_u64(a->n[A_PEAK_QPS], c[C_PEAK_QPS]);
 	a->n[A_MAX_CONC] = max_u64(a->n[A_MAX_CONC], c[C_MAX_CONC]);
+	a->n[A_MAX_SERVED] = max_u64(a->n[A_MAX_SERVED], c[C_MAX_SERVED]);
 	if (a->rows++ == 0 || start < a->n[A_FIRST_NS])
 		a->n[A_FIRST_NS] = start;
 	a->n[A_LAST_NS] = max_u64(a->n[A_LAST_NS], end);
+	if (c[C_TCP_STALLED] > 0) {
+		/* a bucket with stalled sessions; the same minima */
+		uint64_t served = c[C_MAX_SERVED];
+		int first = a->n[A_STALL_BUCKETS]++ == 0;
+		a->n[A_STALL_SERVED_MAX] = max_u64(a->n[A_STALL_SERVED_MAX], served);
+		if (first || served < a->n[A_STALL_SERVED_MIN])
+			a->n[A_STALL_SERVED_MIN] = served;
+		if (first || start < a->n[A_STALL_FIRST_NS])
+			a->n[A_STALL_FIRST_NS] = start;
+		a->n[A_STALL_LAST_NS] = max_u64(a->n[A_STALL_LAST_NS], end);
+	}
 	if (c[C_TCP_REJECTED] + c[C_TCP_FILTERED] == 0)
 		return;
 	/* a failed bucket; the minima start at the first one */
@@ -659,7 +681,8 @@ int db_source_scan_register(struct db *db)
 	" s.queries_udp, s.queries_tcp, s.responses, s.noerror, s.nxdomain, s.servfail,"           \
 	" s.refused, s.formerr + s.notimp + s.other_rcode, s.truncated, s.unanswered,"             \
 	" s.peak_qps, s.max_concurrent_tcp, s.tcp_sessions, s.tcp_rejected, s.tcp_filtered,"       \
-	" s.tcp_server_closed, s.formerr, s.notimp, s.retransmits"
+	" s.tcp_server_closed, s.formerr, s.notimp, s.retransmits, s.tcp_stalled, "                \
+	"s.max_served_tcp"
 
 /* Reads every row of the scope into x. Returns 0, 1 when the sources
  * exceed x->max (nothing handed on yet), or -1. */
@@ -736,7 +759,14 @@ static int deliver_one(struct db_source_scan *scan, const struct src_acc *a)
 	                                [A_FAIL_LAST_NS] = &s.fail_last_ns,
 	                                [A_FORMERR] = &s.formerr,
 	                                [A_NOTIMP] = &s.notimp,
-	                                [A_RETRANSMITS] = &s.retransmits};
+	                                [A_RETRANSMITS] = &s.retransmits,
+	                                [A_TCP_STALLED] = &s.tcp_stalled,
+	                                [A_MAX_SERVED] = &s.max_served_tcp,
+	                                [A_STALL_BUCKETS] = &s.stall_buckets,
+	                                [A_STALL_SERVED_MAX] = &s.stall_served_max,
+	                                [A_STALL_SERVED_MIN] = &s.stall_served_min,
+	                                [A_STALL_FIRST_NS] = &s.stall_first_ns,
+	                                [A_STALL_LAST_NS] = &s.stall_last_ns};
 	for (int k = 0; k < A_COUNT; k++)
 		*out[k] = a->n[k];
 	scan->nsources++;
@@ -952,6 +982,8 @@ void db_source_fold_row(struct db_source_fold *f, int64_t run_id, const char *so
 	    [C_FORMERR] = b->rcode[RCODE_SLOT_FORMERR],
 	    [C_NOTIMP] = b->rcode[RCODE_SLOT_NOTIMP],
 	    [C_RETRANSMITS] = b->retransmits,
+	    [C_TCP_STALLED] = b->tcp_stalled,
+	    [C_MAX_SERVED] = b->max_served_tcp,
 	};
 	/* through the pass's queue: the source's accumulator loads meanwhile */
 	if (queue_row(&f->x, run_id, (const unsigned char *)source, strlen(source), c) != 0)

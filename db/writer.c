@@ -62,8 +62,8 @@ static const char persp_insert_sql[] =
 
 enum { BUCKET_FIXED_PARAMS = 6 };
 _Static_assert(BUCKET_FIXED_PARAMS DB_BUCKET_SUM_COLUMNS(COL_COUNT)
-                       DB_BUCKET_MAX_COLUMNS(COL_COUNT) == 31,
-               "source_stats has 31 columns; update the schema with the list");
+                       DB_BUCKET_MAX_COLUMNS(COL_COUNT) == 33,
+               "source_stats has 33 columns; update the schema with the list");
 
 /* ------------------------------------------------------------------------
  * Statements and queue lifetime

@@ -42,6 +42,13 @@ static const size_t counters[] = {
     offsetof(struct db_rule_source, fail_conc_min),
     offsetof(struct db_rule_source, fail_first_ns),
     offsetof(struct db_rule_source, fail_last_ns),
+    offsetof(struct db_rule_source, tcp_stalled),
+    offsetof(struct db_rule_source, max_served_tcp),
+    offsetof(struct db_rule_source, stall_buckets),
+    offsetof(struct db_rule_source, stall_served_max),
+    offsetof(struct db_rule_source, stall_served_min),
+    offsetof(struct db_rule_source, stall_first_ns),
+    offsetof(struct db_rule_source, stall_last_ns),
 };
 #define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
 

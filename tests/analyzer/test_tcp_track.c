@@ -138,7 +138,7 @@ static const uint8_t A = DCV_TCP_ACK, PA = DCV_TCP_ACK | DCV_TCP_PSH,
 
 /* ---- messages ------------------------------------------------------------- */
 
-Test(tcp_track, handshake_query_response_fin_gives_one_open_one_close_two_messages)
+Test(tcp_track, handshake_query_response_fin_gives_open_served_close_two_messages)
 {
 	struct tcp_tracker *t = new_tracker(NULL);
 	uint8_t q[64], a[128];
@@ -151,20 +151,26 @@ Test(tcp_track, handshake_query_response_fin_gives_one_open_one_close_two_messag
 	feed(t, false, A, S_ISN + 2 + al, NULL, 0, 6000);
 	tcp_tracker_finish(t, 7000);
 
-	cr_assert_eq(R.nev, 2);
+	cr_assert_eq(R.nev, 3);
 	cr_assert_eq(R.ev[0].kind, TCP_EV_OPEN);
 	cr_assert_eq(R.ev[0].ts_ns, 1001);
 	cr_assert_eq(R.ev[0].concurrent, 1);
+	cr_assert_eq(R.ev[0].served, 0);
 	cr_assert_eq(R.ev[0].client_port, cport);
 	cr_assert_eq(R.ev[0].server_port, 53);
-	cr_assert_eq(R.ev[1].kind, TCP_EV_CLOSE);
-	cr_assert_eq(R.ev[1].ts_ns, 4000);
-	cr_assert(R.ev[1].closed_by_server);
-	cr_assert_not(R.ev[1].reset);
-	cr_assert_not(R.ev[1].timed_out);
-	cr_assert_eq(R.ev[1].opened_ns, 1001);
-	cr_assert_eq(R.ev[1].messages, 2);
-	cr_assert_eq(R.ev[1].concurrent, 1);
+	cr_assert_eq(R.ev[1].kind, TCP_EV_SERVED);
+	cr_assert_eq(R.ev[1].ts_ns, 3000);
+	cr_assert_eq(R.ev[1].served, 1);
+	cr_assert_eq(R.ev[2].kind, TCP_EV_CLOSE);
+	cr_assert_eq(R.ev[2].ts_ns, 4000);
+	cr_assert(R.ev[2].closed_by_server);
+	cr_assert_not(R.ev[2].reset);
+	cr_assert_not(R.ev[2].timed_out);
+	cr_assert_not(R.ev[2].stalled);
+	cr_assert_eq(R.ev[2].opened_ns, 1001);
+	cr_assert_eq(R.ev[2].messages, 2);
+	cr_assert_eq(R.ev[2].concurrent, 1);
+	cr_assert_eq(R.ev[2].served, 1);
 
 	cr_assert_eq(R.nmsg, 2);
 	cr_assert(R.msg[0].to_server);
@@ -611,6 +617,52 @@ Test(tcp_track, refusal_counts_the_older_attempts_still_in_their_handshake)
 	feed(t, false, RA, 0, NULL, 0, 2000 * MS + 2);
 	cr_assert_eq(R.ev[R.nev - 1].kind, TCP_EV_REJECTED);
 	cr_assert_eq(R.ev[R.nev - 1].concurrent, 5);
+	cport = base;
+	tcp_tracker_free(t);
+}
+
+/* A server whose own client limit is full (BIND tcp-clients): the kernel
+ * completes every handshake, the server answers on three connections and
+ * never on two more, whose client gives up (FIN) after the served ones
+ * closed. Their CLOSE is stalled and reports the three served while they
+ * waited; a session cut by the end of input is not judged. */
+Test(tcp_track, sessions_never_answered_stall_and_report_the_served_ones)
+{
+	struct tcp_tracker *t = new_tracker(NULL);
+	uint16_t base = cport;
+	uint8_t q[64], a[128];
+	uint32_t ql = dns(q, 0x2222, false, 40), al = dns(a, 0x2222, true, 100);
+	for (int i = 0; i < 6; i++) {
+		cport = (uint16_t)(base + i);
+		handshake(t, C_ISN, S_ISN, 100 + (uint64_t)i * 10);
+		feed(t, true, PA, C_ISN + 1, q, ql, 200 + (uint64_t)i * 10);
+	}
+	for (int i = 0; i < 3; i++) {
+		cport = (uint16_t)(base + i);
+		feed(t, false, PA, S_ISN + 1, a, al, 300 + (uint64_t)i);
+		cr_assert_eq(R.ev[R.nev - 1].kind, TCP_EV_SERVED);
+		cr_assert_eq(R.ev[R.nev - 1].served, (uint32_t)i + 1);
+		cr_assert_eq(R.ev[R.nev - 1].concurrent, 6);
+	}
+	for (int i = 0; i < 5; i++) { /* the served ones first, then two waiting */
+		cport = (uint16_t)(base + i);
+		feed(t, true, FA, C_ISN + 1 + ql, NULL, 0, 1000 * MS + (uint64_t)i);
+		const struct tcp_session_event *ev = &R.ev[R.nev - 1];
+		cr_assert_eq(ev->kind, TCP_EV_CLOSE);
+		cr_assert_eq(ev->stalled, i >= 3, "session %d", i);
+		cr_assert_eq(ev->served, i < 3 ? 3u - (uint32_t)i : 3u, "session %d", i);
+	}
+	tcp_tracker_finish(t, 2000 * MS);
+	cr_assert_eq(R.ev[R.nev - 1].kind, TCP_EV_CLOSE);
+	cr_assert(R.ev[R.nev - 1].timed_out);
+	cr_assert_not(R.ev[R.nev - 1].stalled, "the end of input says nothing");
+	/* once nothing waits, the high-water mark starts again from 0 */
+	cport = (uint16_t)(base + 10);
+	handshake(t, C_ISN, S_ISN, 3000 * MS);
+	feed(t, true, PA, C_ISN + 1, q, ql, 3000 * MS + 10);
+	feed(t, true, RA, C_ISN + 1 + ql, NULL, 0, 3000 * MS + 20);
+	cr_assert(R.ev[R.nev - 1].stalled);
+	cr_assert_eq(R.ev[R.nev - 1].served, 0);
 	cport = base;
 	tcp_tracker_free(t);
 }

@@ -25,6 +25,8 @@ static struct source_bucket sample(uint8_t family, uint64_t big)
 	b.peak_qps = UINT32_MAX;
 	b.max_concurrent_tcp = 250;
 	b.tcp_rejected = 2;
+	b.tcp_stalled = 15;
+	b.max_served_tcp = 25;
 	b.latency_sum_us = UINT64_MAX;
 	b.latency_max_us = 5000000;
 	return b;

@@ -385,6 +385,44 @@ Test(real_faults, session_cap_warning_findings)
 	session_cap_findings("session_cap_150", SESSION_CAP_HIGH, "warning");
 }
 
+/* --- tcp_clients: BIND tcp-clients 25, nothing refused -------------------- */
+
+#define TCP_CLIENTS 25 /* lab.sh: named.conf tcp-clients */
+
+Test(real_faults, tcp_clients_analyze)
+{
+	struct lab l;
+	lab_run(&l, "tcp_clients");
+	json_t *vs = valsim_source(&l, SRC_CAPPED);
+	/* the kernel completes every handshake; BIND answers on 25 of them */
+	cr_assert_eq(jint(vs, "tcp_connect_ok"), jint(vs, "udp_tc") + 40);
+	cr_assert_eq(jint(vs, "tcp_connect_refused") + jint(vs, "tcp_connect_timeout"), 0);
+	cr_assert_eq(jint(vs, "tcp_answers"), jint(vs, "udp_tc") + TCP_CLIENTS);
+	cr_assert_eq(jint(vs, "tcp_failed"), 40 - TCP_CLIENTS);
+	json_t *s = analyze_source(&l, SRC_CAPPED);
+	cr_assert_eq(jint(s, "max_concurrent_tcp"), 40);
+	cr_assert_eq(jint(s, "tcp_rejected") + jint(s, "tcp_filtered"), 0);
+	cr_assert_eq(jint(s, "unanswered"), 40 - TCP_CLIENTS);
+	cr_assert_eq(jint(l.analyze, "tcp.stalled"), 40 - TCP_CLIENTS, "only the capped source");
+	lab_done(&l);
+}
+
+Test(real_faults, tcp_clients_findings)
+{
+	struct lab l;
+	lab_run(&l, "tcp_clients");
+	json_t *arr = findings(&l);
+	json_t *f = find_finding(arr, "SESSION_CAP", "source", SRC_CAPPED);
+	char *all = dump(arr);
+	cr_assert_not_null(f, "no SESSION_CAP finding for " SRC_CAPPED ": %s", all);
+	free(all);
+	cr_expect_str_eq(fstr(f, "severity"), "critical");
+	cr_expect_eq(metric(f, "stalled"), 1, "inferred from the stalled sessions");
+	cr_expect_eq(metric(f, "stalled_sessions"), 40 - TCP_CLIENTS);
+	assert_within(metric(f, "inferred_cap"), TCP_CLIENTS, "SESSION_CAP inferred_cap");
+	lab_done(&l);
+}
+
 /* --- rate limit: nftables limit rate over 50/second per source, drop ----- */
 
 Test(real_faults, rate_limit_analyze)

@@ -116,6 +116,56 @@ Test(session_cap, lone_resets_or_failures_below_the_peak_are_not_a_cap)
 	fx_close(&x);
 }
 
+/* A server whose own TCP client limit is full: nothing refused, sessions
+ * accepted by the kernel and never answered while 25 are served. */
+Test(session_cap, sessions_that_stall_while_the_server_serves_a_plateau_report_it)
+{
+	struct fx x;
+	fx_open(&x);
+	struct source_bucket b = fx_b("198.51.100.7", 0);
+	b.queries = b.queries_tcp = 40;
+	b.responses = b.rcode[RCODE_SLOT_NOERROR] = 25;
+	b.unanswered = 15;
+	b.tcp_sessions = 40;
+	b.max_concurrent_tcp = 40;
+	b.max_served_tcp = 25;
+	fx_add(&x, &b);
+	b = fx_b("198.51.100.7", 1); /* the stalled sessions end a minute later */
+	b.max_concurrent_tcp = 40;
+	b.max_served_tcp = 25;
+	b.tcp_stalled = 15;
+	fx_add(&x, &b);
+	/* near misses: stalls while more were served at another time, and a
+	 * server that answers no TCP at all */
+	b = fx_b("198.51.100.8", 0);
+	b.tcp_sessions = 40;
+	b.max_concurrent_tcp = 40;
+	b.max_served_tcp = 10;
+	b.tcp_stalled = 15;
+	fx_add(&x, &b);
+	b = fx_b("198.51.100.8", 1);
+	b.tcp_sessions = 30;
+	b.max_concurrent_tcp = 30;
+	b.max_served_tcp = 30;
+	fx_add(&x, &b);
+	b = fx_b("198.51.100.9", 0);
+	b.tcp_sessions = 40;
+	b.max_concurrent_tcp = 40;
+	b.tcp_stalled = 40;
+	fx_add(&x, &b);
+	fx_rules(&x, NULL);
+	const struct finding *f = fx_find(&x, "SESSION_CAP", "198.51.100.7");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->severity, RULE_CRITICAL);
+	cr_assert_eq(fx_metric(f, "inferred_cap"), 25);
+	cr_assert_eq(fx_metric(f, "stalled"), 1);
+	cr_assert_eq(fx_metric(f, "stalled_sessions"), 15);
+	cr_assert_eq(f->first_seen_ns, FX_T0 + 60 * FX_NS);
+	cr_assert_not_null(strstr(f->evidence, "at most 25"), "%s", f->evidence);
+	cr_assert_eq(fx_count(&x, "SESSION_CAP"), 1, "not the near misses");
+	fx_close(&x);
+}
+
 /* ---- TCP53_REJECTED -------------------------------------------------- */
 
 static void tcp_failing_validators(struct fx *x, uint64_t rejected, uint64_t filtered)

@@ -179,6 +179,7 @@ static json_t *tcp_json(const struct run_accounting *a, const struct analyzer_to
 	json_object_set_new(o, "rejected", u64(t->tcp_rejected));
 	json_object_set_new(o, "filtered", u64(t->tcp_filtered));
 	json_object_set_new(o, "server_closed", u64(t->tcp_server_closed));
+	json_object_set_new(o, "stalled", u64(t->tcp_stalled));
 	json_object_set_new(o, "midstream", u64(t->tcp_midstream));
 	json_object_set_new(o, "syn_pending_at_end", u64(t->tcp_syn_pending_at_end));
 	return o;

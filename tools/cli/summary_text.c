@@ -161,6 +161,8 @@ static void dns_totals(FILE *out, const struct analyze_report *r)
 	fprintf(out, "  SYN rejected (RST)%12llu\n", (unsigned long long)t->tcp_rejected);
 	fprintf(out, "  SYN unanswered    %12llu\n", (unsigned long long)t->tcp_filtered);
 	fprintf(out, "  closed by server  %12llu\n", (unsigned long long)t->tcp_server_closed);
+	fprintf(out, "  never answered    %12llu  (a query, then no data from the server)\n",
+	        (unsigned long long)t->tcp_stalled);
 }
 
 static void sources(FILE *out, const char *title, const struct db_source_total *s, unsigned n)
