@@ -75,7 +75,9 @@ Test(bucket_pack, a_common_row_takes_a_few_dozen_bytes)
 	struct source_bucket b = sample(DCV_ADDR_V4, 12);
 	uint8_t buf[DB_BUCKET_PACKED_MAX];
 	size_t n = db_bucket_pack(buf, 3, &b);
-	cr_assert_lt(n, 64, "%zu bytes", n);
+	/* 62 bytes before schema 7 added tcp_stalled and max_served_tcp: a
+	 * small counter costs one byte */
+	cr_assert_lt(n, 66, "%zu bytes", n);
 }
 
 Test(bucket_pack, cut_or_damaged_bytes_are_refused)

@@ -460,13 +460,17 @@ static void vs_tcp_phase(struct vs_state *s)
 		else if (state[c] == 1)
 			src->tcp_failed++;
 	}
-	/* hold every connection open, then close them all */
+	/* hold every connection open, then close them all: the unanswered
+	 * ones first, as a client that gave up on them would have, so that a
+	 * server whose client limit frees up as answered ones close has none
+	 * of them left to answer late */
 	uint64_t hold_end = now_ms() + s->o.tcp_hold_ms;
 	while (now_ms() < hold_end && now_ms() - s->start_ms < (uint64_t)s->o.max_seconds * 1000u)
 		usleep(20000);
-	for (size_t c = 0; c < n; c++)
-		if (pfd[c].fd >= 0)
-			close(pfd[c].fd);
+	for (int answered = 0; answered < 2; answered++)
+		for (size_t c = 0; c < n; c++)
+			if (pfd[c].fd >= 0 && (state[c] == 2) == answered)
+				close(pfd[c].fd);
 	free(pfd), free(state), free(got), free(rbuf);
 }
 
