@@ -283,6 +283,11 @@ Test(scenarios, fault_session_cap_drop)
 {
 	check_fault("fault-session-cap-drop");
 }
+/* nothing refused: sessions over the server's client limit stall */
+Test(scenarios, fault_session_cap_stall)
+{
+	check_fault("fault-session-cap-stall");
+}
 /* A real bind9 behind an nftables cap of 25 sessions per client, its
  * listen queue overflowing, the resets and the 25 open sessions in two
  * minutes (tests/captures/README.md). */

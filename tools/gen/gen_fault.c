@@ -589,8 +589,9 @@ static void attempts(struct fw *w)
  * apart; each answer has TC=1 and is asked again over a new TCP connection;
  * the server completes the first cap handshakes (all still open when the
  * later SYNs come; the last backlog of them only on the SYN's retransmission
- * 1 s later) and resets the rest (or drops them: cap_drops); the open ones
- * close 1.5 s later. */
+ * 1 s later) and resets the rest (or drops them: cap_drops; or completes
+ * them and never answers, the client closing each after 1 s: cap_stalls);
+ * the open ones close 1.5 s later. */
 static void session_batch(struct fw *w, unsigned b, uint64_t t0)
 {
 	struct gen_ctx *g = w->g;
@@ -625,6 +626,19 @@ static void session_batch(struct fw *w, unsigned b, uint64_t t0)
 		w->r->tc_answers++;
 		struct gen_flow tf = gen_flow_to_server(g, &addr);
 		tf.cport = (uint16_t)(33000 + i); /* distinct within the batch */
+		if (i >= w->s->cap && w->s->cap_stalls) {
+			struct gen_tcp t;
+			gen_tcp_init(g, &t, &tf);
+			uint64_t ack = gen_tcp_handshake(g, tq + 500000, &t, rtt);
+			q.id = gen_random_id(g);
+			gen_dns_query(&g->msg, &q);
+			gen_tcp_dns(g, ack + 50000, &t, true, &g->msg);
+			gen_unanswered(g, &addr);
+			gen_tcp_close(g, ack + GEN_NS_PER_S, &t, false, GEN_NS_PER_MS);
+			w->r->failed_questions++;
+			hit_name(w->r, base);
+			continue;
+		}
 		if (i >= w->s->cap) {
 			if (w->s->cap_drops) {
 				gen_tcp_filtered(g, tq + 500000, &tf);
@@ -782,8 +796,9 @@ int gen_fault_run(struct gen_ctx *g, const struct gen_fault_spec *s, struct gen_
 			r->sources[r->nsources++] = r->batch[b];
 			struct gen_source_expect *n = gen_expect_name_source(&g->exp, &r->batch[b]);
 			if (n != NULL && s->kind == GEN_FAULT_SESSION_CAP)
-				n->max_concurrent_tcp =
-				    s->cap < s->batch_names ? s->cap : s->batch_names;
+				n->max_concurrent_tcp = s->cap < s->batch_names && !s->cap_stalls
+				                            ? s->cap
+				                            : s->batch_names;
 			/* the batch source takes part in no ordinary attempt */
 			w->busy_until[w->batch[b].ca][w->batch[b].site][w->batch[b].addr] =
 			    UINT64_MAX;

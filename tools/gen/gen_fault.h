@@ -80,6 +80,9 @@ struct gen_fault_spec {
 	                            (0: BATCH_FIRST_S + 0.1 s) */
 	bool cap_drops;          /* SESSION_CAP: SYNs over the cap are dropped (retransmitted once,
 	                            never answered) instead of reset */
+	bool cap_stalls;         /* SESSION_CAP: connections over the cap are completed by the
+	                            kernel and never answered (a full server client limit); the
+	                            client gives up on each after 1 s */
 	const char *region;      /* REGION_*: the region */
 	const char *zone;        /* SERVFAIL_CAA, ACME_MISSING: the zone */
 };

@@ -48,6 +48,10 @@ const struct gen_scenario gen_scenarios[] = {
      "TCP sessions per client capped at 25, SYNs beyond the cap dropped, not reset: they time out "
      "after the sessions closed, in the next minute (SESSION_CAP critical)",
      true, false, 0, scen_fault_session_cap_drop},
+    {"fault-session-cap-stall",
+     "the server serves 25 TCP clients at once and refuses nothing: the connections beyond are "
+     "completed by the kernel and never answered (SESSION_CAP critical, from stalled sessions)",
+     true, false, 0, scen_fault_session_cap_stall},
     {"fault-tcp53-rejected",
      "every validator TCP SYN reset while TC=1 answers need TCP (TCP53_REJECTED, TC_WITHOUT_TCP)",
      true, false, 0, scen_fault_tcp53_rejected},

@@ -45,6 +45,7 @@ int scen_fault_session_cap(struct gen_ctx *g, const struct gen_options *o);
 int scen_fault_session_cap_150(struct gen_ctx *g, const struct gen_options *o);
 int scen_fault_session_cap_backlog(struct gen_ctx *g, const struct gen_options *o);
 int scen_fault_session_cap_drop(struct gen_ctx *g, const struct gen_options *o);
+int scen_fault_session_cap_stall(struct gen_ctx *g, const struct gen_options *o);
 int scen_fault_tcp53_rejected(struct gen_ctx *g, const struct gen_options *o);
 int scen_fault_tc_without_tcp(struct gen_ctx *g, const struct gen_options *o);
 int scen_fault_region_silence(struct gen_ctx *g, const struct gen_options *o);
