@@ -52,6 +52,15 @@ static bool plateau(struct rule_ctx *c, uint64_t failed, uint64_t n, uint64_t pe
 	return (double)least >= floor((double)n * (1.0 - rule_cfg(c, RC_SESSION_CAP_TOLERANCE)));
 }
 
+/* emit() hands f on; 1 (stop) with x->rc = -1 when that fails. */
+static int emit(struct cap_ctx *x, struct finding *f)
+{
+	if (rule_emit(x->c, f) == 0)
+		return 0;
+	x->rc = -1;
+	return 1;
+}
+
 /* cap_severity(): critical below session_cap_critical, warning below
  * session_cap_warning, else info. */
 static enum rule_severity cap_severity(struct rule_ctx *c, uint64_t n)
@@ -97,11 +106,7 @@ static int on_source(void *arg, const struct db_rule_source *s)
 	rule_metric(&f, "tcp_filtered", (double)s->tcp_filtered);
 	rule_metric(&f, "tcp_sessions", (double)s->tcp_sessions);
 	rule_metric(&f, "failure_buckets", (double)s->fail_buckets);
-	if (rule_emit(c, &f) != 0) {
-		x->rc = -1;
-		return 1;
-	}
-	return 0;
+	return emit(x, &f);
 }
 
 /* stalled_cap() judges the source's stalled sessions (see the top). */
@@ -138,11 +143,7 @@ static int stalled_cap(struct cap_ctx *x, const struct db_rule_source *s)
 	rule_metric(&f, "max_concurrent_tcp", (double)s->max_concurrent_tcp);
 	rule_metric(&f, "tcp_sessions", (double)s->tcp_sessions);
 	rule_metric(&f, "failure_buckets", (double)s->stall_buckets);
-	if (rule_emit(c, &f) != 0) {
-		x->rc = -1;
-		return 1;
-	}
-	return 0;
+	return emit(x, &f);
 }
 
 int rule_session_cap(struct rule_ctx *c)
