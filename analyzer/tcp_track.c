@@ -556,8 +556,8 @@ static void serve(struct tcp_tracker *t, struct tcp_conn *c, uint64_t ts)
 		n->served_hwm = n->served;
 	struct tcp_session_event ev;
 	fill_event(c, TCP_EV_SERVED, ts, &ev);
-	ev.concurrent = c->client->count;
-	ev.served = c->client->served;
+	ev.concurrent = n->count;
+	ev.served = n->served;
 	emit_event(t, &ev);
 }
 

@@ -92,6 +92,7 @@ struct sat {
 	double cap;        /* median good answers over them */
 	uint64_t max_good; /* most good answers in one of them */
 	uint64_t q_sat, refused, slips, silent, maxq, minq, first, last;
+	size_t above, above_sat; /* busy seconds above the cap, and of them saturated */
 };
 
 static void sat_scan(struct rate_ctx *x, uint64_t *goods, struct sat *t)
@@ -122,7 +123,7 @@ static void sat_scan(struct rate_ctx *x, uint64_t *goods, struct sat *t)
 
 /* level_off() says whether the good answers of the saturated seconds level
  * off at the cap (a flat limit), and the busy seconds above it are limited. */
-static bool level_off(struct rate_ctx *x, const uint64_t *goods, const struct sat *t)
+static bool level_off(struct rate_ctx *x, const uint64_t *goods, struct sat *t)
 {
 	struct rule_ctx *c = x->c;
 	double spread = rule_cfg(c, RC_RATE_MAX_SPREAD),
@@ -132,13 +133,12 @@ static bool level_off(struct rate_ctx *x, const uint64_t *goods, const struct sa
 		within += fabs((double)goods[i] - t->cap) <= spread * t->cap;
 	if (t->cap < 1 || (double)within < need * (double)t->n)
 		return false;
-	size_t above = 0, above_sat = 0;
 	for (size_t i = 0; i < x->cur.n; i++)
 		if ((double)x->cur.s[i].queries > t->cap * (1 + spread)) {
-			above++;
-			above_sat += saturated(x, &x->cur.s[i]);
+			t->above++;
+			t->above_sat += saturated(x, &x->cur.s[i]);
 		}
-	return above > 0 && (double)above_sat >= need * (double)above;
+	return t->above > 0 && (double)t->above_sat >= need * (double)t->above;
 }
 
 /* answered_below() returns the most good answers in a second the source was
@@ -155,6 +155,8 @@ static double answered_below(const struct rate_ctx *x, const struct sat *t)
 	return best;
 }
 
+/* emit() writes the finding: a flat limit of cap, or (suppressed) answers
+ * that collapse above the rate answered at. */
 static int emit(struct rate_ctx *x, const struct sat *t, double cap, bool suppressed,
                 double answered)
 {
@@ -179,7 +181,9 @@ static int emit(struct rate_ctx *x, const struct sat *t, double cap, bool suppre
 		    (unsigned long long)t->max_good, t->cap, answered);
 	else
 		snprintf(how, sizeof(how),
-		         "gets about %.0f good answers per second once it sends more", cap);
+		         "gets about %.0f good answers per second once it sends more (%zu of %zu "
+		         "busy seconds above the cap were limited)",
+		         cap, t->above_sat, t->above);
 	snprintf(f.evidence, sizeof(f.evidence),
 	         "%s%s %s: in %zu saturated seconds (up to %llu queries/s, %llu queries) %llu "
 	         "queries went unanswered, %llu were REFUSED and %llu answered TC=1 (slip). CA "
