@@ -188,6 +188,38 @@ Test(db_schema, reopening_keeps_the_data_and_the_version)
 	cr_assert_eq(db_close(db), 0);
 }
 
+/* Version 7 added source_stats.tcp_stalled and max_served_tcp: a version 6
+ * file keeps its rows, which read 0 there, and takes the new counters. */
+Test(db_schema, a_version_6_file_gains_the_stalled_session_counters)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	cr_assert_geq(db_schema_version(db), 7);
+	int64_t run = begin_run(db, "fp-v6");
+	struct source_bucket b = bucket("192.0.2.7", 120);
+	b.queries = 42;
+	add_bucket(db, run, &b);
+	finish_run(db, run, NULL);
+	cr_assert_eq(db_close(db), 0);
+	raw_exec(path, "ALTER TABLE source_stats DROP COLUMN tcp_stalled;"
+	               "ALTER TABLE source_stats DROP COLUMN max_served_tcp;"
+	               "PRAGMA user_version = 6");
+
+	db = open_ok(path);
+	cr_assert_eq(raw_int(path, "PRAGMA user_version"), db_schema_version(db));
+	cr_assert_eq(sum(db, run, "source_stats", "queries"), 42);
+	cr_assert_eq(sum(db, run, "source_stats", "tcp_stalled"), 0);
+	int64_t run2 = begin_run(db, "fp-v7");
+	b = bucket("192.0.2.7", 180);
+	b.tcp_stalled = 15;
+	b.max_served_tcp = 25;
+	add_bucket(db, run2, &b);
+	finish_run(db, run2, NULL);
+	cr_assert_eq(sum(db, run2, "source_stats", "tcp_stalled"), 15);
+	cr_assert_eq(sum(db, run2, "source_stats", "max_served_tcp"), 25);
+	cr_assert_eq(db_close(db), 0);
+}
+
 Test(db_schema, a_file_from_a_newer_build_is_refused_and_left_alone)
 {
 	const char *path = db_path();
