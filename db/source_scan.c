@@ -426,6 +426,32 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* The accumulators of a group of failure buckets, from its first one
+ * (A_FAIL_BUCKETS, A_STALL_BUCKETS) on. */
+enum { P_BUCKETS, P_MAX, P_MIN, P_FIRST_NS, P_LAST_NS };
+_Static_assert(A_FAIL_CONC_MAX - A_FAIL_BUCKETS == P_MAX &&
+                   A_FAIL_CONC_MIN - A_FAIL_BUCKETS == P_MIN &&
+                   A_FAIL_FIRST_NS - A_FAIL_BUCKETS == P_FIRST_NS &&
+                   A_FAIL_LAST_NS - A_FAIL_BUCKETS == P_LAST_NS &&
+                   A_STALL_SERVED_MAX - A_STALL_BUCKETS == P_MAX &&
+                   A_STALL_SERVED_MIN - A_STALL_BUCKETS == P_MIN &&
+                   A_STALL_FIRST_NS - A_STALL_BUCKETS == P_FIRST_NS &&
+                   A_STALL_LAST_NS - A_STALL_BUCKETS == P_LAST_NS,
+               "a failure group's accumulators lie in P_* order");
+
+/* Adds a bucket [start, end) of the group g at value (the minima start at
+ * its first bucket). */
+static void plateau_add(uint64_t *g, uint64_t value, uint64_t start, uint64_t end)
+{
+	int first = g[P_BUCKETS]++ == 0;
+	g[P_MAX] = max_u64(g[P_MAX], value);
+	if (first || value < g[P_MIN])
+		g[P_MIN] = value;
+	if (first || start < g[P_FIRST_NS])
+		g[P_FIRST_NS] = start;
+	g[P_LAST_NS] = max_u64(g[P_LAST_NS], end);
+}
+
 /* Adds one bucket row (c: its columns from C_START on) to a's totals. */
 static void acc_add(struct src_acc *a, const uint64_t *c)
 {
@@ -457,28 +483,12 @@ static void acc_add(struct src_acc *a, const uint64_t *c)
 	if (a->rows++ == 0 || start < a->n[A_FIRST_NS])
 		a->n[A_FIRST_NS] = start;
 	a->n[A_LAST_NS] = max_u64(a->n[A_LAST_NS], end);
-	if (c[C_TCP_STALLED] > 0) {
-		/* a bucket with stalled sessions; the same minima */
-		uint64_t served = c[C_MAX_SERVED];
-		int first = a->n[A_STALL_BUCKETS]++ == 0;
-		a->n[A_STALL_SERVED_MAX] = max_u64(a->n[A_STALL_SERVED_MAX], served);
-		if (first || served < a->n[A_STALL_SERVED_MIN])
-			a->n[A_STALL_SERVED_MIN] = served;
-		if (first || start < a->n[A_STALL_FIRST_NS])
-			a->n[A_STALL_FIRST_NS] = start;
-		a->n[A_STALL_LAST_NS] = max_u64(a->n[A_STALL_LAST_NS], end);
-	}
-	if (c[C_TCP_REJECTED] + c[C_TCP_FILTERED] == 0)
-		return;
-	/* a failed bucket; the minima start at the first one */
-	uint64_t conc = c[C_MAX_CONC];
-	int first = a->n[A_FAIL_BUCKETS]++ == 0;
-	a->n[A_FAIL_CONC_MAX] = max_u64(a->n[A_FAIL_CONC_MAX], conc);
-	if (first || conc < a->n[A_FAIL_CONC_MIN])
-		a->n[A_FAIL_CONC_MIN] = conc;
-	if (first || start < a->n[A_FAIL_FIRST_NS])
-		a->n[A_FAIL_FIRST_NS] = start;
-	a->n[A_FAIL_LAST_NS] = max_u64(a->n[A_FAIL_LAST_NS], end);
+	/* buckets with failed connections at their session count, and with
+	 * stalled sessions at their served count */
+	if (c[C_TCP_REJECTED] + c[C_TCP_FILTERED] > 0)
+		plateau_add(&a->n[A_FAIL_BUCKETS], c[C_MAX_CONC], start, end);
+	if (c[C_TCP_STALLED] > 0)
+		plateau_add(&a->n[A_STALL_BUCKETS], c[C_MAX_SERVED], start, end);
 }
 
 /* Adds one validator bucket row to the point (ca, step) of the series. */

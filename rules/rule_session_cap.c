@@ -70,7 +70,42 @@ static enum rule_severity cap_severity(struct rule_ctx *c, uint64_t n)
 	return (double)n < rule_cfg(c, RC_SESSION_CAP_WARNING) ? RULE_WARNING : RULE_INFO;
 }
 
-static int stalled_cap(struct cap_ctx *x, const struct db_rule_source *s);
+/* stalled_cap() judges the source's stalled sessions (see the top). */
+static int stalled_cap(struct cap_ctx *x, const struct db_rule_source *s)
+{
+	struct rule_ctx *c = x->c;
+	uint64_t n = s->stall_served_max;
+	if (!plateau(c, s->tcp_stalled, n, s->max_served_tcp, s->stall_served_min))
+		return 0;
+	struct finding f;
+	rule_finding_init(&f, "SESSION_CAP", cap_severity(c, n), "source", s->source);
+	f.first_seen_ns = s->stall_first_ns;
+	f.last_seen_ns = s->stall_last_ns;
+	snprintf(f.evidence, sizeof(f.evidence),
+	         "%s%s%s%s: the server answered on at most %llu of its TCP sessions at once while "
+	         "%llu further sessions were accepted, carried a query and were never answered, "
+	         "in %llu time bucket(s); up to %llu sessions open at once, %llu established, "
+	         "%llu queries over TCP, %llu unanswered in all",
+	         s->source, s->ca[0] ? " (" : "", s->ca, s->ca[0] ? ")" : "", (unsigned long long)n,
+	         (unsigned long long)s->tcp_stalled, (unsigned long long)s->stall_buckets,
+	         (unsigned long long)s->max_concurrent_tcp, (unsigned long long)s->tcp_sessions,
+	         (unsigned long long)s->queries_tcp, (unsigned long long)s->unanswered);
+	snprintf(f.recommendation, sizeof(f.recommendation),
+	         "The nameserver serves about %llu TCP connections at once (for this client or for "
+	         "all): the kernel completes further handshakes, but the server never reads them. "
+	         "Raise the server's TCP client limit to at least %g concurrent connections per "
+	         "client (BIND tcp-clients, NSD tcp-count, Knot tcp-max-clients, or the load "
+	         "balancer in front); CA validators open many parallel TCP connections for CAA and "
+	         "DNSSEC lookups.",
+	         (unsigned long long)n, rule_cfg(c, RC_SESSION_CAP_WARNING));
+	rule_metric(&f, "inferred_cap", (double)n);
+	rule_metric(&f, "stalled", 1);
+	rule_metric(&f, "stalled_sessions", (double)s->tcp_stalled);
+	rule_metric(&f, "max_concurrent_tcp", (double)s->max_concurrent_tcp);
+	rule_metric(&f, "tcp_sessions", (double)s->tcp_sessions);
+	rule_metric(&f, "failure_buckets", (double)s->stall_buckets);
+	return emit(x, &f);
+}
 
 static int on_source(void *arg, const struct db_rule_source *s)
 {
@@ -106,43 +141,6 @@ static int on_source(void *arg, const struct db_rule_source *s)
 	rule_metric(&f, "tcp_filtered", (double)s->tcp_filtered);
 	rule_metric(&f, "tcp_sessions", (double)s->tcp_sessions);
 	rule_metric(&f, "failure_buckets", (double)s->fail_buckets);
-	return emit(x, &f);
-}
-
-/* stalled_cap() judges the source's stalled sessions (see the top). */
-static int stalled_cap(struct cap_ctx *x, const struct db_rule_source *s)
-{
-	struct rule_ctx *c = x->c;
-	uint64_t n = s->stall_served_max;
-	if (!plateau(c, s->tcp_stalled, n, s->max_served_tcp, s->stall_served_min))
-		return 0;
-	struct finding f;
-	rule_finding_init(&f, "SESSION_CAP", cap_severity(c, n), "source", s->source);
-	f.first_seen_ns = s->stall_first_ns;
-	f.last_seen_ns = s->stall_last_ns;
-	snprintf(f.evidence, sizeof(f.evidence),
-	         "%s%s%s%s: the server answered on at most %llu of its TCP sessions at once while "
-	         "%llu further sessions were accepted, carried a query and were never answered, "
-	         "in %llu time bucket(s); up to %llu sessions open at once, %llu established, "
-	         "%llu queries over TCP, %llu unanswered in all",
-	         s->source, s->ca[0] ? " (" : "", s->ca, s->ca[0] ? ")" : "", (unsigned long long)n,
-	         (unsigned long long)s->tcp_stalled, (unsigned long long)s->stall_buckets,
-	         (unsigned long long)s->max_concurrent_tcp, (unsigned long long)s->tcp_sessions,
-	         (unsigned long long)s->queries_tcp, (unsigned long long)s->unanswered);
-	snprintf(f.recommendation, sizeof(f.recommendation),
-	         "The nameserver serves about %llu TCP connections at once (for this client or for "
-	         "all): the kernel completes further handshakes, but the server never reads them. "
-	         "Raise the server's TCP client limit to at least %g concurrent connections per "
-	         "client (BIND tcp-clients, NSD tcp-count, Knot tcp-max-clients, or the load "
-	         "balancer in front); CA validators open many parallel TCP connections for CAA and "
-	         "DNSSEC lookups.",
-	         (unsigned long long)n, rule_cfg(c, RC_SESSION_CAP_WARNING));
-	rule_metric(&f, "inferred_cap", (double)n);
-	rule_metric(&f, "stalled", 1);
-	rule_metric(&f, "stalled_sessions", (double)s->tcp_stalled);
-	rule_metric(&f, "max_concurrent_tcp", (double)s->max_concurrent_tcp);
-	rule_metric(&f, "tcp_sessions", (double)s->tcp_sessions);
-	rule_metric(&f, "failure_buckets", (double)s->stall_buckets);
 	return emit(x, &f);
 }
 

@@ -585,6 +585,32 @@ static void attempts(struct fw *w)
 
 /* ------------------------------------------------------------ batches */
 
+/* over_cap() writes a connection of the batch beyond the cap, its SYN at
+ * tsyn: reset, or its SYN dropped (cap_drops), or completed with query q
+ * never answered, the client closing it 1 s later (cap_stalls). */
+static void over_cap(struct fw *w, const struct gen_flow *tf, struct gen_query *q, uint64_t tsyn,
+                     uint64_t rtt)
+{
+	struct gen_ctx *g = w->g;
+	if (w->s->cap_drops) {
+		gen_tcp_filtered(g, tsyn, tf);
+		return;
+	}
+	if (!w->s->cap_stalls) {
+		gen_tcp_reject(g, tsyn, tf, 100000);
+		w->r->resets++;
+		return;
+	}
+	struct gen_tcp t;
+	gen_tcp_init(g, &t, tf);
+	uint64_t ack = gen_tcp_handshake(g, tsyn, &t, rtt);
+	q->id = gen_random_id(g);
+	gen_dns_query(&g->msg, q);
+	gen_tcp_dns(g, ack + 50000, &t, true, &g->msg);
+	gen_unanswered(g, &tf->client);
+	gen_tcp_close(g, ack + GEN_NS_PER_S, &t, false, GEN_NS_PER_MS);
+}
+
 /* Session cap: the source asks TXT for batch_names challenge names 0.5 ms
  * apart; each answer has TC=1 and is asked again over a new TCP connection;
  * the server completes the first cap handshakes (all still open when the
@@ -626,26 +652,8 @@ static void session_batch(struct fw *w, unsigned b, uint64_t t0)
 		w->r->tc_answers++;
 		struct gen_flow tf = gen_flow_to_server(g, &addr);
 		tf.cport = (uint16_t)(33000 + i); /* distinct within the batch */
-		if (i >= w->s->cap && w->s->cap_stalls) {
-			struct gen_tcp t;
-			gen_tcp_init(g, &t, &tf);
-			uint64_t ack = gen_tcp_handshake(g, tq + 500000, &t, rtt);
-			q.id = gen_random_id(g);
-			gen_dns_query(&g->msg, &q);
-			gen_tcp_dns(g, ack + 50000, &t, true, &g->msg);
-			gen_unanswered(g, &addr);
-			gen_tcp_close(g, ack + GEN_NS_PER_S, &t, false, GEN_NS_PER_MS);
-			w->r->failed_questions++;
-			hit_name(w->r, base);
-			continue;
-		}
 		if (i >= w->s->cap) {
-			if (w->s->cap_drops) {
-				gen_tcp_filtered(g, tq + 500000, &tf);
-			} else {
-				gen_tcp_reject(g, tq + 500000, &tf, 100000);
-				w->r->resets++;
-			}
+			over_cap(w, &tf, &q, tq + 500000, rtt);
 			w->r->failed_questions++;
 			hit_name(w->r, base);
 			continue;
