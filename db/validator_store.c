@@ -378,8 +378,8 @@ int db_ca_region_read(struct db *db, int64_t run_id,
 	    db, op,
 	    "SELECT v.ca, v.region, count(DISTINCT v.source), sum(s.queries), sum(s.responses),"
 	    " sum(s.unanswered), sum(s.servfail), sum(s.refused),"
-	    " sum(s.formerr + s.notimp + s.other_rcode), sum(s.tcp_rejected), sum(s.tcp_filtered),"
-	    " max(s.peak_qps), max(s.max_concurrent_tcp)"
+	    " sum(s.formerr + s.notimp + s.other_rcode), sum(s.tcp_sessions), sum(s.tcp_rejected),"
+	    " sum(s.tcp_filtered), sum(s.tcp_stalled), max(s.peak_qps), max(s.max_concurrent_tcp)"
 	    " FROM validator_sources v JOIN source_stats s"
 	    " ON s.run_id = v.run_id AND s.source = v.source"
 	    " WHERE v.run_id = ?1 AND v.confidence <> 'low'"
@@ -401,8 +401,10 @@ int db_ca_region_read(struct db *db, int64_t run_id,
 		r.servfail = (uint64_t)sqlite3_column_int64(st, c++);
 		r.refused = (uint64_t)sqlite3_column_int64(st, c++);
 		r.other_rcode = (uint64_t)sqlite3_column_int64(st, c++);
+		r.tcp_sessions = (uint64_t)sqlite3_column_int64(st, c++);
 		r.tcp_rejected = (uint64_t)sqlite3_column_int64(st, c++);
 		r.tcp_filtered = (uint64_t)sqlite3_column_int64(st, c++);
+		r.tcp_stalled = (uint64_t)sqlite3_column_int64(st, c++);
 		r.peak_qps = (uint32_t)sqlite3_column_int64(st, c++);
 		r.max_concurrent_tcp = (uint32_t)sqlite3_column_int64(st, c++);
 		n++;

@@ -105,7 +105,7 @@ struct db_ca_region_row {
 	char ca[64];
 	char region[64];
 	uint64_t sources, queries, responses, unanswered, servfail, refused, other_rcode,
-	    tcp_rejected, tcp_filtered;
+	    tcp_sessions, tcp_rejected, tcp_filtered, tcp_stalled;
 	uint32_t peak_qps, max_concurrent_tcp;
 };
 

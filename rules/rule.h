@@ -59,8 +59,8 @@ int rule_emit(struct rule_ctx *c, const struct finding *f);
 struct rule_group {
 	char ca[64], region[64];
 	uint64_t sources, queries, queries_tcp, responses, servfail, refused, other_rcode;
-	uint64_t truncated, unanswered, tcp_sessions, tcp_rejected, tcp_filtered, peak_qps;
-	uint64_t first_ns, last_ns;
+	uint64_t truncated, unanswered, tcp_sessions, tcp_rejected, tcp_filtered, tcp_stalled;
+	uint64_t peak_qps, first_ns, last_ns;
 };
 
 /* rule_groups_read() sums the validator sources of the scope per (CA,

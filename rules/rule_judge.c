@@ -23,9 +23,11 @@ const char rule_advice_servfail[] =
 
 const char rule_advice_tcp53[] =
     "Allow TCP port 53 from all sources at the nameserver, host firewall and any "
-    "network firewall or DDoS filter in front of it, and check that the server's "
-    "TCP listener is not overloaded. CAs need TCP for DNSSEC, large CAA/TXT answers "
-    "and retries after truncated UDP answers.";
+    "network firewall or DDoS filter in front of it (sessions accepted but never "
+    "answered point at one that drops DNS over TCP after the handshake, such as a "
+    "DNS inspection), and check that the server's TCP listener is not overloaded "
+    "(its limit of TCP clients). CAs need TCP for DNSSEC, large CAA/TXT answers and "
+    "retries after truncated UDP answers.";
 
 const char rule_advice_mpic[] =
     "Some of the CA's perspectives (remote validation sites in other regions) get "

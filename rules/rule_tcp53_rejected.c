@@ -1,12 +1,16 @@
 /*
  * rule_tcp53_rejected.c - TCP53_REJECTED: TCP/53 from a CA's validators is
- * reset or never answered while UDP works.
+ * reset, never accepted or never answered while UDP works.
  *
  * Data: source_stats of the validator sources (validator_sources, medium
  * confidence or above), summed per CA: tcp_sessions, tcp_rejected,
- * tcp_filtered, responses.
- * Test, per CA: failed = tcp_rejected + tcp_filtered; attempts = failed +
- * tcp_sessions. Fires when UDP works (the CA's validators got responses),
+ * tcp_filtered, tcp_stalled, responses.
+ * Test, per CA: failed = tcp_rejected + tcp_filtered + tcp_stalled (a
+ * stalled session was accepted and carried a query that never got an
+ * answer: a firewall or middlebox that drops DNS over TCP after the
+ * handshake, a TCP listener that does not serve); attempts = tcp_rejected +
+ * tcp_filtered + tcp_sessions (the stalled ones are among the sessions).
+ * Fires when UDP works (the CA's validators got responses),
  * failed >= tcp53_min_failed (3) and failed / attempts >= tcp53_warning_share
  * (0.05). Critical when failed / attempts >= tcp53_critical_share (0.5):
  * TCP/53 is essentially blocked. Names the regions whose validators failed.
@@ -19,11 +23,18 @@
 
 #include "rule.h"
 
+/* TCP connections of group g that got no answer: reset, never accepted,
+ * or accepted and never answered. */
+static uint64_t tcp_failed(const struct rule_group *g)
+{
+	return g->tcp_rejected + g->tcp_filtered + g->tcp_stalled;
+}
+
 static int report(struct rule_ctx *c, const struct rule_group *ca, const struct rule_group *g,
                   size_t ng)
 {
-	uint64_t failed = ca->tcp_rejected + ca->tcp_filtered;
-	uint64_t attempts = failed + ca->tcp_sessions;
+	uint64_t failed = tcp_failed(ca);
+	uint64_t attempts = ca->tcp_rejected + ca->tcp_filtered + ca->tcp_sessions;
 	double share = rule_share(failed, attempts);
 	enum rule_severity sev;
 	if (!rule_judge_tcp53(c->cfg, ca->ca, ca->responses, failed, attempts, &sev))
@@ -34,21 +45,24 @@ static int report(struct rule_ctx *c, const struct rule_group *ca, const struct 
 	f.last_seen_ns = ca->last_ns;
 	snprintf(f.evidence, sizeof(f.evidence),
 	         "%llu of %llu TCP/53 connections from %s validators failed (%.1f%%): %llu reset, "
-	         "%llu never answered, while %llu UDP/TCP responses reached them; by region:",
+	         "%llu never accepted, %llu accepted but their query never answered, while %llu "
+	         "UDP/TCP responses reached them; by region:",
 	         (unsigned long long)failed, (unsigned long long)attempts, ca->ca, 100.0 * share,
 	         (unsigned long long)ca->tcp_rejected, (unsigned long long)ca->tcp_filtered,
-	         (unsigned long long)ca->responses);
+	         (unsigned long long)ca->tcp_stalled, (unsigned long long)ca->responses);
 	for (size_t i = 0; i < ng; i++) {
-		uint64_t rf = g[i].tcp_rejected + g[i].tcp_filtered;
+		uint64_t rf = tcp_failed(&g[i]);
 		if (strcmp(g[i].ca, ca->ca) == 0 && rf > 0)
 			rule_append(f.evidence, sizeof(f.evidence), " %s %llu/%llu", g[i].region,
 			            (unsigned long long)rf,
-			            (unsigned long long)(rf + g[i].tcp_sessions));
+			            (unsigned long long)(g[i].tcp_rejected + g[i].tcp_filtered +
+			                                 g[i].tcp_sessions));
 	}
 	snprintf(f.recommendation, sizeof(f.recommendation), "%s", rule_advice_tcp53);
 	rule_metric(&f, "tcp_failed", (double)failed);
 	rule_metric(&f, "tcp_rejected", (double)ca->tcp_rejected);
 	rule_metric(&f, "tcp_filtered", (double)ca->tcp_filtered);
+	rule_metric(&f, "tcp_stalled", (double)ca->tcp_stalled);
 	rule_metric(&f, "tcp_attempts", (double)attempts);
 	rule_metric(&f, "failed_share", share);
 	rule_metric(&f, "udp_responses", (double)ca->responses);

@@ -70,6 +70,7 @@ void rule_group_add(struct rule_group *a, const struct rule_group *b)
 	a->tcp_sessions += b->tcp_sessions;
 	a->tcp_rejected += b->tcp_rejected;
 	a->tcp_filtered += b->tcp_filtered;
+	a->tcp_stalled += b->tcp_stalled;
 	if (b->peak_qps > a->peak_qps)
 		a->peak_qps = b->peak_qps;
 	if (b->first_ns && (!a->first_ns || b->first_ns < a->first_ns))
@@ -105,6 +106,7 @@ static int on_source(void *arg, const struct db_rule_source *s)
 	one.tcp_sessions = s->tcp_sessions;
 	one.tcp_rejected = s->tcp_rejected;
 	one.tcp_filtered = s->tcp_filtered;
+	one.tcp_stalled = s->tcp_stalled;
 	one.peak_qps = s->peak_qps;
 	one.first_ns = s->first_ns;
 	one.last_ns = s->last_ns;

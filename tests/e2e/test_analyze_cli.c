@@ -817,15 +817,16 @@ Test(analyze_cli, validator_stats_equal_the_sums_of_the_stored_rows, .timeout = 
 	char *want = sql_rows(
 	    db, "SELECT v.ca, v.region, count(DISTINCT v.source), sum(s.queries),"
 	        " sum(s.responses), sum(s.unanswered), sum(s.servfail), sum(s.refused),"
-	        " sum(s.formerr + s.notimp + s.other_rcode), sum(s.tcp_rejected),"
-	        " sum(s.tcp_filtered), max(s.peak_qps), max(s.max_concurrent_tcp)"
+	        " sum(s.formerr + s.notimp + s.other_rcode), sum(s.tcp_sessions),"
+	        " sum(s.tcp_rejected), sum(s.tcp_filtered), sum(s.tcp_stalled), max(s.peak_qps),"
+	        " max(s.max_concurrent_tcp)"
 	        " FROM validator_sources v JOIN source_stats s"
 	        " ON s.run_id = v.run_id AND s.source = v.source WHERE v.confidence <> 'low'"
 	        " GROUP BY v.ca, v.region ORDER BY sum(s.queries) DESC, v.ca, v.region");
 	static const char *const keys[] = {
-	    "ca",           "region",   "sources",           "queries",     "responses",
-	    "unanswered",   "servfail", "refused",           "other_rcode", "tcp_rejected",
-	    "tcp_filtered", "peak_qps", "max_concurrent_tcp"};
+	    "ca",           "region",       "sources",     "queries",     "responses",
+	    "unanswered",   "servfail",     "refused",     "other_rcode", "tcp_sessions",
+	    "tcp_rejected", "tcp_filtered", "tcp_stalled", "peak_qps",    "max_concurrent_tcp"};
 	char *got = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&got, &len);

@@ -588,6 +588,66 @@ Test(real_faults, tcp53_rejected_findings)
 	lab_done(&l);
 }
 
+/* --- TCP/53 accepted, its DNS dropped for validator prefixes (TC=1) ------- */
+
+Test(real_faults, tcp53_silent_analyze)
+{
+	struct lab l;
+	lab_run(&l, "tcp53_silent");
+	long long tc = 0;
+	size_t i;
+	json_t *vs;
+	json_array_foreach(json_object_get(l.valsim, "sources"), i, vs)
+	{
+		cr_assert_gt(jint(vs, "udp_tc"), 0);
+		/* every TC=1 answer's TCP retry connected and got nothing back */
+		cr_assert_eq(jint(vs, "tcp_connect_ok"), jint(vs, "udp_tc"));
+		cr_assert_eq(jint(vs, "tcp_answers"), 0);
+		cr_assert_eq(jint(vs, "udp_timeouts"), 0, "UDP works");
+		tc += jint(vs, "udp_tc");
+	}
+	cr_assert_eq(jint(l.analyze, "tcp.sessions"), tc);
+	cr_assert_eq(jint(l.analyze, "tcp.stalled"), tc,
+	             "every session carried an unanswered query");
+	cr_assert_eq(jint(l.analyze, "tcp.rejected") + jint(l.analyze, "tcp.filtered"), 0);
+	cr_assert_eq(jint(l.analyze, "transactions.unanswered"), tc);
+	json_t *row;
+	json_array_foreach(vstats(&l), i, row)
+	{
+		cr_assert_gt(jint(row, "tcp_stalled"), 0);
+		cr_assert_eq(jint(row, "unanswered"), jint(row, "tcp_stalled"));
+	}
+	lab_done(&l);
+}
+
+Test(real_faults, tcp53_silent_findings)
+{
+	struct lab l;
+	lab_run(&l, "tcp53_silent");
+	long long tc = 0;
+	size_t i;
+	json_t *vs;
+	json_array_foreach(json_object_get(l.valsim, "sources"), i, vs) tc += jint(vs, "udp_tc");
+	json_t *arr = findings(&l);
+	char *all = dump(arr);
+	/* both CAs' validators: TCP/53 fails for them although nothing resets */
+	double stalled = 0;
+	const char *cas[] = {"letsencrypt", "digicert"};
+	for (size_t k = 0; k < 2; k++) {
+		json_t *f = find_finding(arr, "TCP53_REJECTED", "ca", cas[k]);
+		cr_assert_not_null(f, "no TCP53_REJECTED finding for %s: %s", cas[k], all);
+		cr_expect_str_eq(fstr(f, "severity"), "critical");
+		cr_expect_eq(metric(f, "tcp_rejected") + metric(f, "tcp_filtered"), 0);
+		cr_expect_eq(metric(f, "failed_share"), 1.0);
+		stalled += metric(f, "tcp_stalled");
+	}
+	cr_expect_eq(stalled, (double)tc, "every stalled session of the validators");
+	/* the sessions stall from the first one: no cap to infer */
+	cr_expect_null(find_finding(arr, "SESSION_CAP", NULL, NULL), "%s", all);
+	free(all);
+	lab_done(&l);
+}
+
 /* --- REFUSED: named allow-query { !127.30.0.0/16; any; } ("apnic") ------- */
 
 Test(real_faults, refused_analyze)

@@ -16,7 +16,7 @@
 # rules.rc rules.err named.log tcpdump.log nft.txt.
 #
 # Scenarios: clean session_cap session_cap_150 tcp_clients rate_limit rrl
-# region_silence tcp53_rejected refused. Needs root (netns, nftables, tcpdump).
+# region_silence tcp53_rejected tcp53_silent refused. Needs root (netns, nftables, tcpdump).
 # Environment: DCV_BINARY, DCV_VALSIM (binaries), DCV_SOURCE_DIR (repo root);
 # DCV_LAB_LISTEN_QUEUE=N caps the namespace's listen queues (net.core.somaxconn)
 # so the server's queue overflows under a burst of connections and the kernel
@@ -87,6 +87,7 @@ in_ns ip addr add "$SERVER/32" dev lo
 ALLOW_QUERY="any;"
 RATE_LIMIT=""
 TCP_CLIENTS=2000
+TCP_TIMEOUTS=""
 case "$SCEN" in
 # BIND serves at most 25 TCP clients at once; the kernel still completes
 # the handshakes beyond that, which then stall unanswered
@@ -95,6 +96,9 @@ refused) ALLOW_QUERY="!127.30.0.0/16; any;" ;; # the apnic "region" is refused
 # BIND's response rate limiting: 20 identical answers a second per client
 # netblock; above that half the answers are dropped, half slip as TC=1
 rrl) RATE_LIMIT="rate-limit { responses-per-second $RRL_RATE; window 1; slip 2; };" ;;
+# named closes a connection that brought no query within 2.5 s (its least):
+# in tcp53_silent the queries never reach it
+tcp53_silent) TCP_TIMEOUTS="tcp-initial-timeout 25;" ;;
 esac
 
 mkdir -p "$OUT/named"
@@ -122,6 +126,7 @@ options {
 	allow-query { $ALLOW_QUERY };
 	tcp-clients $TCP_CLIENTS;
 	tcp-listen-queue 1024;
+	$TCP_TIMEOUTS
 	minimal-responses yes;
 	$RATE_LIMIT
 };
@@ -175,6 +180,15 @@ tcp53_rejected)
 	in_ns nft add rule inet "$TABLE" input $TO_SERVER \
 		ip saddr '{ 127.10.0.0/16, 127.20.0.0/16, 127.30.0.0/16 }' tcp dport 53 reject with tcp reset
 	;;
+tcp53_silent)
+	# TCP/53 accepted, then its DNS dropped (a firewall's DNS inspection):
+	# the handshake and the closing segments pass, every segment carrying
+	# data to port 53 from a validator prefix is dropped, after the capture
+	# has seen it; UDP works
+	in_ns nft add rule inet "$TABLE" input $TO_SERVER \
+		ip saddr '{ 127.10.0.0/16, 127.20.0.0/16, 127.30.0.0/16 }' tcp dport 53 \
+		ip length gt 64 drop
+	;;
 clean | refused | servfail | acme_ttl | acme_missing | rrl | tcp_clients) ;;
 *)
 	echo "lab: unknown scenario $SCEN" >&2
@@ -213,6 +227,8 @@ session_cap | session_cap_150 | tcp_clients)
 rate_limit) VS+=(--attempts 4 --burst-qps 100 --burst-seconds 4 --burst-sources 1) ;;
 # a first second below the limit, answered, then 100 q/s, suppressed
 rrl) VS+=(--attempts 4 --burst-first-qps 15 --burst-qps 100 --burst-seconds 5 --burst-sources 1) ;;
+# each TC=1 answer's TCP retry waits out valsim's timeout
+tcp53_silent) VS+=(--attempts 6 --interval-ms 250) ;;
 *) VS+=(--attempts 10 --interval-ms 250) ;;
 esac
 in_ns "$VALSIM" "${VS[@]}" >"$OUT/valsim.json"

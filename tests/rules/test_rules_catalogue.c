@@ -168,7 +168,8 @@ Test(session_cap, sessions_that_stall_while_the_server_serves_a_plateau_report_i
 
 /* ---- TCP53_REJECTED -------------------------------------------------- */
 
-static void tcp_failing_validators(struct fx *x, uint64_t rejected, uint64_t filtered)
+static void tcp_failing_validators(struct fx *x, uint64_t rejected, uint64_t filtered,
+                                   uint64_t stalled)
 {
 	fx_healthy_validators(x, "digicert", "203.0.113", 100);
 	struct source_bucket b = fx_b("203.0.113.1", 1);
@@ -176,6 +177,7 @@ static void tcp_failing_validators(struct fx *x, uint64_t rejected, uint64_t fil
 	b.tcp_sessions = 10;
 	b.tcp_rejected = rejected;
 	b.tcp_filtered = filtered;
+	b.tcp_stalled = stalled;
 	fx_add(x, &b);
 }
 
@@ -183,7 +185,7 @@ Test(tcp53_rejected, resets_and_silence_on_tcp_while_udp_works)
 {
 	struct fx x;
 	fx_open(&x);
-	tcp_failing_validators(&x, 8, 2);
+	tcp_failing_validators(&x, 8, 2, 0);
 	fx_rules(&x, NULL);
 	const struct finding *f = fx_find(&x, "TCP53_REJECTED", "digicert");
 	cr_assert_not_null(f);
@@ -201,7 +203,39 @@ Test(tcp53_rejected, two_failed_connections_stay_below_the_minimum)
 {
 	struct fx x;
 	fx_open(&x);
-	tcp_failing_validators(&x, 1, 1);
+	tcp_failing_validators(&x, 1, 1, 0);
+	fx_rules(&x, NULL);
+	cr_assert_null(fx_find(&x, "TCP53_REJECTED", NULL));
+	fx_close(&x);
+}
+
+/* Sessions accepted whose query never got an answer (a firewall that drops
+ * DNS over TCP after the handshake) fail like reset ones; they are among the
+ * sessions, so the attempts do not count them twice. */
+Test(tcp53_rejected, sessions_accepted_but_never_answered_fail_too)
+{
+	struct fx x;
+	fx_open(&x);
+	tcp_failing_validators(&x, 0, 0, 6);
+	fx_rules(&x, NULL);
+	const struct finding *f = fx_find(&x, "TCP53_REJECTED", "digicert");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->severity, RULE_CRITICAL);
+	cr_assert_eq(fx_metric(f, "tcp_failed"), 6);
+	cr_assert_eq(fx_metric(f, "tcp_stalled"), 6);
+	cr_assert_eq(fx_metric(f, "tcp_attempts"), 10);
+	cr_assert_float_eq(fx_metric(f, "failed_share"), 0.6, 1e-9);
+	cr_assert_not_null(strstr(f->evidence, "6 accepted but their query never answered"), "%s",
+	                   f->evidence);
+	cr_assert_not_null(strstr(f->evidence, "arin 6/10"), "%s", f->evidence);
+	fx_close(&x);
+}
+
+Test(tcp53_rejected, two_stalled_sessions_stay_below_the_minimum)
+{
+	struct fx x;
+	fx_open(&x);
+	tcp_failing_validators(&x, 0, 0, 2);
 	fx_rules(&x, NULL);
 	cr_assert_null(fx_find(&x, "TCP53_REJECTED", NULL));
 	fx_close(&x);

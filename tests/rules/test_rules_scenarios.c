@@ -313,6 +313,32 @@ Test(scenarios, real_session_cap_with_listen_queue_drops_is_found_at_25)
 	json_decref(root);
 }
 
+/* A real BIND behind a firewall that drops every segment carrying DNS over
+ * TCP from the validator prefixes once the handshake is done (lab.sh
+ * tcp53_silent): nothing is reset, every TC=1 retry stalls. */
+Test(scenarios, real_tcp53_accepted_but_never_answered_is_tcp53_rejected)
+{
+	json_t *root = judge_capture(test_tmpdir(), DCV_CAPTURES_DIR "/bind-tcp53-silent.pcap",
+	                             DCV_CAPTURES_DIR "/validators-lab.tsv", "--timeout-ms 1000");
+	json_t *arr = json_object_get(root, "findings");
+	char *all = json_dumps(arr, JSON_COMPACT);
+	const char *cas[] = {"letsencrypt", "digicert"};
+	for (size_t k = 0; k < 2; k++) {
+		json_t *f = find(arr, "TCP53_REJECTED", cas[k]);
+		cr_assert_not_null(f, "no TCP53_REJECTED for %s: %s", cas[k], all);
+		cr_assert_str_eq(str(f, "severity"), "critical");
+		json_t *m = json_object_get(f, "metrics");
+		cr_assert_eq(json_number_value(json_object_get(m, "tcp_stalled")), 9);
+		cr_assert_eq(json_number_value(json_object_get(m, "tcp_failed")), 9);
+		cr_assert_eq(json_number_value(json_object_get(m, "tcp_attempts")), 9);
+		cr_assert_eq(json_number_value(json_object_get(m, "tcp_rejected")), 0);
+		cr_assert_eq(json_number_value(json_object_get(m, "tcp_filtered")), 0);
+	}
+	cr_assert_null(find(arr, "SESSION_CAP", NULL), "%s", all);
+	free(all);
+	json_decref(root);
+}
+
 Test(scenarios, fault_tcp53_rejected)
 {
 	check_fault("fault-tcp53-rejected");

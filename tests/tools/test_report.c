@@ -212,6 +212,8 @@ Test(report_scenarios, session_cap_shows_its_numbers_in_every_format)
 		             id);
 		cr_expect_eq(jint(ca, "tcp_rejected"), sql_int(db, CA_SUM("tcp_rejected"), id),
 		             "%s", id);
+		cr_expect_eq(jint(ca, "tcp_stalled"), sql_int(db, CA_SUM("tcp_stalled"), id), "%s",
+		             id);
 		cr_expect_eq(jint(ca, "refused"), sql_int(db, CA_SUM("refused"), id), "%s", id);
 		cr_expect_eq(jint(ca, "servfail"), sql_int(db, CA_SUM("servfail"), id), "%s", id);
 	}

@@ -150,8 +150,10 @@ static void group_add(struct analyze_sources *s, const struct db_rule_source *r)
 	g->servfail += r->servfail;
 	g->refused += r->refused;
 	g->other_rcode += r->other_rcode; /* FORMERR and NOTIMP included, as there */
+	g->tcp_sessions += r->tcp_sessions;
 	g->tcp_rejected += r->tcp_rejected;
 	g->tcp_filtered += r->tcp_filtered;
+	g->tcp_stalled += r->tcp_stalled;
 	if (r->peak_qps > g->peak_qps)
 		g->peak_qps = (uint32_t)r->peak_qps;
 	if (r->max_concurrent_tcp > g->max_concurrent_tcp)

@@ -110,6 +110,7 @@ static void group_add(struct report_group *g, const struct db_rule_source *s)
 	g->tcp_sessions += s->tcp_sessions;
 	g->tcp_rejected += s->tcp_rejected;
 	g->tcp_filtered += s->tcp_filtered;
+	g->tcp_stalled += s->tcp_stalled;
 	if (s->peak_qps > g->peak_qps)
 		g->peak_qps = s->peak_qps;
 	if (s->max_concurrent_tcp > g->max_concurrent_tcp)
@@ -449,6 +450,11 @@ int report_is_empty(const struct report *r)
 	return r->cur.total.queries == 0 && r->cur.total.sources == 0 && r->cur.findings.n == 0;
 }
 
+uint64_t report_tcp_failed(const struct report_group *g)
+{
+	return g->tcp_rejected + g->tcp_filtered + g->tcp_stalled;
+}
+
 uint64_t report_good(const struct report_group *g)
 {
 	return g->noerror + g->nxdomain;
@@ -625,7 +631,7 @@ const char *report_group_header(enum report_group_col col)
 	    [RG_UNANSWERED] = "Unanswered",
 	    [RG_REFUSED] = "REFUSED",
 	    [RG_SERVFAIL] = "SERVFAIL",
-	    [RG_TCP_REJECTED] = "TCP rejected",
+	    [RG_TCP_REJECTED] = "TCP failed",
 	    [RG_PEAK_QPS] = "Peak QPS",
 	    [RG_MAX_SESSIONS] = "Max sessions",
 	    [RG_CHANGE] = "Change",
@@ -643,8 +649,7 @@ void report_group_cells(const struct report_group *g, const struct report_groups
 	report_format_count(g->unanswered, cells[RG_UNANSWERED], REPORT_CELL_MAX);
 	report_format_count(g->refused, cells[RG_REFUSED], REPORT_CELL_MAX);
 	report_format_count(g->servfail, cells[RG_SERVFAIL], REPORT_CELL_MAX);
-	report_format_count(g->tcp_rejected + g->tcp_filtered, cells[RG_TCP_REJECTED],
-	                    REPORT_CELL_MAX);
+	report_format_count(report_tcp_failed(g), cells[RG_TCP_REJECTED], REPORT_CELL_MAX);
 	report_format_count(g->peak_qps, cells[RG_PEAK_QPS], REPORT_CELL_MAX);
 	report_format_count(g->max_concurrent_tcp, cells[RG_MAX_SESSIONS], REPORT_CELL_MAX);
 	snprintf(cells[RG_CHANGE], REPORT_CELL_MAX, "%s",

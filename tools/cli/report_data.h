@@ -47,7 +47,7 @@ struct report_group {
 	char key[64]; /* the CA id, the region, or "" for all traffic */
 	uint64_t sources, queries, responses, noerror, nxdomain, servfail, refused;
 	uint64_t other_rcode, truncated, unanswered;
-	uint64_t tcp_sessions, tcp_rejected, tcp_filtered;
+	uint64_t tcp_sessions, tcp_rejected, tcp_filtered, tcp_stalled;
 	uint64_t peak_qps, max_concurrent_tcp;
 };
 
@@ -135,6 +135,11 @@ int report_is_empty(const struct report *r);
 
 /* report_good() returns a group's usable answers (NOERROR + NXDOMAIN). */
 uint64_t report_good(const struct report_group *g);
+
+/* report_tcp_failed() returns a group's TCP connections that never got an
+ * answer: reset, never accepted, or accepted with their query unanswered
+ * (as TCP53_REJECTED counts them). */
+uint64_t report_tcp_failed(const struct report_group *g);
 
 /* report_rate() returns part / whole as a fraction (0 when whole is 0). */
 double report_rate(uint64_t part, uint64_t whole);

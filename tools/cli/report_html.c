@@ -398,7 +398,7 @@ static void groups(FILE *out, const char *id, const char *title, const char *fir
 			int bad = (c == RG_UNANSWERED && g->unanswered) ||
 			          (c == RG_REFUSED && g->refused) ||
 			          (c == RG_SERVFAIL && g->servfail) ||
-			          (c == RG_TCP_REJECTED && g->tcp_rejected + g->tcp_filtered) ||
+			          (c == RG_TCP_REJECTED && report_tcp_failed(g)) ||
 			          (c == RG_CHANGE && report_group_change(g, prev) == REPORT_WORSE);
 			fprintf(out, "<td%s>", bad ? " class=\"bad\"" : "");
 			esc(out, cells[c]);

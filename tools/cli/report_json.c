@@ -27,21 +27,15 @@ static json_t *group_json(const struct report_group *g, const struct report_grou
 	const struct {
 		const char *k;
 		uint64_t v;
-	} nums[] = {{"sources", g->sources},
-	            {"queries", g->queries},
-	            {"responses", g->responses},
-	            {"noerror", g->noerror},
-	            {"nxdomain", g->nxdomain},
-	            {"servfail", g->servfail},
-	            {"refused", g->refused},
-	            {"other_rcode", g->other_rcode},
-	            {"truncated", g->truncated},
-	            {"unanswered", g->unanswered},
-	            {"tcp_sessions", g->tcp_sessions},
-	            {"tcp_rejected", g->tcp_rejected},
-	            {"tcp_filtered", g->tcp_filtered},
-	            {"peak_qps", g->peak_qps},
-	            {"max_concurrent_tcp", g->max_concurrent_tcp}};
+	} nums[] = {
+	    {"sources", g->sources},           {"queries", g->queries},
+	    {"responses", g->responses},       {"noerror", g->noerror},
+	    {"nxdomain", g->nxdomain},         {"servfail", g->servfail},
+	    {"refused", g->refused},           {"other_rcode", g->other_rcode},
+	    {"truncated", g->truncated},       {"unanswered", g->unanswered},
+	    {"tcp_sessions", g->tcp_sessions}, {"tcp_rejected", g->tcp_rejected},
+	    {"tcp_filtered", g->tcp_filtered}, {"tcp_stalled", g->tcp_stalled},
+	    {"peak_qps", g->peak_qps},         {"max_concurrent_tcp", g->max_concurrent_tcp}};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		json_object_set_new(o, nums[i].k, json_integer((json_int_t)nums[i].v));
 	json_object_set_new(o, "success_rate", json_real(report_rate(report_good(g), g->queries)));

@@ -262,8 +262,10 @@ static json_t *validator_stats_json(const struct analyze_report *r)
 		json_object_set_new(o, "servfail", u64(c->servfail));
 		json_object_set_new(o, "refused", u64(c->refused));
 		json_object_set_new(o, "other_rcode", u64(c->other_rcode));
+		json_object_set_new(o, "tcp_sessions", u64(c->tcp_sessions));
 		json_object_set_new(o, "tcp_rejected", u64(c->tcp_rejected));
 		json_object_set_new(o, "tcp_filtered", u64(c->tcp_filtered));
+		json_object_set_new(o, "tcp_stalled", u64(c->tcp_stalled));
 		json_object_set_new(o, "peak_qps", u64(c->peak_qps));
 		json_object_set_new(o, "max_concurrent_tcp", u64(c->max_concurrent_tcp));
 		json_array_append_new(arr, o);

@@ -201,7 +201,8 @@ static void validation(FILE *out, const struct analyze_report *r)
 			        c->ca, c->region, (unsigned long long)c->sources,
 			        (unsigned long long)c->queries, (unsigned long long)c->unanswered,
 			        (unsigned long long)c->servfail, (unsigned long long)c->refused,
-			        (unsigned long long)(c->tcp_rejected + c->tcp_filtered),
+			        (unsigned long long)(c->tcp_rejected + c->tcp_filtered +
+			                             c->tcp_stalled),
 			        c->max_concurrent_tcp);
 		}
 	}
