@@ -12,7 +12,7 @@
  * version columns besides). */
 #define STATS_COLUMNS                                                                              \
 	"site, server, run_fp, source, bucket_start_ns, bucket_len_s, queries, responses,"         \
-	" unanswered, refused, servfail, tcp_sessions, tcp_rejected, tcp_filtered"
+	" unanswered, refused, servfail, tcp_sessions, tcp_rejected, tcp_filtered, tcp_stalled"
 
 /* Per (site, region) totals of the validators' statistics. The region is
  * the newest judgement of each (server, run, source); the join keeps the
@@ -95,7 +95,7 @@ int db_ch_site_groups_read(struct db_ch *ch, uint64_t from_ns, uint64_t to_ns,
 static const char ca_groups_sql[] =
     "SELECT site, server, ca, region, uniqExact(source), sum(queries), sum(responses),"
     " sum(unanswered), sum(refused), sum(servfail), sum(tcp_sessions), sum(tcp_rejected),"
-    " sum(tcp_filtered), min(bucket_start_ns),"
+    " sum(tcp_filtered), sum(tcp_stalled), min(bucket_start_ns),"
     " max(bucket_start_ns + bucket_len_s * 1000000000)"
     " FROM (SELECT " STATS_COLUMNS " FROM source_stats FINAL WHERE bucket_start_ns >= %" PRIu64
     " AND bucket_start_ns < %" PRIu64 ")"
@@ -130,6 +130,7 @@ static int on_ca_group(void *ctx, json_t *row)
 	g.tcp_sessions = db_ch_row_u64(row, i++);
 	g.tcp_rejected = db_ch_row_u64(row, i++);
 	g.tcp_filtered = db_ch_row_u64(row, i++);
+	g.tcp_stalled = db_ch_row_u64(row, i++);
 	g.first_ns = db_ch_row_u64(row, i++);
 	g.last_ns = db_ch_row_u64(row, i++);
 	return c->fn(c->ctx, &g);

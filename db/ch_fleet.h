@@ -39,7 +39,7 @@ struct db_ch_ca_group {
 	char site[DB_CH_NAME_MAX], server[DB_CH_NAME_MAX];
 	char ca[DB_CH_NAME_MAX], region[DB_CH_NAME_MAX];
 	uint64_t sources, queries, responses, unanswered, refused, servfail;
-	uint64_t tcp_sessions, tcp_rejected, tcp_filtered;
+	uint64_t tcp_sessions, tcp_rejected, tcp_filtered, tcp_stalled;
 	uint64_t first_ns, last_ns; /* first bucket start, last bucket end */
 };
 

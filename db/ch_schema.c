@@ -17,8 +17,8 @@
  * per request), then the step's row goes into schema_version. ClickHouse
  * has no transactions, and several hosts of a fleet may migrate the same
  * server at the same time, so every statement must be idempotent (CREATE
- * TABLE IF NOT EXISTS; 18.16 has no ADD COLUMN IF NOT EXISTS, so a later
- * step that adds a column must tolerate "column already exists"). A step
+ * TABLE IF NOT EXISTS; 18.16 has no ADD COLUMN IF NOT EXISTS, so a step
+ * that adds a column tolerates "already exists": added_already()). A step
  * that failed half-way is simply run again. A step is never edited after
  * release: a schema change is a new step appended at the end.
  *
@@ -135,6 +135,13 @@ static const struct ch_migration ch_migrations[] = {
                              "ORDER BY (server, run_fp, run_start_ns, rule, subject_kind, subject)",
          NULL,
      }},
+    /* version 2: source_stats gains the stalled sessions (SQLite version 7) */
+    {"add the stalled-session counters to source_stats",
+     {
+         "ALTER TABLE source_stats ADD COLUMN tcp_stalled UInt64 DEFAULT 0",
+         "ALTER TABLE source_stats ADD COLUMN max_served_tcp UInt64 DEFAULT 0",
+         NULL,
+     }},
 };
 
 #define CH_SCHEMA_VERSION ((int)(sizeof(ch_migrations) / sizeof(ch_migrations[0])))
@@ -149,6 +156,17 @@ static unsigned long long wall_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/* Whether statement sql failed only because what it adds is there already:
+ * a column added by another host migrating at the same time, or by a step
+ * that failed half-way (18.16 has no ADD COLUMN IF NOT EXISTS; it answers
+ * "Code: 44 ... column with this name already exists", later versions
+ * "Code: 15 ... already exists"). */
+static bool added_already(struct db_ch *ch, const char *sql, int rc)
+{
+	return rc == DB_CH_REJECTED && strstr(sql, " ADD COLUMN ") != NULL &&
+	       strstr(db_ch_errmsg(ch), "already exists") != NULL;
 }
 
 /* Reads max(version) from schema_version into *out. */
@@ -196,7 +214,7 @@ int db_ch_schema_apply(struct db_ch *ch)
 		const struct ch_migration *m = &ch_migrations[v];
 		for (int i = 0; i < CH_STEP_STATEMENTS_MAX && m->statements[i] != NULL; i++) {
 			rc = db_ch_exec(ch, m->statements[i], true, NULL);
-			if (rc != DB_CH_OK)
+			if (rc != DB_CH_OK && !added_already(ch, m->statements[i], rc))
 				return rc;
 		}
 		/* what is constant text without quotes: no escaping needed */

@@ -107,8 +107,8 @@ static const struct ship_spec specs[DB_SHIP_TABLES] = {
      " queries, queries_udp, queries_tcp, queries_edns, queries_do, retransmits, responses,"
      " noerror, formerr, servfail, nxdomain, notimp, refused, other_rcode, truncated,"
      " unanswered, peak_qps, max_concurrent_tcp, tcp_sessions, tcp_rejected, tcp_filtered,"
-     " tcp_server_closed, latency_count, latency_sum_us, latency_max_us"
-     " FROM source_stats WHERE run_id = ?1 AND bucket_start_ns >= ?2"
+     " tcp_server_closed, latency_count, latency_sum_us, latency_max_us, tcp_stalled,"
+     " max_served_tcp FROM source_stats WHERE run_id = ?1 AND bucket_start_ns >= ?2"
      " ORDER BY bucket_start_ns, source"},
     [DB_SHIP_TRANSACTIONS] = {"transactions", MARK_AFTER,
      "SELECT t.id AS _mark, t.kind, t.query_ts_ns, t.latency_us, t.family, t.client,"

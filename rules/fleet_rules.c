@@ -100,7 +100,7 @@ static uint64_t count_of(const struct db_ch_ca_group *g, enum counter c)
 	case C_TCP:
 		break;
 	}
-	return g->tcp_rejected + g->tcp_filtered;
+	return g->tcp_rejected + g->tcp_filtered + g->tcp_stalled;
 }
 
 /* Appends " region n/of" for the regions of g[0..n) with counter c. */
@@ -110,7 +110,8 @@ static void by_region(char *buf, size_t len, const struct db_ch_ca_group *g, siz
 	rule_append(buf, len, "; by region:");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t k = count_of(&g[i], c);
-		uint64_t of = c == C_TCP ? k + g[i].tcp_sessions : g[i].queries;
+		uint64_t of = c == C_TCP ? g[i].tcp_rejected + g[i].tcp_filtered + g[i].tcp_sessions
+		                         : g[i].queries;
 		if (k > 0)
 			rule_append(buf, len, " %s %llu/%llu", g[i].region, (unsigned long long)k,
 			            (unsigned long long)of);
@@ -133,6 +134,7 @@ static int judge_ca(const struct db_ch_ca_group *g, size_t n, const struct rules
 		t.tcp_sessions += g[i].tcp_sessions;
 		t.tcp_rejected += g[i].tcp_rejected;
 		t.tcp_filtered += g[i].tcp_filtered;
+		t.tcp_stalled += g[i].tcp_stalled;
 		if (g[i].first_ns < t.first_ns)
 			t.first_ns = g[i].first_ns;
 		if (g[i].last_ns > t.last_ns)
@@ -141,20 +143,25 @@ static int judge_ca(const struct db_ch_ca_group *g, size_t n, const struct rules
 	int found = 0;
 	enum rule_severity sev;
 	struct finding f;
-	uint64_t failed = t.tcp_rejected + t.tcp_filtered, tcp_attempts = failed + t.tcp_sessions;
+	/* as on a host (rule_tcp53_rejected.c): the stalled sessions are among
+	 * the sessions */
+	uint64_t failed = count_of(&t, C_TCP);
+	uint64_t tcp_attempts = t.tcp_rejected + t.tcp_filtered + t.tcp_sessions;
 	if (rule_judge_tcp53(cfg, t.ca, t.responses, failed, tcp_attempts, &sev)) {
 		init(&f, "TCP53_REJECTED", sev, t.site, t.server, t.ca, t.first_ns, t.last_ns);
-		snprintf(f.evidence, sizeof(f.evidence),
-		         "at site %s, server %s: %llu of %llu TCP/53 connections from %s "
-		         "validators failed (%.1f%%): %llu reset, %llu never answered, while %llu "
-		         "responses reached them",
-		         t.site, t.server, (unsigned long long)failed,
-		         (unsigned long long)tcp_attempts, t.ca,
-		         100 * rule_share(failed, tcp_attempts), (unsigned long long)t.tcp_rejected,
-		         (unsigned long long)t.tcp_filtered, (unsigned long long)t.responses);
+		snprintf(
+		    f.evidence, sizeof(f.evidence),
+		    "at site %s, server %s: %llu of %llu TCP/53 connections from %s "
+		    "validators failed (%.1f%%): %llu reset, %llu never accepted, %llu accepted "
+		    "but their query never answered, while %llu responses reached them",
+		    t.site, t.server, (unsigned long long)failed, (unsigned long long)tcp_attempts,
+		    t.ca, 100 * rule_share(failed, tcp_attempts),
+		    (unsigned long long)t.tcp_rejected, (unsigned long long)t.tcp_filtered,
+		    (unsigned long long)t.tcp_stalled, (unsigned long long)t.responses);
 		by_region(f.evidence, sizeof(f.evidence), g, n, C_TCP);
 		snprintf(f.recommendation, sizeof(f.recommendation), "%s", rule_advice_tcp53);
 		rule_metric(&f, "tcp_failed", (double)failed);
+		rule_metric(&f, "tcp_stalled", (double)t.tcp_stalled);
 		rule_metric(&f, "tcp_attempts", (double)tcp_attempts);
 		rule_metric(&f, "failed_share", rule_share(failed, tcp_attempts));
 		if (fn(ctx, &f) != 0)

@@ -236,21 +236,32 @@ static void ch_server_teardown(void)
 	(void)test_run(cmd, NULL);
 }
 
-/* Runs sql on the server; returns the first number of the answer, or -1. */
-static inline long long ch_number(const char *sql)
+/* Runs sql on the server (through a file of this test process's own: the
+ * tests of an executable run side by side); returns curl's exit status, 0
+ * when the server answered 200, and the answer in *out when out is not NULL. */
+static inline int ch_exec(const char *sql, char **out)
 {
 	ch_env();
 	char path[300];
-	snprintf(path, sizeof(path), "%s/query.sql", ch_srv.dir);
+	snprintf(path, sizeof(path), "%s/query-%ld.sql", ch_srv.dir, (long)getpid());
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
 		return -1;
 	fputs(sql, f);
 	fclose(f);
-	char cmd[600], *out = NULL;
+	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "curl -sS --fail http://127.0.0.1:%d/ --data-binary @%s",
 	         ch_srv.http_port, path);
-	int rc = test_run(cmd, &out);
+	int rc = test_run(cmd, out);
+	unlink(path);
+	return rc;
+}
+
+/* Runs sql on the server; returns the first number of the answer, or -1. */
+static inline long long ch_number(const char *sql)
+{
+	char *out = NULL;
+	int rc = ch_exec(sql, &out);
 	long long v = -1;
 	if (rc == 0 && out != NULL && out[0] >= '0' && out[0] <= '9')
 		v = atoll(out);

@@ -352,6 +352,40 @@ Test(fleet_clickhouse, servfail_at_one_server_is_servfail_to_validators_of_that_
 	test_remove_dir(dir);
 }
 
+/* The real capture of a firewall that lets TCP/53 connect and drops the
+ * queries (tests/captures/bind-tcp53-silent.pcap) at one server: the fleet's
+ * TCP53_REJECTED counts its stalled sessions as a host does. */
+Test(fleet_clickhouse, tcp_accepted_but_never_answered_at_one_server_is_tcp53_rejected_there,
+     .timeout = 300)
+{
+	char dir[256], cmd[2048];
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	analyze_scenario(dir, "fault-clean", "clean");
+	snprintf(cmd, sizeof(cmd),
+	         "%s analyze --db %s/silent.db --no-default-validators --validators "
+	         "%s/validators-lab.tsv --timeout-ms 1000 --no-progress %s/bind-tcp53-silent.pcap "
+	         ">/dev/null",
+	         DCV_BINARY, dir, DCV_CAPTURES_DIR, DCV_CAPTURES_DIR);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	ship(dir, "clean", "stalled", "ns-east", "east");
+	ship(dir, "silent", "stalled", "ns-west", "west");
+	json_t *root = fleet_rules("stalled", NULL);
+	json_t *arr = json_object_get(root, "findings");
+	const char *subjects[] = {"west/ns-west/letsencrypt", "west/ns-west/digicert"};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *f = find(arr, "TCP53_REJECTED", subjects[i]);
+		cr_assert_not_null(f, "no TCP53_REJECTED for %s", subjects[i]);
+		cr_assert_str_eq(json_string_value(json_object_get(f, "severity")), "critical");
+		json_t *m = json_object_get(f, "metrics");
+		cr_assert_eq(json_number_value(json_object_get(m, "tcp_stalled")), 9);
+		cr_assert_eq(json_number_value(json_object_get(m, "tcp_failed")), 9);
+		cr_assert_eq(json_number_value(json_object_get(m, "tcp_attempts")), 9);
+	}
+	cr_assert_eq(count_findings(arr, NULL, "east/"), 0);
+	json_decref(root);
+	test_remove_dir(dir);
+}
+
 Test(fleet_clickhouse, a_clean_fleet_has_no_fleet_finding, .timeout = 300)
 {
 	char dir[256], cmd[1024];

@@ -116,7 +116,7 @@ Test(ship_clickhouse, two_sites_hold_exactly_their_rows_and_shipping_twice_adds_
 	cr_assert_eq(ship(a, "ns-east", "east", NULL, &rep), 0);
 	cr_assert_eq(shipped_rows(rep, "source_stats"),
 	             test_sql_number(a, "SELECT count(*) FROM source_stats"));
-	cr_assert_eq(json_integer_value(json_object_get(rep, "schema_version")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(rep, "schema_version")), 2);
 	json_decref(rep);
 	cr_assert_eq(ship(b, "ns-west", "west", "--batch-rows 500", NULL), 0);
 	assert_counts_equal(a, "ns-east");
@@ -150,6 +150,75 @@ Test(ship_clickhouse, two_sites_hold_exactly_their_rows_and_shipping_twice_adds_
 		cr_expect_eq(ch_rows(shipped[i].table, "ns-west", false), want,
 		             "%s after OPTIMIZE FINAL", shipped[i].table);
 	}
+	test_remove_dir(dir);
+}
+
+/* Turns ClickHouse database "migrate" back into version 1 left half-way
+ * through step 2: source_stats has tcp_stalled (added by a host that
+ * failed before the second column) but not max_served_tcp. */
+static void back_to_version_1_half_migrated(void)
+{
+	static const char *const sql[] = {
+	    "ALTER TABLE migrate.source_stats DROP COLUMN max_served_tcp",
+	    "DROP TABLE migrate.schema_version",
+	    "CREATE TABLE migrate.schema_version (version UInt32, what String, applied_ns UInt64)"
+	    " ENGINE = ReplacingMergeTree ORDER BY version",
+	    "INSERT INTO migrate.schema_version VALUES (1, 'create the initial schema', 1)",
+	};
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		cr_assert_eq(ch_exec(sql[i], NULL), 0, "%s", sql[i]);
+	cr_assert_eq(ch_number("SELECT count() FROM system.columns WHERE database = 'migrate' AND "
+	                       "table = 'source_stats' AND name = 'max_served_tcp'"),
+	             0);
+}
+
+/* SQLite's sum of column over source_stats against ClickHouse's for server. */
+static void assert_column_shipped(const char *db_path, const char *server, const char *column)
+{
+	char sql[512];
+	snprintf(sql, sizeof(sql), "SELECT sum(%s) FROM source_stats", column);
+	long long want = test_sql_number(db_path, sql);
+	snprintf(sql, sizeof(sql),
+	         "SELECT sum(%s) FROM migrate.source_stats FINAL WHERE server = '%s'", column,
+	         server);
+	cr_expect_eq(ch_number(sql), want, "%s of %s", column, server);
+}
+
+Test(ship_clickhouse, a_version_1_database_gains_the_stalled_session_counters, .timeout = 300)
+{
+	char dir[256], a[300], b[300], url[300];
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	analyze_scenario(dir, "fault-clean", "clean");
+	analyze_scenario(dir, "fault-session-cap-stall", "stall");
+	snprintf(a, sizeof(a), "%s/clean.db", dir);
+	snprintf(b, sizeof(b), "%s/stall.db", dir);
+	cr_assert_gt(test_sql_number(b, "SELECT sum(tcp_stalled) FROM source_stats"), 0);
+	cr_assert_gt(test_sql_number(b, "SELECT max(max_served_tcp) FROM source_stats"), 0);
+	snprintf(url, sizeof(url), "%s", ch_url("migrate"));
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "%s ship --db %s --clickhouse %s --server ns-a --format json",
+	         DCV_BINARY, a, url);
+	cr_assert_eq(test_run(cmd, NULL), 0, "%s", cmd);
+	back_to_version_1_half_migrated();
+
+	/* the next ship migrates: the column there already is kept */
+	char *out = NULL;
+	snprintf(cmd, sizeof(cmd), "%s ship --db %s --clickhouse %s --server ns-b --format json",
+	         DCV_BINARY, b, url);
+	cr_assert_eq(test_run(cmd, &out), 0, "%s: %s", cmd, out);
+	json_error_t e;
+	json_t *rep = json_loads(out ? out : "", 0, &e);
+	cr_assert_not_null(rep, "%s: %s", e.text, out);
+	free(out);
+	cr_assert_eq(json_integer_value(json_object_get(rep, "schema_version")), 2);
+	json_decref(rep);
+	cr_assert_eq(ch_number("SELECT max(version) FROM migrate.schema_version"), 2);
+	assert_column_shipped(b, "ns-b", "tcp_stalled");
+	assert_column_shipped(b, "ns-b", "max_served_tcp");
+	/* the rows shipped before the columns existed read 0 */
+	cr_assert_eq(ch_number("SELECT sum(max_served_tcp) FROM migrate.source_stats FINAL "
+	                       "WHERE server = 'ns-a'"),
+	             0);
 	test_remove_dir(dir);
 }
 
