@@ -1,6 +1,8 @@
 /* pcap_file.c - pcap and pcapng files (or stdin) through libpcap. */
 #include "pcap_file.h"
 
+#include "pcapng_read.h"
+
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
@@ -12,13 +14,22 @@
 struct cap_file {
 	pcap_t *pcap;
 	char *path;
-	char *iobuf; /* the stream's stdio buffer (files; stdin has its own) */
+	char *iobuf;    /* the stream's stdio buffer (files; stdin has its own) */
+	char *ng_iobuf; /* ng_fp's */
 	uint64_t frames;
 	uint64_t bytes_read; /* file bytes consumed: record headers + captured data */
 	int nano;            /* timestamps are nanoseconds */
 	int pcapng;          /* pcapng: bytes_read is only a lower bound */
+	/* a pcapng file with several link types, which libpcap refuses, is
+	 * read again by pcapng_read.c from where libpcap stopped */
+	struct pcapng_reader *ng;
+	FILE *ng_fp;
 	char error[CAP_ERR_MAX];
 };
+
+/* The end of libpcap's message for an interface whose link type differs
+ * from the first one's (sf-pcapng.c). */
+#define PCAPNG_MIXED_LINKTYPES "different from the type of the first interface"
 
 /* pcap file and record header sizes: for pcap files bytes_read is exact.
  * pcapng blocks vary in size, so for pcapng the error offset comes from the
@@ -104,8 +115,48 @@ struct cap_file *cap_file_open(const char *path, char *err, size_t errlen)
 	return f;
 }
 
+/* Reads the file again with pcapng_read.c, past the frames libpcap
+ * delivered. Returns 0, or -1 with f->error set. */
+static int switch_to_own_reader(struct cap_file *f, const char *name)
+{
+	f->ng_fp = open_stream(f->path, &f->ng_iobuf);
+	f->ng = f->ng_fp != NULL ? pcapng_open(f->ng_fp) : NULL;
+	if (f->ng == NULL) {
+		snprintf(f->error, sizeof(f->error), "%s: cannot read it again: %s", name,
+		         f->ng_fp == NULL ? strerror(errno) : "out of memory");
+		return -1;
+	}
+	struct cap_frame skip;
+	for (uint64_t i = 0; i < f->frames; i++)
+		if (pcapng_next(f->ng, &skip) != 1) {
+			snprintf(
+			    f->error, sizeof(f->error),
+			    "%s: read stopped after %llu frames: the file changed while read: %s",
+			    name, (unsigned long long)f->frames, pcapng_error(f->ng));
+			return -1;
+		}
+	return 0;
+}
+
+static int own_reader_next(struct cap_file *f, struct cap_frame *out, const char *name)
+{
+	int rc = pcapng_next(f->ng, out);
+	if (rc == 1) {
+		f->frames++;
+		return CAP_NEXT_FRAME;
+	}
+	if (rc == 0)
+		return CAP_NEXT_EOF;
+	snprintf(f->error, sizeof(f->error), "%s: read stopped after %llu frames: %s", name,
+	         (unsigned long long)f->frames, pcapng_error(f->ng));
+	return CAP_NEXT_ERROR;
+}
+
 int cap_file_next(struct cap_file *f, struct cap_frame *out)
 {
+	const char *name = strcmp(f->path, "-") == 0 ? "<stdin>" : f->path;
+	if (f->ng != NULL)
+		return own_reader_next(f, out, name);
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = pcap_next_ex(f->pcap, &h, &data);
@@ -124,20 +175,30 @@ int cap_file_next(struct cap_file *f, struct cap_frame *out)
 	}
 	if (rc == PCAP_ERROR_BREAK)
 		return CAP_NEXT_EOF;
+	/* several link types in one pcapng file: every frame carries its own,
+	 * so the file is read on past libpcap's refusal (not standard input,
+	 * which cannot be read again) */
+	if (f->pcapng && strstr(pcap_geterr(f->pcap), PCAPNG_MIXED_LINKTYPES) != NULL &&
+	    strcmp(f->path, "-") != 0)
+		return switch_to_own_reader(f, name) == 0 ? own_reader_next(f, out, name)
+		                                          : CAP_NEXT_ERROR;
 	/* rc == PCAP_ERROR: truncated record, bad record length, bad block ...
 	 * pcap: the offset where the bad record starts. pcapng: how far
 	 * libpcap read (stdin cannot tell; then the pcap-sized lower bound). */
-	const char *name = strcmp(f->path, "-") == 0 ? "<stdin>" : f->path;
 	long pos = f->pcapng ? ftell(pcap_file(f->pcap)) : -1;
+	const char *hint = strstr(pcap_geterr(f->pcap), PCAPNG_MIXED_LINKTYPES) != NULL
+	                       ? " (several link types are read from a named file, not from "
+	                         "standard input)"
+	                       : "";
 	if (pos >= 0)
 		snprintf(f->error, sizeof(f->error),
-		         "%s: read stopped after %llu frames (at byte %ld of the file): %s", name,
-		         (unsigned long long)f->frames, pos, pcap_geterr(f->pcap));
+		         "%s: read stopped after %llu frames (at byte %ld of the file): %s%s", name,
+		         (unsigned long long)f->frames, pos, pcap_geterr(f->pcap), hint);
 	else
 		snprintf(f->error, sizeof(f->error),
-		         "%s: read stopped after %llu frames (%s%llu bytes into the file): %s",
+		         "%s: read stopped after %llu frames (%s%llu bytes into the file): %s%s",
 		         name, (unsigned long long)f->frames, f->pcapng ? "at least " : "",
-		         (unsigned long long)f->bytes_read, pcap_geterr(f->pcap));
+		         (unsigned long long)f->bytes_read, pcap_geterr(f->pcap), hint);
 	return CAP_NEXT_ERROR;
 }
 
@@ -163,6 +224,11 @@ void cap_file_close(struct cap_file *f)
 	pcap_close(f->pcap); /* closes the file, which no longer uses iobuf */
 	iobufs_live -= f->iobuf != NULL;
 	free(f->iobuf);
+	pcapng_close(f->ng);
+	if (f->ng_fp != NULL)
+		fclose(f->ng_fp);
+	iobufs_live -= f->ng_iobuf != NULL;
+	free(f->ng_iobuf);
 	free(f->path);
 	free(f);
 }
