@@ -546,20 +546,29 @@ Test(real_faults, region_silence_findings)
 
 /* --- TCP/53 reset for validator prefixes, answers need TCP (TC=1) --------- */
 
+/* The TC=1 answers of every source, each retried over TCP with outcome
+ * (a valsim counter) while UDP works; returns how many in all. */
+static long long tc_retried_over_tcp(struct lab *l, const char *outcome)
+{
+	long long tc = 0;
+	size_t i;
+	json_t *vs;
+	json_array_foreach(json_object_get(l->valsim, "sources"), i, vs)
+	{
+		cr_assert_gt(jint(vs, "udp_tc"), 0);
+		cr_assert_eq(jint(vs, outcome), jint(vs, "udp_tc"), "%s", outcome);
+		cr_assert_eq(jint(vs, "udp_timeouts"), 0, "UDP works");
+		tc += jint(vs, "udp_tc");
+	}
+	return tc;
+}
+
 Test(real_faults, tcp53_rejected_analyze)
 {
 	struct lab l;
 	lab_run(&l, "tcp53_rejected");
-	long long tc = 0;
+	long long tc = tc_retried_over_tcp(&l, "tcp_connect_refused");
 	size_t i;
-	json_t *vs;
-	json_array_foreach(json_object_get(l.valsim, "sources"), i, vs)
-	{
-		cr_assert_gt(jint(vs, "udp_tc"), 0);
-		cr_assert_eq(jint(vs, "tcp_connect_refused"), jint(vs, "udp_tc"));
-		cr_assert_eq(jint(vs, "udp_timeouts"), 0, "UDP works");
-		tc += jint(vs, "udp_tc");
-	}
 	cr_assert_eq(jint(l.analyze, "tcp.rejected"), tc);
 	cr_assert_eq(jint(l.analyze, "tcp.sessions"), 0);
 	cr_assert_eq(jint(l.analyze, "dns.responses_tc"), tc);
@@ -594,18 +603,10 @@ Test(real_faults, tcp53_silent_analyze)
 {
 	struct lab l;
 	lab_run(&l, "tcp53_silent");
-	long long tc = 0;
+	/* every TC=1 answer's TCP retry connected and got nothing back */
+	long long tc = tc_retried_over_tcp(&l, "tcp_connect_ok");
+	cr_assert_eq(tc_retried_over_tcp(&l, "tcp_failed"), tc);
 	size_t i;
-	json_t *vs;
-	json_array_foreach(json_object_get(l.valsim, "sources"), i, vs)
-	{
-		cr_assert_gt(jint(vs, "udp_tc"), 0);
-		/* every TC=1 answer's TCP retry connected and got nothing back */
-		cr_assert_eq(jint(vs, "tcp_connect_ok"), jint(vs, "udp_tc"));
-		cr_assert_eq(jint(vs, "tcp_answers"), 0);
-		cr_assert_eq(jint(vs, "udp_timeouts"), 0, "UDP works");
-		tc += jint(vs, "udp_tc");
-	}
 	cr_assert_eq(jint(l.analyze, "tcp.sessions"), tc);
 	cr_assert_eq(jint(l.analyze, "tcp.stalled"), tc,
 	             "every session carried an unanswered query");
@@ -624,10 +625,7 @@ Test(real_faults, tcp53_silent_findings)
 {
 	struct lab l;
 	lab_run(&l, "tcp53_silent");
-	long long tc = 0;
-	size_t i;
-	json_t *vs;
-	json_array_foreach(json_object_get(l.valsim, "sources"), i, vs) tc += jint(vs, "udp_tc");
+	long long tc = tc_retried_over_tcp(&l, "tcp_failed");
 	json_t *arr = findings(&l);
 	char *all = dump(arr);
 	/* both CAs' validators: TCP/53 fails for them although nothing resets */

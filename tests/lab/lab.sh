@@ -16,7 +16,8 @@
 # rules.rc rules.err named.log tcpdump.log nft.txt.
 #
 # Scenarios: clean session_cap session_cap_150 tcp_clients rate_limit rrl
-# region_silence tcp53_rejected tcp53_silent refused. Needs root (netns, nftables, tcpdump).
+# region_silence tcp53_rejected tcp53_silent refused. Needs root (netns,
+# nftables, tcpdump).
 # Environment: DCV_BINARY, DCV_VALSIM (binaries), DCV_SOURCE_DIR (repo root);
 # DCV_LAB_LISTEN_QUEUE=N caps the namespace's listen queues (net.core.somaxconn)
 # so the server's queue overflows under a burst of connections and the kernel
@@ -182,9 +183,9 @@ tcp53_rejected)
 	;;
 tcp53_silent)
 	# TCP/53 accepted, then its DNS dropped (a firewall's DNS inspection):
-	# the handshake and the closing segments pass, every segment carrying
-	# data to port 53 from a validator prefix is dropped, after the capture
-	# has seen it; UDP works
+	# segments without data (the handshake, bare ACKs and FINs) pass, every
+	# segment carrying data to port 53 from a validator prefix is dropped,
+	# after the capture has seen it; UDP works
 	in_ns nft add rule inet "$TABLE" input $TO_SERVER \
 		ip saddr '{ 127.10.0.0/16, 127.20.0.0/16, 127.30.0.0/16 }' tcp dport 53 \
 		ip length gt 64 drop
@@ -232,6 +233,10 @@ tcp53_silent) VS+=(--attempts 6 --interval-ms 250) ;;
 *) VS+=(--attempts 10 --interval-ms 250) ;;
 esac
 in_ns "$VALSIM" "${VS[@]}" >"$OUT/valsim.json"
+# tcp53_silent: the last session's close shows in the capture (the client's
+# FIN rides on its data's retransmission, named's comes 2.5 s after the
+# handshake)
+if [ "$SCEN" = tcp53_silent ]; then sleep 2; fi
 # let the capture see the last answers; then one query from a non-validator
 # source moves the capture clock past the analyzer's answer timeout, so the
 # last unanswered validator queries count as unanswered, not pending at end
