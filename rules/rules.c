@@ -316,6 +316,7 @@ struct rules_early *rules_early_start(const char *path, const struct rules_scope
 		free(e);
 		return NULL;
 	}
+	(void)pthread_setname_np(e->thread, "dcv-rules"); /* top -H, perf */
 	return e;
 }
 

@@ -112,6 +112,7 @@ struct watch_ship *watch_ship_start(const char *db_path, const char *ch_url,
 		release(s);
 		return NULL;
 	}
+	(void)pthread_setname_np(s->thread, "dcv-ship"); /* top -H, perf */
 	return s;
 }
 
