@@ -178,18 +178,17 @@ int cap_file_next(struct cap_file *f, struct cap_frame *out)
 	/* several link types in one pcapng file: every frame carries its own,
 	 * so the file is read on past libpcap's refusal (not standard input,
 	 * which cannot be read again) */
-	if (f->pcapng && strstr(pcap_geterr(f->pcap), PCAPNG_MIXED_LINKTYPES) != NULL &&
-	    strcmp(f->path, "-") != 0)
+	bool mixed = f->pcapng && strstr(pcap_geterr(f->pcap), PCAPNG_MIXED_LINKTYPES) != NULL;
+	if (mixed && strcmp(f->path, "-") != 0)
 		return switch_to_own_reader(f, name) == 0 ? own_reader_next(f, out, name)
 		                                          : CAP_NEXT_ERROR;
 	/* rc == PCAP_ERROR: truncated record, bad record length, bad block ...
 	 * pcap: the offset where the bad record starts. pcapng: how far
 	 * libpcap read (stdin cannot tell; then the pcap-sized lower bound). */
 	long pos = f->pcapng ? ftell(pcap_file(f->pcap)) : -1;
-	const char *hint = strstr(pcap_geterr(f->pcap), PCAPNG_MIXED_LINKTYPES) != NULL
-	                       ? " (several link types are read from a named file, not from "
-	                         "standard input)"
-	                       : "";
+	const char *hint = mixed ? " (several link types are read from a named file, not from "
+	                           "standard input)"
+	                         : "";
 	if (pos >= 0)
 		snprintf(f->error, sizeof(f->error),
 		         "%s: read stopped after %llu frames (at byte %ld of the file): %s%s", name,

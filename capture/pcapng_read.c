@@ -240,14 +240,12 @@ static uint64_t to_ns(const struct iface *f, uint64_t ts)
 	return sec * NS_PER_S + frac;
 }
 
-/* A packet of interface id: caplen bytes at data, of origlen on the wire. */
-static int packet(struct pcapng_reader *r, uint32_t id, uint64_t ts, const uint8_t *data,
-                  uint32_t caplen, uint32_t origlen, struct cap_frame *out)
+/* A packet of interface f at ts_ns: caplen bytes at data, of origlen on
+ * the wire. */
+static int packet(struct pcapng_reader *r, const struct iface *f, uint64_t ts_ns,
+                  const uint8_t *data, uint32_t caplen, uint32_t origlen, struct cap_frame *out)
 {
-	if (id >= r->nifs)
-		return fail(r, "packet of interface %u, which the section has not described", id);
-	const struct iface *f = &r->ifs[id];
-	out->ts_ns = r->last_ts_ns = to_ns(f, ts);
+	out->ts_ns = r->last_ts_ns = ts_ns;
 	out->data = data;
 	out->caplen = caplen;
 	out->wirelen = origlen > caplen ? origlen : caplen;
@@ -296,7 +294,13 @@ int pcapng_next(struct pcapng_reader *r, struct cap_frame *out)
 			uint32_t caplen = rd32(r, b + 12), origlen = rd32(r, b + 16);
 			if (caplen > n - EPB_FIXED)
 				return fail(r, "captured length %u beyond its block", caplen);
-			return packet(r, id, ts, b + EPB_FIXED, caplen, origlen, out);
+			if (id >= r->nifs)
+				return fail(
+				    r,
+				    "packet of interface %u, which the section has not described",
+				    id);
+			const struct iface *f = &r->ifs[id];
+			return packet(r, f, to_ns(f, ts), b + EPB_FIXED, caplen, origlen, out);
 		}
 		case BT_SPB: {
 			if (n < SPB_FIXED)
@@ -308,10 +312,9 @@ int pcapng_next(struct pcapng_reader *r, struct cap_frame *out)
 				caplen = r->ifs[0].snaplen;
 			if (caplen > n - SPB_FIXED)
 				caplen = (uint32_t)(n - SPB_FIXED);
-			uint64_t prev = r->last_ts_ns; /* it has no time: the previous frame's */
-			int got = packet(r, 0, 0, b + SPB_FIXED, caplen, origlen, out);
-			out->ts_ns = r->last_ts_ns = prev;
-			return got;
+			/* it has no time: the previous frame's */
+			return packet(r, &r->ifs[0], r->last_ts_ns, b + SPB_FIXED, caplen, origlen,
+			              out);
 		}
 		default:
 			continue; /* name resolution, statistics, custom, ... */

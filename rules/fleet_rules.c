@@ -100,7 +100,7 @@ static uint64_t count_of(const struct db_ch_ca_group *g, enum counter c)
 	case C_TCP:
 		break;
 	}
-	return g->tcp_rejected + g->tcp_filtered + g->tcp_stalled;
+	return rule_tcp_failed(g->tcp_rejected, g->tcp_filtered, g->tcp_stalled);
 }
 
 /* Appends " region n/of" for the regions of g[0..n) with counter c. */
@@ -110,7 +110,8 @@ static void by_region(char *buf, size_t len, const struct db_ch_ca_group *g, siz
 	rule_append(buf, len, "; by region:");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t k = count_of(&g[i], c);
-		uint64_t of = c == C_TCP ? g[i].tcp_rejected + g[i].tcp_filtered + g[i].tcp_sessions
+		uint64_t of = c == C_TCP ? rule_tcp_attempts(g[i].tcp_rejected, g[i].tcp_filtered,
+		                                             g[i].tcp_sessions)
 		                         : g[i].queries;
 		if (k > 0)
 			rule_append(buf, len, " %s %llu/%llu", g[i].region, (unsigned long long)k,
@@ -143,10 +144,8 @@ static int judge_ca(const struct db_ch_ca_group *g, size_t n, const struct rules
 	int found = 0;
 	enum rule_severity sev;
 	struct finding f;
-	/* as on a host (rule_tcp53_rejected.c): the stalled sessions are among
-	 * the sessions */
 	uint64_t failed = count_of(&t, C_TCP);
-	uint64_t tcp_attempts = t.tcp_rejected + t.tcp_filtered + t.tcp_sessions;
+	uint64_t tcp_attempts = rule_tcp_attempts(t.tcp_rejected, t.tcp_filtered, t.tcp_sessions);
 	if (rule_judge_tcp53(cfg, t.ca, t.responses, failed, tcp_attempts, &sev)) {
 		init(&f, "TCP53_REJECTED", sev, t.site, t.server, t.ca, t.first_ns, t.last_ns);
 		snprintf(

@@ -35,6 +35,16 @@ const char rule_advice_mpic[] =
     "of the zone answer the same records to every region: no geo-blocking, no "
     "per-region rate limits, identical zone data on all servers and anycast nodes.";
 
+uint64_t rule_tcp_failed(uint64_t rejected, uint64_t filtered, uint64_t stalled)
+{
+	return rejected + filtered + stalled;
+}
+
+uint64_t rule_tcp_attempts(uint64_t rejected, uint64_t filtered, uint64_t sessions)
+{
+	return rejected + filtered + sessions;
+}
+
 double rule_share(uint64_t part, uint64_t whole)
 {
 	return whole ? (double)part / (double)whole : 0.0;

@@ -25,6 +25,15 @@ int rule_judge_drops(const struct rules_config *cfg, const char *ca, uint64_t un
 int rule_judge_rcode(const struct rules_config *cfg, const char *ca, uint64_t answers,
                      uint64_t queries, enum rule_severity *sev);
 
+/* The TCP connections TCP53_REJECTED (and every per-CA table) counts as
+ * failed: reset, never accepted (SYN unanswered), or accepted and their
+ * query never answered (stalled). */
+uint64_t rule_tcp_failed(uint64_t rejected, uint64_t filtered, uint64_t stalled);
+
+/* The TCP connections tried: reset, never accepted, or established (the
+ * stalled ones are among the established sessions). */
+uint64_t rule_tcp_attempts(uint64_t rejected, uint64_t filtered, uint64_t sessions);
+
 /* TCP53_REJECTED: UDP works (responses > 0), failed connections >=
  * tcp53_min_failed and failed / attempts >= tcp53_warning_share; critical
  * at tcp53_critical_share. */

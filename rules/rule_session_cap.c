@@ -70,6 +70,20 @@ static enum rule_severity cap_severity(struct rule_ctx *c, uint64_t n)
 	return (double)n < rule_cfg(c, RC_SESSION_CAP_WARNING) ? RULE_WARNING : RULE_INFO;
 }
 
+/* cap_finding() starts s's finding at a cap of n seen from first_ns to
+ * last_ns; its evidence starts with the source and its CA. */
+static void cap_finding(struct rule_ctx *c, const struct db_rule_source *s, uint64_t n,
+                        uint64_t first_ns, uint64_t last_ns, struct finding *f)
+{
+	rule_finding_init(f, "SESSION_CAP", cap_severity(c, n), "source", s->source);
+	f->first_seen_ns = first_ns;
+	f->last_seen_ns = last_ns;
+	if (s->ca[0])
+		snprintf(f->evidence, sizeof(f->evidence), "%s (%s): ", s->source, s->ca);
+	else
+		snprintf(f->evidence, sizeof(f->evidence), "%s: ", s->source);
+}
+
 /* stalled_cap() judges the source's stalled sessions (see the top). */
 static int stalled_cap(struct cap_ctx *x, const struct db_rule_source *s)
 {
@@ -78,18 +92,16 @@ static int stalled_cap(struct cap_ctx *x, const struct db_rule_source *s)
 	if (!plateau(c, s->tcp_stalled, n, s->max_served_tcp, s->stall_served_min))
 		return 0;
 	struct finding f;
-	rule_finding_init(&f, "SESSION_CAP", cap_severity(c, n), "source", s->source);
-	f.first_seen_ns = s->stall_first_ns;
-	f.last_seen_ns = s->stall_last_ns;
-	snprintf(f.evidence, sizeof(f.evidence),
-	         "%s%s%s%s: the server answered on at most %llu of its TCP sessions at once while "
-	         "%llu further sessions were accepted, carried a query and were never answered, "
-	         "in %llu time bucket(s); up to %llu sessions open at once, %llu established, "
-	         "%llu queries over TCP, %llu unanswered in all",
-	         s->source, s->ca[0] ? " (" : "", s->ca, s->ca[0] ? ")" : "", (unsigned long long)n,
-	         (unsigned long long)s->tcp_stalled, (unsigned long long)s->stall_buckets,
-	         (unsigned long long)s->max_concurrent_tcp, (unsigned long long)s->tcp_sessions,
-	         (unsigned long long)s->queries_tcp, (unsigned long long)s->unanswered);
+	cap_finding(c, s, n, s->stall_first_ns, s->stall_last_ns, &f);
+	rule_append(f.evidence, sizeof(f.evidence),
+	            "the server answered on at most %llu of its TCP sessions at once while "
+	            "%llu further sessions were accepted, carried a query and were never answered, "
+	            "in %llu time bucket(s); up to %llu sessions open at once, %llu established, "
+	            "%llu queries over TCP, %llu unanswered in all",
+	            (unsigned long long)n, (unsigned long long)s->tcp_stalled,
+	            (unsigned long long)s->stall_buckets, (unsigned long long)s->max_concurrent_tcp,
+	            (unsigned long long)s->tcp_sessions, (unsigned long long)s->queries_tcp,
+	            (unsigned long long)s->unanswered);
 	snprintf(f.recommendation, sizeof(f.recommendation),
 	         "The nameserver serves about %llu TCP connections at once (for this client or for "
 	         "all): the kernel completes further handshakes, but the server never reads them. "
@@ -116,18 +128,15 @@ static int on_source(void *arg, const struct db_rule_source *s)
 	if (!plateau(c, failed, n, s->max_concurrent_tcp, s->fail_conc_min))
 		return stalled_cap(x, s);
 	struct finding f;
-	rule_finding_init(&f, "SESSION_CAP", cap_severity(c, n), "source", s->source);
-	f.first_seen_ns = s->fail_first_ns;
-	f.last_seen_ns = s->fail_last_ns;
-	snprintf(f.evidence, sizeof(f.evidence),
-	         "%s%s%s%s%s: concurrent TCP sessions plateau at %llu while %llu further "
-	         "connections failed (%llu reset, %llu never answered) in %llu time bucket(s); "
-	         "%llu sessions established, %llu queries over TCP",
-	         s->source, s->ca[0] ? " (" : "", s->ca, s->ca[0] ? ")" : "", "",
-	         (unsigned long long)n, (unsigned long long)failed,
-	         (unsigned long long)s->tcp_rejected, (unsigned long long)s->tcp_filtered,
-	         (unsigned long long)s->fail_buckets, (unsigned long long)s->tcp_sessions,
-	         (unsigned long long)s->queries_tcp);
+	cap_finding(c, s, n, s->fail_first_ns, s->fail_last_ns, &f);
+	rule_append(f.evidence, sizeof(f.evidence),
+	            "concurrent TCP sessions plateau at %llu while %llu further "
+	            "connections failed (%llu reset, %llu never answered) in %llu time bucket(s); "
+	            "%llu sessions established, %llu queries over TCP",
+	            (unsigned long long)n, (unsigned long long)failed,
+	            (unsigned long long)s->tcp_rejected, (unsigned long long)s->tcp_filtered,
+	            (unsigned long long)s->fail_buckets, (unsigned long long)s->tcp_sessions,
+	            (unsigned long long)s->queries_tcp);
 	snprintf(f.recommendation, sizeof(f.recommendation),
 	         "The nameserver (or a firewall/load balancer in front of it) allows about %llu "
 	         "concurrent TCP connections per client address. Raise the per-client TCP "

@@ -23,18 +23,21 @@
 
 #include "rule.h"
 
-/* TCP connections of group g that got no answer: reset, never accepted,
- * or accepted and never answered. */
 static uint64_t tcp_failed(const struct rule_group *g)
 {
-	return g->tcp_rejected + g->tcp_filtered + g->tcp_stalled;
+	return rule_tcp_failed(g->tcp_rejected, g->tcp_filtered, g->tcp_stalled);
+}
+
+static uint64_t tcp_attempts(const struct rule_group *g)
+{
+	return rule_tcp_attempts(g->tcp_rejected, g->tcp_filtered, g->tcp_sessions);
 }
 
 static int report(struct rule_ctx *c, const struct rule_group *ca, const struct rule_group *g,
                   size_t ng)
 {
 	uint64_t failed = tcp_failed(ca);
-	uint64_t attempts = ca->tcp_rejected + ca->tcp_filtered + ca->tcp_sessions;
+	uint64_t attempts = tcp_attempts(ca);
 	double share = rule_share(failed, attempts);
 	enum rule_severity sev;
 	if (!rule_judge_tcp53(c->cfg, ca->ca, ca->responses, failed, attempts, &sev))
@@ -55,8 +58,7 @@ static int report(struct rule_ctx *c, const struct rule_group *ca, const struct 
 		if (strcmp(g[i].ca, ca->ca) == 0 && rf > 0)
 			rule_append(f.evidence, sizeof(f.evidence), " %s %llu/%llu", g[i].region,
 			            (unsigned long long)rf,
-			            (unsigned long long)(g[i].tcp_rejected + g[i].tcp_filtered +
-			                                 g[i].tcp_sessions));
+			            (unsigned long long)tcp_attempts(&g[i]));
 	}
 	snprintf(f.recommendation, sizeof(f.recommendation), "%s", rule_advice_tcp53);
 	rule_metric(&f, "tcp_failed", (double)failed);

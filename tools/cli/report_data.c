@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rule_judge.h"
 #include "rules.h"
 #include "source_scan.h"
 #include "source_spill.h"
@@ -452,7 +453,7 @@ int report_is_empty(const struct report *r)
 
 uint64_t report_tcp_failed(const struct report_group *g)
 {
-	return g->tcp_rejected + g->tcp_filtered + g->tcp_stalled;
+	return rule_tcp_failed(g->tcp_rejected, g->tcp_filtered, g->tcp_stalled);
 }
 
 uint64_t report_good(const struct report_group *g)

@@ -136,9 +136,8 @@ int report_is_empty(const struct report *r);
 /* report_good() returns a group's usable answers (NOERROR + NXDOMAIN). */
 uint64_t report_good(const struct report_group *g);
 
-/* report_tcp_failed() returns a group's TCP connections that never got an
- * answer: reset, never accepted, or accepted with their query unanswered
- * (as TCP53_REJECTED counts them). */
+/* report_tcp_failed() returns a group's failed TCP connections, as
+ * TCP53_REJECTED counts them (rule_tcp_failed()). */
 uint64_t report_tcp_failed(const struct report_group *g);
 
 /* report_rate() returns part / whole as a fraction (0 when whole is 0). */

@@ -5,6 +5,7 @@
 
 #include "analyze_report.h"
 #include "dns_parse.h"
+#include "rule_judge.h"
 
 static double pct(uint64_t part, uint64_t whole)
 {
@@ -201,8 +202,8 @@ static void validation(FILE *out, const struct analyze_report *r)
 			        c->ca, c->region, (unsigned long long)c->sources,
 			        (unsigned long long)c->queries, (unsigned long long)c->unanswered,
 			        (unsigned long long)c->servfail, (unsigned long long)c->refused,
-			        (unsigned long long)(c->tcp_rejected + c->tcp_filtered +
-			                             c->tcp_stalled),
+			        (unsigned long long)rule_tcp_failed(
+			            c->tcp_rejected, c->tcp_filtered, c->tcp_stalled),
 			        c->max_concurrent_tcp);
 		}
 	}
