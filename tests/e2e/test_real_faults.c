@@ -504,6 +504,61 @@ Test(real_faults, rrl_findings)
 	lab_done(&l);
 }
 
+/* --- rrl_netblock: RRL of 40 answers/s counts 127.10.1.0/24 as one client - */
+
+#define RRL_NETBLOCK_RATE 40 /* lab.sh RRL_NETBLOCK_RATE */
+#define NETBLOCK          "127.10.1.0/24"
+static const char *const netblock_sources[] = {"127.10.1.21", "127.10.1.22", "127.10.1.23"};
+
+/* each source sends 12 then 20 queries a second: 36 together, answered,
+ * then 60, limited; each alone stays below the limit */
+Test(real_faults, rrl_netblock_analyze)
+{
+	struct lab l;
+	lab_run(&l, "rrl_netblock");
+	long long unanswered = 0;
+	for (size_t i = 0; i < 3; i++) {
+		json_t *vs = valsim_source(&l, netblock_sources[i]);
+		cr_assert_eq(jint(vs, "burst_sent"), 12 + 20 * (RRL_SECONDS - 1));
+		json_t *s = analyze_source(&l, netblock_sources[i]);
+		cr_assert_eq(jint(s, "unanswered"), jint(vs, "udp_timeouts"),
+		             "analyze counts exactly the drops valsim saw");
+		cr_assert_geq(jint(s, "truncated"), jint(vs, "udp_tc"), "every slip is counted");
+		cr_assert_lt(jint(s, "peak_qps"), RRL_NETBLOCK_RATE,
+		             "each alone is below the limit");
+		unanswered += jint(s, "unanswered");
+	}
+	cr_assert_gt(unanswered, 0, "the netblock together passed the limit");
+	cr_assert_eq(jint(l.analyze, "transactions.unanswered"), unanswered,
+	             "no other source lost anything");
+	lab_done(&l);
+}
+
+/* RRL suppresses the whole netblock: each source alone shows the collapse
+ * too, so the sources keep their findings, and each names the netblock and
+ * its limit */
+Test(real_faults, rrl_netblock_findings)
+{
+	struct lab l;
+	lab_run(&l, "rrl_netblock");
+	json_t *arr = findings(&l);
+	char *all = dump(arr);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *f = find_finding(arr, "RATE_LIMITED", "source", netblock_sources[i]);
+		cr_assert_not_null(f, "no RATE_LIMITED finding for %s: %s", netblock_sources[i],
+		                   all);
+		cr_expect_str_eq(fstr(f, "severity"), "critical");
+		cr_expect_eq(metric(f, "suppressed"), 1, "answers collapse, not level off");
+		cr_expect_eq(metric(f, "netblock_sources"), 3);
+		assert_within(metric(f, "netblock_cap"), RRL_NETBLOCK_RATE,
+		              "RATE_LIMITED netblock_cap");
+		cr_expect_not_null(strstr(fstr(f, "evidence"), NETBLOCK), "%s",
+		                   fstr(f, "evidence"));
+	}
+	free(all);
+	lab_done(&l);
+}
+
 /* --- region silence: nftables drop for 127.20.0.0/16 ("ripe") ------------ */
 
 Test(real_faults, region_silence_analyze)

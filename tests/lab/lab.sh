@@ -16,8 +16,8 @@
 # rules.rc rules.err named.log tcpdump.log nft.txt.
 #
 # Scenarios: clean session_cap session_cap_150 tcp_clients rate_limit rrl
-# region_silence tcp53_rejected tcp53_silent refused. Needs root (netns,
-# nftables, tcpdump).
+# rrl_netblock region_silence tcp53_rejected tcp53_silent refused. Needs root
+# (netns, nftables, tcpdump).
 # Environment: DCV_BINARY, DCV_VALSIM (binaries), DCV_SOURCE_DIR (repo root);
 # DCV_LAB_LISTEN_QUEUE=N caps the namespace's listen queues (net.core.somaxconn)
 # so the server's queue overflows under a burst of connections and the kernel
@@ -45,6 +45,10 @@ ANSWER_TIMEOUT_MS=1000
 VALSIM_TIMEOUT_MS=1200
 VALSIM_MAX_S=40
 RRL_RATE=20 # rrl: BIND responses-per-second
+# rrl_netblock: burst-only sources in letsencrypt's arin /24, and a limit
+# that each stays below while the three together pass it
+NETBLOCK_SOURCES="127.10.1.21 127.10.1.22 127.10.1.23"
+RRL_NETBLOCK_RATE=40
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -97,6 +101,7 @@ refused) ALLOW_QUERY="!127.30.0.0/16; any;" ;; # the apnic "region" is refused
 # BIND's response rate limiting: 20 identical answers a second per client
 # netblock; above that half the answers are dropped, half slip as TC=1
 rrl) RATE_LIMIT="rate-limit { responses-per-second $RRL_RATE; window 1; slip 2; };" ;;
+rrl_netblock) RATE_LIMIT="rate-limit { responses-per-second $RRL_NETBLOCK_RATE; window 1; slip 2; };" ;;
 # named closes a connection that brought no query within 2.5 s (its least):
 # in tcp53_silent the queries never reach it
 tcp53_silent) TCP_TIMEOUTS="tcp-initial-timeout 25;" ;;
@@ -190,7 +195,7 @@ tcp53_silent)
 		ip saddr '{ 127.10.0.0/16, 127.20.0.0/16, 127.30.0.0/16 }' tcp dport 53 \
 		ip length gt 64 drop
 	;;
-clean | refused | servfail | acme_ttl | acme_missing | rrl | tcp_clients) ;;
+clean | refused | servfail | acme_ttl | acme_missing | rrl | rrl_netblock | tcp_clients) ;;
 *)
 	echo "lab: unknown scenario $SCEN" >&2
 	exit 2
@@ -228,6 +233,12 @@ session_cap | session_cap_150 | tcp_clients)
 rate_limit) VS+=(--attempts 4 --burst-qps 100 --burst-seconds 4 --burst-sources 1) ;;
 # a first second below the limit, answered, then 100 q/s, suppressed
 rrl) VS+=(--attempts 4 --burst-first-qps 15 --burst-qps 100 --burst-seconds 5 --burst-sources 1) ;;
+# three validator addresses of one /24, each below the limit, together above
+# it: RRL counts the netblock (BIND's ipv4-prefix-length 24), not the address
+rrl_netblock)
+	VS+=(--attempts 4 --burst-first-qps 12 --burst-qps 20 --burst-seconds 5)
+	for s in $NETBLOCK_SOURCES; do VS+=(--burst-source "$s"); done
+	;;
 # each TC=1 answer's TCP retry waits out valsim's timeout
 tcp53_silent) VS+=(--attempts 6 --interval-ms 250) ;;
 *) VS+=(--attempts 10 --interval-ms 250) ;;

@@ -489,6 +489,110 @@ Test(rate_limited, answers_neither_flat_nor_collapsed_are_not_a_limit)
 	fx_close(&x);
 }
 
+/* Three letsencrypt validators of 198.51.100.0/24 (.5 .6 .7) sending
+ * q[0..2] queries a second for 10 seconds, answered good[s][0..2], then 5
+ * quiet seconds at 10 each, all answered. */
+static void netblock_validators(struct fx *x, const uint32_t q[3], const uint32_t good[10][3])
+{
+	static const char *const src[] = {"198.51.100.5", "198.51.100.6", "198.51.100.7"};
+	for (unsigned m = 0; m < 3; m++) {
+		fx_validator(x, src[m], "letsencrypt", "arin", MPIC_CONF_LISTED);
+		for (unsigned s = 0; s < 10; s++)
+			fx_second(x, src[m], s, q[m], good[s][m], 0, 0);
+		for (unsigned s = 10; s < 15; s++)
+			fx_second(x, src[m], s, 10, 10, 0, 0);
+		struct source_bucket b = fx_b(src[m], 0);
+		b.queries = 10 * q[m] + 50;
+		b.peak_qps = q[m];
+		fx_add(x, &b);
+	}
+}
+
+/* A limit of 40 answers a second for the whole /24 (dnsdist MaxQPSIPRule
+ * with v4Mask 24, a firewall meter keyed on the /24): 60 queries a second
+ * from three validators, 40 answered, shared unevenly, so that no one of
+ * them shows a flat limit alone. */
+Test(rate_limited, validators_of_one_netblock_limited_together_are_one_finding)
+{
+	static const uint32_t q[3] = {30, 20, 10};
+	static const uint32_t good[10][3] = {{25, 10, 5},  {12, 19, 9}, {20, 12, 8}, {28, 7, 5},
+	                                     {10, 20, 10}, {22, 14, 4}, {14, 18, 8}, {26, 6, 8},
+	                                     {18, 16, 6},  {11, 19, 10}};
+	struct fx x;
+	fx_open(&x);
+	netblock_validators(&x, q, good);
+	fx_rules(&x, NULL);
+	cr_assert_eq(fx_count(&x, "RATE_LIMITED"), 1);
+	const struct finding *f = fx_find(&x, "RATE_LIMITED", "198.51.100.0/24");
+	cr_assert_not_null(f);
+	cr_assert_str_eq(f->subject_kind, "netblock");
+	cr_assert_eq(f->severity, RULE_CRITICAL);
+	cr_assert_eq(fx_metric(f, "inferred_qps_cap"), 40);
+	cr_assert_eq(fx_metric(f, "saturated_seconds"), 10);
+	cr_assert_eq(fx_metric(f, "unanswered"), 200);
+	cr_assert_eq(fx_metric(f, "sources"), 3);
+	cr_assert_eq(fx_metric(f, "limited_alone"), 0);
+	cr_assert_eq(f->first_seen_ns, FX_T0);
+	cr_assert_eq(f->last_seen_ns, FX_T0 + 10 * FX_NS);
+	cr_assert_not_null(strstr(f->evidence, "3 letsencrypt validators of 198.51.100.0/24 "
+	                                       "(198.51.100.5, 198.51.100.6, 198.51.100.7)"),
+	                   "%s", f->evidence);
+	cr_assert_not_null(strstr(f->recommendation, "limits the netblock 198.51.100.0/24"));
+	fx_close(&x);
+}
+
+/* A limit of 20 per address: each validator of the /24 is limited alone,
+ * in the same seconds. Their findings stand and name the netblock, whose
+ * limit of 60 would explain it as well. */
+Test(rate_limited, validators_of_one_netblock_each_limited_alone_keep_their_findings)
+{
+	static const uint32_t q[3] = {50, 50, 50};
+	uint32_t good[10][3];
+	for (unsigned s = 0; s < 10; s++)
+		for (unsigned m = 0; m < 3; m++)
+			good[s][m] = 20;
+	struct fx x;
+	fx_open(&x);
+	netblock_validators(&x, q, (const uint32_t(*)[3])good);
+	fx_rules(&x, NULL);
+	cr_assert_eq(fx_count(&x, "RATE_LIMITED"), 3);
+	cr_assert_null(fx_find(&x, "RATE_LIMITED", "198.51.100.0/24"));
+	const struct finding *f = fx_find(&x, "RATE_LIMITED", "198.51.100.6");
+	cr_assert_not_null(f);
+	cr_assert_str_eq(f->subject_kind, "source");
+	cr_assert_eq(fx_metric(f, "inferred_qps_cap"), 20);
+	cr_assert_eq(fx_metric(f, "netblock_sources"), 3);
+	cr_assert_eq(fx_metric(f, "netblock_cap"), 60);
+	cr_assert_not_null(strstr(f->evidence, "3 validators of 198.51.100.0/24 lost answers in "
+	                                       "the same seconds"),
+	                   "%s", f->evidence);
+	fx_close(&x);
+}
+
+/* One validator of the /24 limited, the others answered in full: judged
+ * alone, and its finding does not speak of the netblock. */
+Test(rate_limited, one_limited_validator_of_a_netblock_is_judged_alone)
+{
+	static const uint32_t q[3] = {50, 15, 15};
+	uint32_t good[10][3];
+	for (unsigned s = 0; s < 10; s++) {
+		good[s][0] = 20;
+		good[s][1] = good[s][2] = 15;
+	}
+	struct fx x;
+	fx_open(&x);
+	netblock_validators(&x, q, (const uint32_t(*)[3])good);
+	fx_rules(&x, NULL);
+	cr_assert_eq(fx_count(&x, "RATE_LIMITED"), 1);
+	const struct finding *f = fx_find(&x, "RATE_LIMITED", "198.51.100.5");
+	cr_assert_not_null(f);
+	cr_assert_eq(fx_metric(f, "inferred_qps_cap"), 20);
+	for (unsigned i = 0; i < f->nmetrics; i++)
+		cr_assert_str_neq(f->metrics[i].key, "netblock_sources");
+	cr_assert_null(strstr(f->evidence, "198.51.100.0/24"));
+	fx_close(&x);
+}
+
 /* ---- REFUSED / SERVFAIL / DROPS -------------------------------------- */
 
 static void validator_errors(struct fx *x, uint64_t refused, uint64_t servfail, uint64_t unanswered)

@@ -339,6 +339,37 @@ Test(scenarios, real_tcp53_accepted_but_never_answered_is_tcp53_rejected)
 	json_decref(root);
 }
 
+/* A real BIND whose response rate limiting (40 answers a second) counts
+ * 127.10.1.0/24 as one client: three validators of it, 20 queries a second
+ * each, are suppressed together (lab.sh rrl_netblock). Each one alone shows
+ * the collapse too, so each keeps its finding, and each names the netblock. */
+Test(scenarios, real_rrl_over_one_netblock_names_the_netblock)
+{
+	json_t *root = judge_capture(test_tmpdir(), DCV_CAPTURES_DIR "/bind-rrl-netblock.pcap",
+	                             DCV_CAPTURES_DIR "/validators-lab.tsv", "--timeout-ms 1000");
+	json_t *arr = json_object_get(root, "findings");
+	char *all = json_dumps(arr, JSON_COMPACT);
+	const char *sources[] = {"127.10.1.21", "127.10.1.22", "127.10.1.23"};
+	for (size_t k = 0; k < 3; k++) {
+		json_t *f = find(arr, "RATE_LIMITED", sources[k]);
+		cr_assert_not_null(f, "no RATE_LIMITED for %s: %s", sources[k], all);
+		cr_assert_str_eq(str(f, "severity"), "critical");
+		cr_assert_not_null(strstr(str(f, "evidence"), "3 validators of 127.10.1.0/24 lost "
+		                                              "answers in the same seconds"),
+		                   "%s", str(f, "evidence"));
+		json_t *m = json_object_get(f, "metrics");
+		cr_assert_eq(json_number_value(json_object_get(m, "suppressed")), 1);
+		cr_assert_eq(json_number_value(json_object_get(m, "netblock_sources")), 3);
+		cr_assert_eq(json_number_value(json_object_get(m, "netblock_cap")), 43);
+	}
+	size_t i, n = 0;
+	json_t *f;
+	json_array_foreach(arr, i, f) n += strcmp(str(f, "rule"), "RATE_LIMITED") == 0;
+	cr_assert_eq(n, 3, "only the three sources of the netblock: %s", all);
+	free(all);
+	json_decref(root);
+}
+
 Test(scenarios, fault_tcp53_rejected)
 {
 	check_fault("fault-tcp53-rejected");

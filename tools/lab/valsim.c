@@ -72,6 +72,8 @@ struct vs_state {
 	struct vs_opts o;
 	struct vs_source src[VS_MAX_SOURCES];
 	unsigned nsrc;
+	struct vs_source bsrc[VS_MAX_SOURCES]; /* --burst-source: burst phase only */
+	unsigned nbsrc;
 	uint64_t total_queries;
 	uint64_t start_ms;
 	uint16_t next_id;
@@ -486,18 +488,22 @@ static uint64_t vs_burst_due(const struct vs_opts *o, uint64_t elapsed_ms)
 }
 
 /* vs_burst_phase() sends burst_qps queries per second (burst_first_qps in
- * the first second) from each of the first burst_sources sources for
- * burst_seconds, paced every millisecond, and counts the answers (until
- * timeout_ms after the last query). */
+ * the first second) from each of the burst-only sources, or when there are
+ * none from each of the first burst_sources sources, for burst_seconds,
+ * paced every millisecond, and counts the answers (until timeout_ms after
+ * the last query). */
 static void vs_burst_phase(struct vs_state *s)
 {
-	unsigned nsrc = s->o.burst_sources < s->nsrc ? s->o.burst_sources : s->nsrc;
+	struct vs_source *set = s->nbsrc > 0 ? s->bsrc : s->src;
+	unsigned nsrc = s->nbsrc > 0                   ? s->nbsrc
+	                : s->o.burst_sources < s->nsrc ? s->o.burst_sources
+	                                               : s->nsrc;
 	if (nsrc == 0 || s->o.burst_qps == 0 || s->o.burst_seconds == 0)
 		return;
 	int fds[VS_MAX_SOURCES];
 	uint8_t *seen[VS_MAX_SOURCES];
 	for (unsigned i = 0; i < nsrc; i++) {
-		fds[i] = vs_socket(&s->src[i], SOCK_DGRAM);
+		fds[i] = vs_socket(&set[i], SOCK_DGRAM);
 		seen[i] = calloc(VS_BURST_SLOTS, 1); /* 1 sent, 2 answered */
 		if (fds[i] >= 0)
 			fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
@@ -531,7 +537,7 @@ static void vs_burst_phase(struct vs_state *s)
 			sending = t < send_end;
 			last_send = t;
 			for (unsigned i = 0; i < nsrc; i++) {
-				struct vs_source *src = &s->src[i];
+				struct vs_source *src = &set[i];
 				while (fds[i] >= 0 && seen[i] != NULL && src->burst_sent < due &&
 				       vs_budget_ok(s)) {
 					uint16_t id = (uint16_t)src->burst_sent;
@@ -563,15 +569,15 @@ static void vs_burst_phase(struct vs_state *s)
 				if (seen[i][id] != 1)
 					continue;
 				seen[i][id] = 2;
-				s->src[i].burst_answered++;
-				s->src[i].udp_answers++;
-				s->src[i].udp_tc += (buf[2] & 0x02) != 0;
-				vs_count_rcode(&s->src[i], buf, (size_t)r);
+				set[i].burst_answered++;
+				set[i].udp_answers++;
+				set[i].udp_tc += (buf[2] & 0x02) != 0;
+				vs_count_rcode(&set[i], buf, (size_t)r);
 			}
 		}
 	}
 	for (unsigned i = 0; i < nsrc; i++) {
-		s->src[i].udp_timeouts += s->src[i].burst_sent - s->src[i].burst_answered;
+		set[i].udp_timeouts += set[i].burst_sent - set[i].burst_answered;
 		if (fds[i] >= 0)
 			close(fds[i]);
 		free(seen[i]);
@@ -588,8 +594,9 @@ static void vs_print_json(const struct vs_state *s)
 	       s->o.port, s->o.name);
 	printf("  \"total_queries\": %llu, \"capped\": %s,\n  \"sources\": [\n",
 	       (unsigned long long)s->total_queries, s->capped ? "true" : "false");
-	for (unsigned i = 0; i < s->nsrc; i++) {
-		const struct vs_source *x = &s->src[i];
+	unsigned n = s->nsrc + s->nbsrc;
+	for (unsigned i = 0; i < n; i++) {
+		const struct vs_source *x = i < s->nsrc ? &s->src[i] : &s->bsrc[i - s->nsrc];
 		printf("    {\"address\": \"%s\", \"udp_queries\": %llu, \"udp_answers\": %llu, "
 		       "\"udp_timeouts\": %llu, \"udp_tc\": %llu,\n",
 		       x->addr, (unsigned long long)x->udp_queries,
@@ -613,7 +620,7 @@ static void vs_print_json(const struct vs_state *s)
 			       (unsigned long long)x->rcode[r]);
 			first = false;
 		}
-		printf("}}%s\n", i + 1 < s->nsrc ? "," : "");
+		printf("}}%s\n", i + 1 < n ? "," : "");
 	}
 	printf("  ]\n}\n");
 }
@@ -637,6 +644,8 @@ static void usage(FILE *out)
 	    "  --burst-qps R       UDP burst rate per source (default 0 = none)\n"
 	    "  --burst-seconds S   burst length (default 2)\n"
 	    "  --burst-sources M   only the first M sources burst (default all)\n"
+	    "  --burst-source ADDR a source that sends only in the burst (repeatable); when\n"
+	    "                      any is given, only these burst\n"
 	    "  --burst-align 0|1   start the burst on a wall-clock second (default 1)\n"
 	    "  --burst-first-qps R the burst's first second at this rate (default: --burst-qps)\n"
 	    "  --max-queries N     total query cap (default and hard cap %u)\n"
@@ -690,6 +699,7 @@ int main(int argc, char **argv)
 	                                   {"group-size", 1, 0, 'g'},
 	                                   {"burst-align", 1, 0, 'A'},
 	                                   {"burst-first-qps", 1, 0, 'F'},
+	                                   {"burst-source", 1, 0, 'B'},
 	                                   {"help", 0, 0, 'h'},
 	                                   {0, 0, 0, 0}};
 	bool have_server = false;
@@ -707,6 +717,12 @@ int main(int argc, char **argv)
 			     inet_pton(AF_INET, optarg, &s.src[s.nsrc].in) == 1;
 			if (ok)
 				snprintf(s.src[s.nsrc++].addr, INET_ADDRSTRLEN, "%s", optarg);
+			break;
+		case 'B':
+			ok = s.nbsrc < VS_MAX_SOURCES &&
+			     inet_pton(AF_INET, optarg, &s.bsrc[s.nbsrc].in) == 1;
+			if (ok)
+				snprintf(s.bsrc[s.nbsrc++].addr, INET_ADDRSTRLEN, "%s", optarg);
 			break;
 		case 'p': {
 			unsigned v;
