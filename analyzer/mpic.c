@@ -70,6 +70,12 @@ struct attempt {
 	uint64_t overflow_bloom; /* perspectives beyond the kept ones, approximately */
 	enum dcv_shape method;
 	uint16_t name_len;
+	/* the listed CA of its listed perspectives (interned), NULL while none
+	 * joined: the attempts of two CAs for one name at once stay apart */
+	const char *ca_key;
+	/* an unlisted perspective joined while another CA's attempt for the
+	 * name was open too: it is not named after this attempt's CA */
+	bool ca_mixed;
 	unsigned nperspectives, nkept;
 	struct mpic_perspective pub[MPIC_MAX_PERSPECTIVES];
 	struct persp_ext ext[MPIC_MAX_PERSPECTIVES];
@@ -230,26 +236,48 @@ static const struct acache_slot *acache_probe(struct mpic *m, uint64_t src_h, co
 
 /* ---- attempts ---- */
 
+/*
+ * attempt_find() returns the open attempt for name at ts that a perspective
+ * of CA ca (listed, interned; NULL when unlisted) joins, or MPIC_NIL. A
+ * listed perspective joins its own CA's attempt, else one no listed
+ * perspective has joined yet; an unlisted one joins the latest. *mixed
+ * (may be NULL) is set when an unlisted perspective had the attempts of
+ * several CAs to choose from.
+ */
 static uint32_t attempt_find(const struct mpic *m, const char *name, size_t len, uint64_t h,
-                             uint64_t ts)
+                             uint64_t ts, const char *ca, bool *mixed)
 {
 	uint32_t best = MPIC_NIL;
+	const char *seen_ca = NULL;
+	bool several = false;
 	for (uint32_t i = m->heads[h & m->head_mask]; i != MPIC_NIL; i = m->slots[i].chain_next) {
 		const struct attempt *a = m->slots[i].a;
 		if (a->hash != h || a->name_len != len || memcmp(a->name, name, len) != 0)
 			continue;
 		if (!in_window(a, ts, m->window_ns))
 			continue;
-		if (best == MPIC_NIL || a->first_ns > m->slots[best].a->first_ns)
+		if (ca != NULL && a->ca_key != NULL && a->ca_key != ca)
+			continue; /* another CA's attempt */
+		if (a->ca_key != NULL) {
+			several |= seen_ca != NULL && seen_ca != a->ca_key;
+			seen_ca = a->ca_key;
+		}
+		const struct attempt *b = best != MPIC_NIL ? m->slots[best].a : NULL;
+		bool own = ca != NULL && a->ca_key == ca;
+		bool best_own = b != NULL && ca != NULL && b->ca_key == ca;
+		if (b == NULL || (own && !best_own) ||
+		    (own == best_own && a->first_ns > b->first_ns))
 			best = i;
 	}
+	if (mixed != NULL)
+		*mixed = ca == NULL && several;
 	return best;
 }
 
 static void attempt_close(struct mpic *m, uint32_t i, bool evicted);
 
 static uint32_t attempt_open(struct mpic *m, const char *name, size_t len, uint64_t h, uint64_t ts,
-                             enum dcv_shape method)
+                             enum dcv_shape method, const char *ca)
 {
 	if (m->used >= m->cfg.max_attempts && m->fifo_head != MPIC_NIL)
 		attempt_close(m, m->fifo_head, true);
@@ -272,6 +300,7 @@ static uint32_t attempt_open(struct mpic *m, const char *name, size_t len, uint6
 	a->end_ns = ts + m->window_ns;
 	a->hash = h;
 	a->method = method;
+	a->ca_key = ca;
 	a->name_len = (uint16_t)len;
 	memcpy(a->name, name, len);
 	a->name[len] = '\0';
@@ -292,14 +321,21 @@ static uint32_t attempt_open(struct mpic *m, const char *name, size_t len, uint6
 	return i;
 }
 
+/* attempt_get() returns the attempt for name at ts that a perspective of
+ * CA ca (NULL when unlisted) joins (attempt_find()), opened when there is
+ * none; MPIC_NIL when none can be opened. */
 static uint32_t attempt_get(struct mpic *m, const char *name, size_t len, uint64_t ts,
-                            enum dcv_shape method)
+                            enum dcv_shape method, const char *ca)
 {
 	uint64_t h = name_hash(m, name, len);
-	uint32_t i = attempt_find(m, name, len, h, ts);
+	bool mixed;
+	uint32_t i = attempt_find(m, name, len, h, ts, ca, &mixed);
 	if (i == MPIC_NIL)
-		return attempt_open(m, name, len, h, ts, method);
+		return attempt_open(m, name, len, h, ts, method, ca);
 	struct attempt *a = m->slots[i].a;
+	if (a->ca_key == NULL)
+		a->ca_key = ca;
+	a->ca_mixed |= mixed;
 	if (ts < a->first_ns)
 		a->first_ns = ts;
 	/* the challenge query names the method even when CAA came first */
@@ -458,7 +494,7 @@ static void attempt_close(struct mpic *m, uint32_t i, bool evicted)
 		s->attempts++;
 		if (nets > s->max_networks)
 			s->max_networks = nets;
-		if (s->listed_ca == NULL && ca != NULL) {
+		if (s->listed_ca == NULL && ca != NULL && !a->ca_mixed) {
 			if (s->inferred_ca == NULL)
 				s->inferred_ca = ca;
 			else if (s->inferred_ca != ca)
@@ -561,7 +597,7 @@ static void climb_resolve(struct mpic *m, struct mpic_src *s)
 	struct mpic_climb *c = s->climb;
 	pend_unlink(m, s);
 	s->climb = NULL;
-	uint32_t i = attempt_get(m, c->name, c->name_len, c->first_ns, DCV_SHAPE_CAA);
+	uint32_t i = attempt_get(m, c->name, c->name_len, c->first_ns, DCV_SHAPE_CAA, s->listed_ca);
 	if (i == MPIC_NIL) {
 		free(c);
 		return;
@@ -776,7 +812,7 @@ static void on_validation(struct mpic *m, struct mpic_src *s, const struct mpic_
 		if (ac != NULL && (ac->bits & (ACACHE_A | ACACHE_NS)) && ac->last_ns <= t->ts_ns &&
 		    ac->last_ns + MPIC_QMIN_LOOKBACK_MS * MPIC_MS >= t->ts_ns)
 			s->minimised++;
-		uint32_t i = attempt_get(m, r->base, r->base_len, t->ts_ns, r->shape);
+		uint32_t i = attempt_get(m, r->base, r->base_len, t->ts_ns, r->shape, s->listed_ca);
 		if (i == MPIC_NIL)
 			return;
 		struct attempt *a = m->slots[i].a;
@@ -804,8 +840,8 @@ static void on_validation(struct mpic *m, struct mpic_src *s, const struct mpic_
 	if (matched)
 		return;
 	/* an attempt for exactly this name that s is already part of */
-	uint32_t i =
-	    attempt_find(m, r->base, r->base_len, name_hash(m, r->base, r->base_len), t->ts_ns);
+	uint32_t i = attempt_find(m, r->base, r->base_len, name_hash(m, r->base, r->base_len),
+	                          t->ts_ns, s->listed_ca, NULL);
 	if (i != MPIC_NIL) {
 		struct attempt *a = m->slots[i].a;
 		int p = persp_find(a, &s->addr);

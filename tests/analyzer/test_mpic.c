@@ -188,7 +188,11 @@ Test(mpic, one_listed_perspective_names_the_ca_of_all_five)
 	mpic_free(m);
 }
 
-Test(mpic, co_perspectives_of_disagreeing_listed_cas_stay_unknown)
+/* Two CAs validating one name at once (a certificate ordered from both, an
+ * ACME client falling back to a second CA): two attempts, each named after
+ * its listed perspective; the unlisted co-perspectives could belong to
+ * either, so they are not named. */
+Test(mpic, listed_cas_validating_one_name_at_once_make_one_attempt_each)
 {
 	struct got g = {0};
 	struct mpic *m = new_mpic(&g, 0, 0);
@@ -198,13 +202,43 @@ Test(mpic, co_perspectives_of_disagreeing_listed_cas_stay_unknown)
 		               : i == 1 ? "sectigo"
 		                        : NULL);
 	mpic_finish(m);
-	cr_assert_str_eq(g.at[0].a.ca, "unknown");
+	cr_assert_eq(g.n, 2);
+	cr_assert_str_eq(g.at[0].a.ca, "digicert");
+	cr_assert_str_eq(g.at[1].a.ca, "sectigo");
+	cr_assert_eq(g.at[0].a.nperspectives + g.at[1].a.nperspectives, 4);
+	for (unsigned k = 0; k < 2; k++)
+		cr_assert_eq(g.at[k].a.status, MPIC_CORROBORATED);
 	struct srcs v = {0};
 	mpic_foreach_source(m, MPIC_CONF_LOW, on_source, &v);
 	int unknown = 0;
 	for (int i = 0; i < v.n; i++)
 		unknown += strcmp(v.ca[i], "unknown") == 0;
 	cr_assert_eq(unknown, 2);
+	mpic_free(m);
+}
+
+/* Let's Encrypt's three perspectives all answered, DigiCert's three at the
+ * same moment for the same name, two of them unanswered: DigiCert's attempt
+ * fails its quorum, Let's Encrypt's is corroborated. */
+Test(mpic, one_cas_failing_perspectives_do_not_spill_into_another_cas_attempt)
+{
+	struct got g = {0};
+	struct mpic *m = new_mpic(&g, 0, 0);
+	for (unsigned i = 0; i < 6; i++) {
+		bool le = i % 2 == 0;
+		le_perspective(m, SEC + i * 3 * MS, net_addr(i, le ? 1 : 2), !le && i < 4 ? -1 : 0,
+		               le ? "letsencrypt" : "digicert");
+	}
+	mpic_finish(m);
+	cr_assert_eq(g.n, 2);
+	for (int k = 0; k < 2; k++) {
+		const struct mpic_attempt *a = &g.at[k].a;
+		bool le = strcmp(a->ca, "letsencrypt") == 0;
+		cr_assert(le || strcmp(a->ca, "digicert") == 0, "%s", a->ca);
+		cr_assert_eq(a->nperspectives, 3);
+		cr_assert_eq(a->failed, le ? 0 : 2);
+		cr_assert_eq(a->status, le ? MPIC_CORROBORATED : MPIC_FAILED);
+	}
 	mpic_free(m);
 }
 
