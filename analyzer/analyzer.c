@@ -50,6 +50,8 @@ struct analyzer {
 	const uint8_t *resp_wire;
 	uint32_t resp_len;
 	bool resp_udp;
+	bool resp_fragmented;   /* it came in IP fragments */
+	bool frame_reassembled; /* the frame being handled was reassembled from fragments */
 };
 
 const struct mpic *analyzer_mpic(const struct analyzer *a)
@@ -114,6 +116,10 @@ static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_ki
 	rec.query_do = r->query.do_bit;
 	rec.shape = dcv_shape_is_validation(shape) ? (uint8_t)shape : 0;
 	rec.answer_ttl = r->answer_ttl;
+	/* an answered transaction ends inside txn_response(): its response is
+	 * the one being matched */
+	rec.resp_size = kind == TXN_ANSWERED ? a->resp_len : 0;
+	rec.fragmented = kind == TXN_ANSWERED && a->resp_fragmented;
 	size_t n =
 	    r->key->qname_len < sizeof(rec.qname) - 1 ? r->key->qname_len : sizeof(rec.qname) - 1;
 	memcpy(rec.qname, r->key->qname, n);
@@ -268,8 +274,9 @@ static void on_txn_done(void *ctx, const struct txn_result *r)
 	a->totals.latency_sum_us += us;
 	if (us > a->totals.latency_max_us)
 		a->totals.latency_max_us = us;
+	bool large = a->resp_udp && (a->resp_fragmented || a->resp_len > DCV_UDP_SAFE_SIZE);
 	if ((r->rcode != DNS_RCODE_NOERROR && r->rcode != DNS_RCODE_NXDOMAIN) || r->tc ||
-	    validation)
+	    validation || large)
 		emit_txn(a, r, TXN_ANSWERED, shape.shape);
 }
 
@@ -382,9 +389,11 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 	a->resp_wire = rc >= 0 ? p : NULL;
 	a->resp_len = len;
 	a->resp_udp = transport == DCV_TRANSPORT_UDP;
+	a->resp_fragmented = a->resp_udp && a->frame_reassembled;
 	if (!txn_response(a->txn, &k, ts, &ai))
 		a->totals.unmatched_responses++;
 	a->resp_wire = NULL;
+	a->resp_fragmented = false;
 }
 
 static void on_attempt(void *ctx, const struct mpic_attempt *at)
@@ -537,8 +546,10 @@ int analyzer_frame_hinted(struct analyzer *a, const struct cap_frame *f,
 		 * counted as TCP, with no session to track */
 		enum dcv_transport tr =
 		    (f->flags & CAP_FRAME_STREAM) ? DCV_TRANSPORT_TCP : DCV_TRANSPORT_UDP;
+		a->frame_reassembled = pkt.reassembled;
 		handle_dns(a, pkt.ts_ns, &pkt.src, &pkt.dst, pkt.sport, pkt.dport, tr, pkt.payload,
 		           pkt.payload_len, pkt.snap_truncated);
+		a->frame_reassembled = false;
 	} else {
 		tcp_tracker_packet(a->tcp, &pkt, dport_dns);
 	}

@@ -91,8 +91,13 @@ enum txn_kind {
 	TXN_UNANSWERED = 1, /* no response within the timeout */
 };
 
+/* The largest UDP DNS answer that crosses every path unfragmented (DNS Flag
+ * Day 2020: an EDNS buffer of 1232 bytes fits the IPv6 minimum MTU). */
+#define DCV_UDP_SAFE_SIZE 1232
+
 /* One notable transaction: every answer that is not NOERROR/NXDOMAIN, every
- * unanswered query, and every validation-shaped transaction (shape != 0). */
+ * unanswered query, every validation-shaped transaction (shape != 0), and
+ * every UDP answer larger than DCV_UDP_SAFE_SIZE or sent in IP fragments. */
 struct txn_record {
 	enum txn_kind kind;
 	uint64_t query_ts_ns;
@@ -106,6 +111,8 @@ struct txn_record {
 	bool tc, query_edns, query_do;
 	uint8_t shape;       /* enum dcv_shape of the query (dcv_shape.h); 0 = none */
 	uint32_t answer_ttl; /* smallest answer TTL; UINT32_MAX when none */
+	uint32_t resp_size;  /* the response's DNS message bytes; 0 when unanswered */
+	bool fragmented;     /* the response came over UDP in IP fragments */
 	char qname[DNS_NAME_TEXT_MAX];
 };
 

@@ -156,8 +156,9 @@ struct db_txn_row {
 	uint16_t client_port, server_port;
 	uint16_t id, qtype;
 	int32_t rcode;
-	uint8_t kind, transport, tc, query_edns, query_do, shape;
+	uint8_t kind, transport, tc, query_edns, query_do, shape, fragmented;
 	uint32_t answer_ttl; /* UINT32_MAX: none */
+	uint32_t resp_size;
 	uint32_t name_off, name_len;
 };
 

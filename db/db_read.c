@@ -107,8 +107,8 @@ int db_malformed_count(struct db *db, int64_t run_id, const char *reason, uint64
 
 static const char *const source_stats_columns[] = {
     "bucket_len_s", DB_BUCKET_SUM_COLUMNS(COL_STR) DB_BUCKET_MAX_COLUMNS(COL_STR) NULL};
-static const char *const transactions_columns[] = {"latency_us", "tc", "query_edns", "query_do",
-                                                   NULL};
+static const char *const transactions_columns[] = {
+    "latency_us", "tc", "query_edns", "query_do", "resp_size", "fragmented", NULL};
 static const char *const run_malformed_columns[] = {"count", NULL};
 static const char *const runs_columns[] = {"complete", DB_ACCOUNTING_COLUMNS(COL_STR) NULL};
 

@@ -244,6 +244,27 @@ int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned 
 	return db_rows_run(db, op, st, 1, fn, ctx);
 }
 
+int db_rule_large_answers(struct db *db, const struct rules_scope *scope, uint64_t max_size,
+                          uint64_t window_ns, db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "rules: read large UDP answers to validators";
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "SELECT v.ca, max(t.qname), count(*), sum(t.fragmented), max(t.resp_size),"
+	    " count(DISTINCT t.client), min(t.query_ts_ns), max(t.query_ts_ns),"
+	    " sum(EXISTS (SELECT 1 FROM transactions u WHERE u.client = t.client"
+	    " AND u.query_ts_ns > t.query_ts_ns AND u.query_ts_ns <= t.query_ts_ns + ?5"
+	    " AND u.qname = t.qname AND u.qtype = t.qtype))" VALIDATOR_TXNS
+	    " AND t.kind = 'answered' AND t.transport = 'udp'"
+	    " AND (t.fragmented = 1 OR t.resp_size > ?4) GROUP BY v.ca ORDER BY v.ca",
+	    scope);
+	if (st != NULL) {
+		db_bind_u64(st, 4, max_size);
+		db_bind_u64(st, 5, window_ns);
+	}
+	return db_rows_run(db, op, st, 2, fn, ctx);
+}
+
 int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                           void *ctx)
 {

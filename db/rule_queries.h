@@ -109,6 +109,15 @@ int db_rule_attempt_names(struct db *db, const struct rules_scope *scope, db_rul
 int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned min_labels,
                        db_rule_row_fn fn, void *ctx);
 
+/* db_rule_large_answers() counts, per CA, the validators' UDP answers
+ * larger than max_size bytes or sent in IP fragments (stored with version 8
+ * of the schema), and how many of them the same source asked again (same
+ * name and type) within window_ns: the answer was lost on its way.
+ * t = {ca, example qname}; n = {answers, fragmented,
+ * largest, sources, first_ns, last_ns, asked_again}. */
+int db_rule_large_answers(struct db *db, const struct rules_scope *scope, uint64_t max_size,
+                          uint64_t window_ns, db_rule_row_fn fn, void *ctx);
+
 /* db_rule_acme_nxdomain() groups NXDOMAIN answers to validators for
  * challenge names (_acme-challenge, _validation-persist, _dnsauth shapes)
  * by name. t = {qname, cas}; n = {count, sources, first_ns, last_ns}. */

@@ -196,6 +196,11 @@
  *   answer_ttl         smallest TTL in the answer section of the response
  *                      (e.g. of an _acme-challenge TXT); NULL when
  *                      unanswered or when the answer section was empty.
+ * and, with version 8 (0 in rows written before it):
+ *   resp_size          the response's DNS message bytes; 0 when unanswered.
+ *   fragmented         1 when the response came over UDP in IP fragments.
+ * Version 8 also stores every UDP answer larger than 1232 bytes or sent in
+ * fragments (analyzer/records.h DCV_UDP_SAFE_SIZE).
  *
  * Table source_seconds: one row per (run, source, whole second) in which the
  * source sent at least AGG_SECOND_MIN_QUERIES queries (analyzer/agg.h): the
@@ -613,6 +618,10 @@ static const struct db_migration migrations[] = {
     {"add source_stats.tcp_stalled and max_served_tcp",
      "ALTER TABLE source_stats ADD COLUMN tcp_stalled INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE source_stats ADD COLUMN max_served_tcp INTEGER NOT NULL DEFAULT 0;"},
+    /* version 8: answers too large for one unfragmented UDP datagram */
+    {"add transactions.resp_size and fragmented",
+     "ALTER TABLE transactions ADD COLUMN resp_size INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE transactions ADD COLUMN fragmented INTEGER NOT NULL DEFAULT 0;"},
 };
 
 /* The schema version this build writes: one per migration step. */

@@ -49,8 +49,8 @@ static const char second_upsert_sql[] =
 static const char txn_insert_sql[] =
     "INSERT INTO transactions (run_id, kind, query_ts_ns, latency_us, family, client, "
     "client_bin, client_port, server, server_port, transport, msg_id, qname, qtype, rcode, tc, "
-    "query_edns, query_do, shape, answer_ttl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+    "query_edns, query_do, shape, answer_ttl, resp_size, fragmented) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
 
 static const char attempt_insert_sql[] =
     "INSERT INTO attempts (run_id, first_ns, last_ns, name, ca, method, caa_climb, caa_labels,"
@@ -257,6 +257,10 @@ static int write_txn(struct db *db, const struct db_queue *q, const struct db_tx
 	if (rc == SQLITE_OK)
 		rc = t->answer_ttl != UINT32_MAX ? sqlite3_bind_int64(st, 20, t->answer_ttl)
 		                                 : sqlite3_bind_null(st, 20);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 21, t->resp_size);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 22, t->fragmented);
 	if (rc != SQLITE_OK)
 		return rc;
 	return step_reset(st);
@@ -777,6 +781,8 @@ int db_txn_add(struct db *db, int64_t run_id, const struct txn_record *rec)
 	    .query_do = rec->query_do,
 	    .shape = rec->shape < DCV_SHAPE_COUNT ? rec->shape : 0,
 	    .answer_ttl = rec->answer_ttl,
+	    .resp_size = rec->resp_size,
+	    .fragmented = rec->fragmented,
 	    .name_off = name_off,
 	    .name_len = (uint32_t)name_len,
 	};

@@ -110,5 +110,6 @@ int rule_dnssec_dnskey_missing(struct rule_ctx *c);
 int rule_dnssec_expiring(struct rule_ctx *c);
 int rule_caa_denies_ca(struct rule_ctx *c);
 int rule_edns_noncompliant(struct rule_ctx *c);
+int rule_large_udp_answers(struct rule_ctx *c);
 
 #endif

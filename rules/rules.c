@@ -45,6 +45,7 @@ static const struct rule_entry catalogue[] = {
     {"DNSSEC_EXPIRING", rule_dnssec_expiring, false},
     {"CAA_DENIES_CA", rule_caa_denies_ca, false},
     {"EDNS_NONCOMPLIANT", rule_edns_noncompliant, false},
+    {"LARGE_UDP_ANSWERS", rule_large_udp_answers, false},
 };
 #define CATALOGUE_SIZE (sizeof(catalogue) / sizeof(catalogue[0]))
 

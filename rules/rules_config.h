@@ -75,7 +75,15 @@
 	X(RC_ACME_MISSING_MIN_SOURCES, "acme_missing_min_sources", 2,                              \
 	  "distinct validator sources getting NXDOMAIN for one challenge name")                    \
 	X(RC_DNSSEC_EXPIRING_DAYS, "dnssec_expiring_days", 3,                                      \
-	  "RRSIGs expiring within this many days of the newest packet make DNSSEC_EXPIRING")
+	  "RRSIGs expiring within this many days of the newest packet make DNSSEC_EXPIRING")       \
+	X(RC_LARGE_UDP_SIZE, "large_udp_size", 1232,                                               \
+	  "UDP answers larger than this (bytes) may not cross a path unfragmented")                \
+	X(RC_LARGE_UDP_MIN, "large_udp_min_lost", 2,                                               \
+	  "large UDP answers to a CA's validators asked again (lost) before LARGE_UDP_ANSWERS")    \
+	X(RC_LARGE_UDP_RETRY_S, "large_udp_retry_window_s", 5,                                     \
+	  "seconds in which the same question again means the large answer was lost")              \
+	X(RC_LARGE_UDP_CRIT_SHARE, "large_udp_critical_share", 0.5,                                \
+	  "share of a CA's large UDP answers lost for critical")
 
 enum rules_config_key {
 #define RC_ENUM(id, key, def, doc) id,

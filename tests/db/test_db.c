@@ -201,7 +201,9 @@ Test(db_schema, a_version_6_file_gains_the_stalled_session_counters)
 	add_bucket(db, run, &b);
 	finish_run(db, run, NULL);
 	cr_assert_eq(db_close(db), 0);
-	raw_exec(path, "ALTER TABLE source_stats DROP COLUMN tcp_stalled;"
+	raw_exec(path, "ALTER TABLE transactions DROP COLUMN resp_size;"
+	               "ALTER TABLE transactions DROP COLUMN fragmented;"
+	               "ALTER TABLE source_stats DROP COLUMN tcp_stalled;"
 	               "ALTER TABLE source_stats DROP COLUMN max_served_tcp;"
 	               "PRAGMA user_version = 6");
 
@@ -217,6 +219,37 @@ Test(db_schema, a_version_6_file_gains_the_stalled_session_counters)
 	finish_run(db, run2, NULL);
 	cr_assert_eq(sum(db, run2, "source_stats", "tcp_stalled"), 15);
 	cr_assert_eq(sum(db, run2, "source_stats", "max_served_tcp"), 25);
+	cr_assert_eq(db_close(db), 0);
+}
+
+/* Version 8 added transactions.resp_size and fragmented: a version 7 file
+ * keeps its rows, which read 0 there, and takes the new columns. */
+Test(db_schema, a_version_7_file_gains_the_answer_size_columns)
+{
+	const char *path = db_path();
+	struct db *db = open_ok(path);
+	cr_assert_geq(db_schema_version(db), 8);
+	int64_t run = begin_run(db, "fp-v7");
+	struct txn_record t = txn(TXN_ANSWERED, 0);
+	cr_assert_eq(db_txn_add(db, run, &t), 0, "%s", db_errmsg(db));
+	finish_run(db, run, NULL);
+	cr_assert_eq(db_close(db), 0);
+	raw_exec(path, "ALTER TABLE transactions DROP COLUMN resp_size;"
+	               "ALTER TABLE transactions DROP COLUMN fragmented;"
+	               "PRAGMA user_version = 7");
+
+	db = open_ok(path);
+	cr_assert_eq(raw_int(path, "PRAGMA user_version"), db_schema_version(db));
+	cr_assert_eq(sum(db, run, "transactions", "resp_size"), 0);
+	int64_t run2 = begin_run(db, "fp-v8");
+	t.transport = DCV_TRANSPORT_UDP;
+	t.resp_size = 2961;
+	t.fragmented = true;
+	cr_assert_eq(db_txn_add(db, run2, &t), 0, "%s", db_errmsg(db));
+	finish_run(db, run2, NULL);
+	cr_assert_eq(sum(db, run2, "transactions", "resp_size"), 2961);
+	cr_assert_eq(sum(db, run2, "transactions", "fragmented"), 1);
+	cr_assert_eq(sum(db, run, "transactions", "fragmented"), 0);
 	cr_assert_eq(db_close(db), 0);
 }
 

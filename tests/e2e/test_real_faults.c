@@ -559,6 +559,46 @@ Test(real_faults, rrl_netblock_findings)
 	lab_done(&l);
 }
 
+/* --- fragments: 2140-byte UDP answers in IP fragments, second ones dropped - */
+
+/* each TXT answer leaves in fragments and never arrives: the validator asks
+ * again at EDNS 1232, gets TC=1 and the answer over TCP */
+Test(real_faults, fragments_analyze)
+{
+	struct lab l;
+	lab_run(&l, "fragments");
+	cr_assert_eq(jint(l.analyze, "transactions.unanswered"), 0,
+	             "every fragmented answer is in the capture");
+	size_t i;
+	json_t *row;
+	json_array_foreach(json_object_get(l.valsim, "sources"), i, row)
+	{
+		cr_assert_gt(jint(row, "udp_timeouts"), 0, "%s lost its answers",
+		             fstr(row, "address"));
+		cr_assert_eq(jint(row, "tcp_answers"), jint(row, "udp_tc"),
+		             "every retry at 1232 bytes was truncated and answered over TCP");
+	}
+	lab_done(&l);
+}
+
+Test(real_faults, fragments_findings)
+{
+	struct lab l;
+	lab_run(&l, "fragments");
+	json_t *arr = findings(&l);
+	char *all = dump(arr);
+	const char *cas[] = {"letsencrypt", "digicert"};
+	for (size_t k = 0; k < 2; k++) {
+		json_t *f = find_finding(arr, "LARGE_UDP_ANSWERS", "ca", cas[k]);
+		cr_assert_not_null(f, "no LARGE_UDP_ANSWERS for %s: %s", cas[k], all);
+		cr_expect_str_eq(fstr(f, "severity"), "critical");
+		cr_expect_gt(metric(f, "fragmented"), 0);
+		cr_expect_eq(metric(f, "asked_again"), metric(f, "answers"));
+	}
+	free(all);
+	lab_done(&l);
+}
+
 /* --- region silence: nftables drop for 127.20.0.0/16 ("ripe") ------------ */
 
 Test(real_faults, region_silence_analyze)

@@ -16,7 +16,8 @@
 # rules.rc rules.err named.log tcpdump.log nft.txt.
 #
 # Scenarios: clean session_cap session_cap_150 tcp_clients rate_limit rrl
-# rrl_netblock region_silence tcp53_rejected tcp53_silent refused. Needs root
+# rrl_netblock region_silence tcp53_rejected tcp53_silent refused fragments.
+# Needs root
 # (netns, nftables, tcpdump).
 # Environment: DCV_BINARY, DCV_VALSIM (binaries), DCV_SOURCE_DIR (repo root);
 # DCV_LAB_LISTEN_QUEUE=N caps the namespace's listen queues (net.core.somaxconn)
@@ -88,12 +89,18 @@ if [ -n "${DCV_LAB_LISTEN_QUEUE:-}" ]; then
 	in_ns sysctl -q net.core.somaxconn="$DCV_LAB_LISTEN_QUEUE"
 fi
 in_ns ip addr add "$SERVER/32" dev lo
+# fragments: an Ethernet-sized MTU, so that large UDP answers leave in
+# IP fragments (loopback's own MTU is 64 KiB)
+if [ "$SCEN" = fragments ]; then in_ns ip link set lo mtu 1500; fi
 
 ALLOW_QUERY="any;"
 RATE_LIMIT=""
 TCP_CLIENTS=2000
 TCP_TIMEOUTS=""
+MAX_UDP=""
 case "$SCEN" in
+# answers as large as the client's EDNS buffer allows (the old default)
+fragments) MAX_UDP="max-udp-size 4096;" ;;
 # BIND serves at most 25 TCP clients at once; the kernel still completes
 # the handshakes beyond that, which then stall unanswered
 tcp_clients) TCP_CLIENTS=25 ;;
@@ -133,6 +140,7 @@ options {
 	tcp-clients $TCP_CLIENTS;
 	tcp-listen-queue 1024;
 	$TCP_TIMEOUTS
+	$MAX_UDP
 	minimal-responses yes;
 	$RATE_LIMIT
 };
@@ -195,6 +203,14 @@ tcp53_silent)
 		ip saddr '{ 127.10.0.0/16, 127.20.0.0/16, 127.30.0.0/16 }' tcp dport 53 \
 		ip length gt 64 drop
 	;;
+fragments)
+	# a network on the way that drops IP fragments (after the capture has
+	# seen them): the non-first fragments of answers to the validators
+	# never arrive, before the kernel could reassemble them
+	in_ns nft add chain inet "$TABLE" raw '{ type filter hook prerouting priority -500; policy accept; }'
+	in_ns nft add rule inet "$TABLE" raw iifname lo ip saddr $SERVER \
+		ip daddr '{ 127.10.0.0/16, 127.20.0.0/16, 127.30.0.0/16 }' ip frag-off '& 0x1fff != 0' drop
+	;;
 clean | refused | servfail | acme_ttl | acme_missing | rrl | rrl_netblock | tcp_clients) ;;
 *)
 	echo "lab: unknown scenario $SCEN" >&2
@@ -204,8 +220,9 @@ esac
 in_ns nft list table inet "$TABLE" >"$OUT/nft.txt"
 
 # --- capture ----------------------------------------------------------------
+# non-first IPv4 fragments carry no ports: 'port 53' alone would drop them
 rm -f "$OUT/lab.pcap"
-ip netns exec "$NS" tcpdump -Z root --immediate-mode -B 65536 -i lo -U -s 8192 -w "$OUT/lab.pcap" 'port 53' >"$OUT/tcpdump.log" 2>&1 &
+ip netns exec "$NS" tcpdump -Z root --immediate-mode -B 65536 -i lo -U -s 8192 -w "$OUT/lab.pcap" 'port 53 or ip[6:2] & 0x1fff != 0' >"$OUT/tcpdump.log" 2>&1 &
 TCPDUMP_PID=$!
 ok=0
 for _ in $(seq 1 $READY_TRIES); do
@@ -241,6 +258,9 @@ rrl_netblock)
 	;;
 # each TC=1 answer's TCP retry waits out valsim's timeout
 tcp53_silent) VS+=(--attempts 6 --interval-ms 250) ;;
+# a 4096-byte EDNS buffer, and after a timeout the question again at 1232
+# bytes (a resolver's fallback): TC=1, then TCP
+fragments) VS+=(--attempts 4 --interval-ms 250 --edns-size 4096 --udp-retry-edns 1232) ;;
 *) VS+=(--attempts 10 --interval-ms 250) ;;
 esac
 in_ns "$VALSIM" "${VS[@]}" >"$OUT/valsim.json"

@@ -125,9 +125,9 @@ static inline void fx_healthy_validators(struct fx *x, const char *ca, const cha
 }
 
 /* One stored transaction; rcode < 0 = unanswered. */
-static inline void fx_txn(struct fx *x, const char *client, uint64_t t_ms, int rcode, bool tc,
-                          enum dcv_transport tr, const char *qname, uint16_t qtype,
-                          enum dcv_shape shape)
+static inline struct txn_record fx_txn_rec(const char *client, uint64_t t_ms, int rcode, bool tc,
+                                           enum dcv_transport tr, const char *qname, uint16_t qtype,
+                                           enum dcv_shape shape)
 {
 	struct txn_record r;
 	memset(&r, 0, sizeof(r));
@@ -146,6 +146,24 @@ static inline void fx_txn(struct fx *x, const char *client, uint64_t t_ms, int r
 	r.shape = (uint8_t)shape;
 	r.answer_ttl = UINT32_MAX;
 	snprintf(r.qname, sizeof(r.qname), "%s", qname);
+	return r;
+}
+
+static inline void fx_txn(struct fx *x, const char *client, uint64_t t_ms, int rcode, bool tc,
+                          enum dcv_transport tr, const char *qname, uint16_t qtype,
+                          enum dcv_shape shape)
+{
+	struct txn_record r = fx_txn_rec(client, t_ms, rcode, tc, tr, qname, qtype, shape);
+	cr_assert_eq(db_txn_add(x->db, x->run, &r), 0, "%s", db_errmsg(x->db));
+}
+
+/* One NOERROR answer of size bytes, sent in IP fragments or not. */
+static inline void fx_sized(struct fx *x, const char *client, uint64_t t_ms, enum dcv_transport tr,
+                            const char *qname, uint16_t qtype, uint32_t size, bool fragmented)
+{
+	struct txn_record r = fx_txn_rec(client, t_ms, 0, false, tr, qname, qtype, DCV_SHAPE_NONE);
+	r.resp_size = size;
+	r.fragmented = fragmented;
 	cr_assert_eq(db_txn_add(x->db, x->run, &r), 0, "%s", db_errmsg(x->db));
 }
 

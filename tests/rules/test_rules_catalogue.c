@@ -37,7 +37,8 @@ Test(catalogue, lists_the_rule_ids_in_order)
 	                                  "DNSSEC_DNSKEY_MISSING",
 	                                  "DNSSEC_EXPIRING",
 	                                  "CAA_DENIES_CA",
-	                                  "EDNS_NONCOMPLIANT"};
+	                                  "EDNS_NONCOMPLIANT",
+	                                  "LARGE_UDP_ANSWERS"};
 	const unsigned n = sizeof(ids) / sizeof(ids[0]);
 	cr_assert_eq(rules_catalogue_size(), n);
 	for (unsigned i = 0; i < n; i++)
@@ -852,6 +853,66 @@ Test(acme_txt_ttl_high, ttls_up_to_the_threshold_or_unknown_stay_silent)
 }
 
 /* ---- the whole catalogue --------------------------------------------- */
+
+/* ---- LARGE_UDP_ANSWERS ---------------------------------------------- */
+
+/* DigiCert's validators get 2.5 KB DNSKEY answers in IP fragments over UDP
+ * and ask again 1-2 s later: the fragments never reached them. Sectigo's
+ * get the same answers without asking again: they arrived. */
+Test(large_udp_answers, fragmented_answers_asked_again_were_lost)
+{
+	struct fx x;
+	fx_open(&x);
+	fx_healthy_validators(&x, "digicert", "203.0.113", 50);
+	fx_healthy_validators(&x, "sectigo", "198.51.100", 50);
+	const char *dc[] = {"203.0.113.1", "203.0.113.11", "203.0.113.21"};
+	const char *sc[] = {"198.51.100.1", "198.51.100.11", "198.51.100.21"};
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t t = 1000 * i;
+		fx_sized(&x, dc[i], t, DCV_TRANSPORT_UDP, "example.com", 48, 2504, true);
+		if (i < 2) /* asked again, answered over TCP after a TC=1 */
+			fx_sized(&x, dc[i], t + 1500, DCV_TRANSPORT_TCP, "example.com", 48, 2504,
+			         false);
+		fx_sized(&x, sc[i], t, DCV_TRANSPORT_UDP, "example.com", 48, 2504, true);
+	}
+	/* large over TCP, or small: not at risk */
+	fx_sized(&x, "203.0.113.2", 0, DCV_TRANSPORT_TCP, "example.org", 48, 3000, false);
+	fx_sized(&x, "203.0.113.2", 10, DCV_TRANSPORT_UDP, "example.org", 257, 900, false);
+	fx_rules(&x, NULL);
+	cr_assert_eq(fx_count(&x, "LARGE_UDP_ANSWERS"), 1);
+	const struct finding *f = fx_find(&x, "LARGE_UDP_ANSWERS", "digicert");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->severity, RULE_CRITICAL, "2 of 3 lost");
+	cr_assert_eq(fx_metric(f, "answers"), 3);
+	cr_assert_eq(fx_metric(f, "fragmented"), 3);
+	cr_assert_eq(fx_metric(f, "largest"), 2504);
+	cr_assert_eq(fx_metric(f, "asked_again"), 2);
+	cr_assert_eq(fx_metric(f, "sources"), 3);
+	cr_assert_eq(f->first_seen_ns, FX_T0);
+	cr_assert_eq(f->last_seen_ns, FX_T0 + 2000 * 1000000ull);
+	cr_assert_not_null(strstr(f->evidence, "example: example.com"), "%s", f->evidence);
+	cr_assert_not_null(strstr(f->recommendation, "1232"));
+	fx_close(&x);
+}
+
+/* One lost answer stays below the minimum; an unfragmented 1400-byte
+ * answer asked again 6 s later is outside the window; a 1232-byte answer
+ * is not large. */
+Test(large_udp_answers, one_loss_late_questions_and_safe_sizes_stay_silent)
+{
+	struct fx x;
+	fx_open(&x);
+	fx_healthy_validators(&x, "digicert", "203.0.113", 50);
+	fx_sized(&x, "203.0.113.1", 0, DCV_TRANSPORT_UDP, "a.example", 48, 1400, false);
+	fx_sized(&x, "203.0.113.1", 1000, DCV_TRANSPORT_UDP, "a.example", 48, 1400, false);
+	fx_sized(&x, "203.0.113.11", 0, DCV_TRANSPORT_UDP, "b.example", 48, 1400, false);
+	fx_sized(&x, "203.0.113.11", 6000, DCV_TRANSPORT_UDP, "b.example", 48, 1400, false);
+	fx_sized(&x, "203.0.113.21", 0, DCV_TRANSPORT_UDP, "c.example", 48, 1232, false);
+	fx_sized(&x, "203.0.113.21", 500, DCV_TRANSPORT_UDP, "c.example", 48, 1232, false);
+	fx_rules(&x, NULL);
+	cr_assert_null(fx_find(&x, "LARGE_UDP_ANSWERS", NULL));
+	fx_close(&x);
+}
 
 Test(catalogue, a_clean_busy_database_gives_no_warning)
 {

@@ -370,6 +370,33 @@ Test(scenarios, real_rrl_over_one_netblock_names_the_netblock)
 	json_decref(root);
 }
 
+/* A real BIND sending 2140-byte answers in IP fragments that a network
+ * after the capture point drops (lab.sh fragments): every validator asks
+ * again at EDNS 1232 and gets its answer over TCP. Everything was answered;
+ * only the fragments tell why the CA saw a timeout. */
+Test(scenarios, real_fragmented_answers_lost_are_large_udp_answers)
+{
+	json_t *root = judge_capture(test_tmpdir(), DCV_CAPTURES_DIR "/bind-fragments.pcap",
+	                             DCV_CAPTURES_DIR "/validators-lab.tsv", "--timeout-ms 1000");
+	json_t *arr = json_object_get(root, "findings");
+	char *all = json_dumps(arr, JSON_COMPACT);
+	const char *cas[] = {"letsencrypt", "digicert"};
+	for (size_t k = 0; k < 2; k++) {
+		json_t *f = find(arr, "LARGE_UDP_ANSWERS", cas[k]);
+		cr_assert_not_null(f, "no LARGE_UDP_ANSWERS for %s: %s", cas[k], all);
+		cr_assert_str_eq(str(f, "severity"), "critical");
+		json_t *m = json_object_get(f, "metrics");
+		cr_assert_eq(json_number_value(json_object_get(m, "answers")), 6);
+		cr_assert_eq(json_number_value(json_object_get(m, "fragmented")), 6);
+		cr_assert_eq(json_number_value(json_object_get(m, "asked_again")), 6);
+		cr_assert_eq(json_number_value(json_object_get(m, "largest")), 2140);
+		cr_assert_eq(json_number_value(json_object_get(m, "sources")), 3);
+	}
+	cr_assert_eq(json_array_size(arr), 2, "nothing else: %s", all);
+	free(all);
+	json_decref(root);
+}
+
 Test(scenarios, fault_tcp53_rejected)
 {
 	check_fault("fault-tcp53-rejected");

@@ -62,6 +62,7 @@ struct vs_opts {
 	uint16_t port;
 	char name[VS_MAX_NAME + 1];
 	unsigned attempts, interval_ms, timeout_ms, edns_size, group_size;
+	unsigned udp_retry_edns; /* ask unanswered questions again with this buffer; 0: no */
 	unsigned tcp_conns, tcp_sources, tcp_hold_ms;
 	unsigned burst_qps, burst_seconds, burst_sources, burst_align;
 	unsigned burst_first_qps; /* the burst's first second; 0: burst_qps */
@@ -229,61 +230,35 @@ struct vs_pending {
 	bool tc;
 };
 
-/* vs_attempt() runs one validation attempt from every source of the
- * attempt's group at once (group_size 0: every source; else the sources are
- * consecutive groups of group_size, one CA's perspectives each, and attempt
- * k uses group k modulo the number of groups). */
-static void vs_attempt(struct vs_state *s, unsigned attempt)
+/* The questions of one attempt, per source. */
+typedef struct vs_pending vs_questions[VS_MAX_SOURCES][VS_MAX_LABELS + 1];
+
+/* vs_udp_round() asks every question of pend not yet answered over UDP
+ * with EDNS buffer edns_size (a fresh id each), collects the answers until
+ * all arrived or timeout_ms passed, and counts the rest as timeouts. */
+static void vs_udp_round(struct vs_state *s, const int *fds, vs_questions pend, unsigned nq,
+                         unsigned edns_size)
 {
-	unsigned g0 = 0, g1 = s->nsrc;
-	if (s->o.group_size > 0 && s->o.group_size < s->nsrc) {
-		unsigned ngroups = (s->nsrc + s->o.group_size - 1) / s->o.group_size;
-		g0 = (attempt % ngroups) * s->o.group_size;
-		g1 = g0 + s->o.group_size < s->nsrc ? g0 + s->o.group_size : s->nsrc;
-	}
-	/* names: _acme-challenge.NAME (TXT), then NAME and each ancestor (CAA) */
-	char names[VS_MAX_LABELS + 1][VS_MAX_NAME + 1];
-	uint16_t types[VS_MAX_LABELS + 1];
-	unsigned nq = 0;
-	snprintf(names[nq], sizeof(names[nq]), "_acme-challenge.%.*s", VS_MAX_NAME - 20, s->o.name);
-	types[nq++] = VS_QTYPE_TXT;
-	for (const char *p = s->o.name; p != NULL && *p != '\0' && nq <= VS_MAX_LABELS;) {
-		snprintf(names[nq], sizeof(names[nq]), "%s", p);
-		types[nq++] = VS_QTYPE_CAA;
-		p = strchr(p, '.');
-		if (p != NULL)
-			p++;
-	}
-	static struct vs_pending pend[VS_MAX_SOURCES][VS_MAX_LABELS + 1];
-	int fds[VS_MAX_SOURCES];
 	struct sockaddr_in sa = vs_server(&s->o);
 	uint8_t q[512];
-	for (unsigned i = 0; i < s->nsrc; i++) {
-		bool member = i >= g0 && i < g1;
-		fds[i] = member ? vs_socket(&s->src[i], SOCK_DGRAM) : -1;
+	for (unsigned i = 0; i < s->nsrc; i++)
 		for (unsigned k = 0; k < nq; k++) {
 			struct vs_pending *pd = &pend[i][k];
-			memset(pd, 0, sizeof(*pd));
-			pd->id = s->next_id++;
-			pd->qtype = types[k];
-			snprintf(pd->qname, sizeof(pd->qname), "%s", names[k]);
-			if (!member) {
-				pd->answered = true; /* not in this attempt */
+			if (pd->answered)
 				continue;
-			}
 			if (fds[i] < 0 || !vs_budget_ok(s)) {
 				pd->answered = true; /* not sent: nothing to wait for */
 				continue;
 			}
-			int ql = vs_build_query(q, sizeof(q), pd->id, pd->qname, pd->qtype,
-			                        s->o.edns_size);
+			pd->id = s->next_id++;
+			int ql =
+			    vs_build_query(q, sizeof(q), pd->id, pd->qname, pd->qtype, edns_size);
 			if (ql < 0)
 				continue;
 			sendto(fds[i], q, (size_t)ql, 0, (struct sockaddr *)&sa, sizeof(sa));
 			s->src[i].udp_queries++;
 			s->total_queries++;
 		}
-	}
 	/* collect answers until all arrived or the timeout */
 	uint64_t deadline = now_ms() + s->o.timeout_ms;
 	for (;;) {
@@ -324,11 +299,59 @@ static void vs_attempt(struct vs_state *s, unsigned attempt)
 			}
 		}
 	}
+	for (unsigned i = 0; i < s->nsrc; i++)
+		for (unsigned k = 0; k < nq; k++)
+			s->src[i].udp_timeouts += !pend[i][k].answered;
+}
+
+/* vs_attempt() runs one validation attempt from every source of the
+ * attempt's group at once (group_size 0: every source; else the sources are
+ * consecutive groups of group_size, one CA's perspectives each, and attempt
+ * k uses group k modulo the number of groups). With --udp-retry-edns, the
+ * questions left unanswered are asked once more with that EDNS buffer (a
+ * resolver's fallback after a timeout); answers with TC=1 are retried over
+ * TCP. */
+static void vs_attempt(struct vs_state *s, unsigned attempt)
+{
+	unsigned g0 = 0, g1 = s->nsrc;
+	if (s->o.group_size > 0 && s->o.group_size < s->nsrc) {
+		unsigned ngroups = (s->nsrc + s->o.group_size - 1) / s->o.group_size;
+		g0 = (attempt % ngroups) * s->o.group_size;
+		g1 = g0 + s->o.group_size < s->nsrc ? g0 + s->o.group_size : s->nsrc;
+	}
+	/* names: _acme-challenge.NAME (TXT), then NAME and each ancestor (CAA) */
+	char names[VS_MAX_LABELS + 1][VS_MAX_NAME + 1];
+	uint16_t types[VS_MAX_LABELS + 1];
+	unsigned nq = 0;
+	snprintf(names[nq], sizeof(names[nq]), "_acme-challenge.%.*s", VS_MAX_NAME - 20, s->o.name);
+	types[nq++] = VS_QTYPE_TXT;
+	for (const char *p = s->o.name; p != NULL && *p != '\0' && nq <= VS_MAX_LABELS;) {
+		snprintf(names[nq], sizeof(names[nq]), "%s", p);
+		types[nq++] = VS_QTYPE_CAA;
+		p = strchr(p, '.');
+		if (p != NULL)
+			p++;
+	}
+	static vs_questions pend;
+	int fds[VS_MAX_SOURCES];
+	for (unsigned i = 0; i < s->nsrc; i++) {
+		bool member = i >= g0 && i < g1;
+		fds[i] = member ? vs_socket(&s->src[i], SOCK_DGRAM) : -1;
+		for (unsigned k = 0; k < nq; k++) {
+			struct vs_pending *pd = &pend[i][k];
+			memset(pd, 0, sizeof(*pd));
+			pd->qtype = types[k];
+			memcpy(pd->qname, names[k], sizeof(pd->qname)); /* both VS_MAX_NAME + 1 */
+			pd->answered = !member;                         /* not in this attempt */
+		}
+	}
+	vs_udp_round(s, fds, pend, nq, s->o.edns_size);
+	if (s->o.udp_retry_edns > 0)
+		vs_udp_round(s, fds, pend, nq, s->o.udp_retry_edns);
+	uint8_t q[512];
 	for (unsigned i = 0; i < s->nsrc; i++) {
 		for (unsigned k = 0; k < nq; k++) {
 			struct vs_pending *pd = &pend[i][k];
-			if (!pd->answered)
-				s->src[i].udp_timeouts++;
 			if (pd->tc && vs_budget_ok(s)) {
 				int ql = vs_build_query(q, sizeof(q), s->next_id++, pd->qname,
 				                        pd->qtype, s->o.edns_size);
@@ -339,7 +362,6 @@ static void vs_attempt(struct vs_state *s, unsigned attempt)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	}
-	(void)attempt;
 }
 
 /* vs_tcp_phase() opens tcp_conns connections from each of the first
@@ -638,6 +660,8 @@ static void usage(FILE *out)
 	    "  --interval-ms N     pause between attempts (default 200)\n"
 	    "  --timeout-ms N      answer timeout (default 1500)\n"
 	    "  --edns-size N       EDNS UDP payload size (default 1232)\n"
+	    "  --udp-retry-edns N  ask questions left unanswered once more over UDP with\n"
+	    "                      this EDNS payload size (default 0: no)\n"
 	    "  --tcp-conns K       concurrent TCP connections per source (default 0)\n"
 	    "  --tcp-sources M     only the first M sources open them (default all)\n"
 	    "  --tcp-hold-ms N     hold them open this long (default 2000)\n"
@@ -700,6 +724,7 @@ int main(int argc, char **argv)
 	                                   {"burst-align", 1, 0, 'A'},
 	                                   {"burst-first-qps", 1, 0, 'F'},
 	                                   {"burst-source", 1, 0, 'B'},
+	                                   {"udp-retry-edns", 1, 0, 'E'},
 	                                   {"help", 0, 0, 'h'},
 	                                   {0, 0, 0, 0}};
 	bool have_server = false;
@@ -745,6 +770,10 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			ok = parse_u(optarg, 512, 65535, &s.o.edns_size);
+			break;
+		case 'E':
+			ok = parse_u(optarg, 0, 65535, &s.o.udp_retry_edns);
+			ok = ok && (s.o.udp_retry_edns == 0 || s.o.udp_retry_edns >= 512);
 			break;
 		case 'k':
 			ok = parse_u(optarg, 0, VS_MAX_TCP_CONNS, &s.o.tcp_conns);
