@@ -51,7 +51,12 @@ struct analyzer {
 	uint32_t resp_len;
 	bool resp_udp;
 	bool resp_fragmented;   /* it came in IP fragments */
-	bool frame_reassembled; /* the frame being handled was reassembled from fragments */
+	uint32_t resp_wire_len; /* its DNS message bytes on the wire */
+	/* the UDP packet being handled: reassembled from fragments; partial:
+	 * only its start was captured (decoder_take_partial()); its DNS bytes
+	 * on the wire */
+	bool frame_reassembled, frame_partial;
+	uint32_t frame_wire_len;
 };
 
 const struct mpic *analyzer_mpic(const struct analyzer *a)
@@ -118,7 +123,7 @@ static void emit_txn(struct analyzer *a, const struct txn_result *r, enum txn_ki
 	rec.answer_ttl = r->answer_ttl;
 	/* an answered transaction ends inside txn_response(): its response is
 	 * the one being matched */
-	rec.resp_size = kind == TXN_ANSWERED ? a->resp_len : 0;
+	rec.resp_size = kind == TXN_ANSWERED ? a->resp_wire_len : 0;
 	rec.fragmented = kind == TXN_ANSWERED && a->resp_fragmented;
 	size_t n =
 	    r->key->qname_len < sizeof(rec.qname) - 1 ? r->key->qname_len : sizeof(rec.qname) - 1;
@@ -390,6 +395,9 @@ static void handle_dns(struct analyzer *a, uint64_t ts, const struct dcv_addr *s
 	a->resp_len = len;
 	a->resp_udp = transport == DCV_TRANSPORT_UDP;
 	a->resp_fragmented = a->resp_udp && a->frame_reassembled;
+	a->resp_wire_len = a->resp_udp && a->frame_wire_len > len ? a->frame_wire_len : len;
+	if (a->frame_partial)
+		a->totals.responses_partial++;
 	if (!txn_response(a->txn, &k, ts, &ai))
 		a->totals.unmatched_responses++;
 	a->resp_wire = NULL;
@@ -463,8 +471,29 @@ static void on_tcp_error(void *ctx, int code)
 
 /* ---- frames ------------------------------------------------------------ */
 
+/* take_partials() handles the UDP datagrams of which only the first
+ * fragments came (decoder_take_partial()): a DNS message as far as it goes,
+ * like one cut by the snap length. */
+static void take_partials(struct analyzer *a, uint64_t now_ns)
+{
+	struct dcv_pkt pkt;
+	int rc;
+	while ((rc = decoder_take_partial(a->decoder, now_ns, &pkt)) != 0) {
+		if (rc != DECODE_PACKET ||
+		    (!analyzer_is_dns_port(a, pkt.dport) && !analyzer_is_dns_port(a, pkt.sport)))
+			continue; /* counted by the decoder */
+		a->frame_reassembled = a->frame_partial = true;
+		a->frame_wire_len = pkt.payload_wire_len;
+		handle_dns(a, pkt.ts_ns, &pkt.src, &pkt.dst, pkt.sport, pkt.dport,
+		           DCV_TRANSPORT_UDP, pkt.payload, pkt.payload_len, true);
+		a->frame_reassembled = a->frame_partial = false;
+		a->frame_wire_len = 0;
+	}
+}
+
 static void tick(struct analyzer *a)
 {
+	take_partials(a, a->now_ns);
 	decoder_expire(a->decoder, a->now_ns);
 	tcp_tracker_expire(a->tcp, a->now_ns);
 	txn_expire(a->txn, a->now_ns);
@@ -547,9 +576,11 @@ int analyzer_frame_hinted(struct analyzer *a, const struct cap_frame *f,
 		enum dcv_transport tr =
 		    (f->flags & CAP_FRAME_STREAM) ? DCV_TRANSPORT_TCP : DCV_TRANSPORT_UDP;
 		a->frame_reassembled = pkt.reassembled;
+		a->frame_wire_len = pkt.payload_wire_len;
 		handle_dns(a, pkt.ts_ns, &pkt.src, &pkt.dst, pkt.sport, pkt.dport, tr, pkt.payload,
 		           pkt.payload_len, pkt.snap_truncated);
 		a->frame_reassembled = false;
+		a->frame_wire_len = 0;
 	} else {
 		tcp_tracker_packet(a->tcp, &pkt, dport_dns);
 	}
@@ -632,6 +663,7 @@ void analyzer_hint_finish(const struct analyzer *a, const struct analyzer_hint *
 
 int analyzer_finish(struct analyzer *a)
 {
+	take_partials(a, UINT64_MAX);
 	decoder_expire(a->decoder, UINT64_MAX);
 	tcp_tracker_finish(a->tcp, a->now_ns);
 	txn_finish(a->txn, a->now_ns);

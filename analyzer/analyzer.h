@@ -69,7 +69,8 @@ struct analyzer_totals {
 	uint64_t queries, responses;
 	uint64_t udp, tcp, ipv4, ipv6; /* DNS messages by transport / IP version */
 	uint64_t queries_edns, queries_do, responses_tc;
-	uint64_t rcodes[4096]; /* responses by full rcode */
+	uint64_t responses_partial; /* responses of which only the first IP fragments came */
+	uint64_t rcodes[4096];      /* responses by full rcode */
 	uint64_t answered, unanswered, retransmits, unmatched_responses, pending_at_end,
 	    txn_evicted, txn_kept; /* txn_stats' evicted and kept */
 	uint64_t latency_count, latency_sum_us, latency_max_us;

@@ -32,6 +32,7 @@ enum {
 struct decoder {
 	struct decoder_stats stats;
 	struct frag_table *frags;
+	uint64_t partial_ns; /* decoder_take_partial()'s wait */
 	bool verify_ipv4_checksum;
 };
 
@@ -55,6 +56,9 @@ struct decoder *decoder_new(const struct decoder_config *cfg)
 	if (cfg != NULL)
 		c = *cfg;
 	d->verify_ipv4_checksum = c.verify_ipv4_checksum;
+	d->partial_ns =
+	    (uint64_t)(c.frag_partial_ms ? c.frag_partial_ms : DECODE_FRAG_PARTIAL_MS_DEFAULT) *
+	    1000000u;
 	d->frags = frag_table_new(c.frag_max_datagrams, (uint64_t)c.frag_timeout_ms * 1000000u,
 	                          c.frag_max_bytes, decoder_seed(d), &d->stats);
 	if (d->frags == NULL) {
@@ -194,6 +198,28 @@ static int decode_fragment(struct decoder *d, uint64_t ts_ns, bool v6, int ip_hl
 	if (!is_transport(ii->proto))
 		return DECODE_OTHER_PROTO;
 	return decode_transport(ii, out);
+}
+
+int decoder_take_partial(struct decoder *d, uint64_t now_ns, struct dcv_pkt *out)
+{
+	struct frag_key k;
+	struct frag_out fo;
+	uint64_t first_ts;
+	if (frag_table_take_partial(d->frags, now_ns, d->partial_ns, &k, &fo, &first_ts) !=
+	    FRAG_DONE)
+		return 0;
+	struct ip_info ii = {.l4 = fo.data, .l4_len = fo.len, .proto = DCV_PROTO_UDP};
+	/* the UDP header knows the length the missing fragments would make */
+	uint32_t ulen = wire_read_u16(fo.data + UDP_OFF_LEN);
+	ii.l4_wire_len = ulen > fo.wire_len ? ulen : fo.wire_len;
+	out->ts_ns = first_ts;
+	out->src = k.src;
+	out->dst = k.dst;
+	out->reassembled = true;
+	int rc = decode_transport(&ii, out);
+	if (rc < 0)
+		d->stats.frag_expired++; /* given up, as a datagram that never completes */
+	return rc;
 }
 
 /* ---- frame ---- */

@@ -62,14 +62,20 @@ enum decode_status {
  * caller may override through struct decoder_config. */
 #define DECODE_FRAG_MAX_DATAGRAMS_DEFAULT 4096  /* datagrams being reassembled at once */
 #define DECODE_FRAG_TIMEOUT_MS_DEFAULT    30000 /* RFC 791 suggests 15 s; Linux uses 30 s */
-#define DECODE_FRAG_MAX_FRAGS             64 /* fragments per datagram (a guess, generous for DNS) */
-#define DECODE_FRAG_MAX_BYTES_DEFAULT     (64u << 20) /* fragment data held at once, all datagrams */
-#define DECODE_FRAG_MAX_BYTES_MIN         65536u      /* one whole datagram always fits */
+/* A UDP datagram whose first fragment came this long ago without the rest is
+ * delivered as far as it goes (decoder_take_partial()): a server sends the
+ * fragments of one datagram back to back, and a capture filtered on
+ * 'port 53' keeps only the first fragment of an IPv4 datagram. */
+#define DECODE_FRAG_PARTIAL_MS_DEFAULT 500
+#define DECODE_FRAG_MAX_FRAGS          64 /* fragments per datagram (a guess, generous for DNS) */
+#define DECODE_FRAG_MAX_BYTES_DEFAULT  (64u << 20) /* fragment data held at once, all datagrams */
+#define DECODE_FRAG_MAX_BYTES_MIN      65536u      /* one whole datagram always fits */
 
 struct decoder_config {
 	uint32_t frag_max_datagrams; /* 0 = default */
 	uint32_t frag_timeout_ms;    /* 0 = default */
 	uint32_t frag_max_bytes;     /* 0 = default; raised to DECODE_FRAG_MAX_BYTES_MIN */
+	uint32_t frag_partial_ms;    /* 0 = default */
 	bool verify_ipv4_checksum;   /* false (default): offloaded checksums are common */
 };
 
@@ -82,6 +88,7 @@ struct decoder_stats {
 	uint64_t frag_expired_fragments; /* fragments inside expired/evicted datagrams */
 	uint64_t frag_dropped;           /* datagrams dropped because a fragment was invalid */
 	uint64_t frag_dropped_fragments; /* earlier fragments inside those dropped datagrams */
+	uint64_t frag_partial;           /* UDP datagrams delivered without their later fragments */
 };
 
 struct decoder;
@@ -125,6 +132,17 @@ int decode_frame_peeked(struct decoder *d, const struct cap_frame *f, int peek_r
  * datagrams were dropped; they are also counted in stats.
  */
 unsigned decoder_expire(struct decoder *d, uint64_t now_ns);
+
+/*
+ * decoder_take_partial() delivers, one per call, the UDP datagrams whose
+ * first fragment came more than frag_partial_ms before now_ns without the
+ * rest: *out is the packet as far as its contiguous start goes (ts_ns the
+ * first fragment's, snap_truncated and reassembled set, payload_wire_len
+ * the UDP header's length). Returns DECODE_PACKET, 0 when there is none,
+ * or a DCV_E_* code for a datagram whose start is not a valid UDP header
+ * (given up: counted in frag_expired).
+ */
+int decoder_take_partial(struct decoder *d, uint64_t now_ns, struct dcv_pkt *out);
 
 /* decoder_stats() returns the decoder's counters (never NULL). */
 const struct decoder_stats *decoder_get_stats(const struct decoder *d);

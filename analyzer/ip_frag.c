@@ -210,6 +210,49 @@ unsigned frag_table_expire(struct frag_table *t, uint64_t now_ns)
 	return n;
 }
 
+/* The contiguous captured prefix of g, from offset 0. */
+static uint32_t frag_prefix(const struct frag_dgram *g)
+{
+	uint32_t have = 0;
+	for (unsigned j = 0; j < g->npieces && g->pieces[j].off <= have; j++)
+		if (g->pieces[j].avail_end > have)
+			have = g->pieces[j].avail_end;
+	return have;
+}
+
+int frag_table_take_partial(struct frag_table *t, uint64_t now_ns, uint64_t after_ns,
+                            struct frag_key *key, struct frag_out *out, uint64_t *first_ts)
+{
+	for (uint32_t i = t->oldest; i != FRAG_NONE; i = t->slots[i].newer) {
+		const struct frag_dgram *g = &t->slots[i];
+		/* the age list is in arrival order: the rest is younger */
+		if (now_ns <= g->first_ts || now_ns - g->first_ts <= after_ns)
+			break;
+		bool udp =
+		    g->key.proto == DCV_PROTO_UDP || (g->key.proto == 0 && g->nh == DCV_PROTO_UDP);
+		if (!udp || g->npieces == 0 || g->pieces[0].off != 0)
+			continue;
+		uint32_t have = frag_prefix(g);
+		if (have < 8) /* a UDP header */
+			continue;
+		uint32_t wire = g->total;
+		for (unsigned j = 0; !g->have_last && j < g->npieces; j++)
+			if (g->pieces[j].wire_end > wire)
+				wire = g->pieces[j].wire_end;
+		memcpy(t->out, g->buf, have);
+		out->data = t->out;
+		out->len = have;
+		out->wire_len = wire;
+		out->nh = g->nh;
+		*key = g->key;
+		*first_ts = g->first_ts;
+		t->stats->frag_partial++;
+		frag_remove(t, i);
+		return FRAG_DONE;
+	}
+	return FRAG_PENDING;
+}
+
 static uint32_t frag_lookup(struct frag_table *t, const struct frag_key *k, uint32_t b)
 {
 	for (uint32_t i = t->buckets[b]; i != FRAG_NONE; i = t->slots[i].hnext)

@@ -89,6 +89,15 @@ int frag_table_add(struct frag_table *t, const struct frag_key *k, uint64_t ts_n
  * timeout older than now_ns; returns how many (also counted in stats). */
 unsigned frag_table_expire(struct frag_table *t, uint64_t now_ns);
 
+/* frag_table_take_partial() takes out the oldest UDP datagram whose first
+ * fragment came more than after_ns before now_ns and whose offset-0 piece
+ * holds at least a UDP header: *out holds its contiguous start (len; wire_len
+ * = the total once the last fragment came, else the furthest end seen),
+ * *key its key and *first_ts its first fragment's time. Returns FRAG_DONE
+ * (counted in stats->frag_partial), or FRAG_PENDING when there is none. */
+int frag_table_take_partial(struct frag_table *t, uint64_t now_ns, uint64_t after_ns,
+                            struct frag_key *key, struct frag_out *out, uint64_t *first_ts);
+
 /* frag_table_count() returns the number of datagrams pending. */
 uint32_t frag_table_count(const struct frag_table *t);
 

@@ -227,6 +227,53 @@ Test(ip_frag, fragments_time_out_by_frame_timestamps)
 	cr_assert_eq(st->frag_expired_fragments, 3);
 }
 
+/* A capture filtered on 'port 53' keeps only the first fragment of an IPv4
+ * datagram: once the wait is over it comes out as far as it goes, with the
+ * UDP header's length; a chain without its first fragment never does. */
+Test(ip_frag, a_first_fragment_alone_is_delivered_as_far_as_it_goes)
+{
+	make_frags(4, 3000, 1000, 21);
+	struct dcv_pkt pkt;
+	uint64_t t0 = 50ull * SEC, wait = (uint64_t)DECODE_FRAG_PARTIAL_MS_DEFAULT * 1000000u;
+	cr_assert_eq(feed(0, t0, &pkt), DECODE_FRAGMENT);
+	cr_assert_eq(decoder_take_partial(dec, t0 + wait, &pkt), 0, "still waiting");
+	cr_assert_eq(decoder_take_partial(dec, t0 + wait + 1, &pkt), DECODE_PACKET);
+	cr_assert(pkt.reassembled);
+	cr_assert(pkt.snap_truncated);
+	cr_assert_eq(pkt.ts_ns, t0);
+	cr_assert_eq(pkt.sport, 53);
+	cr_assert_eq(pkt.dport, 40000);
+	cr_assert_eq(pkt.payload_wire_len, 3000);
+	cr_assert_eq(pkt.payload_len, 1000 - 8, "the first fragment's data after the UDP header");
+	cr_assert_eq(memcmp(pkt.payload, payload, pkt.payload_len), 0);
+	cr_assert_eq(decoder_take_partial(dec, UINT64_MAX, &pkt), 0, "taken once");
+	const struct decoder_stats *st = decoder_get_stats(dec);
+	cr_assert_eq(st->frag_partial, 1);
+	cr_assert_eq(st->frag_expired, 0);
+
+	/* the second and third fragments of another datagram: no start */
+	make_frags(4, 3000, 1000, 22);
+	cr_assert_eq(feed(1, t0, &pkt), DECODE_FRAGMENT);
+	cr_assert_eq(feed(2, t0, &pkt), DECODE_FRAGMENT);
+	cr_assert_eq(decoder_take_partial(dec, UINT64_MAX, &pkt), 0);
+	cr_assert_eq(decoder_expire(dec, UINT64_MAX), 1);
+	cr_assert_eq(st->frag_partial, 1);
+	cr_assert_eq(st->frag_expired, 1);
+}
+
+/* IPv6 too (a capture whose own loss left only the first fragment). */
+Test(ip_frag, an_ipv6_first_fragment_alone_is_delivered)
+{
+	make_frags(6, 2500, 1200, 23);
+	struct dcv_pkt pkt;
+	cr_assert_eq(feed(0, SEC, &pkt), DECODE_FRAGMENT);
+	cr_assert_eq(feed(2, SEC, &pkt), DECODE_FRAGMENT);
+	cr_assert_eq(decoder_take_partial(dec, 3ull * SEC, &pkt), DECODE_PACKET);
+	cr_assert_eq(pkt.src.family, DCV_ADDR_V6);
+	cr_assert_eq(pkt.payload_wire_len, 2500);
+	cr_assert_eq(pkt.payload_len, 1200 - 8, "the gap ends what is delivered");
+}
+
 Test(ip_frag, configured_timeout_applies_and_expire_keeps_young_chains)
 {
 	struct decoder_config cfg = {.frag_timeout_ms = 2000};

@@ -149,6 +149,31 @@ Test(analyze_cli, known_capture_gives_exact_counts)
 	             1);
 }
 
+/* A capture filtered on 'port 53' lacks the second fragments of BIND's
+ * fragmented 2140-byte answers: each first fragment still counts as the
+ * answer it starts (its size from the UDP header), not as a drop. */
+Test(analyze_cli, answers_whose_later_fragments_are_missing_are_answers)
+{
+	const char *dir = test_tmpdir();
+	char args[1200];
+	snprintf(args, sizeof(args), "--db %s/t.db --timeout-ms 1000 %s", dir,
+	         DCV_CAPTURES_DIR "/incomplete/bind-fragments-port53.pcap");
+	json_t *j = run_json(args, 0);
+	cr_assert_eq(jint(j, "dns.queries"), 85);
+	cr_assert_eq(jint(j, "dns.responses"), 85);
+	cr_assert_eq(jint(j, "dns.responses_partial"), 12);
+	cr_assert_eq(jint(j, "transactions.unanswered"), 0);
+	cr_assert_eq(json_object_size(
+	                 json_object_get(json_object_get(j, "coverage"), "malformed_by_reason")),
+	             0, "no fragment chain given up");
+	json_decref(j);
+	char db[600];
+	snprintf(db, sizeof(db), "%s/t.db", dir);
+	cr_assert_eq(test_sql_number(db, "SELECT count(*) FROM transactions WHERE fragmented = 1"
+	                                 " AND resp_size = 2140 AND transport = 'udp'"),
+	             12);
+}
+
 Test(analyze_cli, same_capture_twice_is_counted_once)
 {
 	const char *dir = test_tmpdir();

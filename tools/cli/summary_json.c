@@ -124,6 +124,7 @@ static json_t *dns_json(const struct run_accounting *a, const struct analyzer_to
 	json_object_set_new(o, "messages", u64(a->dns_messages));
 	json_object_set_new(o, "queries", u64(t->queries));
 	json_object_set_new(o, "responses", u64(t->responses));
+	json_object_set_new(o, "responses_partial", u64(t->responses_partial));
 	json_object_set_new(o, "udp", u64(t->udp));
 	json_object_set_new(o, "tcp", u64(t->tcp));
 	json_object_set_new(o, "ipv4", u64(t->ipv4));
