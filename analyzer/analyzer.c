@@ -238,6 +238,12 @@ static void feed_depth(struct analyzer *a, const struct txn_result *r)
 	depth_txn(a->depth, &dt);
 }
 
+/* is_listed() says whether addr is in a listed CA validator range. */
+static bool is_listed(struct analyzer *a, const struct dcv_addr *addr)
+{
+	return a->cfg.validators != NULL && source_info_of(a, addr)->listed_ca != NULL;
+}
+
 /* What a full table of open queries keeps (txn_set_keep()): what a CA's
  * validation needs, its validation-shaped queries and every query of a
  * listed validator range, so that a flood of other queries cannot push
@@ -249,7 +255,7 @@ static bool keep_open_query(void *ctx, const struct txn_key *k)
 	dcv_shape_classify(k->qname, k->qname_len, k->qtype, &shape);
 	if (dcv_shape_is_validation(shape.shape))
 		return true;
-	return a->cfg.validators != NULL && source_info_of(a, &k->client)->listed_ca != NULL;
+	return is_listed(a, &k->client);
 }
 
 /* A transaction ended: fold it into the query's bucket, store it if notable
@@ -279,9 +285,11 @@ static void on_txn_done(void *ctx, const struct txn_result *r)
 	a->totals.latency_sum_us += us;
 	if (us > a->totals.latency_max_us)
 		a->totals.latency_max_us = us;
-	bool large = a->resp_udp && (a->resp_fragmented || a->resp_len > DCV_UDP_SAFE_SIZE);
+	/* a large UDP answer to a listed validator (DNSKEY, DS) is kept for
+	 * LARGE_UDP_ANSWERS; to everyone else it would be a flood of rows */
+	bool large = a->resp_udp && (a->resp_fragmented || a->resp_wire_len > DCV_UDP_SAFE_SIZE);
 	if ((r->rcode != DNS_RCODE_NOERROR && r->rcode != DNS_RCODE_NXDOMAIN) || r->tc ||
-	    validation || large)
+	    validation || (large && is_listed(a, &r->key->client)))
 		emit_txn(a, r, TXN_ANSWERED, shape.shape);
 }
 

@@ -97,7 +97,8 @@ enum txn_kind {
 
 /* One notable transaction: every answer that is not NOERROR/NXDOMAIN, every
  * unanswered query, every validation-shaped transaction (shape != 0), and
- * every UDP answer larger than DCV_UDP_SAFE_SIZE or sent in IP fragments. */
+ * every UDP answer to a listed CA validator larger than DCV_UDP_SAFE_SIZE or
+ * sent in IP fragments. */
 struct txn_record {
 	enum txn_kind kind;
 	uint64_t query_ts_ns;

@@ -199,8 +199,9 @@
  * and, with version 8 (0 in rows written before it):
  *   resp_size          the response's DNS message bytes; 0 when unanswered.
  *   fragmented         1 when the response came over UDP in IP fragments.
- * Version 8 also stores every UDP answer larger than 1232 bytes or sent in
- * fragments (analyzer/records.h DCV_UDP_SAFE_SIZE).
+ * Version 8 also stores every UDP answer to a listed CA validator larger
+ * than 1232 bytes or sent in fragments (analyzer/records.h
+ * DCV_UDP_SAFE_SIZE).
  *
  * Table source_seconds: one row per (run, source, whole second) in which the
  * source sent at least AGG_SECOND_MIN_QUERIES queries (analyzer/agg.h): the

@@ -12,9 +12,9 @@
  * _acme-challenge TXT records piling up, RSA DNSSEC keys and signatures).
  *
  * Data: the stored validator transactions (validation-shaped ones, and
- * since schema version 8 every UDP answer above 1232 bytes or sent in
- * fragments): answered over UDP with resp_size > large_udp_size or
- * fragmented.
+ * since schema version 8 every UDP answer to a listed validator above 1232
+ * bytes or sent in fragments, DNSKEY and DS included): answered over UDP
+ * with resp_size > large_udp_size or fragmented.
  * Test, per CA: such an answer was lost when the same source asked the same
  * question (name and type) again within large_udp_retry_window_s (5 s): a
  * resolver asks again when no answer came (often with a smaller EDNS

@@ -174,6 +174,34 @@ Test(analyze_cli, answers_whose_later_fragments_are_missing_are_answers)
 	             12);
 }
 
+/* Large UDP answers that are not validation-shaped (a 3 KB TXT, sent in
+ * fragments) are stored for a listed validator only: for everyone else
+ * they would be a row per DNSKEY answer to every resolver. */
+Test(analyze_cli, large_udp_answers_are_stored_for_listed_validators_only)
+{
+	const char *dir = test_tmpdir();
+	char tsv[600], db[600], args[1600];
+	snprintf(tsv, sizeof(tsv), "%s/v.tsv", dir);
+	FILE *f = fopen(tsv, "w");
+	cr_assert_not_null(f);
+	fputs("#@ format ca-validators 1\n#@ updated 2026-12-01\n"
+	      "#@ src test https://example.org/dcvscope/tests\n"
+	      "# ca\tprefix\trole\tregion\tsource\tasof\tconf\n"
+	      "testca\t192.0.2.100/32\tprimary\tarin\t@test\t2026-12\tofficial\n",
+	      f);
+	fclose(f);
+	const char *sql = "SELECT count(*) FROM transactions WHERE fragmented = 1"
+	                  " AND resp_size > 1232 AND transport = 'udp'";
+	for (int listed = 0; listed < 2; listed++) {
+		snprintf(db, sizeof(db), "%s/t%d.db", dir, listed);
+		snprintf(args, sizeof(args), "--db %s --no-default-validators %s%s %s", db,
+		         listed ? "--validators " : "", listed ? tsv : "",
+		         DCV_CAPTURES_DIR "/vlan-dot1q.pcap");
+		json_decref(run_json(args, 0));
+		cr_assert_eq(test_sql_number(db, sql), listed, "listed %d", listed);
+	}
+}
+
 Test(analyze_cli, same_capture_twice_is_counted_once)
 {
 	const char *dir = test_tmpdir();
