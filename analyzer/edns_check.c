@@ -57,6 +57,7 @@ const char *edns_check_name(enum edns_check c)
 	    [EDNS_CHK_SIZE] = "size_without_tc",
 	    [EDNS_CHK_OPTION_ECHO] = "unknown_option_echoed",
 	    [EDNS_CHK_COOKIE] = "cookie_not_echoed",
+	    [EDNS_CHK_NEGATIVE_NO_SOA] = "negative_without_soa",
 	};
 	return (unsigned)c < EDNS_CHECK_COUNT ? names[c] : "unknown";
 }
@@ -189,11 +190,29 @@ static bool error_rcode(unsigned rcode)
 	       rcode == DNS_RCODE_SERVFAIL;
 }
 
+/* negative_without_soa (edns_check.h): an authoritative NXDOMAIN or NODATA
+ * without SOA. */
+static void check_negative(struct edns_checker *c, const struct edns_txn *t, unsigned rcode)
+{
+	const struct dns_msg *r = t->resp;
+	bool negative =
+	    rcode == DNS_RCODE_NXDOMAIN || (rcode == DNS_RCODE_NOERROR && r->ancount == 0);
+	if (!negative || !r->aa || r->tc || r->has_soa)
+		return;
+	unsigned idx;
+	struct edns_server *s = server_of(c, &t->server, &idx);
+	if (s != NULL)
+		fail(s, EDNS_CHK_NEGATIVE_NO_SOA, t,
+		     rcode == DNS_RCODE_NXDOMAIN ? "NXDOMAIN without SOA"
+		                                 : "NODATA (NOERROR, no answer) without SOA");
+}
+
 void edns_checker_txn(struct edns_checker *c, const struct edns_txn *t)
 {
 	const struct dns_msg *r = t->resp;
 	unsigned idx;
 	unsigned rcode = r->rcode & 0xfff;
+	check_negative(c, t, rcode);
 	if (!t->q_edns) {
 		if (rcode == DNS_RCODE_NOERROR || rcode == DNS_RCODE_NXDOMAIN) {
 			struct edns_server *s = server_of(c, &t->server, &idx);

@@ -19,6 +19,15 @@
  *   cookie_not_echoed        the server answers COOKIE queries with a COOKIE
  *                            option, but not all of them (RFC 7873 5.2)
  *
+ * One check beside EDNS, on every answer, with or without EDNS, kept in the
+ * same table because it is judged the same way (per server, count and
+ * first example); rule NEGATIVE_WITHOUT_SOA reads it, EDNS_NONCOMPLIANT not:
+ *   negative_without_soa     an authoritative (AA=1) NXDOMAIN or NODATA
+ *                            (NOERROR, no answer record) without TC has no
+ *                            SOA record (RFC 2308 3: negative answers carry
+ *                            the zone's SOA; Unbound 1.18 and later, Let's
+ *                            Encrypt's resolver among them, SERVFAIL them)
+ *
  * Memory is bounded: EDNS_MAX_SERVERS servers, and EDNS_NAME_SLOTS names
  * remembered for the comparison with and without EDNS; what does not fit is
  * counted in dropped.
@@ -43,6 +52,7 @@ enum edns_check {
 	EDNS_CHK_SIZE,
 	EDNS_CHK_OPTION_ECHO,
 	EDNS_CHK_COOKIE,
+	EDNS_CHK_NEGATIVE_NO_SOA,
 	EDNS_CHECK_COUNT
 };
 

@@ -381,10 +381,26 @@ int db_rule_edns_failures(struct db *db, const struct rules_scope *scope, db_rul
 	    db, op,
 	    "SELECT e.server, e.check_name, min(e.example), sum(e.failures), sum(e.edns_queries),"
 	    " min(e.first_ns), max(e.last_ns) FROM edns_checks e WHERE " SCOPE(
-	        "e.run_id", "e.last_ns") " GROUP BY e.server, e.check_name"
+	        "e.run_id", "e.last_ns") " AND e.check_name <> 'negative_without_soa'"
+	                                 " GROUP BY e.server, e.check_name"
 	                                 " ORDER BY e.server, e.check_name",
 	    scope);
 	return db_rows_run(db, op, st, 3, fn, ctx);
+}
+
+int db_rule_negative_no_soa(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                            void *ctx)
+{
+	const char *op = "rules: negative answers without SOA";
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "SELECT e.server, min(e.example), sum(e.failures), min(e.first_ns), max(e.last_ns)"
+	    " FROM edns_checks e WHERE " SCOPE("e.run_id", "e.last_ns") " AND e.check_name ="
+	                                                                " 'negative_without_soa'"
+	                                                                " GROUP BY e.server"
+	                                                                " ORDER BY e.server",
+	    scope);
+	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
 static int64_t single_int(struct db *db, const char *op, const char *sql)

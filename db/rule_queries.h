@@ -165,9 +165,15 @@ int db_rule_caa_denials(struct db *db, const struct rules_scope *scope, db_rule_
                         void *ctx);
 
 /* db_rule_edns_failures() gives the failing EDNS checks of the scope, by
- * server then check. t = {server, check, example}; n = {failures,
- * edns_queries, first_ns, last_ns}. */
+ * server then check (all but negative_without_soa). t = {server, check,
+ * example}; n = {failures, edns_queries, first_ns, last_ns}. */
 int db_rule_edns_failures(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                           void *ctx);
+
+/* db_rule_negative_no_soa() gives, per server, the authoritative negative
+ * answers without SOA (edns_checks row negative_without_soa). t = {server,
+ * example}; n = {failures, first_ns, last_ns}. */
+int db_rule_negative_no_soa(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                            void *ctx);
 
 #endif

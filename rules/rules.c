@@ -46,6 +46,7 @@ static const struct rule_entry catalogue[] = {
     {"CAA_DENIES_CA", rule_caa_denies_ca, false},
     {"EDNS_NONCOMPLIANT", rule_edns_noncompliant, false},
     {"LARGE_UDP_ANSWERS", rule_large_udp_answers, false},
+    {"NEGATIVE_WITHOUT_SOA", rule_negative_without_soa, false},
 };
 #define CATALOGUE_SIZE (sizeof(catalogue) / sizeof(catalogue[0]))
 

@@ -83,7 +83,9 @@
 	X(RC_LARGE_UDP_RETRY_S, "large_udp_retry_window_s", 5,                                     \
 	  "seconds in which the same question again means the large answer was lost")              \
 	X(RC_LARGE_UDP_CRIT_SHARE, "large_udp_critical_share", 0.5,                                \
-	  "share of a CA's large UDP answers lost for critical")
+	  "share of a CA's large UDP answers lost for critical")                                   \
+	X(RC_NEGATIVE_SOA_MIN, "negative_soa_min", 2,                                              \
+	  "authoritative NXDOMAIN/NODATA answers without SOA from one server before a finding")
 
 enum rules_config_key {
 #define RC_ENUM(id, key, def, doc) id,

@@ -218,3 +218,42 @@ Test(edns_check, sporadic_servfail_among_good_edns_answers_is_no_edns_fault)
 	                 "broken.test") != NULL);
 	edns_checker_free(c);
 }
+
+/* RFC 2308 3: an authoritative NXDOMAIN or NODATA carries the zone's SOA.
+ * Without it: a failure, with or without EDNS in the query. With it, a
+ * referral (AA=0), a TC=1 answer or an answer with records: none. */
+Test(edns_check, negative_answers_without_soa_fail_negative_without_soa)
+{
+	struct edns_checker *c = edns_checker_new();
+	struct dns_msg nx = good_answer();
+	nx.aa = true;
+	nx.rcode = nx.header_rcode = 3;
+	struct edns_txn t = edns_query("gone.example.test", &nx, 60);
+	t.q_edns = false; /* a plain query */
+	edns_checker_txn(c, &t);
+	struct dns_msg nodata = good_answer();
+	nodata.aa = true;
+	struct edns_txn t2 = edns_query("example.test", &nodata, 60);
+	t2.qtype = 257;
+	edns_checker_txn(c, &t2);
+
+	struct dns_msg with_soa = nx;
+	with_soa.has_soa = true;
+	struct dns_msg referral = nodata;
+	referral.aa = false;
+	struct dns_msg truncated = nodata;
+	truncated.tc = true;
+	struct dns_msg answered = nodata;
+	answered.ancount = 1;
+	const struct dns_msg *fine[] = {&with_soa, &referral, &truncated, &answered};
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		struct edns_txn u = edns_query("fine.example.test", fine[i], 60);
+		edns_checker_txn(c, &u);
+	}
+	cr_expect_eq(failures(c, EDNS_CHK_NEGATIVE_NO_SOA), 2);
+	unsigned n;
+	const char *ex = edns_checker_servers(c, &n)[0].example[EDNS_CHK_NEGATIVE_NO_SOA];
+	cr_expect(strstr(ex, "gone.example.test A: NXDOMAIN without SOA") != NULL, "%s", ex);
+	cr_expect_eq(total_failures(c), 2, "no EDNS check fails on them");
+	edns_checker_free(c);
+}

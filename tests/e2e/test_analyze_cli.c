@@ -202,6 +202,51 @@ Test(analyze_cli, large_udp_answers_are_stored_for_listed_validators_only)
 	}
 }
 
+/* A server whose NODATA answers to CAA leave out the SOA (a custom or
+ * API-driven server): NEGATIVE_WITHOUT_SOA from the packets up. Its
+ * NXDOMAIN with the SOA is fine. */
+Test(analyze_cli, negative_answers_without_soa_are_found_from_the_packets)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], args[1200];
+	snprintf(pcap, sizeof(pcap), "%s/nosoa.pcap", dir);
+	struct pcapw *w = pcapw_open(pcap, PB_LINK_ETHERNET, 65535);
+	cr_assert_not_null(w);
+	struct dcv_addr srv = v4(192, 0, 2, 53), cl = v4(198, 51, 100, 7);
+	static const uint8_t soa[] = {1,  'n', 's', 0, 1,  'h', 0, 0, 0,  0, 1, 0, 0, 0,
+	                              60, 0,   0,   0, 60, 0,   0, 0, 60, 0, 0, 0, 60};
+	const char *names[] = {"a.example.test", "b.example.test", "c.example.test",
+	                       "gone.example.test"};
+	struct dnsb q, r;
+	for (uint16_t i = 0; i < 4; i++) {
+		uint16_t type = i < 3 ? 257 : 1;
+		dnsb_init(&q, (uint16_t)(10 + i), 0);
+		dnsb_question(&q, names[i], type, 1);
+		udp_msg(w, (uint64_t)(i + 1) * SEC, cl, 40000, srv, 53, &q);
+		dnsb_init(&r, (uint16_t)(10 + i), (uint16_t)(DNSB_QR | DNSB_AA | (i < 3 ? 0 : 3)));
+		dnsb_question(&r, names[i], type, 1);
+		if (i == 3)
+			dnsb_rr(&r, DNSB_AUTHORITY, "example.test", 6, 1, 60, soa, sizeof(soa));
+		udp_msg(w, (uint64_t)(i + 1) * SEC + MS, srv, 53, cl, 40000, &r);
+	}
+	cr_assert_eq(pcapw_close(w), 0);
+	snprintf(args, sizeof(args), "--db %s/t.db %s", dir, pcap);
+	json_t *j = run_json(args, 0);
+	json_t *f, *found = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(j, "findings"), i, f)
+	{
+		if (strcmp(json_string_value(json_object_get(f, "rule")), "NEGATIVE_WITHOUT_SOA") ==
+		    0)
+			found = f;
+	}
+	cr_assert_not_null(found);
+	cr_assert_str_eq(json_string_value(json_object_get(found, "subject")), "192.0.2.53");
+	cr_assert_eq(
+	    json_number_value(json_object_get(json_object_get(found, "metrics"), "answers")), 3);
+	json_decref(j);
+}
+
 Test(analyze_cli, same_capture_twice_is_counted_once)
 {
 	const char *dir = test_tmpdir();

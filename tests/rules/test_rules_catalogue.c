@@ -38,7 +38,8 @@ Test(catalogue, lists_the_rule_ids_in_order)
 	                                  "DNSSEC_EXPIRING",
 	                                  "CAA_DENIES_CA",
 	                                  "EDNS_NONCOMPLIANT",
-	                                  "LARGE_UDP_ANSWERS"};
+	                                  "LARGE_UDP_ANSWERS",
+	                                  "NEGATIVE_WITHOUT_SOA"};
 	const unsigned n = sizeof(ids) / sizeof(ids[0]);
 	cr_assert_eq(rules_catalogue_size(), n);
 	for (unsigned i = 0; i < n; i++)

@@ -230,3 +230,39 @@ Test(rules_depth, edns_failures_of_a_server_make_one_finding_naming_each_check)
 	depth_free(d);
 	fx_close(&x);
 }
+
+/* A server whose NXDOMAIN and NODATA answers lack the SOA: one critical
+ * NEGATIVE_WITHOUT_SOA for it, and no EDNS_NONCOMPLIANT (its EDNS is fine);
+ * one such answer stays below the minimum. */
+Test(rules_depth, negative_answers_without_soa_are_named_per_server)
+{
+	struct fx x;
+	fx_open(&x);
+	struct depth *d = depth_new(NULL);
+	struct dns_msg nodata;
+	memset(&nodata, 0, sizeof(nodata));
+	nodata.qr = nodata.aa = nodata.has_edns = true;
+	struct edns_txn t = {.server = fx_addr("192.0.2.53"),
+	                     .ts_ns = FX_T0,
+	                     .qname = "shop.example.test",
+	                     .qtype = 257,
+	                     .udp = true,
+	                     .q_edns = true,
+	                     .q_udp_size = 1232,
+	                     .resp = &nodata,
+	                     .resp_len = 60};
+	for (int i = 0; i < 3; i++)
+		depth_edns(d, &t);
+	t.server = fx_addr("192.0.2.54");
+	depth_edns(d, &t);
+	store(&x, d, NULL);
+	cr_assert_eq(fx_count(&x, "NEGATIVE_WITHOUT_SOA"), 1);
+	const struct finding *f = fx_find(&x, "NEGATIVE_WITHOUT_SOA", "192.0.2.53");
+	cr_assert_not_null(f);
+	cr_expect_eq(f->severity, RULE_CRITICAL);
+	cr_expect_eq(fx_metric(f, "answers"), 3);
+	cr_expect(strstr(f->evidence, "shop.example.test CAA: NODATA") != NULL, "%s", f->evidence);
+	cr_expect_eq(fx_count(&x, "EDNS_NONCOMPLIANT"), 0);
+	depth_free(d);
+	fx_close(&x);
+}
