@@ -265,6 +265,26 @@ int db_rule_large_answers(struct db *db, const struct rules_scope *scope, uint64
 	return db_rows_run(db, op, st, 2, fn, ctx);
 }
 
+/* A CAA lookup answered with an rcode other than NOERROR, NXDOMAIN, SERVFAIL
+ * and REFUSED (those have their own rules). */
+#define CAA_ODD "(t.qtype = 257 AND t.kind = 'answered' AND t.rcode NOT IN (0, 2, 3, 5))"
+
+int db_rule_caa_answers(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                        void *ctx)
+{
+	const char *op = "rules: read the validators' CAA lookups";
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "SELECT v.ca, max(CASE WHEN t.qtype = 257 AND (t.kind = 'unanswered' OR " CAA_ODD
+	    ") THEN t.qname END), max(CASE WHEN " CAA_ODD " THEN t.rcode END),"
+	    " sum(t.qtype = 257), sum(t.qtype = 257 AND t.kind = 'unanswered'), sum(" CAA_ODD "),"
+	    " sum(t.qtype <> 257), sum(t.qtype <> 257 AND t.kind = 'unanswered'),"
+	    " count(DISTINCT t.client), min(t.query_ts_ns), max(t.query_ts_ns)" VALIDATOR_TXNS
+	    " GROUP BY v.ca ORDER BY v.ca",
+	    scope);
+	return db_rows_run(db, op, st, 3, fn, ctx);
+}
+
 int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                           void *ctx)
 {

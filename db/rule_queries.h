@@ -118,6 +118,14 @@ int db_rule_caa_bursts(struct db *db, const struct rules_scope *scope, unsigned 
 int db_rule_large_answers(struct db *db, const struct rules_scope *scope, uint64_t max_size,
                           uint64_t window_ns, db_rule_row_fn fn, void *ctx);
 
+/* db_rule_caa_answers() sums, per CA, its validators' stored CAA lookups
+ * and their other lookups: t = {ca, example qname of a failed CAA lookup,
+ * an rcode (number) a CAA lookup got that is not NOERROR, NXDOMAIN,
+ * SERVFAIL or REFUSED}; n = {caa, caa_unanswered, caa_odd_rcode, other,
+ * other_unanswered, sources, first_ns, last_ns}. */
+int db_rule_caa_answers(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
+                        void *ctx);
+
 /* db_rule_acme_nxdomain() groups NXDOMAIN answers to validators for
  * challenge names (_acme-challenge, _validation-persist, _dnsauth shapes)
  * by name. t = {qname, cas}; n = {count, sources, first_ns, last_ns}. */

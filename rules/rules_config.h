@@ -85,7 +85,13 @@
 	X(RC_LARGE_UDP_CRIT_SHARE, "large_udp_critical_share", 0.5,                                \
 	  "share of a CA's large UDP answers lost for critical")                                   \
 	X(RC_NEGATIVE_SOA_MIN, "negative_soa_min", 2,                                              \
-	  "authoritative NXDOMAIN/NODATA answers without SOA from one server before a finding")
+	  "authoritative NXDOMAIN/NODATA answers without SOA from one server before a finding")    \
+	X(RC_CAA_ODD_MIN, "caa_odd_min", 2,                                                        \
+	  "CAA lookups of a CA answered FORMERR, NOTIMP or another odd rcode before a finding")    \
+	X(RC_CAA_DROP_MIN, "caa_drop_min", 3,                                                      \
+	  "unanswered CAA lookups of a CA before CAA_UNSUPPORTED calls them dropped ...")          \
+	X(RC_CAA_DROP_SHARE, "caa_drop_share", 0.9,                                                \
+	  "... and at least this share of its CAA lookups (a rate limit drops a part)")
 
 enum rules_config_key {
 #define RC_ENUM(id, key, def, doc) id,

@@ -39,7 +39,8 @@ Test(catalogue, lists_the_rule_ids_in_order)
 	                                  "CAA_DENIES_CA",
 	                                  "EDNS_NONCOMPLIANT",
 	                                  "LARGE_UDP_ANSWERS",
-	                                  "NEGATIVE_WITHOUT_SOA"};
+	                                  "NEGATIVE_WITHOUT_SOA",
+	                                  "CAA_UNSUPPORTED"};
 	const unsigned n = sizeof(ids) / sizeof(ids[0]);
 	cr_assert_eq(rules_catalogue_size(), n);
 	for (unsigned i = 0; i < n; i++)
@@ -912,6 +913,78 @@ Test(large_udp_answers, one_loss_late_questions_and_safe_sizes_stay_silent)
 	fx_sized(&x, "203.0.113.21", 500, DCV_TRANSPORT_UDP, "c.example", 48, 1232, false);
 	fx_rules(&x, NULL);
 	cr_assert_null(fx_find(&x, "LARGE_UDP_ANSWERS", NULL));
+	fx_close(&x);
+}
+
+/* ---- CAA_UNSUPPORTED ------------------------------------------------ */
+
+/* n validators of ca at net.1 .. net.n, each with one answered challenge
+ * TXT and two CAA lookups whose outcome is caa_rcode (-1: unanswered). */
+static void caa_lookups(struct fx *x, const char *ca, const char *net, unsigned n, int caa_rcode)
+{
+	for (unsigned i = 0; i < n; i++) {
+		char a[48];
+		snprintf(a, sizeof(a), "%s.%u", net, i + 1);
+		fx_validator(x, a, ca, "arin", MPIC_CONF_LISTED);
+		uint64_t t = 1000 * i;
+		fx_txn(x, a, t, 0, false, DCV_TRANSPORT_UDP, "_acme-challenge.shop.example.com", 16,
+		       DCV_SHAPE_ACME_DNS01);
+		fx_txn(x, a, t + 200, caa_rcode, false, DCV_TRANSPORT_UDP, "shop.example.com", 257,
+		       DCV_SHAPE_CAA);
+		fx_txn(x, a, t + 201, caa_rcode, false, DCV_TRANSPORT_UDP, "example.com", 257,
+		       DCV_SHAPE_CAA);
+	}
+}
+
+/* NOTIMP to digicert's CAA lookups; a firewall dropping type 257 for
+ * sectigo's while their TXT lookups are answered; letsencrypt's CAA lookups
+ * answered NOERROR and NXDOMAIN: silent. */
+Test(caa_unsupported, error_rcodes_and_dropped_caa_lookups_are_named)
+{
+	struct fx x;
+	fx_open(&x);
+	caa_lookups(&x, "digicert", "203.0.113", 2, 4);
+	caa_lookups(&x, "sectigo", "198.51.100", 3, -1);
+	caa_lookups(&x, "letsencrypt", "192.0.2", 3, 0);
+	fx_txn(&x, "192.0.2.1", 5000, 3, false, DCV_TRANSPORT_UDP, "gone.example.com", 257,
+	       DCV_SHAPE_CAA);
+	fx_rules(&x, NULL);
+	cr_assert_eq(fx_count(&x, "CAA_UNSUPPORTED"), 2);
+	const struct finding *f = fx_find(&x, "CAA_UNSUPPORTED", "digicert");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->severity, RULE_CRITICAL);
+	cr_assert_eq(fx_metric(f, "caa_error_rcode"), 4);
+	cr_assert_eq(fx_metric(f, "caa_lookups"), 4);
+	cr_assert_not_null(strstr(f->evidence, "answered NOTIMP"), "%s", f->evidence);
+	f = fx_find(&x, "CAA_UNSUPPORTED", "sectigo");
+	cr_assert_not_null(f);
+	cr_assert_eq(fx_metric(f, "caa_unanswered"), 6);
+	cr_assert_eq(fx_metric(f, "other_unanswered"), 0);
+	cr_assert_eq(fx_metric(f, "other_lookups"), 3);
+	cr_assert_not_null(strstr(f->evidence, "CAA queries are dropped"), "%s", f->evidence);
+	fx_close(&x);
+}
+
+/* One NOTIMP; CAA lost as often as everything else (a blocked region, a
+ * dead link); half the CAA lookups lost (a rate limit): silent. */
+Test(caa_unsupported, one_error_general_loss_or_a_partial_loss_stay_silent)
+{
+	struct fx x;
+	fx_open(&x);
+	caa_lookups(&x, "digicert", "203.0.113", 3, 0);
+	fx_txn(&x, "203.0.113.1", 9000, 4, false, DCV_TRANSPORT_UDP, "x.example.com", 257,
+	       DCV_SHAPE_CAA);
+	caa_lookups(&x, "sectigo", "198.51.100", 3, -1);
+	for (unsigned i = 0; i < 3; i++) {
+		char a[48];
+		snprintf(a, sizeof(a), "198.51.100.%u", i + 1);
+		fx_txn(&x, a, 9000, -1, false, DCV_TRANSPORT_UDP, "_acme-challenge.x.example.com",
+		       16, DCV_SHAPE_ACME_DNS01);
+	}
+	caa_lookups(&x, "letsencrypt", "192.0.2", 4, 0);
+	caa_lookups(&x, "letsencrypt", "192.0.2", 4, -1);
+	fx_rules(&x, NULL);
+	cr_assert_null(fx_find(&x, "CAA_UNSUPPORTED", NULL));
 	fx_close(&x);
 }
 
