@@ -285,6 +285,26 @@ int db_rule_caa_answers(struct db *db, const struct rules_scope *scope, db_rule_
 	return db_rows_run(db, op, st, 3, fn, ctx);
 }
 
+int db_rule_slow_answers(struct db *db, const struct rules_scope *scope, uint64_t slow_us,
+                         db_rule_row_fn fn, void *ctx)
+{
+	const char *op = "rules: read slow answers to validators";
+#define SLOW "(t.kind = 'answered' AND t.latency_us >= ?4)"
+	sqlite3_stmt *st = db_prepare_scoped(
+	    db, op,
+	    "SELECT v.ca, max(CASE WHEN " SLOW " THEN t.qname END), sum(t.kind = 'answered'),"
+	    " sum(" SLOW "), max(t.latency_us), count(DISTINCT CASE WHEN " SLOW
+	    " THEN t.client END),"
+	    " min(CASE WHEN " SLOW " THEN t.query_ts_ns END),"
+	    " max(CASE WHEN " SLOW " THEN t.query_ts_ns END)" VALIDATOR_TXNS
+	    " GROUP BY v.ca ORDER BY v.ca",
+	    scope);
+#undef SLOW
+	if (st != NULL)
+		db_bind_u64(st, 4, slow_us);
+	return db_rows_run(db, op, st, 2, fn, ctx);
+}
+
 int db_rule_acme_nxdomain(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                           void *ctx)
 {

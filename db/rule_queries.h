@@ -126,6 +126,13 @@ int db_rule_large_answers(struct db *db, const struct rules_scope *scope, uint64
 int db_rule_caa_answers(struct db *db, const struct rules_scope *scope, db_rule_row_fn fn,
                         void *ctx);
 
+/* db_rule_slow_answers() counts, per CA, its validators' answered stored
+ * lookups and those answered slow_us or more after the query: t = {ca,
+ * example qname of a slow one}; n = {answered, slow, max_latency_us,
+ * sources_slow, first_ns, last_ns (of the slow ones)}. */
+int db_rule_slow_answers(struct db *db, const struct rules_scope *scope, uint64_t slow_us,
+                         db_rule_row_fn fn, void *ctx);
+
 /* db_rule_acme_nxdomain() groups NXDOMAIN answers to validators for
  * challenge names (_acme-challenge, _validation-persist, _dnsauth shapes)
  * by name. t = {qname, cas}; n = {count, sources, first_ns, last_ns}. */

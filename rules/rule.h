@@ -113,5 +113,6 @@ int rule_edns_noncompliant(struct rule_ctx *c);
 int rule_large_udp_answers(struct rule_ctx *c);
 int rule_negative_without_soa(struct rule_ctx *c);
 int rule_caa_unsupported(struct rule_ctx *c);
+int rule_slow_answers(struct rule_ctx *c);
 
 #endif

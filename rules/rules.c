@@ -48,6 +48,7 @@ static const struct rule_entry catalogue[] = {
     {"LARGE_UDP_ANSWERS", rule_large_udp_answers, false},
     {"NEGATIVE_WITHOUT_SOA", rule_negative_without_soa, false},
     {"CAA_UNSUPPORTED", rule_caa_unsupported, false},
+    {"SLOW_ANSWERS", rule_slow_answers, false},
 };
 #define CATALOGUE_SIZE (sizeof(catalogue) / sizeof(catalogue[0]))
 

@@ -91,7 +91,12 @@
 	X(RC_CAA_DROP_MIN, "caa_drop_min", 3,                                                      \
 	  "unanswered CAA lookups of a CA before CAA_UNSUPPORTED calls them dropped ...")          \
 	X(RC_CAA_DROP_SHARE, "caa_drop_share", 0.9,                                                \
-	  "... and at least this share of its CAA lookups (a rate limit drops a part)")
+	  "... and at least this share of its CAA lookups (a rate limit drops a part)")            \
+	X(RC_SLOW_MS, "slow_answer_ms", 1000,                                                      \
+	  "an answer this many ms after the query comes after CA resolvers gave up or retried")    \
+	X(RC_SLOW_MIN, "slow_min", 3, "slow answers to a CA's validators before SLOW_ANSWERS")     \
+	X(RC_SLOW_CRIT_SHARE, "slow_critical_share", 0.1,                                          \
+	  "share of a CA's answered lookups that are slow for critical")
 
 enum rules_config_key {
 #define RC_ENUM(id, key, def, doc) id,

@@ -247,6 +247,56 @@ Test(analyze_cli, negative_answers_without_soa_are_found_from_the_packets)
 	json_decref(j);
 }
 
+/* A listed validator whose challenge lookups are answered 1.5 s late (a
+ * slow backend): SLOW_ANSWERS from the packets up. */
+Test(analyze_cli, answers_later_than_ca_resolvers_wait_are_slow_answers)
+{
+	const char *dir = test_tmpdir();
+	char pcap[512], tsv[512], args[1600];
+	snprintf(pcap, sizeof(pcap), "%s/slow.pcap", dir);
+	snprintf(tsv, sizeof(tsv), "%s/v.tsv", dir);
+	FILE *f = fopen(tsv, "w");
+	cr_assert_not_null(f);
+	fputs("#@ format ca-validators 1\n#@ updated 2026-12-01\n"
+	      "#@ src test https://example.org/dcvscope/tests\n"
+	      "# ca\tprefix\trole\tregion\tsource\tasof\tconf\n"
+	      "testca\t198.51.100.0/24\tprimary\tarin\t@test\t2026-12\tofficial\n",
+	      f);
+	fclose(f);
+	struct pcapw *w = pcapw_open(pcap, PB_LINK_ETHERNET, 65535);
+	cr_assert_not_null(w);
+	struct dcv_addr srv = v4(192, 0, 2, 53), cl = v4(198, 51, 100, 7);
+	struct dnsb q, r;
+	for (uint16_t i = 0; i < 4; i++) {
+		const char *name = "_acme-challenge.shop.example.test";
+		dnsb_init(&q, (uint16_t)(20 + i), 0);
+		dnsb_question(&q, name, 16, 1);
+		udp_msg(w, (uint64_t)(i + 1) * 3 * SEC, cl, (uint16_t)(41000 + i), srv, 53, &q);
+		dnsb_init(&r, (uint16_t)(20 + i), DNSB_QR | DNSB_AA);
+		dnsb_question(&r, name, 16, 1);
+		udp_msg(w, (uint64_t)(i + 1) * 3 * SEC + 1500 * MS, srv, 53, cl,
+		        (uint16_t)(41000 + i), &r);
+	}
+	cr_assert_eq(pcapw_close(w), 0);
+	snprintf(args, sizeof(args), "--db %s/t.db --no-default-validators --validators %s %s", dir,
+	         tsv, pcap);
+	json_t *j = run_json(args, 0);
+	cr_assert_eq(jint(j, "transactions.answered"), 4);
+	json_t *x, *found = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(j, "findings"), i, x)
+	{
+		if (strcmp(json_string_value(json_object_get(x, "rule")), "SLOW_ANSWERS") == 0)
+			found = x;
+	}
+	cr_assert_not_null(found);
+	cr_assert_str_eq(json_string_value(json_object_get(found, "subject")), "testca");
+	json_t *m = json_object_get(found, "metrics");
+	cr_assert_eq(json_number_value(json_object_get(m, "slow")), 4);
+	cr_assert_eq(json_number_value(json_object_get(m, "max_latency_ms")), 1500);
+	json_decref(j);
+}
+
 Test(analyze_cli, same_capture_twice_is_counted_once)
 {
 	const char *dir = test_tmpdir();

@@ -40,7 +40,8 @@ Test(catalogue, lists_the_rule_ids_in_order)
 	                                  "EDNS_NONCOMPLIANT",
 	                                  "LARGE_UDP_ANSWERS",
 	                                  "NEGATIVE_WITHOUT_SOA",
-	                                  "CAA_UNSUPPORTED"};
+	                                  "CAA_UNSUPPORTED",
+	                                  "SLOW_ANSWERS"};
 	const unsigned n = sizeof(ids) / sizeof(ids[0]);
 	cr_assert_eq(rules_catalogue_size(), n);
 	for (unsigned i = 0; i < n; i++)
@@ -985,6 +986,50 @@ Test(caa_unsupported, one_error_general_loss_or_a_partial_loss_stay_silent)
 	caa_lookups(&x, "letsencrypt", "192.0.2", 4, -1);
 	fx_rules(&x, NULL);
 	cr_assert_null(fx_find(&x, "CAA_UNSUPPORTED", NULL));
+	fx_close(&x);
+}
+
+/* ---- SLOW_ANSWERS ---------------------------------------------------- */
+
+/* One answered challenge lookup of a validator at t_ms, latency_ms late. */
+static void answered_after(struct fx *x, const char *client, uint64_t t_ms, uint64_t latency_ms)
+{
+	struct txn_record r =
+	    fx_txn_rec(client, t_ms, 0, false, DCV_TRANSPORT_UDP,
+	               "_acme-challenge.shop.example.com", 16, DCV_SHAPE_ACME_DNS01);
+	r.latency_us = latency_ms * 1000;
+	cr_assert_eq(db_txn_add(x->db, x->run, &r), 0, "%s", db_errmsg(x->db));
+}
+
+/* digicert: 4 of 10 answers 1.2 to 3 s late (critical); sectigo: 3 of 40
+ * (a warning); letsencrypt: 2 late (below the minimum) and the rest at
+ * 999 ms (under the threshold). */
+Test(slow_answers, late_answers_to_validators_are_named)
+{
+	struct fx x;
+	fx_open(&x);
+	fx_validator(&x, "203.0.113.1", "digicert", "arin", MPIC_CONF_LISTED);
+	fx_validator(&x, "198.51.100.1", "sectigo", "ripe", MPIC_CONF_LISTED);
+	fx_validator(&x, "192.0.2.1", "letsencrypt", "arin", MPIC_CONF_LISTED);
+	for (unsigned i = 0; i < 10; i++)
+		answered_after(&x, "203.0.113.1", 1000 * i, i < 4 ? 1200 + 600 * i : 20);
+	for (unsigned i = 0; i < 40; i++)
+		answered_after(&x, "198.51.100.1", 1000 * i, i < 3 ? 1500 : 5);
+	for (unsigned i = 0; i < 10; i++)
+		answered_after(&x, "192.0.2.1", 1000 * i, i < 2 ? 4000 : 999);
+	fx_rules(&x, NULL);
+	cr_assert_eq(fx_count(&x, "SLOW_ANSWERS"), 2);
+	const struct finding *f = fx_find(&x, "SLOW_ANSWERS", "digicert");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->severity, RULE_CRITICAL);
+	cr_assert_eq(fx_metric(f, "slow"), 4);
+	cr_assert_eq(fx_metric(f, "answered"), 10);
+	cr_assert_eq(fx_metric(f, "max_latency_ms"), 3000);
+	cr_assert_eq(f->first_seen_ns, FX_T0);
+	cr_assert_eq(f->last_seen_ns, FX_T0 + 3000 * 1000000ull);
+	f = fx_find(&x, "SLOW_ANSWERS", "sectigo");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->severity, RULE_WARNING, "3 of 40");
 	fx_close(&x);
 }
 
