@@ -197,7 +197,8 @@ static void check_negative(struct edns_checker *c, const struct edns_txn *t, uns
 	const struct dns_msg *r = t->resp;
 	bool negative =
 	    rcode == DNS_RCODE_NXDOMAIN || (rcode == DNS_RCODE_NOERROR && r->ancount == 0);
-	if (!negative || !r->aa || r->tc || r->has_soa)
+	/* a NOTIFY answer (opcode 4) is AA=1, NOERROR and empty by design */
+	if (!negative || r->opcode != 0 || !r->aa || r->tc || r->has_soa)
 		return;
 	unsigned idx;
 	struct edns_server *s = server_of(c, &t->server, &idx);

@@ -23,7 +23,8 @@
  * same table because it is judged the same way (per server, count and
  * first example); rule NEGATIVE_WITHOUT_SOA reads it, EDNS_NONCOMPLIANT not:
  *   negative_without_soa     an authoritative (AA=1) NXDOMAIN or NODATA
- *                            (NOERROR, no answer record) without TC has no
+ *                            (NOERROR, no answer record) to a standard
+ *                            query (opcode 0), without TC, has no
  *                            SOA record (RFC 2308 3: negative answers carry
  *                            the zone's SOA; Unbound 1.18 and later, Let's
  *                            Encrypt's resolver among them, SERVFAIL them)

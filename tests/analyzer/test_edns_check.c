@@ -245,7 +245,9 @@ Test(edns_check, negative_answers_without_soa_fail_negative_without_soa)
 	truncated.tc = true;
 	struct dns_msg answered = nodata;
 	answered.ancount = 1;
-	const struct dns_msg *fine[] = {&with_soa, &referral, &truncated, &answered};
+	struct dns_msg notify = nodata; /* the answer to a NOTIFY */
+	notify.opcode = 4;
+	const struct dns_msg *fine[] = {&with_soa, &referral, &truncated, &answered, &notify};
 	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
 		struct edns_txn u = edns_query("fine.example.test", fine[i], 60);
 		edns_checker_txn(c, &u);

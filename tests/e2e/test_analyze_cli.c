@@ -149,6 +149,34 @@ Test(analyze_cli, known_capture_gives_exact_counts)
 	             1);
 }
 
+/* Writes a validator range file at path: one listed range of CA "testca". */
+static void write_validators(const char *path, const char *prefix)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f,
+	        "#@ format ca-validators 1\n#@ updated 2026-12-01\n"
+	        "#@ src test https://example.org/dcvscope/tests\n"
+	        "# ca\tprefix\trole\tregion\tsource\tasof\tconf\n"
+	        "testca\t%s\tprimary\tarin\t@test\t2026-12\tofficial\n",
+	        prefix);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* The first finding of rule in analyze's JSON j; fails when there is none. */
+static json_t *finding_of(json_t *j, const char *rule)
+{
+	json_t *f;
+	size_t i;
+	json_array_foreach(json_object_get(j, "findings"), i, f)
+	{
+		if (strcmp(json_string_value(json_object_get(f, "rule")), rule) == 0)
+			return f;
+	}
+	cr_assert_fail("no %s finding", rule);
+	return NULL;
+}
+
 /* A capture filtered on 'port 53' lacks the second fragments of BIND's
  * fragmented 2140-byte answers: each first fragment still counts as the
  * answer it starts (its size from the UDP header), not as a drop. */
@@ -182,14 +210,7 @@ Test(analyze_cli, large_udp_answers_are_stored_for_listed_validators_only)
 	const char *dir = test_tmpdir();
 	char tsv[600], db[600], args[1600];
 	snprintf(tsv, sizeof(tsv), "%s/v.tsv", dir);
-	FILE *f = fopen(tsv, "w");
-	cr_assert_not_null(f);
-	fputs("#@ format ca-validators 1\n#@ updated 2026-12-01\n"
-	      "#@ src test https://example.org/dcvscope/tests\n"
-	      "# ca\tprefix\trole\tregion\tsource\tasof\tconf\n"
-	      "testca\t192.0.2.100/32\tprimary\tarin\t@test\t2026-12\tofficial\n",
-	      f);
-	fclose(f);
+	write_validators(tsv, "192.0.2.100/32");
 	const char *sql = "SELECT count(*) FROM transactions WHERE fragmented = 1"
 	                  " AND resp_size > 1232 AND transport = 'udp'";
 	for (int listed = 0; listed < 2; listed++) {
@@ -232,15 +253,7 @@ Test(analyze_cli, negative_answers_without_soa_are_found_from_the_packets)
 	cr_assert_eq(pcapw_close(w), 0);
 	snprintf(args, sizeof(args), "--db %s/t.db %s", dir, pcap);
 	json_t *j = run_json(args, 0);
-	json_t *f, *found = NULL;
-	size_t i;
-	json_array_foreach(json_object_get(j, "findings"), i, f)
-	{
-		if (strcmp(json_string_value(json_object_get(f, "rule")), "NEGATIVE_WITHOUT_SOA") ==
-		    0)
-			found = f;
-	}
-	cr_assert_not_null(found);
+	json_t *found = finding_of(j, "NEGATIVE_WITHOUT_SOA");
 	cr_assert_str_eq(json_string_value(json_object_get(found, "subject")), "192.0.2.53");
 	cr_assert_eq(
 	    json_number_value(json_object_get(json_object_get(found, "metrics"), "answers")), 3);
@@ -255,14 +268,7 @@ Test(analyze_cli, answers_later_than_ca_resolvers_wait_are_slow_answers)
 	char pcap[512], tsv[512], args[1600];
 	snprintf(pcap, sizeof(pcap), "%s/slow.pcap", dir);
 	snprintf(tsv, sizeof(tsv), "%s/v.tsv", dir);
-	FILE *f = fopen(tsv, "w");
-	cr_assert_not_null(f);
-	fputs("#@ format ca-validators 1\n#@ updated 2026-12-01\n"
-	      "#@ src test https://example.org/dcvscope/tests\n"
-	      "# ca\tprefix\trole\tregion\tsource\tasof\tconf\n"
-	      "testca\t198.51.100.0/24\tprimary\tarin\t@test\t2026-12\tofficial\n",
-	      f);
-	fclose(f);
+	write_validators(tsv, "198.51.100.0/24");
 	struct pcapw *w = pcapw_open(pcap, PB_LINK_ETHERNET, 65535);
 	cr_assert_not_null(w);
 	struct dcv_addr srv = v4(192, 0, 2, 53), cl = v4(198, 51, 100, 7);
@@ -282,14 +288,7 @@ Test(analyze_cli, answers_later_than_ca_resolvers_wait_are_slow_answers)
 	         tsv, pcap);
 	json_t *j = run_json(args, 0);
 	cr_assert_eq(jint(j, "transactions.answered"), 4);
-	json_t *x, *found = NULL;
-	size_t i;
-	json_array_foreach(json_object_get(j, "findings"), i, x)
-	{
-		if (strcmp(json_string_value(json_object_get(x, "rule")), "SLOW_ANSWERS") == 0)
-			found = x;
-	}
-	cr_assert_not_null(found);
+	json_t *found = finding_of(j, "SLOW_ANSWERS");
 	cr_assert_str_eq(json_string_value(json_object_get(found, "subject")), "testca");
 	json_t *m = json_object_get(found, "metrics");
 	cr_assert_eq(json_number_value(json_object_get(m, "slow")), 4);
