@@ -266,11 +266,11 @@ static int emit(struct rate_ctx *x, const struct verdict *v)
 	snprintf(f.evidence, sizeof(f.evidence),
 	         "%s %s: in %zu saturated seconds (up to %llu queries/s, %llu queries) %llu "
 	         "queries went unanswered, %llu were REFUSED and %llu answered TC=1 (slip). CA "
-	         "validators peak at %llu queries/s from one source (%.1fx the cap)%s",
+	         "validators peak at %llu queries/s from one source (%.1fx the cap)",
 	         whom, how, t->n, (unsigned long long)t->maxq, (unsigned long long)t->q_sat,
 	         (unsigned long long)t->silent, (unsigned long long)t->refused,
-	         (unsigned long long)t->slips, (unsigned long long)x->validator_peak, burst,
-	         together);
+	         (unsigned long long)t->slips, (unsigned long long)x->validator_peak, burst);
+	rule_append(f.evidence, sizeof(f.evidence), "%s", together);
 	if (g != NULL)
 		snprintf(f.recommendation, sizeof(f.recommendation),
 		         "The nameserver or a filter in front of it limits the netblock %s as one "
