@@ -1,27 +1,22 @@
 /* rate_netblock.c - validator seconds grouped by netblock (rate_netblock.h). */
 #include "rate_netblock.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+
 bool rate_netblock_of(const char *source, char *out, size_t len)
 {
-	unsigned char b[16];
-	char text[INET6_ADDRSTRLEN];
-	if (inet_pton(AF_INET, source, b) == 1) {
-		b[3] = 0; /* RATE_NETBLOCK_V4 */
-		if (inet_ntop(AF_INET, b, text, sizeof(text)) == NULL)
-			return false;
-		return snprintf(out, len, "%s/%d", text, RATE_NETBLOCK_V4) < (int)len;
-	}
-	if (inet_pton(AF_INET6, source, b) != 1)
+	struct dcv_addr a;
+	if (!dcv_addr_parse(source, &a))
 		return false;
-	memset(b + RATE_NETBLOCK_V6 / 8, 0, 16 - RATE_NETBLOCK_V6 / 8);
-	if (inet_ntop(AF_INET6, b, text, sizeof(text)) == NULL)
-		return false;
-	return snprintf(out, len, "%s/%d", text, RATE_NETBLOCK_V6) < (int)len;
+	int bits = a.family == DCV_ADDR_V4 ? RATE_NETBLOCK_V4 : RATE_NETBLOCK_V6;
+	memset(a.bytes + bits / 8, 0, sizeof(a.bytes) - (size_t)bits / 8);
+	char text[DCV_ADDR_TEXT_MAX];
+	return snprintf(out, len, "%s/%d", dcv_addr_format(&a, text, sizeof(text)), bits) <
+	       (int)len;
 }
 
 unsigned long long rate_good(const struct db_rule_second *s)
@@ -93,7 +88,6 @@ int rate_netblock_fold(const struct rate_member *m, size_t n, struct rate_folded
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < m[i].n; j++)
 			f[k++] = (struct rate_folded){.s = m[i].s[j],
-			                              .members = 1,
 			                              .losing = rate_lost(&m[i].s[j], m[i].tcp)};
 	qsort(f, k, sizeof(*f), cmp_folded);
 	size_t w = 0;
@@ -112,7 +106,6 @@ int rate_netblock_fold(const struct rate_member *m, size_t n, struct rate_folded
 		d->s.servfail += s->servfail;
 		d->s.other_rcode += s->other_rcode;
 		d->s.truncated += s->truncated;
-		d->members += f[r].members;
 		d->losing += f[r].losing;
 	}
 	*out = f;

@@ -6,8 +6,7 @@
  * with a mask, account clients by /24 (IPv4) and /56 (IPv6): validators of
  * one netblock share one limit. The store keeps each validator source's
  * seconds, groups the sources by netblock, and folds a group's seconds into
- * one series with, per second, how many members sent queries and how many
- * of them lost answers.
+ * one series with, per second, how many members lost answers.
  */
 #ifndef DCV_RATE_NETBLOCK_H
 #define DCV_RATE_NETBLOCK_H
@@ -44,8 +43,7 @@ struct rate_members {
 /* One second of a netblock: the members' counts summed. */
 struct rate_folded {
 	struct db_rule_second s;
-	unsigned members; /* members that sent queries in this second */
-	unsigned losing;  /* of them, those that lost answers (rate_lost()) */
+	unsigned losing; /* of them, those that lost answers (rate_lost()) */
 };
 
 /* rate_netblock_of() writes the netblock of an address text into out (at
